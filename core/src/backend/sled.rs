@@ -1,0 +1,234 @@
+//! The sled backend (pinned 0.34.7). Nothing sled-specific leaves this file.
+
+use super::{Backend, Page, Txn, Write};
+use crate::error::{Error, ErrorKind, Result};
+use ::sled as sl;
+use sl::transaction::{
+    ConflictableTransactionError, TransactionError, TransactionalTree,
+    UnabortableTransactionError,
+};
+use std::ops::Bound;
+use std::path::Path;
+
+/// A sled database used through its default tree.
+pub(crate) struct SledBackend {
+    db: sl::Db,
+}
+
+/// Maps a sled error to a Grove error; `path` names the store in lock errors.
+pub(crate) fn map_err(e: sl::Error) -> Error {
+    match e {
+        sl::Error::Io(io) => Error::new(ErrorKind::Io, io.to_string()),
+        sl::Error::Corruption { at, .. } => {
+            Error::corrupt(format!("sled reported corruption at {at:?}"))
+        }
+        sl::Error::ReportableBug(m) => Error::new(ErrorKind::Internal, format!("sled bug: {m}")),
+        sl::Error::Unsupported(m) => Error::new(ErrorKind::Internal, format!("sled: {m}")),
+        sl::Error::CollectionNotFound(_) => Error::new(ErrorKind::Internal, "sled: missing tree"),
+    }
+}
+
+impl SledBackend {
+    /// Opens (creating if needed) the sled directory at `path`.
+    ///
+    /// `flush_every_ms` is sled's background flush period; `None` disables it.
+    pub(crate) fn open(path: &Path, flush_every_ms: Option<u64>) -> Result<Self> {
+        let db = sl::Config::new()
+            .path(path)
+            .flush_every_ms(flush_every_ms)
+            .open()
+            .map_err(|e| match e {
+                sl::Error::Io(io)
+                    if io.kind() == std::io::ErrorKind::WouldBlock
+                        || io.to_string().contains("could not acquire lock") =>
+                {
+                    Error::new(
+                        ErrorKind::StoreLocked,
+                        format!(
+                            "store {} is held by another process (sled allows one opener): {io}",
+                            path.display()
+                        ),
+                    )
+                }
+                other => {
+                    let e = map_err(other);
+                    Error::new(e.kind(), format!("opening {}: {}", path.display(), e.message()))
+                }
+            })?;
+        Ok(SledBackend { db })
+    }
+}
+
+fn bound(b: Bound<&[u8]>) -> Bound<sl::IVec> {
+    match b {
+        Bound::Included(k) => Bound::Included(k.into()),
+        Bound::Excluded(k) => Bound::Excluded(k.into()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// Adapts sled's transactional tree to [`Txn`], remembering a conflict so sled can retry.
+struct SledTxn<'a> {
+    tx: &'a TransactionalTree,
+    conflict: Option<UnabortableTransactionError>,
+}
+
+impl SledTxn<'_> {
+    fn note(&mut self, e: UnabortableTransactionError) -> Error {
+        let err = match &e {
+            UnabortableTransactionError::Storage(s) => map_err(s.clone()),
+            UnabortableTransactionError::Conflict => {
+                Error::new(ErrorKind::Internal, "transaction conflict (retried)")
+            }
+        };
+        self.conflict = Some(e);
+        err
+    }
+}
+
+impl Txn for SledTxn<'_> {
+    fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        match self.tx.get(key) {
+            Ok(v) => Ok(v.map(|v| v.to_vec())),
+            Err(e) => Err(self.note(e)),
+        }
+    }
+    fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<()> {
+        match self.tx.insert(key, value) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.note(e)),
+        }
+    }
+    fn delete(&mut self, key: &[u8]) -> Result<()> {
+        match self.tx.remove(key) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.note(e)),
+        }
+    }
+}
+
+impl Backend for SledBackend {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.db.get(key).map_err(map_err)?.map(|v| v.to_vec()))
+    }
+
+    fn insert(&self, key: &[u8], value: Vec<u8>) -> Result<()> {
+        self.db.insert(key, value).map_err(map_err)?;
+        Ok(())
+    }
+
+    fn remove(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.db.remove(key).map_err(map_err)?.map(|v| v.to_vec()))
+    }
+
+    fn compare_and_swap(
+        &self,
+        key: &[u8],
+        expected: Option<&[u8]>,
+        new: Option<Vec<u8>>,
+    ) -> Result<Result<(), Option<Vec<u8>>>> {
+        match self
+            .db
+            .compare_and_swap(key, expected, new)
+            .map_err(map_err)?
+        {
+            Ok(()) => Ok(Ok(())),
+            Err(e) => Ok(Err(e.current.map(|v| v.to_vec()))),
+        }
+    }
+
+    fn update(
+        &self,
+        key: &[u8],
+        f: &mut dyn FnMut(Option<&[u8]>) -> Result<Write>,
+    ) -> Result<()> {
+        // Same loop as sled's own `update_and_fetch`, but the closure may fail or decline.
+        let mut current = self.db.get(key).map_err(map_err)?;
+        loop {
+            let new = match f(current.as_deref())? {
+                Write::Keep => return Ok(()),
+                Write::Put(v) => Some(sl::IVec::from(v)),
+                Write::Delete if current.is_none() => return Ok(()),
+                Write::Delete => None,
+            };
+            match self
+                .db
+                .compare_and_swap(key, current.as_ref(), new)
+                .map_err(map_err)?
+            {
+                Ok(()) => return Ok(()),
+                Err(e) => current = e.current,
+            }
+        }
+    }
+
+    fn apply_batch(&self, ops: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<()> {
+        let mut batch = sl::Batch::default();
+        for (k, v) in ops {
+            match v {
+                Some(v) => batch.insert(k, v),
+                None => batch.remove(k),
+            }
+        }
+        self.db.apply_batch(batch).map_err(map_err)
+    }
+
+    fn transaction(&self, f: &mut dyn FnMut(&mut dyn Txn) -> Result<()>) -> Result<()> {
+        // sled wants an `Fn`; the closure only ever runs on this thread, one attempt at a time.
+        let f = std::cell::RefCell::new(f);
+        let res = self.db.transaction(|tx| {
+            let mut t = SledTxn { tx, conflict: None };
+            let out = (f.borrow_mut())(&mut t);
+            if let Some(c) = t.conflict.take() {
+                return Err(ConflictableTransactionError::from(c));
+            }
+            out.map_err(ConflictableTransactionError::Abort)
+        });
+        match res {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Abort(e)) => Err(e),
+            Err(TransactionError::Storage(e)) => Err(map_err(e)),
+        }
+    }
+
+    fn scan(
+        &self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<Page> {
+        let range = self.db.range::<sl::IVec, _>((bound(start), bound(end)));
+        let mut out = Vec::with_capacity(limit.min(1024));
+        let mut push = |item: sl::Result<(sl::IVec, sl::IVec)>| -> Result<bool> {
+            let (k, v) = item.map_err(map_err)?;
+            out.push((k.to_vec(), v.to_vec()));
+            Ok(out.len() < limit)
+        };
+        if limit > 0 {
+            if reverse {
+                for item in range.rev() {
+                    if !push(item)? {
+                        break;
+                    }
+                }
+            } else {
+                for item in range {
+                    if !push(item)? {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn flush(&self) -> Result<()> {
+        self.db.flush().map_err(map_err)?;
+        Ok(())
+    }
+
+    fn size_on_disk(&self) -> Result<u64> {
+        self.db.size_on_disk().map_err(map_err)
+    }
+}

@@ -1,0 +1,100 @@
+//! The atomic counter: a signed 64-bit integer at `counter:<name>`, exact under any concurrency.
+
+use crate::backend::Write;
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::value::{encode, Entry, Kind};
+
+/// An atomic signed 64-bit counter stored at `counter:<name>`; overflow is an error, never a wrap.
+#[derive(Clone, Debug)]
+pub struct Counter {
+    store: Store,
+    key: Vec<u8>,
+    pk: Vec<u8>,
+}
+
+impl Store {
+    /// The atomic counter named `name` (key `counter:<name>`); 0 until first written.
+    pub fn counter(&self, name: &str) -> Result<Counter> {
+        if name.is_empty() {
+            return Err(Error::invalid("counter name is empty"));
+        }
+        let key = format!("counter:{name}").into_bytes();
+        let pk = self.data_key(&key)?;
+        Ok(Counter {
+            store: self.clone(),
+            key,
+            pk,
+        })
+    }
+}
+
+fn decode_value(e: &Entry<'_>, key: &[u8]) -> Result<i64> {
+    e.expect(Kind::Counter, key)?;
+    let bytes: [u8; 8] = e
+        .payload
+        .try_into()
+        .map_err(|_| Error::corrupt("counter payload is not 8 bytes"))?;
+    Ok(i64::from_le_bytes(bytes))
+}
+
+impl Counter {
+    /// The key this counter lives at (`counter:<name>`).
+    pub fn key(&self) -> &[u8] {
+        &self.key
+    }
+
+    /// Adds `delta` (may be negative) and returns the new value; an expiry set on the key is kept.
+    pub fn increment(&self, delta: i64) -> Result<i64> {
+        let key = &self.key;
+        self.store.update_entry(&self.pk, |cur| {
+            let (old, expires_at) = match cur {
+                None => (0, None),
+                Some(e) => (decode_value(&e, key)?, e.expires_at),
+            };
+            let new = old.checked_add(delta).ok_or_else(|| {
+                Error::overflow(format!(
+                    "counter '{}' at {old} cannot change by {delta}",
+                    String::from_utf8_lossy(key)
+                ))
+            })?;
+            Ok((
+                Write::Put(encode(Kind::Counter, expires_at, &new.to_le_bytes())),
+                new,
+            ))
+        })
+    }
+
+    /// Subtracts `delta` and returns the new value.
+    pub fn decrement(&self, delta: i64) -> Result<i64> {
+        let neg = delta
+            .checked_neg()
+            .ok_or_else(|| Error::overflow(format!("cannot decrement by {delta}")))?;
+        self.increment(neg)
+    }
+
+    /// The current value (0 when unset).
+    pub fn get(&self) -> Result<i64> {
+        match self.store.read_live(&self.pk)? {
+            None => Ok(0),
+            Some(raw) => decode_value(&Entry::decode(&raw)?, &self.key),
+        }
+    }
+
+    /// Sets the value (clearing any expiry); `WrongType` if the key holds something else.
+    pub fn set(&self, value: i64) -> Result<()> {
+        let key = &self.key;
+        let new = encode(Kind::Counter, None, &value.to_le_bytes());
+        self.store.update_entry(&self.pk, |cur| {
+            if let Some(e) = cur {
+                e.expect(Kind::Counter, key)?;
+            }
+            Ok((Write::Put(new.clone()), ()))
+        })
+    }
+
+    /// Sets the value to 0.
+    pub fn reset(&self) -> Result<()> {
+        self.set(0)
+    }
+}

@@ -1,0 +1,35 @@
+//! Grove: an embedded, crash-safe engine for coordination primitives (atomic counters, locks,
+//! rate limiters, sessions, leaderboards, job queues) and CRDTs, over sled or memory.
+//!
+//! ```
+//! let db = grove_core::Store::open_memory();
+//! let visitors = db.counter("visitors")?;
+//! assert_eq!(visitors.increment(1)?, 1);
+//! db.set(b"greeting", b"hello", None)?;
+//! assert_eq!(db.get(b"greeting")?, Some(b"hello".to_vec()));
+//! db.close()?;
+//! # Ok::<(), grove_core::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+mod backend;
+mod clock;
+mod counter;
+mod error;
+mod kv;
+mod random;
+mod store;
+mod value;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use counter::Counter;
+pub use error::{Error, ErrorKind, Result};
+pub use kv::Keys;
+pub use store::{
+    check_key, check_value, ttl_from_secs, validate_node_id, Durability, Options, Store,
+    DEFAULT_FLUSH_EVERY_MS, MAX_KEY_LEN, MAX_NODE_ID_LEN, MAX_VALUE_LEN,
+};
+pub use value::Kind;
+
+/// The version of this crate (`grove-core`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,527 @@
+//! The store: opening and closing engines, the per-process registry, handles, namespaces,
+//! durability and node identity. Every primitive is reached from a [`Store`].
+
+use crate::backend::memory::MemoryBackend;
+use crate::backend::sled::SledBackend;
+use crate::backend::{Backend, Write};
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, ErrorKind, Result};
+use crate::value::Entry;
+use parking_lot::{MappedRwLockReadGuard, Mutex, RwLock, RwLockReadGuard};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// Longest key accepted, in bytes (after any namespace prefix is added, the limit still applies
+/// to the part the caller wrote).
+pub const MAX_KEY_LEN: usize = 1024;
+/// Largest value accepted, in bytes.
+pub const MAX_VALUE_LEN: usize = 16 * 1024 * 1024;
+/// Longest node id accepted, in bytes.
+pub const MAX_NODE_ID_LEN: usize = 64;
+/// Default period of the background flush, in milliseconds.
+pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
+
+/// Physical prefix of user data; metadata lives under `m` where no user key can reach.
+const DATA_PREFIX: u8 = b'k';
+const NODE_ID_KEY: &[u8] = b"mnode_id";
+
+/// When writes become durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// A background flush every `every_ms` milliseconds (the default); a crash may lose the
+    /// writes of the last period, never corrupt earlier ones. `flush()` makes everything durable.
+    Periodic {
+        /// Milliseconds between background flushes.
+        every_ms: u64,
+    },
+    /// Every write is fsynced before it returns; concurrent writers share fsyncs (group commit).
+    EveryWrite,
+}
+
+impl Default for Durability {
+    fn default() -> Self {
+        Durability::Periodic {
+            every_ms: DEFAULT_FLUSH_EVERY_MS,
+        }
+    }
+}
+
+/// Settings for opening a store.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// This replica's id for CRDTs; generated and persisted on first open when `None`.
+    pub node_id: Option<String>,
+    /// When writes become durable.
+    pub durability: Durability,
+    /// The wall clock (inject a [`crate::ManualClock`] in tests); the system clock when `None`.
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("node_id", &self.node_id)
+            .field("durability", &self.durability)
+            .field("clock", &self.clock.as_ref().map(|_| "custom"))
+            .finish()
+    }
+}
+
+impl Options {
+    /// Default options: periodic flush, generated node id, system clock.
+    pub fn new() -> Self {
+        Options::default()
+    }
+    /// Sets the node id.
+    pub fn node_id(mut self, id: impl Into<String>) -> Self {
+        self.node_id = Some(id.into());
+        self
+    }
+    /// Sets the durability mode.
+    pub fn durability(mut self, d: Durability) -> Self {
+        self.durability = d;
+        self
+    }
+    /// Sets the clock.
+    pub fn clock(mut self, c: Arc<dyn Clock>) -> Self {
+        self.clock = Some(c);
+        self
+    }
+}
+
+/// One open backend shared by every handle to the same path in this process.
+pub(crate) struct Engine {
+    path: Option<PathBuf>,
+    backend: RwLock<Option<Box<dyn Backend>>>,
+    handles: AtomicUsize,
+    node_id: String,
+    clock: Arc<dyn Clock>,
+    durability: Durability,
+    write_seq: AtomicU64,
+    flushed_seq: Mutex<u64>,
+}
+
+fn registry() -> &'static Mutex<HashMap<PathBuf, Arc<Engine>>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<PathBuf, Arc<Engine>>>> = OnceLock::new();
+    REGISTRY.get_or_init(Default::default)
+}
+
+/// Checks a node id: 1 to 64 characters of `[A-Za-z0-9._:-]`.
+pub fn validate_node_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > MAX_NODE_ID_LEN {
+        return Err(Error::invalid(format!(
+            "node id must be 1 to {MAX_NODE_ID_LEN} bytes, got {}",
+            id.len()
+        )));
+    }
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+    {
+        return Err(Error::invalid(format!(
+            "node id {id:?} may only contain letters, digits, '.', '_', ':' and '-'"
+        )));
+    }
+    Ok(())
+}
+
+impl Engine {
+    fn new(path: Option<PathBuf>, backend: Box<dyn Backend>, opts: &Options) -> Result<Engine> {
+        let stored = backend
+            .get(NODE_ID_KEY)?
+            .map(|v| String::from_utf8(v).map_err(|_| Error::corrupt("stored node id is not UTF-8")))
+            .transpose()?;
+        let node_id = match (&opts.node_id, stored) {
+            (Some(given), stored) => {
+                validate_node_id(given)?;
+                if stored.as_deref() != Some(given.as_str()) {
+                    backend.insert(NODE_ID_KEY, given.as_bytes().to_vec())?;
+                    backend.flush()?;
+                }
+                given.clone()
+            }
+            (None, Some(stored)) => stored,
+            (None, None) => {
+                let id = crate::random::hex_token(8);
+                backend.insert(NODE_ID_KEY, id.as_bytes().to_vec())?;
+                backend.flush()?;
+                id
+            }
+        };
+        Ok(Engine {
+            path,
+            backend: RwLock::new(Some(backend)),
+            handles: AtomicUsize::new(1),
+            node_id,
+            clock: opts.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
+            durability: opts.durability,
+            write_seq: AtomicU64::new(0),
+            flushed_seq: Mutex::new(0),
+        })
+    }
+
+    /// Drops one handle; the last one flushes, releases the directory and unregisters the path.
+    fn release(&self) -> Result<()> {
+        match &self.path {
+            Some(path) => {
+                // Hold the registry while the backend is dropped, so a concurrent open of the
+                // same path cannot race the release of sled's file lock.
+                let mut reg = registry().lock();
+                if self.handles.fetch_sub(1, Ordering::SeqCst) != 1 {
+                    return Ok(());
+                }
+                reg.remove(path);
+                self.shut_down()
+            }
+            None => {
+                if self.handles.fetch_sub(1, Ordering::SeqCst) != 1 {
+                    return Ok(());
+                }
+                self.shut_down()
+            }
+        }
+    }
+
+    fn shut_down(&self) -> Result<()> {
+        let backend = self.backend.write().take();
+        match backend {
+            Some(b) => b.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One `open` call's claim on an engine; closing it closes every view and primitive made from it.
+struct Handle {
+    engine: Arc<Engine>,
+    closed: AtomicBool,
+}
+
+impl Handle {
+    fn close(&self) -> Result<()> {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        self.engine.release()
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        if let Err(e) = self.close() {
+            eprintln!("grove: error while closing a dropped store handle: {e}");
+        }
+    }
+}
+
+/// A handle to an open store, or a namespaced view of one. Cheap to clone; share it across threads.
+///
+/// Clones and views share the handle: closing any of them closes them all.
+#[derive(Clone)]
+pub struct Store {
+    handle: Arc<Handle>,
+    /// Physical key prefix: the data marker plus every namespace (`name:`) applied so far.
+    prefix: Arc<[u8]>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.handle.engine.path)
+            .field("namespace", &String::from_utf8_lossy(self.namespace_prefix()))
+            .field("node_id", &self.handle.engine.node_id)
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the sled store at `path` with default options.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        Store::open_with(path, Options::default())
+    }
+
+    /// Opens the sled store at `path`; a path already open in this process shares its engine.
+    pub fn open_with(path: impl AsRef<Path>, opts: Options) -> Result<Store> {
+        let path = path.as_ref();
+        if path.as_os_str().is_empty() {
+            return Err(Error::invalid("store path is empty"));
+        }
+        std::fs::create_dir_all(path).map_err(|e| {
+            Error::new(ErrorKind::Io, format!("creating {}: {e}", path.display()))
+        })?;
+        let canon = std::fs::canonicalize(path).map_err(|e| {
+            Error::new(ErrorKind::Io, format!("resolving {}: {e}", path.display()))
+        })?;
+        let mut reg = registry().lock();
+        if let Some(engine) = reg.get(&canon) {
+            if let Some(id) = &opts.node_id {
+                if *id != engine.node_id {
+                    return Err(Error::invalid(format!(
+                        "store {} is already open in this process with node id {:?}",
+                        canon.display(),
+                        engine.node_id
+                    )));
+                }
+            }
+            engine.handles.fetch_add(1, Ordering::SeqCst);
+            return Ok(Store::from_engine(engine.clone()));
+        }
+        let flush_ms = match opts.durability {
+            Durability::Periodic { every_ms } => Some(every_ms.max(1)),
+            Durability::EveryWrite => None,
+        };
+        let backend = SledBackend::open(&canon, flush_ms)?;
+        let engine = Arc::new(Engine::new(Some(canon.clone()), Box::new(backend), &opts)?);
+        reg.insert(canon, engine.clone());
+        Ok(Store::from_engine(engine))
+    }
+
+    /// Opens a fresh in-memory store with default options.
+    pub fn open_memory() -> Store {
+        Store::open_memory_with(Options::default()).expect("an in-memory store always opens")
+    }
+
+    /// Opens a fresh in-memory store; fails only on an invalid node id.
+    pub fn open_memory_with(opts: Options) -> Result<Store> {
+        let engine = Engine::new(None, Box::new(MemoryBackend::default()), &opts)?;
+        Ok(Store::from_engine(Arc::new(engine)))
+    }
+
+    fn from_engine(engine: Arc<Engine>) -> Store {
+        Store {
+            handle: Arc::new(Handle {
+                engine,
+                closed: AtomicBool::new(false),
+            }),
+            prefix: Arc::from(&[DATA_PREFIX][..]),
+        }
+    }
+
+    /// A view whose every key is prefixed with `name:`; views nest.
+    pub fn namespace(&self, name: &str) -> Result<Store> {
+        if name.is_empty() {
+            return Err(Error::invalid("namespace name is empty"));
+        }
+        if name.len() > MAX_KEY_LEN {
+            return Err(Error::invalid(format!(
+                "namespace name is {} bytes, the limit is {MAX_KEY_LEN}",
+                name.len()
+            )));
+        }
+        self.check_open()?;
+        let mut prefix = self.prefix.to_vec();
+        prefix.extend_from_slice(name.as_bytes());
+        prefix.push(b':');
+        Ok(Store {
+            handle: self.handle.clone(),
+            prefix: prefix.into(),
+        })
+    }
+
+    /// The namespace prefix this view adds to keys (empty for the root).
+    pub fn namespace_prefix(&self) -> &[u8] {
+        &self.prefix[1..]
+    }
+
+    /// This replica's persisted id, used by CRDTs.
+    pub fn node_id(&self) -> &str {
+        &self.handle.engine.node_id
+    }
+
+    /// The directory of a sled store (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.handle.engine.path.as_deref()
+    }
+
+    /// The durability mode the engine was opened with.
+    pub fn durability(&self) -> Durability {
+        self.handle.engine.durability
+    }
+
+    /// Whether this handle has been closed.
+    pub fn is_closed(&self) -> bool {
+        self.handle.closed.load(Ordering::SeqCst)
+    }
+
+    /// Whether two stores share one engine (same path in this process).
+    pub fn same_engine(&self, other: &Store) -> bool {
+        Arc::ptr_eq(&self.handle.engine, &other.handle.engine)
+    }
+
+    /// Makes every write so far durable; returns the fsync error if there is one.
+    pub fn flush(&self) -> Result<()> {
+        let seq = self.handle.engine.write_seq.load(Ordering::SeqCst);
+        self.backend()?.flush()?;
+        let mut flushed = self.handle.engine.flushed_seq.lock();
+        *flushed = (*flushed).max(seq);
+        Ok(())
+    }
+
+    /// Closes this handle and every view and primitive made from it; the last handle in the
+    /// process flushes and releases the directory. Closing twice is fine.
+    pub fn close(&self) -> Result<()> {
+        self.handle.close()
+    }
+
+    /// Bytes the store occupies on disk (0 in memory).
+    pub fn size_on_disk(&self) -> Result<u64> {
+        self.backend()?.size_on_disk()
+    }
+
+    /// The current wall-clock time of the engine, in ms since the Unix epoch.
+    pub fn now_ms(&self) -> u64 {
+        self.handle.engine.clock.now_ms()
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.is_closed() {
+            Err(Error::closed())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The backend, or `Closed`. Never hold the guard across another call to `backend()`.
+    pub(crate) fn backend(&self) -> Result<MappedRwLockReadGuard<'_, dyn Backend>> {
+        self.check_open()?;
+        RwLockReadGuard::try_map(self.handle.engine.backend.read(), |b| b.as_deref())
+            .map_err(|_| Error::closed())
+    }
+
+    /// Checks a caller's key and returns its physical key.
+    pub(crate) fn data_key(&self, key: &[u8]) -> Result<Vec<u8>> {
+        check_key(key)?;
+        let mut k = Vec::with_capacity(self.prefix.len() + key.len());
+        k.extend_from_slice(&self.prefix);
+        k.extend_from_slice(key);
+        Ok(k)
+    }
+
+    /// The physical prefix of this view's data.
+    pub(crate) fn physical_prefix(&self) -> &[u8] {
+        &self.prefix
+    }
+
+    /// Called after every write: in `EveryWrite` mode, waits until it is fsynced, sharing one
+    /// fsync among all writers that finished before it started (group commit).
+    pub(crate) fn wrote(&self) -> Result<()> {
+        let engine = &self.handle.engine;
+        if engine.durability != Durability::EveryWrite {
+            return Ok(());
+        }
+        let mine = engine.write_seq.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut flushed = engine.flushed_seq.lock();
+        if *flushed >= mine {
+            return Ok(());
+        }
+        let target = engine.write_seq.load(Ordering::SeqCst);
+        self.backend()?.flush()?;
+        *flushed = target;
+        Ok(())
+    }
+
+    /// Atomically reads the live entry at physical key `pk` (expired counts as absent), lets `f`
+    /// decide the write and an output, and applies it. `f` may run several times.
+    pub(crate) fn update_entry<T>(
+        &self,
+        pk: &[u8],
+        mut f: impl FnMut(Option<Entry<'_>>) -> Result<(Write, T)>,
+    ) -> Result<T> {
+        let mut out = None;
+        let mut wrote = false;
+        {
+            let backend = self.backend()?;
+            let clock = &self.handle.engine.clock;
+            backend.update(pk, &mut |raw| {
+                let live = match raw {
+                    None => None,
+                    Some(raw) => {
+                        let e = Entry::decode(raw)?;
+                        if e.expires_at.is_some() && e.expired_at(clock.now_ms()) {
+                            None
+                        } else {
+                            Some(e)
+                        }
+                    }
+                };
+                let (w, t) = f(live)?;
+                wrote = w != Write::Keep;
+                out = Some(t);
+                Ok(w)
+            })?;
+        }
+        if wrote {
+            self.wrote()?;
+        }
+        out.ok_or_else(|| Error::new(ErrorKind::Internal, "update closure never ran"))
+    }
+
+    /// The live raw bytes at physical key `pk`; an expired entry is reclaimed and reads as absent.
+    pub(crate) fn read_live(&self, pk: &[u8]) -> Result<Option<Vec<u8>>> {
+        let raw = match self.backend()?.get(pk)? {
+            None => return Ok(None),
+            Some(raw) => raw,
+        };
+        let e = Entry::decode(&raw)?;
+        if e.expires_at.is_some() && e.expired_at(self.now_ms()) {
+            // Opportunistic reclamation; losing the race to a concurrent write is fine.
+            let _ = self.backend()?.compare_and_swap(pk, Some(&raw), None)?;
+            return Ok(None);
+        }
+        Ok(Some(raw))
+    }
+}
+
+/// Checks a key: non-empty and at most [`MAX_KEY_LEN`] bytes.
+pub fn check_key(key: &[u8]) -> Result<()> {
+    if key.is_empty() {
+        return Err(Error::invalid("key is empty"));
+    }
+    if key.len() > MAX_KEY_LEN {
+        return Err(Error::invalid(format!(
+            "key is {} bytes, the limit is {MAX_KEY_LEN}",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a value's size: at most [`MAX_VALUE_LEN`] bytes.
+pub fn check_value(value: &[u8]) -> Result<()> {
+    if value.len() > MAX_VALUE_LEN {
+        return Err(Error::invalid(format!(
+            "value is {} bytes, the limit is {MAX_VALUE_LEN}",
+            value.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Converts a TTL in seconds (as the doors receive it) to a `Duration`: finite, >= 0, <= 100 years.
+pub fn ttl_from_secs(secs: f64) -> Result<Duration> {
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(Error::invalid(format!(
+            "ttl must be a finite number of seconds >= 0, got {secs}"
+        )));
+    }
+    if secs > 100.0 * 365.0 * 86400.0 {
+        return Err(Error::invalid(format!("ttl of {secs} s is too far away")));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Milliseconds of a TTL, rounded up so a tiny TTL still expires strictly later than now.
+pub(crate) fn ttl_ms(ttl: Duration) -> u64 {
+    let ms = ttl.as_millis();
+    let ms = if Duration::from_millis(ms as u64) < ttl {
+        ms + 1
+    } else {
+        ms
+    };
+    ms.min(u64::MAX as u128) as u64
+}
