@@ -87,7 +87,10 @@ impl Store {
         self.update_entry(&pk, |cur| match cur {
             None => Ok((Write::Keep, false)),
             Some(_) if zero => Ok((Write::Delete, true)),
-            Some(e) => Ok((Write::Put(encode(e.kind, Some(expires_at), e.payload)), true)),
+            Some(e) => Ok((
+                Write::Put(encode(e.kind, Some(expires_at), e.payload)),
+                true,
+            )),
         })
     }
 
@@ -107,8 +110,7 @@ impl Store {
         let pk = self.data_key(key)?;
         let raw = self.read_live(&pk)?.ok_or_else(|| not_found(key))?;
         let e = Entry::decode(&raw)?;
-        Ok(e
-            .expires_at
+        Ok(e.expires_at
             .map(|t| Duration::from_millis(t.saturating_sub(self.now_ms()))))
     }
 
@@ -143,6 +145,7 @@ impl Store {
                     Some(raw) => {
                         let e = Entry::decode(&raw)?;
                         if e.expired_at(now) {
+                            tx.delete(pk)?;
                             None
                         } else {
                             e.expect(Kind::Bytes, key)?;
@@ -198,11 +201,7 @@ impl Store {
             let now = self.now_ms();
             for (k, v) in &page {
                 let e = Entry::decode(v)?;
-                if e.expired_at(now)
-                    && self
-                        .backend()?
-                        .compare_and_swap(k, Some(v), None)?
-                        .is_ok()
+                if e.expired_at(now) && self.backend()?.compare_and_swap(k, Some(v), None)?.is_ok()
                 {
                     purged += 1;
                 }
@@ -247,6 +246,7 @@ pub(crate) fn prefix_end(prefix: &[u8]) -> Bound<Vec<u8>> {
 }
 
 /// A lazy iterator over live keys (see [`Store::keys`]); yields `Closed` if the store closes.
+#[derive(Debug)]
 pub struct Keys {
     store: Store,
     next: Bound<Vec<u8>>,
@@ -257,10 +257,10 @@ pub struct Keys {
 
 impl Keys {
     fn refill(&mut self) -> Result<()> {
-        let page = self
-            .store
-            .backend()?
-            .scan(as_ref(&self.next), as_ref(&self.end), false, PAGE)?;
+        let page =
+            self.store
+                .backend()?
+                .scan(as_ref(&self.next), as_ref(&self.end), false, PAGE)?;
         if page.len() < PAGE {
             self.done = true;
         }

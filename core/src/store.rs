@@ -133,7 +133,9 @@ impl Engine {
     fn new(path: Option<PathBuf>, backend: Box<dyn Backend>, opts: &Options) -> Result<Engine> {
         let stored = backend
             .get(NODE_ID_KEY)?
-            .map(|v| String::from_utf8(v).map_err(|_| Error::corrupt("stored node id is not UTF-8")))
+            .map(|v| {
+                String::from_utf8(v).map_err(|_| Error::corrupt("stored node id is not UTF-8"))
+            })
             .transpose()?;
         let node_id = match (&opts.node_id, stored) {
             (Some(given), stored) => {
@@ -232,7 +234,10 @@ impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store")
             .field("path", &self.handle.engine.path)
-            .field("namespace", &String::from_utf8_lossy(self.namespace_prefix()))
+            .field(
+                "namespace",
+                &String::from_utf8_lossy(self.namespace_prefix()),
+            )
             .field("node_id", &self.handle.engine.node_id)
             .field("closed", &self.is_closed())
             .finish()
@@ -251,12 +256,10 @@ impl Store {
         if path.as_os_str().is_empty() {
             return Err(Error::invalid("store path is empty"));
         }
-        std::fs::create_dir_all(path).map_err(|e| {
-            Error::new(ErrorKind::Io, format!("creating {}: {e}", path.display()))
-        })?;
-        let canon = std::fs::canonicalize(path).map_err(|e| {
-            Error::new(ErrorKind::Io, format!("resolving {}: {e}", path.display()))
-        })?;
+        std::fs::create_dir_all(path)
+            .map_err(|e| Error::new(ErrorKind::Io, format!("creating {}: {e}", path.display())))?;
+        let canon = std::fs::canonicalize(path)
+            .map_err(|e| Error::new(ErrorKind::Io, format!("resolving {}: {e}", path.display())))?;
         let mut reg = registry().lock();
         if let Some(engine) = reg.get(&canon) {
             if let Some(id) = &opts.node_id {
@@ -438,18 +441,20 @@ impl Store {
             let backend = self.backend()?;
             let clock = &self.handle.engine.clock;
             backend.update(pk, &mut |raw| {
+                let mut expired = false;
                 let live = match raw {
                     None => None,
                     Some(raw) => {
                         let e = Entry::decode(raw)?;
-                        if e.expires_at.is_some() && e.expired_at(clock.now_ms()) {
-                            None
-                        } else {
-                            Some(e)
-                        }
+                        expired = e.expires_at.is_some() && e.expired_at(clock.now_ms());
+                        (!expired).then_some(e)
                     }
                 };
-                let (w, t) = f(live)?;
+                let (mut w, t) = f(live)?;
+                if expired && w == Write::Keep {
+                    // Opportunistic reclamation of the expired entry we just looked at.
+                    w = Write::Delete;
+                }
                 wrote = w != Write::Keep;
                 out = Some(t);
                 Ok(w)

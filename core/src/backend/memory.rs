@@ -78,11 +78,7 @@ impl Backend for MemoryBackend {
         Ok(Ok(()))
     }
 
-    fn update(
-        &self,
-        key: &[u8],
-        f: &mut dyn FnMut(Option<&[u8]>) -> Result<Write>,
-    ) -> Result<()> {
+    fn update(&self, key: &[u8], f: &mut dyn FnMut(Option<&[u8]>) -> Result<Write>) -> Result<()> {
         let mut map = self.map.write();
         match map.get_mut(key) {
             Some(slot) => match f(Some(slot))? {

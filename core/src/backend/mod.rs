@@ -28,7 +28,6 @@ pub(crate) trait Txn {
     /// Stores `value` at `key` when the transaction commits.
     fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<()>;
     /// Removes `key` when the transaction commits.
-    #[allow(dead_code)] // used by the queue and leaderboard primitives
     fn delete(&mut self, key: &[u8]) -> Result<()>;
 }
 
@@ -51,11 +50,7 @@ pub(crate) trait Backend: Send + Sync {
         new: Option<Vec<u8>>,
     ) -> Result<Result<(), Option<Vec<u8>>>>;
     /// Atomically applies `f` to the current value; `f` may run several times, so keep it pure.
-    fn update(
-        &self,
-        key: &[u8],
-        f: &mut dyn FnMut(Option<&[u8]>) -> Result<Write>,
-    ) -> Result<()> {
+    fn update(&self, key: &[u8], f: &mut dyn FnMut(Option<&[u8]>) -> Result<Write>) -> Result<()> {
         loop {
             let current = self.get(key)?;
             let new = match f(current.as_deref())? {
@@ -68,10 +63,7 @@ pub(crate) trait Backend: Send + Sync {
                     None
                 }
             };
-            if self
-                .compare_and_swap(key, current.as_deref(), new)?
-                .is_ok()
-            {
+            if self.compare_and_swap(key, current.as_deref(), new)?.is_ok() {
                 return Ok(());
             }
         }
@@ -180,7 +172,9 @@ mod tests {
                 (b"k2".to_vec(), None),
             ])
             .unwrap();
-            let all = b.scan(Bound::Unbounded, Bound::Unbounded, false, 10).unwrap();
+            let all = b
+                .scan(Bound::Unbounded, Bound::Unbounded, false, 10)
+                .unwrap();
             assert_eq!(
                 all.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
                 vec![b"k1".to_vec(), b"k3".to_vec()]

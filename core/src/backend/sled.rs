@@ -4,8 +4,7 @@ use super::{Backend, Page, Txn, Write};
 use crate::error::{Error, ErrorKind, Result};
 use ::sled as sl;
 use sl::transaction::{
-    ConflictableTransactionError, TransactionError, TransactionalTree,
-    UnabortableTransactionError,
+    ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
 };
 use std::ops::Bound;
 use std::path::Path;
@@ -52,7 +51,10 @@ impl SledBackend {
                 }
                 other => {
                     let e = map_err(other);
-                    Error::new(e.kind(), format!("opening {}: {}", path.display(), e.message()))
+                    Error::new(
+                        e.kind(),
+                        format!("opening {}: {}", path.display(), e.message()),
+                    )
                 }
             })?;
         Ok(SledBackend { db })
@@ -137,11 +139,7 @@ impl Backend for SledBackend {
         }
     }
 
-    fn update(
-        &self,
-        key: &[u8],
-        f: &mut dyn FnMut(Option<&[u8]>) -> Result<Write>,
-    ) -> Result<()> {
+    fn update(&self, key: &[u8], f: &mut dyn FnMut(Option<&[u8]>) -> Result<Write>) -> Result<()> {
         // Same loop as sled's own `update_and_fetch`, but the closure may fail or decline.
         let mut current = self.db.get(key).map_err(map_err)?;
         loop {

@@ -1,0 +1,192 @@
+//! Core benchmarks: every figure is a ratio against a baseline measured in the same run,
+//! interleaved A/B over several rounds (these machines are noisy).
+//!
+//! `cargo bench -p grove-core --bench core_bench` (set `GROVE_BENCH_QUICK=1` for a smoke run).
+
+use grove_core::Store;
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::time::Instant;
+
+struct Case {
+    name: &'static str,
+    goal: Option<f64>,
+    grove: Box<dyn FnMut(u64)>,
+    base: Box<dyn FnMut(u64)>,
+    base_name: &'static str,
+}
+
+fn time(f: &mut dyn FnMut(u64), n: u64) -> f64 {
+    let t = Instant::now();
+    f(n);
+    t.elapsed().as_nanos() as f64 / n as f64
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn main() {
+    let quick = std::env::var("GROVE_BENCH_QUICK").is_ok();
+    let (rounds, n) = if quick { (3, 2_000) } else { (9, 50_000) };
+    let dir = tempfile::tempdir().unwrap();
+
+    let grove_sled = Store::open(dir.path().join("grove")).unwrap();
+    let raw = sled::Config::new()
+        .path(dir.path().join("raw"))
+        .flush_every_ms(Some(grove_core::DEFAULT_FLUSH_EVERY_MS))
+        .open()
+        .unwrap();
+    let grove_mem = Store::open_memory();
+    let map: &'static Mutex<HashMap<Vec<u8>, i64>> = Box::leak(Box::default());
+
+    let mut cases: Vec<Case> = Vec::new();
+
+    let c = grove_sled.counter("hot").unwrap();
+    let r = raw.clone();
+    cases.push(Case {
+        name: "counter increment, sled",
+        goal: Some(1.3),
+        grove: Box::new(move |n| {
+            for _ in 0..n {
+                black_box(c.increment(1).unwrap());
+            }
+        }),
+        base_name: "raw sled update_and_fetch",
+        base: Box::new(move |n| {
+            for _ in 0..n {
+                black_box(
+                    r.update_and_fetch(b"counter:hot", |old| {
+                        let v = old
+                            .map(|b| i64::from_le_bytes(b.try_into().unwrap()))
+                            .unwrap_or(0);
+                        Some((v + 1).to_le_bytes().to_vec())
+                    })
+                    .unwrap(),
+                );
+            }
+        }),
+    });
+
+    let c = grove_mem.counter("hot").unwrap();
+    cases.push(Case {
+        name: "counter increment, memory",
+        goal: Some(3.0),
+        grove: Box::new(move |n| {
+            for _ in 0..n {
+                black_box(c.increment(1).unwrap());
+            }
+        }),
+        base_name: "parking_lot::Mutex<HashMap> increment",
+        base: Box::new(move |n| {
+            for _ in 0..n {
+                let mut m = map.lock();
+                let v = m.entry(b"counter:hot".to_vec()).or_insert(0);
+                *v += 1;
+                black_box(*v);
+            }
+        }),
+    });
+
+    for (label, store) in [("sled", grove_sled.clone()), ("memory", grove_mem.clone())] {
+        let keys: Vec<Vec<u8>> = (0..1000)
+            .map(|i| format!("key:{i:05}").into_bytes())
+            .collect();
+        for k in &keys {
+            store
+                .set(k, b"a 32-byte value for the kv bench", None)
+                .unwrap();
+            raw.insert(k, &b"a 32-byte value for the kv bench"[..])
+                .unwrap();
+        }
+        let (s1, k1, r1, kb1) = (store.clone(), keys.clone(), raw.clone(), keys.clone());
+        cases.push(Case {
+            name: if label == "sled" {
+                "kv get, sled"
+            } else {
+                "kv get, memory"
+            },
+            goal: None,
+            grove: Box::new(move |n| {
+                for i in 0..n {
+                    black_box(s1.get(&k1[i as usize % 1000]).unwrap());
+                }
+            }),
+            base_name: "raw sled get",
+            base: Box::new(move |n| {
+                for i in 0..n {
+                    black_box(r1.get(&kb1[i as usize % 1000]).unwrap());
+                }
+            }),
+        });
+        let (s2, k2, r2, kb2) = (store.clone(), keys.clone(), raw.clone(), keys.clone());
+        cases.push(Case {
+            name: if label == "sled" {
+                "kv set, sled"
+            } else {
+                "kv set, memory"
+            },
+            goal: None,
+            grove: Box::new(move |n| {
+                for i in 0..n {
+                    s2.set(
+                        &k2[i as usize % 1000],
+                        b"a 32-byte value for the kv bench",
+                        None,
+                    )
+                    .unwrap();
+                }
+            }),
+            base_name: "raw sled insert",
+            base: Box::new(move |n| {
+                for i in 0..n {
+                    r2.insert(
+                        &kb2[i as usize % 1000],
+                        &b"a 32-byte value for the kv bench"[..],
+                    )
+                    .unwrap();
+                }
+            }),
+        });
+    }
+
+    println!(
+        "grove-core bench: {rounds} interleaved rounds of {n} ops, median ns/op (spread = min..max ratio)"
+    );
+    println!(
+        "{:<28} {:>10} {:>10} {:>8} {:>15} {:>6}  baseline",
+        "workload", "grove ns", "base ns", "ratio", "ratio spread", "goal"
+    );
+    for case in &mut cases {
+        // Warm up both sides, then alternate A/B so drift hits both equally.
+        (case.grove)(n / 10 + 1);
+        (case.base)(n / 10 + 1);
+        let (mut g, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let (gt, bt) = if round % 2 == 0 {
+                let gt = time(&mut *case.grove, n);
+                (gt, time(&mut *case.base, n))
+            } else {
+                let bt = time(&mut *case.base, n);
+                (time(&mut *case.grove, n), bt)
+            };
+            g.push(gt);
+            b.push(bt);
+            ratios.push(gt / bt);
+        }
+        let (gm, bm, rm) = (median(&mut g), median(&mut b), median(&mut ratios));
+        let spread = format!("{:.2}..{:.2}", ratios[0], ratios[ratios.len() - 1]);
+        let goal = match case.goal {
+            Some(goal) if rm <= goal => format!("<={goal} ok"),
+            Some(goal) => format!("<={goal} MISSED"),
+            None => "-".into(),
+        };
+        println!(
+            "{:<28} {:>10.0} {:>10.0} {:>7.2}x {:>15} {:>6}  {}",
+            case.name, gm, bm, rm, spread, goal, case.base_name
+        );
+    }
+    grove_sled.close().unwrap();
+}

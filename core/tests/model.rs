@@ -1,0 +1,297 @@
+//! Property test: random KV and counter operations give the same results on a simple model,
+//! on the memory backend and on sled, including TTLs driven by an injected clock.
+
+mod common;
+
+use grove_core::{ErrorKind, ManualClock, Store};
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Get(u8),
+    Set(u8, Vec<u8>, Option<u16>),
+    Delete(u8),
+    Exists(u8),
+    Expire(u8, u16),
+    Persist(u8),
+    Ttl(u8),
+    Incr(u8, i64),
+    CounterGet(u8),
+    CounterSet(u8, i64),
+    SetMany(Vec<(u8, Vec<u8>)>),
+    GetMany(Vec<u8>),
+    Keys,
+    Purge,
+    Advance(u16),
+}
+
+fn key(k: u8) -> Vec<u8> {
+    // Counter names overlap plain keys on purpose: `counter:c1` is both reachable ways.
+    if k % 2 == 0 {
+        format!("k{}", k % 8).into_bytes()
+    } else {
+        format!("counter:c{}", k % 8).into_bytes()
+    }
+}
+
+fn counter_name(k: u8) -> String {
+    format!("c{}", k % 8)
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let val = proptest::collection::vec(any::<u8>(), 0..6);
+    let deltas = prop_oneof![
+        -5i64..5,
+        Just(i64::MAX),
+        Just(i64::MIN),
+        Just(i64::MAX / 2 + 1)
+    ];
+    prop_oneof![
+        any::<u8>().prop_map(Op::Get),
+        (any::<u8>(), val.clone(), proptest::option::of(1u16..3000))
+            .prop_map(|(k, v, t)| Op::Set(k, v, t)),
+        any::<u8>().prop_map(Op::Delete),
+        any::<u8>().prop_map(Op::Exists),
+        (any::<u8>(), 0u16..3000).prop_map(|(k, t)| Op::Expire(k, t)),
+        any::<u8>().prop_map(Op::Persist),
+        any::<u8>().prop_map(Op::Ttl),
+        (any::<u8>(), deltas.clone()).prop_map(|(k, d)| Op::Incr(k, d)),
+        any::<u8>().prop_map(Op::CounterGet),
+        (any::<u8>(), deltas).prop_map(|(k, d)| Op::CounterSet(k, d)),
+        proptest::collection::vec((any::<u8>(), val), 0..4).prop_map(Op::SetMany),
+        proptest::collection::vec(any::<u8>(), 0..4).prop_map(Op::GetMany),
+        Just(Op::Keys),
+        Just(Op::Purge),
+        (0u16..2000).prop_map(Op::Advance),
+    ]
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum MVal {
+    Bytes(Vec<u8>),
+    Counter(i64),
+}
+
+/// The reference model: a sorted map with absolute expiry times.
+#[derive(Default)]
+struct Model {
+    map: BTreeMap<Vec<u8>, (MVal, Option<u64>)>,
+}
+
+type Out = Result<String, ErrorKind>;
+
+impl Model {
+    fn live(&mut self, k: &[u8], now: u64) -> Option<&mut (MVal, Option<u64>)> {
+        if matches!(self.map.get(k), Some((_, Some(t))) if now >= *t) {
+            self.map.remove(k);
+        }
+        self.map.get_mut(k)
+    }
+
+    fn apply(&mut self, op: &Op, now: u64) -> Out {
+        match op {
+            Op::Get(k) => match self.live(&key(*k), now) {
+                None => Ok("None".into()),
+                Some((MVal::Bytes(b), _)) => Ok(format!("{b:?}")),
+                Some(_) => Err(ErrorKind::WrongType),
+            },
+            Op::Set(k, v, ttl) => match self.live(&key(*k), now) {
+                Some((MVal::Counter(_), _)) => Err(ErrorKind::WrongType),
+                _ => {
+                    let exp = ttl.map(|t| now + t as u64);
+                    self.map.insert(key(*k), (MVal::Bytes(v.clone()), exp));
+                    Ok("()".into())
+                }
+            },
+            Op::Delete(k) => Ok(format!(
+                "{}",
+                self.live(&key(*k), now).is_some() && self.map.remove(&key(*k)).is_some()
+            )),
+            Op::Exists(k) => Ok(format!("{}", self.live(&key(*k), now).is_some())),
+            Op::Expire(k, t) => match self.live(&key(*k), now) {
+                None => Ok("false".into()),
+                Some(_) if *t == 0 => {
+                    self.map.remove(&key(*k));
+                    Ok("true".into())
+                }
+                Some(e) => {
+                    e.1 = Some(now + *t as u64);
+                    Ok("true".into())
+                }
+            },
+            Op::Persist(k) => match self.live(&key(*k), now) {
+                Some(e) if e.1.is_some() => {
+                    e.1 = None;
+                    Ok("true".into())
+                }
+                _ => Ok("false".into()),
+            },
+            Op::Ttl(k) => match self.live(&key(*k), now) {
+                None => Err(ErrorKind::NotFound),
+                Some((_, None)) => Ok("None".into()),
+                Some((_, Some(t))) => Ok(format!("Some({})", *t - now)),
+            },
+            Op::Incr(k, d) => {
+                let ck = format!("counter:{}", counter_name(*k)).into_bytes();
+                match self.live(&ck, now) {
+                    None => {
+                        self.map.insert(ck, (MVal::Counter(*d), None));
+                        Ok(format!("{d}"))
+                    }
+                    Some((MVal::Counter(c), _)) => match c.checked_add(*d) {
+                        Some(n) => {
+                            *c = n;
+                            Ok(format!("{n}"))
+                        }
+                        None => Err(ErrorKind::Overflow),
+                    },
+                    Some(_) => Err(ErrorKind::WrongType),
+                }
+            }
+            Op::CounterGet(k) => {
+                let ck = format!("counter:{}", counter_name(*k)).into_bytes();
+                match self.live(&ck, now) {
+                    None => Ok("0".into()),
+                    Some((MVal::Counter(c), _)) => Ok(format!("{c}")),
+                    Some(_) => Err(ErrorKind::WrongType),
+                }
+            }
+            Op::CounterSet(k, v) => {
+                let ck = format!("counter:{}", counter_name(*k)).into_bytes();
+                match self.live(&ck, now) {
+                    Some((MVal::Bytes(_), _)) => Err(ErrorKind::WrongType),
+                    _ => {
+                        self.map.insert(ck, (MVal::Counter(*v), None));
+                        Ok("()".into())
+                    }
+                }
+            }
+            Op::SetMany(items) => {
+                for (k, _) in items {
+                    if let Some((MVal::Counter(_), _)) = self.live(&key(*k), now) {
+                        return Err(ErrorKind::WrongType);
+                    }
+                }
+                for (k, v) in items {
+                    self.map.insert(key(*k), (MVal::Bytes(v.clone()), None));
+                }
+                Ok("()".into())
+            }
+            Op::GetMany(ks) => {
+                let mut out = Vec::new();
+                for k in ks {
+                    match self.live(&key(*k), now) {
+                        None => out.push(None),
+                        Some((MVal::Bytes(b), _)) => out.push(Some(b.clone())),
+                        Some(_) => return Err(ErrorKind::WrongType),
+                    }
+                }
+                Ok(format!("{out:?}"))
+            }
+            Op::Keys => {
+                let ks: Vec<Vec<u8>> = self
+                    .map
+                    .iter()
+                    .filter(|(_, (_, e))| !matches!(e, Some(t) if now >= *t))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                Ok(format!("{ks:?}"))
+            }
+            Op::Purge => {
+                let before = self.map.len();
+                self.map
+                    .retain(|_, (_, e)| !matches!(e, Some(t) if now >= *t));
+                Ok(format!("{}", before - self.map.len()))
+            }
+            Op::Advance(_) => Ok("()".into()),
+        }
+    }
+}
+
+fn run(store: &Store, op: &Op) -> Out {
+    let r: grove_core::Result<String> = (|| {
+        Ok(match op {
+            Op::Get(k) => match store.get(&key(*k))? {
+                None => "None".into(),
+                Some(b) => format!("{b:?}"),
+            },
+            Op::Set(k, v, ttl) => {
+                store.set(&key(*k), v, ttl.map(|t| Duration::from_millis(t as u64)))?;
+                "()".into()
+            }
+            Op::Delete(k) => format!("{}", store.delete(&key(*k))?),
+            Op::Exists(k) => format!("{}", store.exists(&key(*k))?),
+            Op::Expire(k, t) => format!(
+                "{}",
+                store.expire(&key(*k), Duration::from_millis(*t as u64))?
+            ),
+            Op::Persist(k) => format!("{}", store.persist(&key(*k))?),
+            Op::Ttl(k) => format!("{:?}", store.ttl(&key(*k))?.map(|d| d.as_millis())),
+            Op::Incr(k, d) => format!("{}", store.counter(&counter_name(*k))?.increment(*d)?),
+            Op::CounterGet(k) => format!("{}", store.counter(&counter_name(*k))?.get()?),
+            Op::CounterSet(k, v) => {
+                store.counter(&counter_name(*k))?.set(*v)?;
+                "()".into()
+            }
+            Op::SetMany(items) => {
+                let ks: Vec<Vec<u8>> = items.iter().map(|(k, _)| key(*k)).collect();
+                let pairs: Vec<(&[u8], &[u8])> = ks
+                    .iter()
+                    .zip(items)
+                    .map(|(k, (_, v))| (k.as_slice(), v.as_slice()))
+                    .collect();
+                store.set_many(&pairs, None)?;
+                "()".into()
+            }
+            Op::GetMany(ks) => {
+                let owned: Vec<Vec<u8>> = ks.iter().map(|k| key(*k)).collect();
+                let refs: Vec<&[u8]> = owned.iter().map(|k| k.as_slice()).collect();
+                format!("{:?}", store.get_many(&refs)?)
+            }
+            Op::Keys => {
+                let ks = store.keys(b"")?.collect::<grove_core::Result<Vec<_>>>()?;
+                format!("{ks:?}")
+            }
+            Op::Purge => format!("{}", store.purge_expired()?),
+            Op::Advance(_) => "()".into(),
+        })
+    })();
+    r.map_err(|e| e.kind())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+    #[test]
+    fn backends_agree_with_the_model(ops in proptest::collection::vec(op(), 1..60)) {
+        let clock = Arc::new(ManualClock::new(1_000_000));
+        let (stores, _dir) = common::both_backends(clock.clone());
+        let mut model = Model::default();
+        for (i, op) in ops.iter().enumerate() {
+            if let Op::Advance(ms) = op {
+                clock.advance(Duration::from_millis(*ms as u64));
+            }
+            let now = clock.now_ms_for_test();
+            let want = model.apply(op, now);
+            for (name, store) in &stores {
+                let got = run(store, op);
+                prop_assert_eq!(&got, &want, "step {} {:?} on {}", i, op, name);
+            }
+        }
+        for (_, s) in stores {
+            s.close().unwrap();
+        }
+    }
+}
+
+trait NowForTest {
+    fn now_ms_for_test(&self) -> u64;
+}
+
+impl NowForTest for ManualClock {
+    fn now_ms_for_test(&self) -> u64 {
+        grove_core::Clock::now_ms(self)
+    }
+}
