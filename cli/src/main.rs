@@ -52,7 +52,7 @@ enum KvCmd {
         key: String,
         value: String,
         /// Expire after this many seconds.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         ttl: Option<f64>,
     },
     /// Delete KEY (exit 1 if it did not exist).
@@ -67,7 +67,11 @@ enum KvCmd {
     /// Print the seconds KEY has left ("none" without expiry; exit 1 if absent).
     Ttl { key: String },
     /// Make KEY expire after SECONDS (exit 1 if absent).
-    Expire { key: String, seconds: f64 },
+    Expire {
+        key: String,
+        #[arg(allow_negative_numbers = true)]
+        seconds: f64,
+    },
     /// Print what KEY holds (string, counter, …).
     Type { key: String },
 }

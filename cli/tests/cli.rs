@@ -1,0 +1,128 @@
+//! The `grove` binary end to end: commands, output, exit codes, a locked store, the demo.
+
+use std::process::{Command, Output};
+
+fn grove(db: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_grove"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+#[test]
+fn kv_and_counter_commands_round_trip_with_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path();
+    assert!(
+        grove(db, &["kv", "set", "greeting", "hello", "--ttl", "60"])
+            .status
+            .success()
+    );
+    assert_eq!(stdout(&grove(db, &["kv", "get", "greeting"])), "hello");
+    let ttl: f64 = stdout(&grove(db, &["kv", "ttl", "greeting"]))
+        .parse()
+        .unwrap();
+    assert!(ttl > 50.0 && ttl <= 60.0);
+    assert_eq!(stdout(&grove(db, &["counter", "incr", "visitors"])), "1");
+    assert_eq!(
+        stdout(&grove(db, &["counter", "incr", "visitors", "41"])),
+        "42"
+    );
+    assert_eq!(
+        stdout(&grove(db, &["counter", "decr", "visitors", "50"])),
+        "-8"
+    );
+    assert!(grove(db, &["counter", "set", "visitors", "-3"])
+        .status
+        .success());
+    assert_eq!(stdout(&grove(db, &["counter", "get", "visitors"])), "-3");
+    assert!(grove(db, &["counter", "reset", "visitors"])
+        .status
+        .success());
+    assert_eq!(stdout(&grove(db, &["counter", "get", "visitors"])), "0");
+    assert_eq!(
+        stdout(&grove(db, &["kv", "type", "counter:visitors"])),
+        "counter"
+    );
+    assert_eq!(
+        stdout(&grove(db, &["kv", "keys"])),
+        "counter:visitors\ngreeting"
+    );
+    let stats = stdout(&grove(db, &["stats"]));
+    assert!(stats.contains("keys: 2"), "{stats}");
+    assert!(stats.contains("counter: 1"), "{stats}");
+
+    // A missing key is exit 1 with a message; a wrong type is 12; bad input 13.
+    let missing = grove(db, &["kv", "get", "nope"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("not found"));
+    let wrong = grove(db, &["kv", "get", "counter:visitors"]);
+    assert_eq!(wrong.status.code(), Some(12));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("WrongType"));
+    assert_eq!(
+        grove(db, &["kv", "set", "k", "v", "--ttl", "-1"])
+            .status
+            .code(),
+        Some(13)
+    );
+    assert_eq!(
+        grove(db, &["counter", "set", "visitors", "9223372036854775807"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        grove(db, &["counter", "incr", "visitors"]).status.code(),
+        Some(14)
+    );
+    assert!(grove(db, &["kv", "del", "greeting"]).status.success());
+    assert_eq!(grove(db, &["kv", "del", "greeting"]).status.code(), Some(1));
+    assert_eq!(
+        grove(db, &["kv", "exists", "greeting"]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn a_store_held_by_another_process_gives_exit_16_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = grove_core::Store::open(dir.path()).unwrap();
+    let out = grove(dir.path(), &["kv", "get", "x"]);
+    assert_eq!(out.status.code(), Some(16), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("StoreLocked") && err.contains(&dir.path().display().to_string()),
+        "{err}"
+    );
+    held.close().unwrap();
+    assert_eq!(
+        grove(dir.path(), &["kv", "get", "x"]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn demo_counts_exactly_and_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_grove"))
+        .args(["demo", "--threads", "4", "--views", "2500", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    assert!(text.contains("after reopen: 10000"), "{text}");
+    // Running it again on the same store continues from the persisted total.
+    let again = Command::new(env!("CARGO_BIN_EXE_grove"))
+        .args(["demo", "--threads", "2", "--views", "100", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(stdout(&again).contains("after reopen: 10200"));
+}
