@@ -1,0 +1,8 @@
+# Aliases for the scripts; the scripts are the source of truth.
+.PHONY: demo test bench
+demo:
+	./scripts/demo.sh
+test:
+	./scripts/test.sh
+bench:
+	cargo bench -p grove-core --bench core_bench

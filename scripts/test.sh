@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test suite in every language, plus the linters, on a clean machine.
+# Installs what it needs: Debian packages, a Python virtualenv at .venv, npm packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+export CARGO_TERM_COLOR=never
+start=$(date +%s)
+
+ensure_rust
+apt_install valgrind build-essential python3-venv
+
+step "rust: cargo fmt --check"
+cargo fmt --all --check
+
+step "rust: cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "rust: release build, once, reused by every suite below"
+cargo build --release -p grove-cli -p grove-ffi
+
+step "rust: tests (core, CLI, FFI)"
+cargo test --release -p grove-core -p grove-cli -p grove-ffi
+
+step "rust: benchmark smoke run (ratios; not a pass/fail timing)"
+GROVE_BENCH_QUICK=1 cargo bench -p grove-core --bench core_bench
+
+step "C: header drift, compile checks, tests under valgrind and sanitizers"
+tests/c/run.sh
+
+step "Go: gofmt, go vet, go test -race"
+bindings/go/test.sh
+
+step "Python: ruff, mypy --strict, pytest"
+bindings/python/test.sh
+
+step "Node: node --test"
+bindings/node/test.sh
+
+step "demo"
+./target/release/grove demo --threads 4 --views 5000
+
+echo
+echo "All suites passed in $(( $(date +%s) - start )) s."
