@@ -282,6 +282,11 @@ impl Iterator for Keys {
     type Item = Result<Vec<u8>>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if !self.done && self.store.is_closed() {
+            self.done = true;
+            self.buf.clear();
+            return Some(Err(Error::closed()));
+        }
         loop {
             if let Some(k) = self.buf.pop_front() {
                 return Some(Ok(k));

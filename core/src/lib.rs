@@ -17,7 +17,10 @@ mod clock;
 mod counter;
 mod error;
 mod kv;
+mod lock;
 mod random;
+mod ratelimit;
+mod session;
 mod store;
 mod value;
 
@@ -25,6 +28,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use counter::Counter;
 pub use error::{Error, ErrorKind, Result};
 pub use kv::Keys;
+pub use lock::{Lock, LockGuard, LockInfo, DEFAULT_RETRY_INTERVAL};
+pub use ratelimit::{Decision, RateLimiter, MAX_LOG_ENTRIES};
+pub use session::{Sessions, SESSION_ID_LEN};
 pub use store::{
     check_key, check_value, ttl_from_secs, validate_node_id, Durability, Options, Store,
     DEFAULT_FLUSH_EVERY_MS, MAX_KEY_LEN, MAX_NODE_ID_LEN, MAX_VALUE_LEN,

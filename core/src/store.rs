@@ -396,8 +396,9 @@ impl Store {
             .map_err(|_| Error::closed())
     }
 
-    /// Checks a caller's key and returns its physical key.
+    /// Checks a caller's key (and that the handle is open) and returns its physical key.
     pub(crate) fn data_key(&self, key: &[u8]) -> Result<Vec<u8>> {
+        self.check_open()?;
         check_key(key)?;
         let mut k = Vec::with_capacity(self.prefix.len() + key.len());
         k.extend_from_slice(&self.prefix);
@@ -464,6 +465,18 @@ impl Store {
             self.wrote()?;
         }
         out.ok_or_else(|| Error::new(ErrorKind::Internal, "update closure never ran"))
+    }
+
+    /// Stores `value` at `pk` only if the key is absent (one compare-and-swap); true if stored.
+    pub(crate) fn insert_new(&self, pk: &[u8], value: Vec<u8>) -> Result<bool> {
+        let stored = self
+            .backend()?
+            .compare_and_swap(pk, None, Some(value))?
+            .is_ok();
+        if stored {
+            self.wrote()?;
+        }
+        Ok(stored)
     }
 
     /// The live raw bytes at physical key `pk`; an expired entry is reclaimed and reads as absent.

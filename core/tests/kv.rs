@@ -230,10 +230,13 @@ fn keys_iterates_lazily_across_pages_and_stops_when_closed() {
     let mut it = db.keys(b"p").unwrap();
     assert!(it.next().unwrap().is_ok());
     db.close().unwrap();
-    // The first page is buffered; once it runs out the iterator reports Closed.
+    // Even with a page buffered, the next step reports Closed, then the iterator ends.
     let rest: Vec<_> = it.collect();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].as_ref().unwrap_err().kind(), ErrorKind::Closed);
+    assert_eq!(db.counter("c").unwrap_err().kind(), ErrorKind::Closed);
     assert_eq!(
-        rest.last().unwrap().as_ref().unwrap_err().kind(),
+        db.lock("l", Duration::from_secs(1)).unwrap_err().kind(),
         ErrorKind::Closed
     );
     assert_eq!(db.keys(b"").unwrap_err().kind(), ErrorKind::Closed);

@@ -30,7 +30,7 @@ enum Op {
 
 fn key(k: u8) -> Vec<u8> {
     // Counter names overlap plain keys on purpose: `counter:c1` is both reachable ways.
-    if k % 2 == 0 {
+    if k.is_multiple_of(2) {
         format!("k{}", k % 8).into_bytes()
     } else {
         format!("counter:c{}", k % 8).into_bytes()
@@ -84,6 +84,12 @@ struct Model {
 type Out = Result<String, ErrorKind>;
 
 impl Model {
+    fn peek(&self, k: &[u8], now: u64) -> Option<&(MVal, Option<u64>)> {
+        self.map
+            .get(k)
+            .filter(|(_, e)| !matches!(e, Some(t) if now >= *t))
+    }
+
     fn live(&mut self, k: &[u8], now: u64) -> Option<&mut (MVal, Option<u64>)> {
         if matches!(self.map.get(k), Some((_, Some(t))) if now >= *t) {
             self.map.remove(k);
@@ -170,8 +176,9 @@ impl Model {
                 }
             }
             Op::SetMany(items) => {
+                // A failed batch is a rolled-back transaction: check without reclaiming anything.
                 for (k, _) in items {
-                    if let Some((MVal::Counter(_), _)) = self.live(&key(*k), now) {
+                    if let Some((MVal::Counter(_), _)) = self.peek(&key(*k), now) {
                         return Err(ErrorKind::WrongType);
                     }
                 }
@@ -181,6 +188,11 @@ impl Model {
                 Ok("()".into())
             }
             Op::GetMany(ks) => {
+                for k in ks {
+                    if let Some((MVal::Counter(_), _)) = self.peek(&key(*k), now) {
+                        return Err(ErrorKind::WrongType);
+                    }
+                }
                 let mut out = Vec::new();
                 for k in ks {
                     match self.live(&key(*k), now) {
@@ -263,7 +275,7 @@ fn run(store: &Store, op: &Op) -> Out {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
     #[test]
     fn backends_agree_with_the_model(ops in proptest::collection::vec(op(), 1..60)) {
         let clock = Arc::new(ManualClock::new(1_000_000));

@@ -67,7 +67,8 @@ fn child_entry() {
         }
         "hold" => {
             let db = Store::open(&path).unwrap();
-            println!("ready");
+            // libtest may print "test child_entry ... " on the same line first.
+            println!("GROVE-CHILD-READY");
             // Hold the store until the parent closes our stdin.
             let mut line = String::new();
             let _ = std::io::stdin().read_line(&mut line);
@@ -131,7 +132,7 @@ fn a_path_held_by_another_process_is_store_locked_not_a_hang() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     loop {
         let line = lines.next().expect("child exited early").unwrap();
-        if line.trim() == "ready" {
+        if line.contains("GROVE-CHILD-READY") {
             break;
         }
     }

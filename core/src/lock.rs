@@ -1,0 +1,309 @@
+//! The distributed lock at `lock:<name>`: ownership by a random token, leases that expire, and
+//! fencing tokens that only ever grow (persisted, so they survive restarts and expiry).
+//!
+//! The record is never given an envelope expiry: a free or expired lock keeps its last fencing
+//! token, which is what makes "strictly greater than any before it" hold forever.
+
+use crate::backend::Write;
+use crate::error::{Error, ErrorKind, Result};
+use crate::store::{ttl_ms, Store};
+use crate::value::{encode, Entry, Kind};
+use parking_lot::Mutex;
+use std::time::{Duration, Instant};
+
+/// Default pause between attempts of a waiting [`Lock::acquire`].
+pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_millis(50);
+
+/// The stored state of a lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Record {
+    fence: u64,
+    lease_until_ms: u64,
+    owner: Vec<u8>,
+}
+
+impl Record {
+    fn decode(e: &Entry<'_>, key: &[u8]) -> Result<Record> {
+        e.expect(Kind::Lock, key)?;
+        let p = e.payload;
+        if p.len() < 17 || p.len() != 17 + p[16] as usize {
+            return Err(Error::corrupt("lock record has a bad length"));
+        }
+        Ok(Record {
+            fence: u64::from_be_bytes(p[0..8].try_into().unwrap()),
+            lease_until_ms: u64::from_be_bytes(p[8..16].try_into().unwrap()),
+            owner: p[17..].to_vec(),
+        })
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let mut p = Vec::with_capacity(17 + self.owner.len());
+        p.extend_from_slice(&self.fence.to_be_bytes());
+        p.extend_from_slice(&self.lease_until_ms.to_be_bytes());
+        p.push(self.owner.len() as u8);
+        p.extend_from_slice(&self.owner);
+        encode(Kind::Lock, None, &p)
+    }
+
+    fn held_by(&self, token: &[u8], now: u64) -> bool {
+        !self.owner.is_empty() && self.owner == token && now < self.lease_until_ms
+    }
+
+    fn is_free(&self, now: u64) -> bool {
+        self.owner.is_empty() || now >= self.lease_until_ms
+    }
+}
+
+/// What a lock looks like from outside (see [`Store::lock_info`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockInfo {
+    /// Whether some owner holds an unexpired lease now.
+    pub held: bool,
+    /// The fencing token of the latest acquisition (0 if never acquired).
+    pub fencing_token: u64,
+    /// Time left on the current lease, when held.
+    pub expires_in: Option<Duration>,
+}
+
+/// A would-be owner of the lock `lock:<name>`; each successful acquire gets a fresh random token.
+#[derive(Debug)]
+pub struct Lock {
+    store: Store,
+    key: Vec<u8>,
+    pk: Vec<u8>,
+    ttl: Duration,
+    /// The token and fencing token of this object's latest successful acquisition.
+    mine: Mutex<Option<(Vec<u8>, u64)>>,
+}
+
+impl Store {
+    /// A lock named `name` whose leases last `ttl` unless extended.
+    pub fn lock(&self, name: &str, ttl: Duration) -> Result<Lock> {
+        if name.is_empty() {
+            return Err(Error::invalid("lock name is empty"));
+        }
+        if ttl.is_zero() {
+            return Err(Error::invalid("lock ttl must be greater than zero"));
+        }
+        let key = format!("lock:{name}").into_bytes();
+        let pk = self.data_key(&key)?;
+        Ok(Lock {
+            store: self.clone(),
+            key,
+            pk,
+            ttl,
+            mine: Mutex::new(None),
+        })
+    }
+
+    /// The state of lock `name` as any observer sees it.
+    pub fn lock_info(&self, name: &str) -> Result<LockInfo> {
+        let key = format!("lock:{name}").into_bytes();
+        let pk = self.data_key(&key)?;
+        let now = self.now_ms();
+        Ok(match self.read_live(&pk)? {
+            None => LockInfo {
+                held: false,
+                fencing_token: 0,
+                expires_in: None,
+            },
+            Some(raw) => {
+                let r = Record::decode(&Entry::decode(&raw)?, &key)?;
+                let held = !r.is_free(now);
+                LockInfo {
+                    held,
+                    fencing_token: r.fence,
+                    expires_in: held.then(|| Duration::from_millis(r.lease_until_ms - now)),
+                }
+            }
+        })
+    }
+}
+
+impl Lock {
+    /// The key this lock lives at (`lock:<name>`).
+    pub fn key(&self) -> &[u8] {
+        &self.key
+    }
+
+    /// The lease length given at creation.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// One attempt: takes the lock if it is free or its lease expired; true on success.
+    pub fn try_acquire(&self) -> Result<bool> {
+        let mut token = [0u8; 16];
+        crate::random::fill(&mut token)?;
+        let previous = self.mine.lock().as_ref().map(|(t, _)| t.clone());
+        let ttl = ttl_ms(self.ttl);
+        let now = self.store.now_ms();
+        let key = &self.key;
+        let got = self.store.update_entry(&self.pk, |cur| {
+            let old = match cur {
+                None => None,
+                Some(e) => Some(Record::decode(&e, key)?),
+            };
+            let fence = match &old {
+                None => 0,
+                Some(r) => {
+                    let ours = previous.as_deref().is_some_and(|p| r.held_by(p, now));
+                    if !r.is_free(now) && !ours {
+                        return Ok((Write::Keep, None));
+                    }
+                    r.fence
+                }
+            };
+            let fence = fence
+                .checked_add(1)
+                .ok_or_else(|| Error::overflow("fencing token space exhausted"))?;
+            let rec = Record {
+                fence,
+                lease_until_ms: now.saturating_add(ttl),
+                owner: token.to_vec(),
+            };
+            Ok((Write::Put(rec.encode()), Some(fence)))
+        })?;
+        match got {
+            Some(fence) => {
+                *self.mine.lock() = Some((token.to_vec(), fence));
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Tries until `timeout` passes, sleeping `retry_interval` between attempts; true on success.
+    pub fn acquire(&self, timeout: Duration, retry_interval: Duration) -> Result<bool> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.try_acquire()? {
+                return Ok(true);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(false);
+            }
+            std::thread::sleep(
+                retry_interval
+                    .max(Duration::from_millis(1))
+                    .min(deadline - now),
+            );
+        }
+    }
+
+    /// Like [`Lock::acquire`] but `LockTimeout` on failure, and a guard that releases on drop.
+    pub fn lock(&self, timeout: Duration) -> Result<LockGuard<'_>> {
+        if self.acquire(timeout, DEFAULT_RETRY_INTERVAL)? {
+            Ok(LockGuard { lock: self })
+        } else {
+            Err(Error::new(
+                ErrorKind::LockTimeout,
+                format!(
+                    "could not acquire '{}' within {:?}",
+                    String::from_utf8_lossy(&self.key),
+                    timeout
+                ),
+            ))
+        }
+    }
+
+    fn with_own<T>(&self, f: impl Fn(&Record, u64) -> (Write, T), otherwise: T) -> Result<T>
+    where
+        T: Clone,
+    {
+        let token = match self.mine.lock().as_ref() {
+            Some((t, _)) => t.clone(),
+            None => return Ok(otherwise),
+        };
+        let key = &self.key;
+        let now = self.store.now_ms();
+        self.store.update_entry(&self.pk, |cur| {
+            let rec = match cur {
+                None => return Ok((Write::Keep, otherwise.clone())),
+                Some(e) => Record::decode(&e, key)?,
+            };
+            if !rec.held_by(&token, now) {
+                return Ok((Write::Keep, otherwise.clone()));
+            }
+            Ok(f(&rec, now))
+        })
+    }
+
+    /// Releases the lock if this object still owns an unexpired lease; false (and no change) otherwise.
+    pub fn release(&self) -> Result<bool> {
+        self.with_own(
+            |rec, _| {
+                let free = Record {
+                    fence: rec.fence,
+                    lease_until_ms: 0,
+                    owner: Vec::new(),
+                };
+                (Write::Put(free.encode()), true)
+            },
+            false,
+        )
+    }
+
+    /// Sets the lease to end `ttl` from now if this object still owns it; false otherwise.
+    pub fn extend(&self, ttl: Duration) -> Result<bool> {
+        if ttl.is_zero() {
+            return Err(Error::invalid("extend ttl must be greater than zero"));
+        }
+        let ms = ttl_ms(ttl);
+        self.with_own(
+            |rec, now| {
+                let longer = Record {
+                    lease_until_ms: now.saturating_add(ms),
+                    ..rec.clone()
+                };
+                (Write::Put(longer.encode()), true)
+            },
+            false,
+        )
+    }
+
+    /// Whether this object owns the lock now (an unexpired lease with its token).
+    pub fn held(&self) -> Result<bool> {
+        let token = match self.mine.lock().as_ref() {
+            Some((t, _)) => t.clone(),
+            None => return Ok(false),
+        };
+        let now = self.store.now_ms();
+        Ok(match self.store.read_live(&self.pk)? {
+            None => false,
+            Some(raw) => Record::decode(&Entry::decode(&raw)?, &self.key)?.held_by(&token, now),
+        })
+    }
+
+    /// The fencing token of this object's latest successful acquire (0 before the first).
+    pub fn fencing_token(&self) -> u64 {
+        self.mine.lock().as_ref().map_or(0, |(_, f)| *f)
+    }
+}
+
+/// Holds a [`Lock`] until dropped (released then, errors ignored; call `release` to see them).
+#[derive(Debug)]
+pub struct LockGuard<'a> {
+    lock: &'a Lock,
+}
+
+impl LockGuard<'_> {
+    /// The fencing token of this acquisition.
+    pub fn fencing_token(&self) -> u64 {
+        self.lock.fencing_token()
+    }
+
+    /// Releases now and reports whether the lease was still ours.
+    pub fn release(self) -> Result<bool> {
+        let r = self.lock.release();
+        std::mem::forget(self);
+        r
+    }
+}
+
+impl Drop for LockGuard<'_> {
+    fn drop(&mut self) {
+        let _ = self.lock.release();
+    }
+}

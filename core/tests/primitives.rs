@@ -1,0 +1,303 @@
+//! Lock, rate limiter and sessions: safety under contention, injected-clock expiry, persistence.
+
+mod common;
+
+use grove_core::{ErrorKind, ManualClock, Options, Store};
+use proptest::prelude::*;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn stores() -> (
+    Vec<(&'static str, Store)>,
+    tempfile::TempDir,
+    Arc<ManualClock>,
+) {
+    let clock = Arc::new(ManualClock::default());
+    let (s, d) = common::both_backends(clock.clone());
+    (s, d, clock)
+}
+
+#[test]
+fn lock_contention_never_overlaps_and_fences_strictly_increase() {
+    let (stores, _dir, _) = stores();
+    for (name, db) in stores {
+        let inside = AtomicBool::new(false);
+        let overlaps = AtomicUsize::new(0);
+        let acquired = AtomicUsize::new(0);
+        let fences = Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                let db = db.clone();
+                let (inside, overlaps, acquired, fences) = (&inside, &overlaps, &acquired, &fences);
+                s.spawn(move || {
+                    let lock = db.lock("critical", Duration::from_secs(30)).unwrap();
+                    while acquired.load(Ordering::SeqCst) < 10_000 {
+                        if !lock.try_acquire().unwrap() {
+                            std::thread::yield_now();
+                            continue;
+                        }
+                        if inside.swap(true, Ordering::SeqCst) {
+                            overlaps.fetch_add(1, Ordering::SeqCst);
+                        }
+                        fences.lock().unwrap().push(lock.fencing_token());
+                        acquired.fetch_add(1, Ordering::SeqCst);
+                        inside.store(false, Ordering::SeqCst);
+                        assert!(lock.release().unwrap(), "the owner's release succeeds");
+                    }
+                });
+            }
+        });
+        assert_eq!(overlaps.load(Ordering::SeqCst), 0, "{name}");
+        let fences = fences.into_inner().unwrap();
+        assert!(fences.len() >= 10_000);
+        assert!(
+            fences.windows(2).all(|w| w[0] < w[1]),
+            "{name}: fencing tokens strictly increase"
+        );
+    }
+}
+
+#[test]
+fn an_expired_lock_is_taken_over_and_the_old_owner_can_change_nothing() {
+    let (stores, _dir, clock) = stores();
+    for (name, db) in stores {
+        let a = db.lock("deploy", Duration::from_secs(10)).unwrap();
+        let b = db.lock("deploy", Duration::from_secs(10)).unwrap();
+        assert!(!b.release().unwrap(), "never acquired: release is a no-op");
+        assert!(a.try_acquire().unwrap());
+        let fa = a.fencing_token();
+        assert!(!b.try_acquire().unwrap(), "{name}");
+        assert!(!b.release().unwrap() && !b.extend(Duration::from_secs(60)).unwrap());
+        assert!(a.held().unwrap());
+        assert!(a.extend(Duration::from_secs(20)).unwrap());
+        clock.advance(Duration::from_secs(19));
+        assert!(!b.try_acquire().unwrap(), "extend moved the lease");
+        clock.advance(Duration::from_secs(1));
+        assert!(!a.held().unwrap(), "lease over");
+        assert!(b.try_acquire().unwrap(), "{name}: expired lock taken over");
+        assert!(b.fencing_token() > fa);
+        // The old owner's release and extend change nothing.
+        assert!(!a.release().unwrap());
+        assert!(!a.extend(Duration::from_secs(60)).unwrap());
+        assert!(b.held().unwrap());
+        let info = db.lock_info("deploy").unwrap();
+        assert!(info.held);
+        assert_eq!(info.fencing_token, b.fencing_token());
+        assert_eq!(info.expires_in, Some(Duration::from_secs(10)));
+        assert!(b.release().unwrap());
+        assert!(!db.lock_info("deploy").unwrap().held);
+        // Waiting acquire gives up after its timeout with a clear error in the scoped form.
+        assert!(a.try_acquire().unwrap());
+        let err = b.lock(Duration::from_millis(30)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::LockTimeout);
+        assert!(a.release().unwrap());
+        {
+            let g = b.lock(Duration::from_millis(30)).unwrap();
+            assert!(g.fencing_token() > fa);
+            assert!(b.held().unwrap());
+        }
+        assert!(!b.held().unwrap(), "the guard released on drop");
+        assert_eq!(
+            db.get(b"lock:deploy").unwrap_err().kind(),
+            ErrorKind::WrongType
+        );
+        assert_eq!(
+            db.lock("", Duration::from_secs(1)).unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+        assert_eq!(
+            db.lock("x", Duration::ZERO).unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+    }
+}
+
+#[test]
+fn fencing_tokens_survive_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Store::open(dir.path()).unwrap();
+    let l = db.lock("jobs", Duration::from_secs(5)).unwrap();
+    for _ in 0..3 {
+        assert!(l.try_acquire().unwrap());
+        assert!(l.release().unwrap());
+    }
+    assert_eq!(l.fencing_token(), 3);
+    db.close().unwrap();
+    let db = Store::open(dir.path()).unwrap();
+    let l = db.lock("jobs", Duration::from_secs(5)).unwrap();
+    assert!(l.try_acquire().unwrap());
+    assert_eq!(l.fencing_token(), 4);
+    db.close().unwrap();
+}
+
+/// Admitted (time, cost) pairs never exceed `limit` in any window-long interval.
+fn max_in_any_window(admitted: &[(u64, u64)], window: u64) -> u64 {
+    admitted
+        .iter()
+        .map(|(end, _)| {
+            admitted
+                .iter()
+                .filter(|(t, _)| *t <= *end && t + window > *end)
+                .map(|(_, c)| c)
+                .sum()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn no_window_ever_admits_more_than_the_limit(
+        limit in 1u64..20,
+        window in 10u64..2_000,
+        arrivals in proptest::collection::vec((0u64..400, 0u64..6), 1..200),
+    ) {
+        let clock = Arc::new(ManualClock::new(1_000_000));
+        let db = Store::open_memory_with(Options::new().clock(clock.clone())).unwrap();
+        let rl = db.rate_limiter("api", limit, Duration::from_millis(window)).unwrap();
+        let mut admitted = Vec::new();
+        for (gap, cost) in arrivals {
+            clock.advance(Duration::from_millis(gap));
+            let cost = cost.min(limit);
+            let d = rl.allow("client", cost).unwrap();
+            let now = grove_core::Clock::now_ms(&*clock);
+            if d.allowed {
+                admitted.push((now, cost));
+                prop_assert_eq!(d.retry_after, Duration::ZERO);
+            } else {
+                prop_assert!(d.retry_after > Duration::ZERO);
+                // Waiting retry_after really is enough.
+                let used: u64 = admitted.iter().filter(|(t, _)| t + window > now + d.retry_after.as_millis() as u64).map(|(_, c)| c).sum();
+                prop_assert!(used + cost <= limit);
+            }
+            prop_assert!(d.remaining <= limit);
+            prop_assert!(max_in_any_window(&admitted, window) <= limit);
+        }
+    }
+}
+
+#[test]
+fn a_steady_client_at_the_limit_is_never_refused() {
+    let (stores, _dir, clock) = stores();
+    for (name, db) in stores {
+        let rl = db
+            .rate_limiter("steady", 10, Duration::from_secs(1))
+            .unwrap();
+        for i in 0..200 {
+            let d = rl.allow("c", 1).unwrap();
+            assert!(d.allowed, "{name}: request {i} refused");
+            clock.advance(Duration::from_millis(100));
+        }
+        // A burst over the limit is refused, with the right retry_after.
+        let rl = db
+            .rate_limiter("burst", 3, Duration::from_secs(10))
+            .unwrap();
+        for _ in 0..3 {
+            assert!(rl.allow("c", 1).unwrap().allowed);
+        }
+        let d = rl.allow("c", 1).unwrap();
+        assert!(!d.allowed);
+        assert_eq!(d.remaining, 0);
+        assert_eq!(d.retry_after, Duration::from_secs(10));
+        assert!(!rl.peek("c").unwrap().allowed);
+        assert_eq!(rl.peek("other").unwrap().remaining, 3);
+        assert!(rl.reset("c").unwrap());
+        assert!(rl.allow("c", 3).unwrap().allowed);
+        assert_eq!(
+            rl.allow("c", 4).unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+    }
+}
+
+#[test]
+fn eight_threads_on_one_key_admit_exactly_the_limit_per_window() {
+    let (stores, _dir, clock) = stores();
+    for (name, db) in stores {
+        let rl = db
+            .rate_limiter("hammer", 1_000, Duration::from_secs(60))
+            .unwrap();
+        for window in 0..2 {
+            let admitted = AtomicUsize::new(0);
+            std::thread::scope(|s| {
+                for _ in 0..8 {
+                    let (rl, admitted) = (rl.clone(), &admitted);
+                    s.spawn(move || {
+                        for _ in 0..500 {
+                            if rl.allow("k", 1).unwrap().allowed {
+                                admitted.fetch_add(1, Ordering::SeqCst);
+                            }
+                        }
+                    });
+                }
+            });
+            assert_eq!(
+                admitted.load(Ordering::SeqCst),
+                1_000,
+                "{name} window {window}"
+            );
+            clock.advance(Duration::from_secs(60));
+        }
+    }
+}
+
+#[test]
+fn session_ids_are_unique_url_safe_and_256_bit() {
+    let db = Store::open_memory();
+    let s = db.sessions(Duration::from_secs(1800), "sess").unwrap();
+    let mut seen = HashSet::new();
+    for _ in 0..100_000 {
+        let id = s.create(b"{}").unwrap();
+        assert_eq!(id.len(), 43);
+        assert!(id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert!(seen.insert(id));
+    }
+}
+
+#[test]
+fn sessions_expire_slide_on_touch_and_are_never_resurrected() {
+    let (stores, _dir, clock) = stores();
+    for (name, db) in stores {
+        let s = db.sessions(Duration::from_secs(100), "sess").unwrap();
+        let id = s.create(br#"{"user":42}"#).unwrap();
+        assert_eq!(s.get(&id).unwrap(), Some(br#"{"user":42}"#.to_vec()));
+        assert!(db.exists(format!("sess:{id}").as_bytes()).unwrap());
+        clock.advance(Duration::from_secs(90));
+        assert!(s.touch(&id).unwrap());
+        clock.advance(Duration::from_secs(90));
+        assert!(s.exists(&id).unwrap(), "{name}: touch slid the ttl");
+        assert!(s.update(&id, b"v2").unwrap());
+        assert_eq!(s.get(&id).unwrap(), Some(b"v2".to_vec()));
+        clock.advance(Duration::from_secs(100));
+        assert_eq!(s.get(&id).unwrap(), None, "{name}: expired");
+        assert!(!s.update(&id, b"back?").unwrap());
+        assert!(!s.touch(&id).unwrap());
+        assert_eq!(s.get(&id).unwrap(), None, "never resurrected");
+        let id2 = s.create(b"x").unwrap();
+        assert!(s.delete(&id2).unwrap());
+        assert!(!s.delete(&id2).unwrap());
+        assert!(!s.touch(&id2).unwrap());
+        // Malformed ids (from clients) are simply not found.
+        for bad in ["", "short", "../../etc/passwd", &"a".repeat(44)] {
+            assert_eq!(s.get(bad).unwrap(), None);
+            assert!(!s.update(bad, b"x").unwrap());
+        }
+        let other = db.sessions(Duration::from_secs(5), "web").unwrap();
+        let id3 = other.create(b"y").unwrap();
+        assert!(db.exists(format!("web:{id3}").as_bytes()).unwrap());
+        assert_eq!(s.get(&id3).unwrap(), None, "prefixes are separate");
+        assert_eq!(
+            db.sessions(Duration::ZERO, "p").unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+        assert_eq!(
+            db.sessions(Duration::from_secs(1), "").unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+    }
+}
