@@ -1,0 +1,3 @@
+module github.com/grovekv/grove/bindings/go
+
+go 1.19

@@ -1,0 +1,253 @@
+// Package grovekv is the Go door of Grove, an embedded engine for coordination primitives
+// (atomic counters, key/value with TTL, …) over sled or memory. It links libgrove statically
+// through cgo (build it first: `cargo build --release -p grove-ffi` at the repository root).
+//
+//	db, err := grovekv.Open("./data")
+//	if err != nil { ... }
+//	defer db.Close()
+//	n, err := db.Counter("visitors").Increment(1)
+//
+// Every error wraps one of the sentinel errors (ErrNotFound, ErrWrongType, …): test them with
+// errors.Is. A *DB, its namespaces and its counters are safe for concurrent use.
+package grovekv
+
+/*
+#include <stdlib.h>
+#include "grove.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Version returns the version of the linked libgrove ("0.1.0").
+func Version() string {
+	return C.GoString(C.grove_version())
+}
+
+// ABIVersion returns the (major, minor) C ABI version of the linked libgrove.
+func ABIVersion() (major, minor int) {
+	v := uint32(C.grove_abi_version())
+	return int(v >> 16), int(v & 0xffff)
+}
+
+type config struct {
+	nodeID     *string
+	durability C.grove_durability
+	flushMs    uint64
+	set        bool
+}
+
+// Option configures Open and OpenMemory.
+type Option func(*config)
+
+// WithNodeID sets this replica's id (1 to 64 characters of [A-Za-z0-9._:-]); by default one
+// is generated and persisted on first open.
+func WithNodeID(id string) Option {
+	return func(c *config) { c.nodeID = &id }
+}
+
+// WithFlushInterval flushes in the background every d (the default is 500ms); a crash may
+// lose the writes of the last interval, never corrupt earlier ones.
+func WithFlushInterval(d time.Duration) Option {
+	return func(c *config) {
+		c.set = true
+		c.durability = C.GROVE_DURABILITY_PERIODIC
+		ms := d.Milliseconds()
+		if ms < 1 {
+			ms = 0 // rejected by libgrove as InvalidArgument
+		}
+		c.flushMs = uint64(ms)
+	}
+}
+
+// WithDurableWrites fsyncs every write before it returns (concurrent writers share fsyncs).
+func WithDurableWrites() Option {
+	return func(c *config) {
+		c.set = true
+		c.durability = C.GROVE_DURABILITY_EVERY_WRITE
+	}
+}
+
+// makeOptions builds a grove_options from opts; the caller frees it with grove_options_free.
+func makeOptions(opts []Option) (*C.grove_options, error) {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	var copts *C.grove_options
+	var cerr *C.grove_error
+	if st := C.grove_options_new(&copts, &cerr); st != C.GROVE_OK {
+		return nil, takeError(st, cerr)
+	}
+	if cfg.nodeID != nil {
+		p, n := stringArg(*cfg.nodeID)
+		st := C.grove_options_set_node_id(copts, p, n, &cerr)
+		runtime.KeepAlive(cfg.nodeID)
+		if st != C.GROVE_OK {
+			C.grove_options_free(copts)
+			return nil, takeError(st, cerr)
+		}
+	}
+	if cfg.set {
+		st := C.grove_options_set_durability(copts, cfg.durability, C.uint64_t(cfg.flushMs), &cerr)
+		if st != C.GROVE_OK {
+			C.grove_options_free(copts)
+			return nil, takeError(st, cerr)
+		}
+	}
+	return copts, nil
+}
+
+// DB is an open store or a namespaced view of one. Safe for concurrent use.
+type DB struct {
+	mu     sync.RWMutex
+	ptr    *C.grove_store // nil once closed on the Go side
+	nodeID string
+	path   string
+}
+
+// Open opens (creating if needed) the sled store in directory path. A path already open in
+// this process shares its engine; a path held by another process gives ErrStoreLocked.
+func Open(path string, opts ...Option) (*DB, error) {
+	copts, err := makeOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	defer C.grove_options_free(copts)
+	var ptr *C.grove_store
+	var cerr *C.grove_error
+	p, n := stringArg(path)
+	st := C.grove_store_open(p, n, copts, &ptr, &cerr)
+	runtime.KeepAlive(path)
+	if st != C.GROVE_OK {
+		return nil, takeError(st, cerr)
+	}
+	return newDB(ptr)
+}
+
+// OpenMemory opens a fresh in-memory store: the same semantics, nothing on disk.
+func OpenMemory(opts ...Option) (*DB, error) {
+	copts, err := makeOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	defer C.grove_options_free(copts)
+	var ptr *C.grove_store
+	var cerr *C.grove_error
+	if st := C.grove_store_open_memory(copts, &ptr, &cerr); st != C.GROVE_OK {
+		return nil, takeError(st, cerr)
+	}
+	return newDB(ptr)
+}
+
+// newDB wraps a fresh handle, caching its node id and path, with a finalizer as a safety net.
+func newDB(ptr *C.grove_store) (*DB, error) {
+	var id, path C.grove_bytes
+	var cerr *C.grove_error
+	if st := C.grove_store_node_id(ptr, &id, &cerr); st != C.GROVE_OK {
+		C.grove_store_free(ptr)
+		return nil, takeError(st, cerr)
+	}
+	if st := C.grove_store_path(ptr, &path, &cerr); st != C.GROVE_OK {
+		C.grove_bytes_free(&id)
+		C.grove_store_free(ptr)
+		return nil, takeError(st, cerr)
+	}
+	db := &DB{ptr: ptr, nodeID: string(takeBytes(&id)), path: string(takeBytes(&path))}
+	runtime.SetFinalizer(db, (*DB).finalize)
+	return db, nil
+}
+
+// finalize releases a handle nobody closed; the engine closes with its last handle.
+func (db *DB) finalize() {
+	if db.ptr != nil {
+		C.grove_store_free(db.ptr)
+		db.ptr = nil
+	}
+}
+
+// Close closes the store and everything made from it (namespaces, counters, iterators); they
+// then fail with ErrClosed. The last handle in the process flushes and releases the directory.
+// Closing twice is fine.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.ptr == nil {
+		return nil
+	}
+	var cerr *C.grove_error
+	st := C.grove_store_close(db.ptr, &cerr)
+	C.grove_store_free(db.ptr)
+	db.ptr = nil
+	runtime.SetFinalizer(db, nil)
+	if st != C.GROVE_OK {
+		return takeError(st, cerr)
+	}
+	return nil
+}
+
+// with runs f with the live handle under the read lock, or returns ErrClosed.
+func (db *DB) with(f func(*C.grove_store) error) error {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.ptr == nil {
+		return errClosed()
+	}
+	err := f(db.ptr)
+	runtime.KeepAlive(db)
+	return err
+}
+
+// NodeID is this replica's persisted id, used by CRDTs.
+func (db *DB) NodeID() string { return db.nodeID }
+
+// Path is the store's directory ("" in memory).
+func (db *DB) Path() string { return db.path }
+
+// Flush makes every write so far durable; it returns when fsynced.
+func (db *DB) Flush() error {
+	return db.with(func(p *C.grove_store) error {
+		var cerr *C.grove_error
+		if st := C.grove_store_flush(p, &cerr); st != C.GROVE_OK {
+			return takeError(st, cerr)
+		}
+		return nil
+	})
+}
+
+// SizeOnDisk is the number of bytes the store occupies on disk (0 in memory).
+func (db *DB) SizeOnDisk() (int64, error) {
+	var size C.uint64_t
+	err := db.with(func(p *C.grove_store) error {
+		var cerr *C.grove_error
+		if st := C.grove_store_size_on_disk(p, &size, &cerr); st != C.GROVE_OK {
+			return takeError(st, cerr)
+		}
+		return nil
+	})
+	return int64(size), err
+}
+
+// Namespace returns a view whose every key is prefixed with name + ":"; every primitive works
+// on it. It shares the store: closing either closes both.
+func (db *DB) Namespace(name string) (*DB, error) {
+	var view *C.grove_store
+	err := db.with(func(p *C.grove_store) error {
+		var cerr *C.grove_error
+		np, nn := stringArg(name)
+		st := C.grove_store_namespace(p, np, nn, &view, &cerr)
+		runtime.KeepAlive(name)
+		if st != C.GROVE_OK {
+			return takeError(st, cerr)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newDB(view)
+}

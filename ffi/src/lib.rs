@@ -1,0 +1,87 @@
+//! `libgrove`: the C ABI of Grove, an `extern "C"` layer over `grove-core` and nothing else.
+//!
+//! Conventions (see `include/README.md`):
+//! - opaque handles made by `grove_<noun>_open`/`_new` and released by `grove_<noun>_free`
+//!   (every `_free` accepts NULL);
+//! - every fallible function returns a [`grove_status`] (0 = OK) and writes results through
+//!   out-params; the message of a failure comes back through an explicit `grove_error **`
+//!   out-param (never thread-local state, so Go goroutines may switch threads freely);
+//! - one macro ([`ffi_body!`]) wraps every export: NULL checks give `GROVE_INVALID_ARGUMENT`,
+//!   a panic is caught and gives `GROVE_INTERNAL`;
+//! - buffers the library allocates come back as [`grove_bytes`] and are released with
+//!   [`grove_bytes_free`]; input buffers are borrowed for the duration of the call only.
+#![warn(missing_docs)]
+// The C names (`grove_store`, `GROVE_OK`) are the public API; keep them as C spells them.
+#![allow(non_camel_case_types)]
+#![deny(unsafe_op_in_unsafe_fn)]
+// Every export's contract (valid handles, buffers of the given length) is stated once in the
+// header's conventions and per function in its doc line, not in a `# Safety` section each.
+#![allow(clippy::missing_safety_doc)]
+
+#[macro_use]
+mod error;
+mod buf;
+mod counter;
+mod keys;
+mod kv;
+mod store;
+
+pub use buf::{grove_bytes, grove_bytes_free, grove_pair, grove_slice};
+pub use counter::{
+    grove_counter, grove_counter_decrement, grove_counter_free, grove_counter_get,
+    grove_counter_increment, grove_counter_new, grove_counter_reset, grove_counter_set,
+};
+pub use error::{
+    grove_error, grove_error_free, grove_error_message, grove_error_status, grove_status,
+    grove_status_name,
+};
+pub use keys::{grove_keys, grove_keys_free, grove_keys_next, grove_store_keys};
+pub use kv::{
+    grove_kind, grove_store_delete, grove_store_exists, grove_store_expire, grove_store_get,
+    grove_store_get_many, grove_store_kind_of, grove_store_persist, grove_store_purge_expired,
+    grove_store_set, grove_store_set_many, grove_store_ttl,
+};
+pub use store::{
+    grove_durability, grove_options, grove_options_free, grove_options_new,
+    grove_options_set_durability, grove_options_set_node_id, grove_store, grove_store_close,
+    grove_store_flush, grove_store_free, grove_store_is_closed, grove_store_namespace,
+    grove_store_node_id, grove_store_open, grove_store_open_memory, grove_store_path,
+    grove_store_size_on_disk, GROVE_DURABILITY_EVERY_WRITE, GROVE_DURABILITY_PERIODIC,
+};
+
+use std::ffi::c_char;
+
+/// Major version of the C ABI in this header; a change means existing callers must be rebuilt.
+pub const GROVE_ABI_VERSION_MAJOR: u32 = 0;
+/// Minor version of the C ABI in this header; a change only adds functions or constants.
+pub const GROVE_ABI_VERSION_MINOR: u32 = 1;
+
+/// The crate version with a trailing NUL, handed out by `grove_version`.
+const VERSION_NUL: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
+
+/// The library version at run time ("0.1.0"): a static NUL-terminated string, never free it.
+#[no_mangle]
+pub extern "C" fn grove_version() -> *const c_char {
+    VERSION_NUL.as_ptr().cast()
+}
+
+/// The C ABI version the library was built with, as `(MAJOR << 16) | MINOR`; compare it with
+/// the `GROVE_ABI_VERSION_MAJOR`/`GROVE_ABI_VERSION_MINOR` macros of the header you compiled with.
+#[no_mangle]
+pub extern "C" fn grove_abi_version() -> u32 {
+    (GROVE_ABI_VERSION_MAJOR << 16) | GROVE_ABI_VERSION_MINOR
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    #[test]
+    fn version_is_nul_terminated_crate_version() {
+        // SAFETY: grove_version returns a pointer to a static NUL-terminated string.
+        let v = unsafe { CStr::from_ptr(grove_version()) };
+        assert_eq!(v.to_str().unwrap(), grove_core::VERSION);
+        assert_eq!(grove_abi_version(), 1);
+    }
+}

@@ -1,0 +1,320 @@
+//! Opening, closing and inspecting stores; open options.
+
+use crate::buf::{grove_bytes, text_arg};
+use crate::error::{grove_error, grove_status, run_void};
+use grove_core::{validate_node_id, Durability, Error, ErrorKind, Options, Store};
+use std::os::unix::ffi::OsStrExt;
+
+/// Durability mode for `grove_options_set_durability`.
+pub type grove_durability = i32;
+/// Background flush every `every_ms` milliseconds (the default, 500 ms).
+pub const GROVE_DURABILITY_PERIODIC: grove_durability = 0;
+/// Every write is fsynced before it returns (concurrent writers share fsyncs).
+pub const GROVE_DURABILITY_EVERY_WRITE: grove_durability = 1;
+
+/// Settings for opening a store (node id, durability). Not thread-safe: one thread at a time.
+pub struct grove_options {
+    pub(crate) inner: Options,
+}
+
+/// An open store or a namespaced view of one. Thread-safe: share it freely between threads
+/// until `grove_store_free`.
+pub struct grove_store {
+    pub(crate) inner: Store,
+}
+
+/// Writes a new boxed handle to `out`.
+///
+/// # Safety
+/// `out` must be a valid, writable pointer.
+pub(crate) unsafe fn put_handle<T>(out: *mut *mut T, value: T) {
+    // SAFETY: `out` is non-NULL and writable (checked by ffi_body!, caller contract).
+    unsafe { out.write(Box::into_raw(Box::new(value))) };
+}
+
+/// Makes default options in `*out` (periodic flush, generated node id); free with
+/// `grove_options_free`. Errors: INVALID_ARGUMENT (NULL `out`).
+#[no_mangle]
+pub unsafe extern "C" fn grove_options_new(
+    out: *mut *mut grove_options,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [out], {
+        // SAFETY: `out` is non-NULL (checked) and writable (contract).
+        unsafe {
+            put_handle(
+                out,
+                grove_options {
+                    inner: Options::new(),
+                },
+            )
+        };
+        Ok(())
+    })
+}
+
+/// Sets the node id (1 to 64 bytes of `[A-Za-z0-9._:-]`, `len` bytes at `node_id`).
+/// Errors: INVALID_ARGUMENT (NULL, not UTF-8, bad node id).
+#[no_mangle]
+pub unsafe extern "C" fn grove_options_set_node_id(
+    opts: *mut grove_options,
+    node_id: *const u8,
+    node_id_len: usize,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [opts, node_id], {
+        // SAFETY: `node_id` points to `node_id_len` readable bytes (contract).
+        let id = unsafe { text_arg(node_id, node_id_len, "node_id") }?;
+        validate_node_id(id)?;
+        // SAFETY: `opts` is a live handle used by one thread at a time (contract).
+        unsafe { (*opts).inner.node_id = Some(id.to_string()) };
+        Ok(())
+    })
+}
+
+/// Sets the durability: `GROVE_DURABILITY_PERIODIC` with `every_ms` >= 1, or
+/// `GROVE_DURABILITY_EVERY_WRITE` (`every_ms` ignored). Errors: INVALID_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn grove_options_set_durability(
+    opts: *mut grove_options,
+    mode: grove_durability,
+    every_ms: u64,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [opts], {
+        let durability = match mode {
+            GROVE_DURABILITY_PERIODIC if every_ms >= 1 => Durability::Periodic { every_ms },
+            GROVE_DURABILITY_PERIODIC => {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    "a periodic flush needs every_ms >= 1",
+                ))
+            }
+            GROVE_DURABILITY_EVERY_WRITE => Durability::EveryWrite,
+            other => {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("unknown durability mode {other}"),
+                ))
+            }
+        };
+        // SAFETY: `opts` is a live handle used by one thread at a time (contract).
+        unsafe { (*opts).inner.durability = durability };
+        Ok(())
+    })
+}
+
+/// Releases options. NULL is accepted and ignored.
+#[no_mangle]
+pub unsafe extern "C" fn grove_options_free(opts: *mut grove_options) {
+    if opts.is_null() {
+        return;
+    }
+    // SAFETY: a non-NULL `opts` came from grove_options_new and is freed once (contract).
+    run_void(|| drop(unsafe { Box::from_raw(opts) }));
+}
+
+/// Reads optional options: defaults when `opts` is NULL.
+///
+/// # Safety
+/// A non-NULL `opts` must be a live handle.
+unsafe fn options_or_default(opts: *const grove_options) -> Options {
+    if opts.is_null() {
+        Options::default()
+    } else {
+        // SAFETY: non-NULL and live (contract).
+        unsafe { (*opts).inner.clone() }
+    }
+}
+
+/// Opens (creating if needed) the sled store at `path` (`path_len` bytes, UTF-8) with `opts`
+/// (NULL for defaults); the new handle goes to `*out`, free it with `grove_store_free`.
+/// A path already open in this process shares its engine. Errors: INVALID_ARGUMENT,
+/// STORE_LOCKED (another process holds it), IO, CORRUPT.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_open(
+    path: *const u8,
+    path_len: usize,
+    opts: *const grove_options,
+    out: *mut *mut grove_store,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [path, out], {
+        // SAFETY: `path` points to `path_len` readable bytes (contract).
+        let path = unsafe { text_arg(path, path_len, "path") }?;
+        // SAFETY: `opts` is NULL or a live handle (contract).
+        let opts = unsafe { options_or_default(opts) };
+        let store = Store::open_with(path, opts)?;
+        // SAFETY: `out` is non-NULL (checked) and writable (contract).
+        unsafe { put_handle(out, grove_store { inner: store }) };
+        Ok(())
+    })
+}
+
+/// Opens a fresh in-memory store with `opts` (NULL for defaults) into `*out`; free it with
+/// `grove_store_free`. Errors: INVALID_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_open_memory(
+    opts: *const grove_options,
+    out: *mut *mut grove_store,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [out], {
+        // SAFETY: `opts` is NULL or a live handle (contract).
+        let opts = unsafe { options_or_default(opts) };
+        let store = Store::open_memory_with(opts)?;
+        // SAFETY: `out` is non-NULL (checked) and writable (contract).
+        unsafe { put_handle(out, grove_store { inner: store }) };
+        Ok(())
+    })
+}
+
+/// A view of `store` whose every key is prefixed with `name:` (UTF-8, `name_len` bytes) into
+/// `*out`; free it with `grove_store_free`. It shares the store: closing either closes both.
+/// Errors: INVALID_ARGUMENT, CLOSED.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_namespace(
+    store: *const grove_store,
+    name: *const u8,
+    name_len: usize,
+    out: *mut *mut grove_store,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [store, name, out], {
+        // SAFETY: `name` points to `name_len` readable bytes (contract).
+        let name = unsafe { text_arg(name, name_len, "name") }?;
+        // SAFETY: `store` is a live handle (contract).
+        let view = unsafe { &(*store).inner }.namespace(name)?;
+        // SAFETY: `out` is non-NULL (checked) and writable (contract).
+        unsafe { put_handle(out, grove_store { inner: view }) };
+        Ok(())
+    })
+}
+
+/// Fails with CLOSED when the handle is closed.
+fn check_open(store: &Store) -> grove_core::Result<()> {
+    if store.is_closed() {
+        Err(Error::new(ErrorKind::Closed, "the store handle is closed"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Copies this replica's node id (UTF-8) into `*out`; release it with `grove_bytes_free`.
+/// Errors: INVALID_ARGUMENT, CLOSED.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_node_id(
+    store: *const grove_store,
+    out: *mut grove_bytes,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [store, out], {
+        // SAFETY: `store` is a live handle (contract).
+        let store = unsafe { &(*store).inner };
+        check_open(store)?;
+        let id = store.node_id().as_bytes().to_vec();
+        // SAFETY: `out` is non-NULL (checked) and writable (contract).
+        unsafe { out.write(grove_bytes::from_vec(id)) };
+        Ok(())
+    })
+}
+
+/// Copies the store's directory into `*out` (`{NULL, 0}` for an in-memory store); release it
+/// with `grove_bytes_free`. Errors: INVALID_ARGUMENT, CLOSED.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_path(
+    store: *const grove_store,
+    out: *mut grove_bytes,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [store, out], {
+        // SAFETY: `store` is a live handle (contract).
+        let store = unsafe { &(*store).inner };
+        check_open(store)?;
+        let path = store
+            .path()
+            .map(|p| p.as_os_str().as_bytes().to_vec())
+            .unwrap_or_default();
+        // SAFETY: `out` is non-NULL (checked) and writable (contract).
+        unsafe { out.write(grove_bytes::from_vec(path)) };
+        Ok(())
+    })
+}
+
+/// Makes every write so far durable; returns when fsynced. Errors: INVALID_ARGUMENT, CLOSED, IO.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_flush(
+    store: *const grove_store,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [store], {
+        // SAFETY: `store` is a live handle (contract).
+        unsafe { &(*store).inner }.flush()
+    })
+}
+
+/// Closes the handle and every view, counter and iterator made from it (they then fail with
+/// CLOSED); the last handle in the process flushes and releases the directory. Closing twice is
+/// fine. The handle itself stays allocated until `grove_store_free`. Errors: INVALID_ARGUMENT, IO.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_close(
+    store: *const grove_store,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [store], {
+        // SAFETY: `store` is a live handle (contract).
+        unsafe { &(*store).inner }.close()
+    })
+}
+
+/// Writes whether the handle has been closed to `*out`. Errors: INVALID_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_is_closed(
+    store: *const grove_store,
+    out: *mut bool,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [store, out], {
+        // SAFETY: `store` is a live handle and `out` is writable (contract; NULLs checked).
+        unsafe { out.write((*store).inner.is_closed()) };
+        Ok(())
+    })
+}
+
+/// Writes the bytes the store occupies on disk (0 in memory) to `*out`.
+/// Errors: INVALID_ARGUMENT, CLOSED, IO.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_size_on_disk(
+    store: *const grove_store,
+    out: *mut u64,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [store, out], {
+        // SAFETY: `store` is a live handle (contract).
+        let size = unsafe { &(*store).inner }.size_on_disk()?;
+        // SAFETY: `out` is non-NULL (checked) and writable (contract).
+        unsafe { out.write(size) };
+        Ok(())
+    })
+}
+
+/// Releases a store handle (closing it first if it is the last reference to an open handle
+/// and nothing made from it is still alive). NULL is accepted and ignored.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_free(store: *mut grove_store) {
+    if store.is_null() {
+        return;
+    }
+    // SAFETY: a non-NULL `store` came from this library and is freed once, after every other
+    // thread is done with it (contract).
+    run_void(|| drop(unsafe { Box::from_raw(store) }));
+}
+
+/// Borrows the core store of a handle; used by the other modules.
+///
+/// # Safety
+/// `store` must be a live, non-NULL handle.
+pub(crate) unsafe fn store_ref<'a>(store: *const grove_store) -> &'a Store {
+    // SAFETY: non-NULL and live (caller contract).
+    unsafe { &(*store).inner }
+}

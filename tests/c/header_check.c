@@ -1,0 +1,26 @@
+/* Compile check: grove.h must build warning-free as C99 (and C11) with -Wall -Wextra -Werror
+ * -pedantic; also links a trivial call to catch missing symbols. */
+#include "grove.h"
+
+#include <stdio.h>
+
+int main(void) {
+    grove_status st = GROVE_OK;
+    grove_kind kind = GROVE_KIND_NONE;
+    grove_bytes b = {NULL, 0};
+    grove_slice s = {NULL, 0};
+    grove_pair p = {{NULL, 0}, {NULL, 0}};
+    grove_durability d = GROVE_DURABILITY_PERIODIC;
+    grove_error *err = NULL;
+    grove_store *db = NULL;
+    (void)s;
+    (void)p;
+    (void)d;
+    (void)kind;
+    st = grove_store_open_memory(NULL, &db, &err);
+    grove_bytes_free(&b);
+    grove_store_free(db);
+    printf("%s %s %d.%d\n", grove_version(), grove_status_name(st), GROVE_ABI_VERSION_MAJOR,
+           GROVE_ABI_VERSION_MINOR);
+    return st == GROVE_OK ? 0 : 1;
+}
