@@ -1,0 +1,121 @@
+"""grovekv: Grove's coordination primitives (KV with TTL, atomic counters) for Python.
+
+    >>> import grovekv
+    >>> with grovekv.open_memory() as db:
+    ...     db.counter("visitors").increment()
+    1
+
+Every call that touches the store releases the GIL; objects are safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Union
+
+from grovekv._errors import (
+    ClockDriftError,
+    ClosedError,
+    CorruptError,
+    GroveError,
+    InternalError,
+    InvalidArgumentError,
+    IoError,
+    LockTimeoutError,
+    NotFoundError,
+    OverflowError,
+    StoreLockedError,
+    WrongTypeError,
+)
+from grovekv._native import (
+    MAX_KEY_LEN,
+    MAX_VALUE_LEN,
+    Counter,
+    KeyIterator,
+    Store,
+    __version__,
+)
+from grovekv._native import open as _open
+from grovekv._native import open_memory as _open_memory
+
+__all__ = [
+    "MAX_KEY_LEN",
+    "MAX_VALUE_LEN",
+    "ClockDriftError",
+    "ClosedError",
+    "CorruptError",
+    "Counter",
+    "GroveError",
+    "InternalError",
+    "InvalidArgumentError",
+    "IoError",
+    "KeyIterator",
+    "LockTimeoutError",
+    "NotFoundError",
+    "OverflowError",
+    "Store",
+    "StoreLockedError",
+    "WrongTypeError",
+    "__version__",
+    "open",
+    "open_memory",
+]
+
+for _cls in (
+    GroveError,
+    NotFoundError,
+    WrongTypeError,
+    InvalidArgumentError,
+    OverflowError,
+    ClosedError,
+    StoreLockedError,
+    LockTimeoutError,
+    ClockDriftError,
+    CorruptError,
+    IoError,
+    InternalError,
+):
+    _cls.__module__ = "grovekv"
+del _cls
+
+StrPath = Union[str, "os.PathLike[str]"]
+
+
+def _check_node_id(node_id: object) -> None:
+    """Raises TypeError unless ``node_id`` is None or a str."""
+    if node_id is not None and not isinstance(node_id, str):
+        raise TypeError(f"node_id must be str or None, not {type(node_id).__name__}")
+
+
+def open(
+    path: StrPath,
+    node_id: str | None = None,
+    durable: bool = False,
+    flush_every_ms: int | None = None,
+) -> Store:
+    """Opens (creating if needed) the sled store at ``path``.
+
+    ``durable=True`` fsyncs every write before it returns; otherwise writes are flushed in the
+    background every ``flush_every_ms`` milliseconds (default 500) and ``flush()`` makes them
+    durable at once. A path already open in this process shares its engine; a path held by
+    another process raises :class:`StoreLockedError`.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be str or os.PathLike, not {type(path).__name__}")
+    _check_node_id(node_id)
+    if not isinstance(durable, bool):
+        raise TypeError(f"durable must be bool, not {type(durable).__name__}")
+    if flush_every_ms is not None:
+        if isinstance(flush_every_ms, bool) or not isinstance(flush_every_ms, int):
+            raise TypeError(f"flush_every_ms must be int, not {type(flush_every_ms).__name__}")
+        if not 0 < flush_every_ms < 2**63:
+            raise InvalidArgumentError(
+                f"flush_every_ms must be a positive number of milliseconds, got {flush_every_ms}"
+            )
+    return _open(path, node_id, durable, flush_every_ms)
+
+
+def open_memory(node_id: str | None = None) -> Store:
+    """Opens a fresh in-memory store: the same semantics as :func:`open`, nothing on disk."""
+    _check_node_id(node_id)
+    return _open_memory(node_id)

@@ -1,0 +1,135 @@
+"""Type stubs for grovekv._native, the PyO3 extension behind grovekv."""
+
+import os
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Final, Literal, TypeAlias, final
+
+__all__ = [
+    "CORE_VERSION",
+    "MAX_KEY_LEN",
+    "MAX_VALUE_LEN",
+    "Counter",
+    "KeyIterator",
+    "Store",
+    "__version__",
+    "_bench_core_increment",
+    "open",
+    "open_memory",
+]
+
+__version__: Final[str]
+CORE_VERSION: Final[str]
+MAX_KEY_LEN: Final[int]
+MAX_VALUE_LEN: Final[int]
+
+_Key: TypeAlias = str | bytes | bytearray
+_Value: TypeAlias = bytes | bytearray | str
+_Seconds: TypeAlias = float
+
+@final
+class Store:
+    """An open store, or a namespaced view of one."""
+
+    def get(self, key: _Key) -> bytes | None:
+        """The bytes stored at ``key``, or None."""
+    def set(self, key: _Key, value: _Value, ttl: _Seconds | None = None) -> None:
+        """Stores ``value`` at ``key``, expiring after ``ttl`` seconds if given."""
+    def delete(self, key: _Key) -> bool:
+        """Removes ``key`` whatever it holds; True if a live key was removed."""
+    def exists(self, key: _Key) -> bool:
+        """Whether ``key`` holds a live value of any kind."""
+    def kind(self, key: _Key) -> str | None:
+        """What ``key`` holds ("string", "counter", ...), or None when absent."""
+    def expire(self, key: _Key, ttl: _Seconds) -> bool:
+        """Makes ``key`` expire after ``ttl`` seconds (0 deletes it); False if absent."""
+    def persist(self, key: _Key) -> bool:
+        """Removes the expiry of ``key``; True if it had one."""
+    def ttl(self, key: _Key) -> float | None:
+        """_Seconds before ``key`` expires, None without expiry; NotFoundError when absent."""
+    def keys(self, prefix: _Key | None = None) -> KeyIterator:
+        """A lazy iterator over live keys starting with ``prefix``, in byte order."""
+    def get_many(self, keys: Iterable[_Key]) -> list[bytes | None]:
+        """Values of several keys read as one consistent snapshot."""
+    def set_many(self, mapping: Mapping[_Key, _Value], ttl: _Seconds | None = None) -> None:
+        """Stores every pair atomically, each expiring after ``ttl`` seconds if given."""
+    def purge_expired(self) -> int:
+        """Removes every expired key in this view now; returns how many."""
+    def namespace(self, name: str) -> Store:
+        """A view whose every key is prefixed with ``name:``."""
+    def counter(self, name: str) -> Counter:
+        """The atomic counter ``name`` (key ``counter:<name>``)."""
+    def flush(self) -> None:
+        """Makes every write so far durable; returns when fsynced."""
+    def close(self) -> None:
+        """Closes this handle and everything made from it."""
+    def size_on_disk(self) -> int:
+        """Bytes the store occupies on disk (0 in memory)."""
+    @property
+    def closed(self) -> bool:
+        """Whether this handle has been closed."""
+    @property
+    def node_id(self) -> str:
+        """This replica's persisted id, used by CRDTs."""
+    @property
+    def path(self) -> str | None:
+        """The store's directory, or None in memory."""
+    @property
+    def prefix(self) -> str:
+        """The namespace prefix this view adds to keys ("" for the root)."""
+    def __enter__(self) -> Store:
+        """Returns the store itself."""
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+        /,
+    ) -> Literal[False]:
+        """Closes the store."""
+
+@final
+class Counter:
+    """An atomic signed 64-bit counter."""
+
+    def increment(self, delta: int = 1) -> int:
+        """Adds ``delta`` and returns the new value."""
+    def decrement(self, delta: int = 1) -> int:
+        """Subtracts ``delta`` and returns the new value."""
+    def get(self) -> int:
+        """The current value (0 when unset)."""
+    def set(self, value: int) -> None:
+        """Sets the value."""
+    def reset(self) -> None:
+        """Sets the value to 0."""
+    @property
+    def name(self) -> str:
+        """The counter's name."""
+    @property
+    def key(self) -> str:
+        """The key the counter lives at."""
+
+@final
+class KeyIterator:
+    """A lazy iterator over live keys, yielding str."""
+
+    def __iter__(self) -> KeyIterator:
+        """Returns the iterator itself."""
+    def __next__(self) -> str:
+        """The next key; ClosedError once the store is closed."""
+
+def open(
+    path: str | os.PathLike[str],
+    node_id: str | None = None,
+    durable: bool = False,
+    flush_every_ms: int | None = None,
+) -> Store:
+    """Opens (creating if needed) the sled store at ``path``."""
+
+def open_memory(node_id: str | None = None) -> Store:
+    """Opens a fresh in-memory store."""
+
+def _bench_core_increment(
+    path: str | os.PathLike[str] | None, n: int, name: str = "bench"
+) -> float:
+    """_Seconds the Rust core takes for ``n`` counter increments (benchmark helper)."""

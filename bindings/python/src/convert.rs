@@ -1,0 +1,122 @@
+//! Conversions between Python arguments and the core's byte keys, values, integers and TTLs.
+
+use crate::errors::invalid_argument;
+use pyo3::exceptions::{PyOverflowError, PyTypeError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyString};
+use std::time::Duration;
+
+/// A Python `str` encoded as UTF-8 with `surrogateescape` (so keys read back round-trip).
+fn encode_surrogateescape<'py>(s: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyBytes>> {
+    // SAFETY: `s` is a valid str; the C-string literals are NUL-terminated; the result is a new
+    // reference to a bytes object or NULL with an exception set.
+    unsafe {
+        let raw = ffi::PyUnicode_AsEncodedString(
+            s.as_ptr(),
+            c"utf-8".as_ptr(),
+            c"surrogateescape".as_ptr(),
+        );
+        Bound::from_owned_ptr_or_err(s.py(), raw).map(|b| b.cast_into_unchecked::<PyBytes>())
+    }
+}
+
+/// A key (`str` or `bytes`/`bytearray`) as a `bytes` object whose buffer the caller can borrow.
+pub fn key_bytes<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Bound<'py, PyBytes>> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        encode_surrogateescape(s)
+            .map_err(|e| invalid_argument(obj.py(), format!("{what} is not valid Unicode: {e}")))
+    } else if let Ok(b) = obj.cast::<PyBytes>() {
+        Ok(b.clone())
+    } else if let Ok(b) = obj.cast::<PyByteArray>() {
+        Ok(PyBytes::new(obj.py(), &b.to_vec()))
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "{what} must be str or bytes, not {}",
+            type_name(obj)
+        )))
+    }
+}
+
+/// A value (`bytes`/`bytearray`, or `str` encoded as strict UTF-8) as a `bytes` object.
+pub fn value_bytes<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        Ok(b.clone())
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        s.encode_utf8()
+            .map_err(|e| invalid_argument(obj.py(), format!("value is not valid Unicode: {e}")))
+    } else if let Ok(b) = obj.cast::<PyByteArray>() {
+        Ok(PyBytes::new(obj.py(), &b.to_vec()))
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "value must be bytes or str, not {}",
+            type_name(obj)
+        )))
+    }
+}
+
+/// A key read from the store as `str`, decoding invalid UTF-8 with `surrogateescape`.
+pub fn key_to_str<'py>(py: Python<'py>, key: &[u8]) -> PyResult<Bound<'py, PyString>> {
+    if let Ok(s) = std::str::from_utf8(key) {
+        return Ok(PyString::new(py, s));
+    }
+    // SAFETY: pointer and length describe `key`; the error handler name is NUL-terminated; the
+    // result is a new reference to a str or NULL with an exception set.
+    unsafe {
+        let raw = ffi::PyUnicode_DecodeUTF8(
+            key.as_ptr().cast(),
+            key.len() as ffi::Py_ssize_t,
+            c"surrogateescape".as_ptr(),
+        );
+        Bound::from_owned_ptr_or_err(py, raw).map(|s| s.cast_into_unchecked::<PyString>())
+    }
+}
+
+/// A Python int as `i64`: TypeError for non-integers, InvalidArgumentError outside the range.
+pub fn int_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
+    match obj.extract::<i64>() {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Err(invalid_argument(
+            obj.py(),
+            format!("{what} {obj} does not fit in a signed 64-bit integer"),
+        )),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "{what} must be an int, not {}",
+            type_name(obj)
+        ))),
+    }
+}
+
+/// A TTL in float seconds, validated by the core (`None` stays `None`).
+pub fn ttl_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => ttl_required(o).map(Some),
+    }
+}
+
+/// A required TTL in float seconds, validated by the core.
+pub fn ttl_required(obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
+    if obj.cast::<PyString>().is_ok() || obj.cast::<PyBytes>().is_ok() {
+        return Err(PyTypeError::new_err(format!(
+            "ttl must be a number of seconds, not {}",
+            type_name(obj)
+        )));
+    }
+    let secs: f64 = obj.extract().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "ttl must be a number of seconds, not {}",
+            type_name(obj)
+        ))
+    })?;
+    grove_core::ttl_from_secs(secs).map_err(|e| crate::errors::to_py(obj.py(), e))
+}
+
+/// The name of an object's type, for messages.
+pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".to_owned())
+}

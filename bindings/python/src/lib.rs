@@ -1,0 +1,513 @@
+//! `grovekv._native`: the PyO3 module behind the `grovekv` Python package.
+//!
+//! Every call that touches the store releases the GIL (`py.detach`); every class is frozen,
+//! `Send + Sync`, and safe to share between Python threads.
+#![warn(missing_docs)]
+
+mod convert;
+mod errors;
+
+use convert::{int_arg, key_bytes, key_to_str, ttl_arg, ttl_required, type_name, value_bytes};
+use errors::{closed, invalid_argument, IntoPy};
+use grove_core::{Counter, Durability, Keys, Options, Store};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// An open store, or a namespaced view of one (`grovekv.Store`).
+#[pyclass(frozen, module = "grovekv._native", name = "Store")]
+pub struct PyStore {
+    inner: Store,
+}
+
+/// An atomic signed 64-bit counter (`grovekv.Counter`).
+#[pyclass(frozen, module = "grovekv._native", name = "Counter")]
+pub struct PyCounter {
+    inner: Counter,
+    store: Store,
+    name: String,
+}
+
+/// A lazy iterator over live keys (`grovekv.KeyIterator`).
+#[pyclass(frozen, module = "grovekv._native", name = "KeyIterator")]
+pub struct PyKeyIterator {
+    store: Store,
+    inner: Mutex<Keys>,
+}
+
+/// Turns a Python sequence of keys into `bytes` objects, rejecting a lone str/bytes.
+fn collect_keys<'py>(keys: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    if keys.is_instance_of::<PyString>() || keys.is_instance_of::<PyBytes>() {
+        return Err(PyTypeError::new_err(
+            "keys must be an iterable of keys, not a single str or bytes",
+        ));
+    }
+    keys.try_iter()
+        .map_err(|_| {
+            PyTypeError::new_err(format!(
+                "keys must be an iterable of str or bytes, not {}",
+                type_name(keys)
+            ))
+        })?
+        .map(|k| key_bytes(&k?, "key"))
+        .collect()
+}
+
+impl PyStore {
+    fn wrap(inner: Store) -> Self {
+        PyStore { inner }
+    }
+}
+
+#[pymethods]
+impl PyStore {
+    /// The bytes stored at `key`, or None.
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let k = key_bytes(key, "key")?;
+        let k = k.as_bytes();
+        let v = py.detach(|| self.inner.get(k)).py_err(py)?;
+        Ok(v.map(|v| PyBytes::new(py, &v)))
+    }
+
+    /// Stores `value` (bytes, or str encoded as UTF-8) at `key`, expiring after `ttl` seconds.
+    #[pyo3(signature = (key, value, ttl=None))]
+    fn set(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+        ttl: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let k = key_bytes(key, "key")?;
+        let v = value_bytes(value)?;
+        let ttl = ttl_arg(ttl)?;
+        let (k, v) = (k.as_bytes(), v.as_bytes());
+        py.detach(|| self.inner.set(k, v, ttl)).py_err(py)
+    }
+
+    /// Removes `key` whatever it holds; True if a live key was removed.
+    fn delete(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let k = key_bytes(key, "key")?;
+        let k = k.as_bytes();
+        py.detach(|| self.inner.delete(k)).py_err(py)
+    }
+
+    /// Whether `key` holds a live value of any kind.
+    fn exists(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let k = key_bytes(key, "key")?;
+        let k = k.as_bytes();
+        py.detach(|| self.inner.exists(k)).py_err(py)
+    }
+
+    /// What `key` holds ("string", "counter", ...), or None when absent.
+    fn kind(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Option<&'static str>> {
+        let k = key_bytes(key, "key")?;
+        let k = k.as_bytes();
+        let kind = py.detach(|| self.inner.kind_of(k)).py_err(py)?;
+        Ok(kind.map(|k| k.name()))
+    }
+
+    /// Makes `key` expire after `ttl` seconds (0 deletes it now); False if the key is absent.
+    fn expire(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        ttl: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        let k = key_bytes(key, "key")?;
+        let ttl = ttl_required(ttl)?;
+        let k = k.as_bytes();
+        py.detach(|| self.inner.expire(k, ttl)).py_err(py)
+    }
+
+    /// Removes the expiry of `key`; True if it had one.
+    fn persist(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let k = key_bytes(key, "key")?;
+        let k = k.as_bytes();
+        py.detach(|| self.inner.persist(k)).py_err(py)
+    }
+
+    /// Seconds left before `key` expires, None without expiry; NotFoundError when absent.
+    fn ttl(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
+        let k = key_bytes(key, "key")?;
+        let k = k.as_bytes();
+        let t = py.detach(|| self.inner.ttl(k)).py_err(py)?;
+        Ok(t.map(|d| d.as_secs_f64()))
+    }
+
+    /// A lazy iterator over live keys starting with `prefix`, in byte order, as str.
+    #[pyo3(signature = (prefix=None))]
+    fn keys(&self, py: Python<'_>, prefix: Option<&Bound<'_, PyAny>>) -> PyResult<PyKeyIterator> {
+        let p = match prefix {
+            None => Vec::new(),
+            Some(p) => key_bytes(p, "prefix")?.as_bytes().to_vec(),
+        };
+        let keys = py.detach(|| self.inner.keys(&p)).py_err(py)?;
+        Ok(PyKeyIterator {
+            store: self.inner.clone(),
+            inner: Mutex::new(keys),
+        })
+    }
+
+    /// Values of several keys read as one consistent snapshot (None for absent keys).
+    fn get_many<'py>(
+        &self,
+        py: Python<'py>,
+        keys: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let owned = collect_keys(keys)?;
+        let ks: Vec<&[u8]> = owned.iter().map(|k| k.as_bytes()).collect();
+        let vs = py.detach(|| self.inner.get_many(&ks)).py_err(py)?;
+        PyList::new(
+            py,
+            vs.iter().map(|v| v.as_ref().map(|v| PyBytes::new(py, v))),
+        )
+    }
+
+    /// Stores every key/value pair of `mapping` atomically, each expiring after `ttl` seconds.
+    #[pyo3(signature = (mapping, ttl=None))]
+    fn set_many(
+        &self,
+        py: Python<'_>,
+        mapping: &Bound<'_, PyAny>,
+        ttl: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let items = if let Ok(d) = mapping.cast::<PyDict>() {
+            d.items().into_any()
+        } else if mapping.hasattr("items")? && !mapping.is_instance_of::<PyString>() {
+            mapping.call_method0("items")?
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "mapping must be a mapping of keys to values, not {}",
+                type_name(mapping)
+            )));
+        };
+        let mut owned = Vec::new();
+        for item in items.try_iter()? {
+            let item = item?;
+            let pair = item.cast::<PyTuple>().map_err(|_| {
+                PyTypeError::new_err("mapping.items() must yield (key, value) pairs")
+            })?;
+            if pair.len() != 2 {
+                return Err(PyTypeError::new_err(
+                    "mapping.items() must yield (key, value) pairs",
+                ));
+            }
+            owned.push((
+                key_bytes(&pair.get_item(0)?, "key")?,
+                value_bytes(&pair.get_item(1)?)?,
+            ));
+        }
+        let ttl = ttl_arg(ttl)?;
+        let pairs: Vec<(&[u8], &[u8])> = owned
+            .iter()
+            .map(|(k, v)| (k.as_bytes(), v.as_bytes()))
+            .collect();
+        py.detach(|| self.inner.set_many(&pairs, ttl)).py_err(py)
+    }
+
+    /// Removes every expired key in this view now; returns how many were removed.
+    fn purge_expired(&self, py: Python<'_>) -> PyResult<u64> {
+        py.detach(|| self.inner.purge_expired()).py_err(py)
+    }
+
+    /// A view whose every key is prefixed with `name:`; closing either closes both.
+    fn namespace(&self, py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<PyStore> {
+        let name = str_arg(name, "namespace name")?;
+        self.inner.namespace(&name).py_err(py).map(PyStore::wrap)
+    }
+
+    /// The atomic counter `name` (key `counter:<name>`), 0 until first written.
+    fn counter(&self, py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<PyCounter> {
+        let name = str_arg(name, "counter name")?;
+        if self.inner.is_closed() {
+            return Err(closed(py));
+        }
+        let inner = self.inner.counter(&name).py_err(py)?;
+        Ok(PyCounter {
+            inner,
+            store: self.inner.clone(),
+            name,
+        })
+    }
+
+    /// Makes every write so far durable; returns when fsynced.
+    fn flush(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| self.inner.flush()).py_err(py)
+    }
+
+    /// Closes this handle and everything made from it; closing twice is fine.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| self.inner.close()).py_err(py)
+    }
+
+    /// Bytes the store occupies on disk (0 in memory).
+    fn size_on_disk(&self, py: Python<'_>) -> PyResult<u64> {
+        py.detach(|| self.inner.size_on_disk()).py_err(py)
+    }
+
+    /// Whether this handle has been closed.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    /// This replica's persisted id, used by CRDTs.
+    #[getter]
+    fn node_id(&self) -> &str {
+        self.inner.node_id()
+    }
+
+    /// The store's directory, or None for an in-memory store.
+    #[getter]
+    fn path<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
+        self.inner.path().map(|p| {
+            let Ok(s) = p.as_os_str().into_pyobject(py);
+            s
+        })
+    }
+
+    /// The namespace prefix this view adds to keys ("" for the root).
+    #[getter]
+    fn prefix<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        key_to_str(py, self.inner.namespace_prefix())
+    }
+
+    /// Returns the store itself; raises ClosedError if it is closed.
+    fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
+        if slf.get().inner.is_closed() {
+            return Err(closed(slf.py()));
+        }
+        Ok(slf)
+    }
+
+    /// Closes the store.
+    #[pyo3(signature = (_exc_type=None, _exc_value=None, _traceback=None))]
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: Option<&Bound<'_, PyAny>>,
+        _exc_value: Option<&Bound<'_, PyAny>>,
+        _traceback: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+
+    /// A short description of the store.
+    fn __repr__(&self) -> String {
+        let path = match self.inner.path() {
+            Some(p) => format!("{:?}", p.display().to_string()),
+            None => ":memory:".to_owned(),
+        };
+        format!(
+            "<grovekv.Store {path} namespace={:?} closed={}>",
+            String::from_utf8_lossy(self.inner.namespace_prefix()),
+            if self.inner.is_closed() {
+                "True"
+            } else {
+                "False"
+            }
+        )
+    }
+}
+
+/// The `delta` argument of increment/decrement as `i64`.
+fn delta_arg(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    int_arg(obj, "delta")
+}
+
+/// A `str` argument, or TypeError.
+fn str_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    let s = obj
+        .cast::<PyString>()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be str, not {}", type_name(obj))))?;
+    s.to_cow()
+        .map(|c| c.into_owned())
+        .map_err(|e| invalid_argument(obj.py(), format!("{what} is not valid Unicode: {e}")))
+}
+
+#[pymethods]
+impl PyCounter {
+    /// Adds `delta` (may be negative) and returns the new value; OverflowError past 64 bits.
+    #[pyo3(signature = (delta=1))]
+    fn increment(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = delta_arg)] delta: i64,
+    ) -> PyResult<i64> {
+        py.detach(|| self.inner.increment(delta)).py_err(py)
+    }
+
+    /// Subtracts `delta` and returns the new value.
+    #[pyo3(signature = (delta=1))]
+    fn decrement(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = delta_arg)] delta: i64,
+    ) -> PyResult<i64> {
+        py.detach(|| self.inner.decrement(delta)).py_err(py)
+    }
+
+    /// The current value (0 when unset).
+    fn get(&self, py: Python<'_>) -> PyResult<i64> {
+        py.detach(|| self.inner.get()).py_err(py)
+    }
+
+    /// Sets the value (clearing any expiry).
+    fn set(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let v = int_arg(value, "value")?;
+        py.detach(|| self.inner.set(v)).py_err(py)
+    }
+
+    /// Sets the value to 0.
+    fn reset(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| self.inner.reset()).py_err(py)
+    }
+
+    /// The counter's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key the counter lives at (`counter:<name>`).
+    #[getter]
+    fn key<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        key_to_str(py, self.inner.key())
+    }
+
+    /// A short description of the counter.
+    fn __repr__(&self) -> String {
+        format!(
+            "<grovekv.Counter {:?} closed={}>",
+            self.name,
+            if self.store.is_closed() {
+                "True"
+            } else {
+                "False"
+            }
+        )
+    }
+}
+
+#[pymethods]
+impl PyKeyIterator {
+    /// Returns the iterator itself.
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    /// The next live key as str; ClosedError once the store is closed.
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyString>>> {
+        if self.store.is_closed() {
+            return Err(closed(py));
+        }
+        let next = py.detach(|| {
+            let mut keys = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            keys.next()
+        });
+        match next {
+            None => Ok(None),
+            Some(k) => key_to_str(py, &k.py_err(py)?).map(Some),
+        }
+    }
+}
+
+/// Opens (creating if needed) the sled store at `path`.
+#[pyfunction]
+#[pyo3(signature = (path, node_id=None, durable=false, flush_every_ms=None))]
+fn open(
+    py: Python<'_>,
+    path: PathBuf,
+    node_id: Option<String>,
+    durable: bool,
+    flush_every_ms: Option<u64>,
+) -> PyResult<PyStore> {
+    let durability = match (durable, flush_every_ms) {
+        (true, Some(_)) => {
+            return Err(invalid_argument(
+                py,
+                "durable=True flushes on every write; do not also give flush_every_ms",
+            ))
+        }
+        (true, None) => Durability::EveryWrite,
+        (false, Some(0)) => {
+            return Err(invalid_argument(
+                py,
+                "flush_every_ms must be greater than 0",
+            ))
+        }
+        (false, Some(ms)) => Durability::Periodic { every_ms: ms },
+        (false, None) => Durability::default(),
+    };
+    let opts = Options {
+        node_id,
+        durability,
+        clock: None,
+    };
+    py.detach(|| Store::open_with(&path, opts))
+        .py_err(py)
+        .map(PyStore::wrap)
+}
+
+/// Opens a fresh in-memory store (same semantics, nothing on disk).
+#[pyfunction]
+#[pyo3(signature = (node_id=None))]
+fn open_memory(py: Python<'_>, node_id: Option<String>) -> PyResult<PyStore> {
+    let opts = Options {
+        node_id,
+        ..Options::default()
+    };
+    Store::open_memory_with(opts).py_err(py).map(PyStore::wrap)
+}
+
+/// Benchmark helper: seconds the Rust core takes for `n` increments of counter `name` on the
+/// store at `path` (shared with this process's handle if open) or on a new in-memory store.
+#[pyfunction]
+#[pyo3(signature = (path, n, name="bench"))]
+fn _bench_core_increment(
+    py: Python<'_>,
+    path: Option<PathBuf>,
+    n: u64,
+    name: &str,
+) -> PyResult<f64> {
+    py.detach(|| {
+        let store = match &path {
+            Some(p) => Store::open(p)?,
+            None => Store::open_memory(),
+        };
+        let counter = store.counter(name)?;
+        let start = Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(counter.increment(std::hint::black_box(1))?);
+        }
+        let secs = start.elapsed().as_secs_f64();
+        store.close()?;
+        Ok(secs)
+    })
+    .py_err(py)
+}
+
+/// The `grovekv._native` module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("CORE_VERSION", grove_core::VERSION)?;
+    m.add("MAX_KEY_LEN", grove_core::MAX_KEY_LEN)?;
+    m.add("MAX_VALUE_LEN", grove_core::MAX_VALUE_LEN)?;
+    m.add_class::<PyStore>()?;
+    m.add_class::<PyCounter>()?;
+    m.add_class::<PyKeyIterator>()?;
+    m.add_function(wrap_pyfunction!(open, m)?)?;
+    m.add_function(wrap_pyfunction!(open_memory, m)?)?;
+    m.add_function(wrap_pyfunction!(_bench_core_increment, m)?)?;
+    Ok(())
+}
