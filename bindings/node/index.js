@@ -1,0 +1,406 @@
+'use strict'
+// grovekv: the public Node.js API of Grove (hand-written layer over the generated native.js).
+// Adds what napi cannot: TypeError/RangeError for bad arguments, options objects, iterators,
+// Map/object inputs and the 64-bit number policy (numbers, RangeError past 2^53-1, or bigint).
+
+const { fileURLToPath } = require('node:url')
+const native = require('./native.js')
+// The counter's raw Node-API fast path (src/fast.rs); not in native.d.ts.
+const {
+  counterIncrement,
+  counterIncrementBig,
+  counterDecrement,
+  counterDecrementBig,
+  counterGet,
+  counterSet,
+  counterSetBig,
+  counterReset,
+  counterKey,
+} = native
+
+const I64_MIN = -(2n ** 63n)
+const I64_MAX = 2n ** 63n - 1n
+const KEYS_BATCH = 256
+
+/** Every Grove error kind; a Grove error's `code` is one of these. */
+const errorCodes = Object.freeze([
+  'NotFound',
+  'WrongType',
+  'InvalidArgument',
+  'Overflow',
+  'Closed',
+  'StoreLocked',
+  'LockTimeout',
+  'ClockDrift',
+  'Corrupt',
+  'Io',
+  'Internal',
+])
+
+/** A TypeError for a wrong argument type, with code 'InvalidArgument'. */
+function typeError(message) {
+  const e = new TypeError(message)
+  e.code = 'InvalidArgument'
+  return e
+}
+
+/** A RangeError for a bad numeric argument, with code 'InvalidArgument'. */
+function rangeError(message) {
+  const e = new RangeError(message)
+  e.code = 'InvalidArgument'
+  return e
+}
+
+/** Describes a value's type for error messages. */
+function typeName(v) {
+  if (v === null) return 'null'
+  if (Buffer.isBuffer(v)) return 'Buffer'
+  if (typeof v === 'object') return (v.constructor && v.constructor.name) || 'object'
+  return typeof v
+}
+
+/** A key/value argument as the native layer wants it: a string or a Buffer. */
+function bytesArg(v, what) {
+  if (typeof v === 'string' || Buffer.isBuffer(v)) return v
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+  throw typeError(`${what} must be a string, Buffer or Uint8Array, got ${typeName(v)}`)
+}
+
+/** A TTL in seconds from a number, `{ ttl }` or nothing; undefined when absent. */
+function ttlArg(opts, what = 'ttl') {
+  if (opts === undefined || opts === null) return undefined
+  if (typeof opts === 'number') return opts
+  if (typeof opts === 'object') {
+    checkKeys(opts, ['ttl'], 'options')
+    const t = opts.ttl
+    if (t === undefined || t === null) return undefined
+    if (typeof t === 'number') return t
+    throw typeError(`${what} must be a number of seconds, got ${typeName(t)}`)
+  }
+  throw typeError(`${what} must be a number of seconds or { ttl }, got ${typeName(opts)}`)
+}
+
+/** Rejects option names that are not in `allowed` (catches typos like `nodeID`). */
+function checkKeys(obj, allowed, what) {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) throw typeError(`unknown ${what} key '${k}' (expected ${allowed.join(', ')})`)
+  }
+}
+
+/** An options object or an empty one; TypeError for anything else. */
+function optsArg(opts, allowed, what = 'options') {
+  if (opts === undefined || opts === null) return {}
+  if (typeof opts !== 'object' || Array.isArray(opts)) throw typeError(`${what} must be an object, got ${typeName(opts)}`)
+  checkKeys(opts, allowed, what)
+  return opts
+}
+
+/** A string argument; TypeError otherwise. */
+function stringArg(v, what) {
+  if (typeof v !== 'string') throw typeError(`${what} must be a string, got ${typeName(v)}`)
+  return v
+}
+
+/** An optional node id (string) from options. */
+function nodeIdArg(v) {
+  if (v === undefined || v === null) return undefined
+  return stringArg(v, 'nodeId')
+}
+
+/** A bigint in the signed 64-bit range from a bigint or a safe-integer number. */
+function bigArg(v, what) {
+  if (typeof v === 'bigint') {
+    if (v < I64_MIN || v > I64_MAX) throw rangeError(`${what} ${v} does not fit in a signed 64-bit integer`)
+    return v
+  }
+  if (typeof v === 'number') {
+    throw rangeError(
+      `${what} must be an integer within ±(2^53-1) (use a bigint for larger values), got ${v}`,
+    )
+  }
+  throw typeError(`${what} must be a number or a bigint, got ${typeName(v)}`)
+}
+
+/** The RangeError for a counter result a JS number cannot hold exactly (the write happened). */
+function outOfRange(v, what) {
+  const e = new RangeError(
+    `${what}: counter value ${v} is outside ±(2^53-1) and cannot be returned as a number; ` +
+      `the operation was applied. Use db.counter(name, { bigint: true }) for exact bigint results`,
+  )
+  e.code = 'ERR_OUT_OF_RANGE'
+  e.value = v
+  return e
+}
+
+const TOKEN = Symbol('grovekv.internal')
+
+/** A store handle or a namespaced view of one; made by open(), openMemory() or namespace(). */
+class Store {
+  #n
+
+  /** Internal: use grovekv.open() or grovekv.openMemory(). */
+  constructor(token, nativeStore) {
+    if (token !== TOKEN) throw new TypeError('use grovekv.open(path) or grovekv.openMemory() to get a Store')
+    this.#n = nativeStore
+  }
+
+  /** This replica's persisted id (used by CRDTs). */
+  get nodeId() {
+    return this.#n.nodeId
+  }
+
+  /** The store directory, or null for an in-memory store. */
+  get path() {
+    return this.#n.path
+  }
+
+  /** The key prefix this view adds (`'tenant-a:'`), '' for the root handle. */
+  get prefix() {
+    return this.#n.prefix
+  }
+
+  /** Whether every write is fsynced before it returns. */
+  get durable() {
+    return this.#n.durable
+  }
+
+  /** Whether this handle (or the handle this view came from) has been closed. */
+  get closed() {
+    return this.#n.closed
+  }
+
+  /** Closes this handle and everything made from it; the last handle flushes and unlocks. */
+  close() {
+    this.#n.close()
+  }
+
+  /** Makes every write so far durable; returns when fsynced. */
+  flush() {
+    this.#n.flush()
+  }
+
+  /** Bytes the store occupies on disk (0 in memory). */
+  sizeOnDisk() {
+    return this.#n.sizeOnDisk()
+  }
+
+  /** A view whose every key is prefixed with `name:`; views nest and share the handle. */
+  namespace(name) {
+    return new Store(TOKEN, this.#n.namespace(stringArg(name, 'namespace name')))
+  }
+
+  /** The bytes at `key` as a Buffer, or null when absent or expired. */
+  get(key) {
+    return this.#n.get(bytesArg(key, 'key'))
+  }
+
+  /** Stores `value` (string → UTF-8, Buffer, Uint8Array) at `key`; `opts` is a ttl or `{ ttl }`. */
+  set(key, value, opts) {
+    this.#n.set(bytesArg(key, 'key'), bytesArg(value, 'value'), ttlArg(opts))
+  }
+
+  /** Removes `key` whatever it holds; true if a live key was removed. */
+  delete(key) {
+    return this.#n.delete(bytesArg(key, 'key'))
+  }
+
+  /** Whether `key` holds a live value of any kind. */
+  exists(key) {
+    return this.#n.exists(bytesArg(key, 'key'))
+  }
+
+  /** What `key` holds ('bytes', 'counter', …) or null. */
+  kindOf(key) {
+    return this.#n.kindOf(bytesArg(key, 'key'))
+  }
+
+  /** Sets `key` to expire after `ttl` seconds (0 deletes it now); false when absent. */
+  expire(key, ttl) {
+    const k = bytesArg(key, 'key')
+    if (typeof ttl !== 'number') throw typeError(`ttl must be a number of seconds, got ${typeName(ttl)}`)
+    return this.#n.expire(k, ttl)
+  }
+
+  /** Removes the expiry of `key`; true if it had one. */
+  persist(key) {
+    return this.#n.persist(bytesArg(key, 'key'))
+  }
+
+  /** Seconds left before `key` expires, or null without expiry; throws code 'NotFound' if absent. */
+  ttl(key) {
+    return this.#n.ttl(bytesArg(key, 'key'))
+  }
+
+  /** An iterator over live keys starting with `prefix`, in byte order, read lazily. */
+  keys(prefix = '', opts) {
+    const { buffers = false } = optsArg(opts, ['buffers'])
+    const cursor = this.#n.keys(bytesArg(prefix, 'prefix'))
+    return iterateKeys(this.#n, cursor, Boolean(buffers))
+  }
+
+  /** Values of several keys (Buffer or null each), read as one consistent snapshot. */
+  getMany(keys) {
+    if (keys === null || typeof keys !== 'object' || typeof keys[Symbol.iterator] !== 'function') {
+      throw typeError(`keys must be an array or iterable of keys, got ${typeName(keys)}`)
+    }
+    const ks = Array.from(keys, (k) => bytesArg(k, 'key'))
+    return this.#n.getMany(ks).map((v) => v ?? null)
+  }
+
+  /** Stores every pair atomically (all or nothing); `entries` is an object, a Map or [key, value] pairs. */
+  setMany(entries, opts) {
+    const ttl = ttlArg(opts)
+    const keys = []
+    const values = []
+    if (entries instanceof Map || Array.isArray(entries)) {
+      for (const pair of entries) {
+        if (!Array.isArray(pair) || pair.length !== 2) {
+          throw typeError(`setMany entries must be [key, value] pairs, got ${typeName(pair)}`)
+        }
+        keys.push(bytesArg(pair[0], 'key'))
+        values.push(bytesArg(pair[1], 'value'))
+      }
+    } else if (entries !== null && typeof entries === 'object' && !Buffer.isBuffer(entries)) {
+      for (const [k, v] of Object.entries(entries)) {
+        keys.push(k)
+        values.push(bytesArg(v, 'value'))
+      }
+    } else {
+      throw typeError(`setMany needs an object, a Map or an array of [key, value] pairs, got ${typeName(entries)}`)
+    }
+    this.#n.setMany(keys, values, ttl)
+  }
+
+  /** Removes every expired key in this view now; returns how many were removed. */
+  purgeExpired() {
+    return this.#n.purgeExpired()
+  }
+
+  /** The atomic counter `name` (key `counter:<name>`); `{ bigint: true }` makes it return bigints. */
+  counter(name, opts) {
+    const { bigint = false } = optsArg(opts, ['bigint'])
+    return new Counter(TOKEN, this.#n.counter(stringArg(name, 'counter name')), Boolean(bigint))
+  }
+}
+
+/** Yields keys from a native cursor in batches; throws code 'Closed' once the store closes. */
+function* iterateKeys(store, cursor, buffers) {
+  for (;;) {
+    const batch = cursor.nextBatch(KEYS_BATCH)
+    if (batch.length === 0) return
+    for (const k of batch) {
+      if (store.closed) {
+        const e = new Error('the store handle is closed')
+        e.code = 'Closed'
+        throw e
+      }
+      yield buffers ? k : k.toString('utf8')
+    }
+  }
+}
+
+/** An atomic signed 64-bit counter; made by store.counter(name). */
+class Counter {
+  #h
+  #big
+
+  /** Internal: use store.counter(name). */
+  constructor(token, handle, bigint) {
+    if (token !== TOKEN) throw new TypeError('use store.counter(name) to get a Counter')
+    this.#h = handle
+    this.#big = bigint
+  }
+
+  /** The key this counter lives at (`counter:<name>`). */
+  get key() {
+    return counterKey(this.#h)
+  }
+
+  /** Whether this counter returns bigints (`{ bigint: true }`) instead of numbers. */
+  get bigint() {
+    return this.#big
+  }
+
+  /** Adds `delta` (default 1, may be negative, number or bigint) and returns the new value. */
+  increment(delta = 1) {
+    const v =
+      typeof delta === 'number' && Number.isSafeInteger(delta)
+        ? counterIncrement(this.#h, delta)
+        : counterIncrementBig(this.#h, bigArg(delta, 'delta'))
+    return typeof v === 'number' && !this.#big ? v : this.#out(v, 'increment')
+  }
+
+  /** Subtracts `delta` (default 1) and returns the new value. */
+  decrement(delta = 1) {
+    const v =
+      typeof delta === 'number' && Number.isSafeInteger(delta)
+        ? counterDecrement(this.#h, delta)
+        : counterDecrementBig(this.#h, bigArg(delta, 'delta'))
+    return typeof v === 'number' && !this.#big ? v : this.#out(v, 'decrement')
+  }
+
+  /** The current value (0 when unset). */
+  get() {
+    const v = counterGet(this.#h)
+    return typeof v === 'number' && !this.#big ? v : this.#out(v, 'get')
+  }
+
+  /** Sets the value (number within ±(2^53-1) or bigint within 64 bits). */
+  set(value) {
+    if (typeof value === 'number' && Number.isSafeInteger(value)) counterSet(this.#h, value)
+    else counterSetBig(this.#h, bigArg(value, 'value'))
+  }
+
+  /** Sets the value to 0. */
+  reset() {
+    counterReset(this.#h)
+  }
+
+  /** Applies the number/bigint policy to a native result. */
+  #out(v, what) {
+    if (typeof v === 'number') return this.#big ? BigInt(v) : v
+    if (this.#big) return v
+    throw outOfRange(v, what)
+  }
+}
+
+if (typeof Symbol.dispose === 'symbol') {
+  /** `using db = grovekv.open(path)` closes the store at the end of the block. */
+  Store.prototype[Symbol.dispose] = function dispose() {
+    this.close()
+  }
+}
+
+/** Opens (creating if needed) the store directory at `path`: `{ nodeId, durable, flushEveryMs }`. */
+function open(path, opts) {
+  if (path instanceof URL) path = fileURLToPath(path)
+  stringArg(path, 'path')
+  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs'])
+  if (o.durable !== undefined && o.durable !== null && typeof o.durable !== 'boolean') {
+    throw typeError(`durable must be a boolean, got ${typeName(o.durable)}`)
+  }
+  if (o.flushEveryMs !== undefined && o.flushEveryMs !== null && typeof o.flushEveryMs !== 'number') {
+    throw typeError(`flushEveryMs must be a number, got ${typeName(o.flushEveryMs)}`)
+  }
+  return new Store(TOKEN, native.open(path, nodeIdArg(o.nodeId), o.durable ?? undefined, o.flushEveryMs ?? undefined))
+}
+
+/** Opens a fresh in-memory store (same semantics, nothing on disk): `{ nodeId }`. */
+function openMemory(opts) {
+  const o = optsArg(opts, ['nodeId'])
+  return new Store(TOKEN, native.openMemory(nodeIdArg(o.nodeId)))
+}
+
+module.exports = {
+  open,
+  openMemory,
+  Store,
+  Counter,
+  errorCodes,
+  /** The version of the Grove core the addon was built with. */
+  coreVersion: native.coreVersion(),
+  /** @internal Benchmark helper: seconds for `n` increments run inside Rust. */
+  _benchCoreIncrement: native._benchCoreIncrement,
+  /** @internal Test helper: panics inside Rust. */
+  _panicForTest: native._panicForTest,
+}

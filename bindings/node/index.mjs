@@ -1,0 +1,19 @@
+// grovekv for ES modules: the same API as the CommonJS entry (index.js), re-exported.
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const grovekv = require('./index.js')
+
+/** Opens (creating if needed) the store directory at `path`. */
+export const open = grovekv.open
+/** Opens a fresh in-memory store. */
+export const openMemory = grovekv.openMemory
+/** A store handle or namespaced view. */
+export const Store = grovekv.Store
+/** An atomic signed 64-bit counter. */
+export const Counter = grovekv.Counter
+/** Every Grove error kind (the `code` of a Grove error). */
+export const errorCodes = grovekv.errorCodes
+/** The version of the Grove core the addon was built with. */
+export const coreVersion = grovekv.coreVersion
+export default grovekv

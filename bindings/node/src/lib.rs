@@ -1,0 +1,404 @@
+//! Node.js bindings (napi-rs) for Grove: the native half of the npm package `grovekv`.
+//!
+//! This layer is deliberately plain: typed arguments, Grove errors as JS `Error`s whose `code`
+//! is the Grove error kind, and every call guarded so a Rust panic becomes an `Internal` error
+//! instead of aborting node. Counter operations are raw Node-API callbacks (`fast.rs`) because
+//! napi-rs glue costs more than an in-memory increment. Argument checking (TypeError/RangeError),
+//! options objects, iterators and the 64-bit number policy live in the hand-written `index.js`.
+#![deny(missing_docs)]
+
+mod fast;
+
+use grove_core::{Durability, ErrorKind, Keys, Options, Store};
+use napi::bindgen_prelude::{Buffer, Either, Object, ToNapiValue};
+use napi::{sys, Env, JsValue};
+use napi_derive::napi;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+/// The `code` of a JS error thrown by this addon: a Grove error kind's name (`"WrongType"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code(ErrorKind);
+
+impl AsRef<str> for Code {
+    fn as_ref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// The result type of every export: errors carry a Grove kind as their JS `code`.
+pub type Result<T> = napi::Result<T, Code>;
+
+/// Converts a core error into a JS error with `code` = its kind.
+fn to_js(e: grove_core::Error) -> napi::Error<Code> {
+    napi::Error::new(Code(e.kind()), e.message().to_string())
+}
+
+/// An error of `kind` with `message`.
+fn js_err(kind: ErrorKind, message: impl Into<String>) -> napi::Error<Code> {
+    napi::Error::new(Code(kind), message.into())
+}
+
+/// Runs `f`, turning a core error into a coded JS error and a panic into an `Internal` one.
+fn guard<T>(f: impl FnOnce() -> grove_core::Result<T>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r.map_err(to_js),
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".to_string());
+            // Dropping a payload can itself panic; leaking it is the safe choice.
+            std::mem::forget(payload);
+            Err(js_err(
+                ErrorKind::Internal,
+                format!("a bug in grovekv (Rust panic): {what}"),
+            ))
+        }
+    }
+}
+
+/// The core's `Closed` error, for checks the core does not make itself.
+fn closed() -> grove_core::Error {
+    grove_core::Error::new(ErrorKind::Closed, "the store handle is closed")
+}
+
+/// The bytes of a key or value as JS gives it: a string (encoded UTF-8) or a Buffer.
+fn bytes(b: &Either<String, Buffer>) -> &[u8] {
+    match b {
+        Either::A(s) => s.as_bytes(),
+        Either::B(buf) => buf,
+    }
+}
+
+/// A TTL in float seconds, validated by the core (finite, >= 0, at most 100 years).
+fn ttl(secs: Option<f64>) -> grove_core::Result<Option<Duration>> {
+    secs.map(grove_core::ttl_from_secs).transpose()
+}
+
+/// Durability from the JS options: `durable` wins, else `flushEveryMs`, else the default.
+fn durability(
+    durable: Option<bool>,
+    flush_every_ms: Option<f64>,
+) -> grove_core::Result<Durability> {
+    if durable == Some(true) {
+        return Ok(Durability::EveryWrite);
+    }
+    match flush_every_ms {
+        None => Ok(Durability::default()),
+        Some(ms) if (1.0..=86_400_000.0).contains(&ms) && ms.fract() == 0.0 => {
+            Ok(Durability::Periodic {
+                every_ms: ms as u64,
+            })
+        }
+        Some(ms) => Err(grove_core::Error::new(
+            ErrorKind::InvalidArgument,
+            format!(
+                "flushEveryMs must be a whole number of milliseconds from 1 to 86400000, got {ms}"
+            ),
+        )),
+    }
+}
+
+/// An opaque counter handle (a type-tagged external owning a core `Counter`), used with the raw
+/// `counter*` functions registered by `fast.rs`.
+pub struct CounterHandle(sys::napi_value);
+
+impl ToNapiValue for CounterHandle {
+    unsafe fn to_napi_value(_env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        Ok(val.0)
+    }
+}
+
+/// Registers the raw counter functions (`counterIncrement`, …) on the module's exports.
+#[napi(module_exports)]
+pub fn register_fast_paths(exports: Object, env: Env) -> napi::Result<()> {
+    // SAFETY: called once per env at module load with that env's exports object.
+    unsafe { fast::register(env.raw(), exports.raw()) }
+}
+
+/// Opens (creating if needed) the sled store at `path`; same path in this process = same engine.
+#[napi]
+pub fn open(
+    path: String,
+    node_id: Option<String>,
+    durable: Option<bool>,
+    flush_every_ms: Option<f64>,
+) -> Result<NativeStore> {
+    guard(|| {
+        let mut opts = Options::new().durability(durability(durable, flush_every_ms)?);
+        opts.node_id = node_id;
+        Ok(NativeStore {
+            inner: Store::open_with(&path, opts)?,
+        })
+    })
+}
+
+/// Opens a fresh in-memory store (nothing on disk, same semantics).
+#[napi]
+pub fn open_memory(node_id: Option<String>) -> Result<NativeStore> {
+    guard(|| {
+        let mut opts = Options::new();
+        opts.node_id = node_id;
+        Ok(NativeStore {
+            inner: Store::open_memory_with(opts)?,
+        })
+    })
+}
+
+/// The version of the Grove core this addon was built with.
+#[napi]
+pub fn core_version() -> String {
+    grove_core::VERSION.to_string()
+}
+
+/// Benchmark helper: `n` counter increments run in Rust on the store at `path` (memory when
+/// null), returning the elapsed seconds; lets bench.js compare Node with the core in one process.
+#[napi(js_name = "_benchCoreIncrement")]
+pub fn bench_core_increment(path: Option<String>, n: u32) -> Result<f64> {
+    guard(|| {
+        let store = match &path {
+            Some(p) => Store::open(p)?,
+            None => Store::open_memory(),
+        };
+        let c = store.counter("bench-core")?;
+        let start = Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(c.increment(1)?);
+        }
+        let secs = start.elapsed().as_secs_f64();
+        store.close()?;
+        Ok(secs)
+    })
+}
+
+/// Test helper: panics inside Rust, to prove a panic becomes an `Internal` error.
+#[napi(js_name = "_panicForTest")]
+pub fn panic_for_test() -> Result<()> {
+    guard(|| -> grove_core::Result<()> { panic!("deliberate panic for the test suite") })
+}
+
+/// A store handle or namespaced view (native half of `Store` in index.js).
+#[napi]
+pub struct NativeStore {
+    inner: Store,
+}
+
+#[napi]
+impl NativeStore {
+    /// Closes this handle and everything made from it; closing twice is fine.
+    #[napi]
+    pub fn close(&self) -> Result<()> {
+        guard(|| self.inner.close())
+    }
+
+    /// Makes every write so far durable.
+    #[napi]
+    pub fn flush(&self) -> Result<()> {
+        guard(|| self.inner.flush())
+    }
+
+    /// Whether this handle has been closed.
+    #[napi(getter)]
+    pub fn closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    /// This replica's persisted id.
+    #[napi(getter)]
+    pub fn node_id(&self) -> String {
+        self.inner.node_id().to_string()
+    }
+
+    /// The store directory, or null in memory.
+    #[napi(getter)]
+    pub fn path(&self) -> Option<String> {
+        self.inner.path().map(|p| p.to_string_lossy().into_owned())
+    }
+
+    /// Whether every write is fsynced before it returns.
+    #[napi(getter)]
+    pub fn durable(&self) -> bool {
+        self.inner.durability() == Durability::EveryWrite
+    }
+
+    /// The key prefix this view adds (`"a:b:"`), empty for the root.
+    #[napi(getter)]
+    pub fn prefix(&self) -> String {
+        String::from_utf8_lossy(self.inner.namespace_prefix()).into_owned()
+    }
+
+    /// Bytes the store occupies on disk (0 in memory).
+    #[napi]
+    pub fn size_on_disk(&self) -> Result<f64> {
+        guard(|| self.inner.size_on_disk().map(|n| n as f64))
+    }
+
+    /// A view whose every key is prefixed with `name:`.
+    #[napi]
+    pub fn namespace(&self, name: String) -> Result<NativeStore> {
+        guard(|| {
+            Ok(NativeStore {
+                inner: self.inner.namespace(&name)?,
+            })
+        })
+    }
+
+    /// The bytes at `key`, or null.
+    #[napi]
+    pub fn get(&self, key: Either<String, Buffer>) -> Result<Option<Buffer>> {
+        guard(|| Ok(self.inner.get(bytes(&key))?.map(Buffer::from)))
+    }
+
+    /// Stores `value` at `key`, expiring after `ttl` seconds if given.
+    #[napi]
+    pub fn set(
+        &self,
+        key: Either<String, Buffer>,
+        value: Either<String, Buffer>,
+        ttl_secs: Option<f64>,
+    ) -> Result<()> {
+        guard(|| self.inner.set(bytes(&key), bytes(&value), ttl(ttl_secs)?))
+    }
+
+    /// Removes `key`; true if a live key was removed.
+    #[napi]
+    pub fn delete(&self, key: Either<String, Buffer>) -> Result<bool> {
+        guard(|| self.inner.delete(bytes(&key)))
+    }
+
+    /// Whether `key` holds a live value of any kind.
+    #[napi]
+    pub fn exists(&self, key: Either<String, Buffer>) -> Result<bool> {
+        guard(|| self.inner.exists(bytes(&key)))
+    }
+
+    /// What `key` holds (`"bytes"`, `"counter"`, …), or null.
+    #[napi]
+    pub fn kind_of(&self, key: Either<String, Buffer>) -> Result<Option<String>> {
+        guard(|| {
+            Ok(self
+                .inner
+                .kind_of(bytes(&key))?
+                .map(|k| k.name().to_string()))
+        })
+    }
+
+    /// Sets `key` to expire after `ttl` seconds (0 deletes it); false when absent.
+    #[napi]
+    pub fn expire(&self, key: Either<String, Buffer>, ttl_secs: f64) -> Result<bool> {
+        guard(|| {
+            self.inner
+                .expire(bytes(&key), grove_core::ttl_from_secs(ttl_secs)?)
+        })
+    }
+
+    /// Removes the expiry of `key`; true if it had one.
+    #[napi]
+    pub fn persist(&self, key: Either<String, Buffer>) -> Result<bool> {
+        guard(|| self.inner.persist(bytes(&key)))
+    }
+
+    /// Seconds left before `key` expires, null without expiry; `NotFound` when absent.
+    #[napi]
+    pub fn ttl(&self, key: Either<String, Buffer>) -> Result<Option<f64>> {
+        guard(|| Ok(self.inner.ttl(bytes(&key))?.map(|d| d.as_secs_f64())))
+    }
+
+    /// A lazy cursor over live keys starting with `prefix`.
+    #[napi]
+    pub fn keys(&self, prefix: Either<String, Buffer>) -> Result<NativeKeys> {
+        guard(|| {
+            Ok(NativeKeys {
+                inner: self.inner.keys(bytes(&prefix))?,
+                store: self.inner.clone(),
+            })
+        })
+    }
+
+    /// Values of several keys, read as one snapshot (null for absent ones).
+    #[napi]
+    pub fn get_many(&self, keys: Vec<Either<String, Buffer>>) -> Result<Vec<Option<Buffer>>> {
+        guard(|| {
+            let ks: Vec<&[u8]> = keys.iter().map(bytes).collect();
+            Ok(self
+                .inner
+                .get_many(&ks)?
+                .into_iter()
+                .map(|v| v.map(Buffer::from))
+                .collect())
+        })
+    }
+
+    /// Stores `keys[i] = values[i]` for every i atomically, each expiring after `ttl` if given.
+    #[napi]
+    pub fn set_many(
+        &self,
+        keys: Vec<Either<String, Buffer>>,
+        values: Vec<Either<String, Buffer>>,
+        ttl_secs: Option<f64>,
+    ) -> Result<()> {
+        guard(|| {
+            if keys.len() != values.len() {
+                return Err(grove_core::Error::new(
+                    ErrorKind::InvalidArgument,
+                    "setMany needs as many values as keys",
+                ));
+            }
+            let items: Vec<(&[u8], &[u8])> = keys
+                .iter()
+                .map(bytes)
+                .zip(values.iter().map(bytes))
+                .collect();
+            self.inner.set_many(&items, ttl(ttl_secs)?)
+        })
+    }
+
+    /// Removes every expired key in this view; returns how many.
+    #[napi]
+    pub fn purge_expired(&self) -> Result<f64> {
+        guard(|| self.inner.purge_expired().map(|n| n as f64))
+    }
+
+    /// The atomic counter `name` (key `counter:<name>`) as a handle for the `counter*`
+    /// functions; `Closed` on a closed handle.
+    #[napi(ts_return_type = "object")]
+    pub fn counter(&self, env: Env, name: String) -> Result<CounterHandle> {
+        let c = guard(|| {
+            if self.inner.is_closed() {
+                return Err(closed());
+            }
+            self.inner.counter(&name)
+        })?;
+        // SAFETY: `env` is the live env of this call.
+        unsafe { fast::new_counter(env.raw(), c) }
+            .map(CounterHandle)
+            .map_err(|e| js_err(ErrorKind::Internal, e.reason))
+    }
+}
+
+/// A lazy cursor over keys (native half of `Store.keys` in index.js).
+#[napi]
+pub struct NativeKeys {
+    inner: Keys,
+    store: Store,
+}
+
+#[napi]
+impl NativeKeys {
+    /// Up to `max` further keys; an empty array means the end.
+    #[napi]
+    pub fn next_batch(&mut self, max: u32) -> Result<Vec<Buffer>> {
+        guard(|| {
+            if self.store.is_closed() {
+                return Err(closed());
+            }
+            let mut out = Vec::new();
+            for k in self.inner.by_ref().take(max.max(1) as usize) {
+                out.push(Buffer::from(k?));
+            }
+            Ok(out)
+        })
+    }
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Builds and tests the Node.js package `grovekv`: npm install, release build of the addon (reusing the
+# workspace's cargo target dir), drift check of the generated native.js/native.d.ts, a strict
+# type check of index.d.ts, `node --test`, and an install of the `npm pack` tarball with no
+# cargo on PATH (the prebuilt binary it carries is used).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+echo "== grovekv (node): npm install (from the committed package-lock.json)"
+# Not `npm ci`: on node 20, @napi-rs/cli's dependency @napi-rs/lzma is EBADENGINE, so npm 11
+# leaves its optional platform packages out of the lock and `npm ci` rejects the lock as out of
+# sync. `npm install` installs exactly the locked versions and leaves the lock unchanged.
+# (The package's own install script, scripts/build.js, runs here too: it builds the addon with
+# cargo unless a grovekv.<platform>.node is already present.)
+npm install --no-audit --no-fund
+
+echo "== grovekv (node): napi build --release (+ drift check of native.js / native.d.ts)"
+gen="$(mktemp -d)"
+trap 'rm -rf "$gen"' EXIT
+npx napi build --platform --release --output-dir "$gen" --js native.js --dts native.d.ts
+for f in native.js native.d.ts; do
+  if ! cmp -s "$gen/$f" "$f"; then
+    diff -u "$f" "$gen/$f" || true
+    echo "error: $f differs from a fresh generation; regenerate with: npm run build" >&2
+    exit 1
+  fi
+done
+for bin in "$gen"/*.node; do
+  # rename into place so a process that has the old binary mapped never sees a partial file
+  name="$(basename "$bin")"
+  cp "$bin" "$name.tmp" && mv -f "$name.tmp" "$name"
+done
+
+echo "== grovekv (node): tsc --strict on index.d.ts"
+npx tsc -p test/tsconfig.json
+
+echo "== grovekv (node): node --test"
+node --test test/*.test.js
+
+echo "== grovekv (node): npm pack, then install the tarball with no cargo on PATH"
+pack="$gen/pack"
+mkdir -p "$pack/app"
+npm pack --pack-destination "$pack" --silent >/dev/null
+tarball="$(ls "$pack"/grovekv-*.tgz)"
+listing="$(tar -tzf "$tarball")"
+echo "$listing"
+if grep -Eq '^package/(target|src|node_modules|test)/' <<<"$listing"; then
+  echo "error: the tarball carries build, source or dependency directories" >&2
+  exit 1
+fi
+if ! grep -Eq '^package/grovekv\.[a-z0-9-]+\.node$' <<<"$listing"; then
+  echo "error: the tarball carries no prebuilt binary" >&2
+  exit 1
+fi
+nocargo="$gen/bin"
+mkdir -p "$nocargo"
+ln -s "$(command -v node)" "$nocargo/node"
+ln -s "$(command -v npm)" "$nocargo/npm"
+(
+  cd "$pack/app"
+  echo '{"name":"app","version":"1.0.0","private":true}' > package.json
+  # only node, npm and the basic system tools: proves the install needs no Rust
+  env PATH="$nocargo:/usr/bin:/bin" sh -c 'if command -v cargo >/dev/null; then echo "note: a system cargo is on /usr/bin"; fi'
+  env PATH="$nocargo:/usr/bin:/bin" npm install --no-audit --no-fund --offline "$tarball"
+  node -e "
+    const g = require('grovekv')
+    const db = g.openMemory()
+    if (db.counter('c').increment(41) !== 41) process.exit(1)
+    console.log('tarball install (CommonJS): ok')"
+  node --input-type=module -e "
+    import { openMemory } from 'grovekv'
+    if (openMemory().counter('c').increment() !== 1) process.exit(1)
+    console.log('tarball install (ESM): ok')"
+)
+echo "== grovekv (node): all passed"
