@@ -5,7 +5,15 @@ use grove_core::{ttl_from_secs, Durability, Error, ErrorKind, Kind, Options, Sto
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Prints a line to stdout, ignoring errors: a closed pipe (`grove … | head`) is not a failure.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 /// Inspect and drive a Grove store.
 #[derive(Parser)]
@@ -13,8 +21,10 @@ use std::time::Instant;
     name = "grove",
     version,
     about = "Inspect and drive a Grove store",
-    after_help = "Exit status: 0 ok, 1 not found, 2 usage, 10+N a Grove error of kind N \
-                  (12 WrongType, 13 InvalidArgument, 14 Overflow, 16 StoreLocked, 19 Corrupt, 20 Io)."
+    after_help = "Exit status: 0 ok, 1 not found (or refused by a rate limiter), 2 usage, \
+                  10+N a Grove error of kind N (12 WrongType, 13 InvalidArgument, 14 Overflow, \
+                  16 StoreLocked, 17 LockTimeout, 19 Corrupt, 20 Io); `lock run` exits with \
+                  its command's status."
 )]
 struct Cli {
     /// Store directory (sled); also read from GROVE_DB.
@@ -35,6 +45,15 @@ enum Command {
     /// Atomic counters (key `counter:<name>`).
     #[command(subcommand)]
     Counter(CounterCmd),
+    /// Distributed locks (key `lock:<name>`).
+    #[command(subcommand)]
+    Lock(LockCmd),
+    /// Sliding-window rate limiters (keys `ratelimit:<name>:<key>`).
+    #[command(subcommand)]
+    Ratelimit(RateCmd),
+    /// Sessions (keys `<prefix>:<id>`).
+    #[command(subcommand)]
+    Session(SessionCmd),
     /// Show the store's path, node id, key counts by kind and size on disk.
     Stats,
     /// Remove expired keys now.
@@ -100,6 +119,107 @@ enum CounterCmd {
     },
     /// Set the value to 0.
     Reset { name: String },
+}
+
+#[derive(Subcommand)]
+enum LockCmd {
+    /// Print whether NAME is held, its latest fencing token and the lease time left.
+    Info { name: String },
+    /// Hold NAME while running COMMAND (lease extended every ttl/3), then release it.
+    /// The command sees the fencing token in GROVE_FENCING_TOKEN; exits with its status.
+    Run {
+        name: String,
+        /// Lease length in seconds.
+        #[arg(long, default_value_t = 30.0)]
+        ttl: f64,
+        /// Seconds to wait for the lock (0: one try); exit 17 (LockTimeout) if not acquired.
+        #[arg(long, default_value_t = 0.0)]
+        timeout: f64,
+        /// The command and its arguments (after `--`).
+        #[arg(trailing_var_arg = true, required = true)]
+        command: Vec<String>,
+    },
+}
+
+#[derive(Args)]
+struct LimitArgs {
+    /// Limiter name.
+    name: String,
+    /// The client key being limited.
+    key: String,
+    /// Cost admitted per window.
+    #[arg(long)]
+    limit: u64,
+    /// Window length in seconds.
+    #[arg(long)]
+    window: f64,
+}
+
+#[derive(Subcommand)]
+enum RateCmd {
+    /// Admit COST for KEY if it fits (exit 1 if refused); prints the decision.
+    Allow {
+        #[command(flatten)]
+        args: LimitArgs,
+        /// Cost of this request.
+        #[arg(long, default_value_t = 1)]
+        cost: u64,
+    },
+    /// Print what a cost-1 request would get, recording nothing.
+    Peek {
+        #[command(flatten)]
+        args: LimitArgs,
+    },
+    /// Forget everything admitted for KEY.
+    Reset {
+        #[command(flatten)]
+        args: LimitArgs,
+    },
+}
+
+#[derive(Args)]
+struct SessArgs {
+    /// Session lifetime in seconds after the last touch.
+    #[arg(long, default_value_t = 1800.0)]
+    ttl: f64,
+    /// Key prefix.
+    #[arg(long, default_value = "sess")]
+    prefix: String,
+}
+
+#[derive(Subcommand)]
+enum SessionCmd {
+    /// Store DATA in a new session and print its id.
+    Create {
+        #[command(flatten)]
+        s: SessArgs,
+        data: String,
+    },
+    /// Print a session's data (exit 1 if missing or expired).
+    Get {
+        #[command(flatten)]
+        s: SessArgs,
+        id: String,
+    },
+    /// Replace a live session's data and restart its TTL (exit 1 if missing).
+    Update {
+        #[command(flatten)]
+        s: SessArgs,
+        id: String,
+        data: String,
+    },
+    /// Restart a live session's TTL (exit 1 if missing).
+    Touch {
+        #[command(flatten)]
+        s: SessArgs,
+        id: String,
+    },
+    /// Delete a session (exit 1 if missing).
+    Delete {
+        #[command(flatten)]
+        s: SessArgs,
+        id: String,
+    },
 }
 
 #[derive(Args)]
@@ -176,6 +296,22 @@ fn run(cli: Cli) -> Result<(), Fail> {
             counter(&db, cmd)?;
             db.close()?;
         }
+        Command::Lock(cmd) => {
+            let db = open(&cli)?;
+            let r = lock(&db, cmd);
+            db.close()?;
+            r?;
+        }
+        Command::Ratelimit(cmd) => {
+            let db = open(&cli)?;
+            ratelimit(&db, cmd)?;
+            db.close()?;
+        }
+        Command::Session(cmd) => {
+            let db = open(&cli)?;
+            session(&db, cmd)?;
+            db.close()?;
+        }
         Command::Stats => {
             let db = open(&cli)?;
             stats(&db)?;
@@ -183,7 +319,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
         }
         Command::Purge => {
             let db = open(&cli)?;
-            println!("{}", db.purge_expired()?);
+            say!("{}", db.purge_expired()?);
             db.close()?;
         }
     }
@@ -216,8 +352,8 @@ fn kv(db: &Store, cmd: &KvCmd) -> Result<(), Fail> {
             }
         }
         KvCmd::Ttl { key } => match db.ttl(key.as_bytes())? {
-            Some(d) => println!("{:.3}", d.as_secs_f64()),
-            None => println!("none"),
+            Some(d) => say!("{:.3}", d.as_secs_f64()),
+            None => say!("none"),
         },
         KvCmd::Expire { key, seconds } => {
             if !db.expire(key.as_bytes(), ttl(*seconds)?)? {
@@ -225,7 +361,7 @@ fn kv(db: &Store, cmd: &KvCmd) -> Result<(), Fail> {
             }
         }
         KvCmd::Type { key } => match db.kind_of(key.as_bytes())? {
-            Some(k) => println!("{}", k.name()),
+            Some(k) => say!("{}", k.name()),
             None => return Err(Fail(1, format!("key '{key}' not found"))),
         },
     }
@@ -234,11 +370,116 @@ fn kv(db: &Store, cmd: &KvCmd) -> Result<(), Fail> {
 
 fn counter(db: &Store, cmd: &CounterCmd) -> Result<(), Fail> {
     match cmd {
-        CounterCmd::Incr { name, by } => println!("{}", db.counter(name)?.increment(*by)?),
-        CounterCmd::Decr { name, by } => println!("{}", db.counter(name)?.decrement(*by)?),
-        CounterCmd::Get { name } => println!("{}", db.counter(name)?.get()?),
+        CounterCmd::Incr { name, by } => say!("{}", db.counter(name)?.increment(*by)?),
+        CounterCmd::Decr { name, by } => say!("{}", db.counter(name)?.decrement(*by)?),
+        CounterCmd::Get { name } => say!("{}", db.counter(name)?.get()?),
         CounterCmd::Set { name, value } => db.counter(name)?.set(*value)?,
         CounterCmd::Reset { name } => db.counter(name)?.reset()?,
+    }
+    Ok(())
+}
+
+fn lock(db: &Store, cmd: &LockCmd) -> Result<(), Fail> {
+    match cmd {
+        LockCmd::Info { name } => {
+            let info = db.lock_info(name)?;
+            say!("held: {}", info.held);
+            say!("fencing_token: {}", info.fencing_token);
+            if let Some(left) = info.expires_in {
+                say!("expires_in: {:.3}", left.as_secs_f64());
+            }
+        }
+        LockCmd::Run {
+            name,
+            ttl: t,
+            timeout,
+            command,
+        } => {
+            let lease = ttl(*t)?;
+            let lock = db.lock(name, lease)?;
+            let guard = lock.lock(ttl(*timeout)?)?;
+            let token = guard.fencing_token();
+            let mut child = std::process::Command::new(&command[0])
+                .args(&command[1..])
+                .env("GROVE_FENCING_TOKEN", token.to_string())
+                .spawn()
+                .map_err(|e| Fail(20, format!("running {}: {e}", command[0])))?;
+            let done = AtomicBool::new(false);
+            let status = std::thread::scope(|s| {
+                // Keep the lease alive while the command runs.
+                s.spawn(|| {
+                    let tick = Duration::from_millis(20);
+                    let mut since = Duration::ZERO;
+                    while !done.load(Ordering::SeqCst) {
+                        std::thread::sleep(tick);
+                        since += tick;
+                        if since >= lease / 3 {
+                            since = Duration::ZERO;
+                            if !matches!(lock.extend(lease), Ok(true)) {
+                                eprintln!("grove: warning: lost the lease on lock '{name}'");
+                            }
+                        }
+                    }
+                });
+                let status = child.wait();
+                done.store(true, Ordering::SeqCst);
+                status
+            })
+            .map_err(|e| Fail(20, format!("waiting for {}: {e}", command[0])))?;
+            if !guard.release()? {
+                eprintln!("grove: warning: the lease on lock '{name}' expired before release");
+            }
+            let code = status.code().unwrap_or(1);
+            if code != 0 {
+                return Err(Fail(code.clamp(1, 255) as u8, String::new()));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_decision(d: &grove_core::Decision) {
+    say!("allowed: {}", d.allowed);
+    say!("remaining: {}", d.remaining);
+    say!("reset_after: {:.3}", d.reset_after.as_secs_f64());
+    say!("retry_after: {:.3}", d.retry_after.as_secs_f64());
+}
+
+fn ratelimit(db: &Store, cmd: &RateCmd) -> Result<(), Fail> {
+    let limiter = |a: &LimitArgs| -> Result<grove_core::RateLimiter, Fail> {
+        Ok(db.rate_limiter(&a.name, a.limit, ttl(a.window)?)?)
+    };
+    match cmd {
+        RateCmd::Allow { args, cost } => {
+            let d = limiter(args)?.allow(&args.key, *cost)?;
+            print_decision(&d);
+            if !d.allowed {
+                return Err(Fail(1, String::new()));
+            }
+        }
+        RateCmd::Peek { args } => print_decision(&limiter(args)?.peek(&args.key)?),
+        RateCmd::Reset { args } => {
+            limiter(args)?.reset(&args.key)?;
+        }
+    }
+    Ok(())
+}
+
+fn session(db: &Store, cmd: &SessionCmd) -> Result<(), Fail> {
+    let sessions = |a: &SessArgs| -> Result<grove_core::Sessions, Fail> {
+        Ok(db.sessions(ttl(a.ttl)?, &a.prefix)?)
+    };
+    let missing = |id: &str| Fail(1, format!("session '{id}' not found"));
+    let found = |ok: bool, id: &str| if ok { Ok(()) } else { Err(missing(id)) };
+    match cmd {
+        SessionCmd::Create { s, data } => say!("{}", sessions(s)?.create(data.as_bytes())?),
+        SessionCmd::Get { s, id } => match sessions(s)?.get(id)? {
+            Some(d) => out(&d),
+            None => return Err(missing(id)),
+        },
+        SessionCmd::Update { s, id, data } => found(sessions(s)?.update(id, data.as_bytes())?, id)?,
+        SessionCmd::Touch { s, id } => found(sessions(s)?.touch(id)?, id)?,
+        SessionCmd::Delete { s, id } => found(sessions(s)?.delete(id)?, id)?,
     }
     Ok(())
 }
@@ -253,18 +494,18 @@ fn stats(db: &Store) -> Result<(), Fail> {
             total += 1;
         }
     }
-    println!(
+    say!(
         "path: {}",
         db.path()
             .map(|p| p.display().to_string())
             .unwrap_or_default()
     );
-    println!("node_id: {}", db.node_id());
-    println!("keys: {total}");
+    say!("node_id: {}", db.node_id());
+    say!("keys: {total}");
     for (kind, n) in by_kind {
-        println!("  {kind}: {n}");
+        say!("  {kind}: {n}");
     }
-    println!("size_on_disk: {} bytes", db.size_on_disk()?);
+    say!("size_on_disk: {} bytes", db.size_on_disk()?);
     Ok(())
 }
 
@@ -280,15 +521,16 @@ fn demo(args: &DemoArgs) -> Result<(), Fail> {
             tmp.path().join("store")
         }
     };
-    println!("Grove demo: the visitor counter");
-    println!("  store: sled at {}", dir.display());
+    say!("Grove demo: the visitor counter");
+    say!("  store: sled at {}", dir.display());
     let db = Store::open(&dir)?;
     let visitors = db.counter("page-views")?;
     let before = visitors.get()?;
     let want = before + args.threads as i64 * args.views;
-    println!(
+    say!(
         "  {} threads each count {} page views on counter:page-views (starting at {before})",
-        args.threads, args.views
+        args.threads,
+        args.views
     );
     let start = Instant::now();
     let results: Vec<Result<(), Error>> = std::thread::scope(|s| {
@@ -311,18 +553,18 @@ fn demo(args: &DemoArgs) -> Result<(), Fail> {
     let elapsed = start.elapsed();
     let total = visitors.get()?;
     let ops = (args.threads as i64 * args.views) as f64;
-    println!(
+    say!(
         "  counted in {:.3} s ({:.0} increments/s, {:.2} µs each across threads)",
         elapsed.as_secs_f64(),
         ops / elapsed.as_secs_f64(),
         elapsed.as_secs_f64() * 1e6 / ops
     );
-    println!("  total now: {total} (expected {want})");
+    say!("  total now: {total} (expected {want})");
     db.close()?;
-    println!("  store closed (flushed); reopening…");
+    say!("  store closed (flushed); reopening…");
     let db = Store::open(&dir)?;
     let reopened = db.counter("page-views")?.get()?;
-    println!("  after reopen: {reopened}");
+    say!("  after reopen: {reopened}");
     let kind = db.kind_of(b"counter:page-views")?;
     db.close()?;
     if total != want || reopened != want || kind != Some(Kind::Counter) {
@@ -331,6 +573,6 @@ fn demo(args: &DemoArgs) -> Result<(), Fail> {
             format!("demo FAILED: expected {want}, counted {total}, reopened {reopened}"),
         ));
     }
-    println!("OK: every page view counted exactly once, and the total survived a reopen.");
+    say!("OK: every page view counted exactly once, and the total survived a reopen.");
     Ok(())
 }

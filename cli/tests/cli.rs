@@ -126,3 +126,118 @@ fn demo_counts_exactly_and_survives_reopen() {
         .unwrap();
     assert!(stdout(&again).contains("after reopen: 10200"));
 }
+
+#[test]
+fn lock_run_holds_the_lock_for_the_command_and_passes_its_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path();
+    assert!(stdout(&grove(db, &["lock", "info", "deploy"])).contains("held: false"));
+    let out = grove(
+        db,
+        &[
+            "lock",
+            "run",
+            "deploy",
+            "--ttl",
+            "0.3",
+            "--",
+            "sh",
+            "-c",
+            "echo token=$GROVE_FENCING_TOKEN; sleep 0.5; exit 3",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert_eq!(stdout(&out), "token=1");
+    // The lease (0.3 s) was extended while the 0.5 s command ran, so no warning was printed.
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("lost the lease"),
+        "{out:?}"
+    );
+    let info = stdout(&grove(db, &["lock", "info", "deploy"]));
+    assert!(
+        info.contains("held: false") && info.contains("fencing_token: 1"),
+        "{info}"
+    );
+    let again = grove(db, &["lock", "run", "deploy", "--", "true"]);
+    assert!(again.status.success());
+    assert!(stdout(&grove(db, &["lock", "info", "deploy"])).contains("fencing_token: 2"));
+}
+
+#[test]
+fn ratelimit_and_session_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path();
+    let args = [
+        "ratelimit",
+        "allow",
+        "api",
+        "alice",
+        "--limit",
+        "2",
+        "--window",
+        "60",
+    ];
+    for _ in 0..2 {
+        let out = grove(db, &args);
+        assert!(out.status.success());
+        assert!(stdout(&out).starts_with("allowed: true"));
+    }
+    let refused = grove(db, &args);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stdout(&refused).contains("retry_after: 59.")
+            || stdout(&refused).contains("retry_after: 60.000"),
+        "{refused:?}"
+    );
+    let peek = grove(
+        db,
+        &[
+            "ratelimit",
+            "peek",
+            "api",
+            "alice",
+            "--limit",
+            "2",
+            "--window",
+            "60",
+        ],
+    );
+    assert!(stdout(&peek).contains("remaining: 0"));
+    assert!(grove(
+        db,
+        &[
+            "ratelimit",
+            "reset",
+            "api",
+            "alice",
+            "--limit",
+            "2",
+            "--window",
+            "60"
+        ]
+    )
+    .status
+    .success());
+    assert!(grove(db, &args).status.success());
+
+    let id = stdout(&grove(db, &["session", "create", r#"{"user":1}"#]));
+    assert_eq!(id.len(), 43);
+    assert_eq!(
+        stdout(&grove(db, &["session", "get", &id])),
+        r#"{"user":1}"#
+    );
+    assert!(grove(db, &["session", "update", &id, "v2"])
+        .status
+        .success());
+    assert!(grove(db, &["session", "touch", &id]).status.success());
+    assert_eq!(stdout(&grove(db, &["session", "get", &id])), "v2");
+    assert!(grove(db, &["session", "delete", &id]).status.success());
+    assert_eq!(grove(db, &["session", "get", &id]).status.code(), Some(1));
+    assert_eq!(grove(db, &["session", "touch", &id]).status.code(), Some(1));
+    assert_eq!(
+        grove(db, &["kv", "type", &format!("sess:{id}")])
+            .status
+            .code(),
+        Some(1)
+    );
+}
