@@ -24,6 +24,7 @@ cargo test --release -p grove-core -p grove-cli -p grove-ffi
 
 step "rust: benchmark smoke run (ratios; not a pass/fail timing)"
 GROVE_BENCH_QUICK=1 cargo bench -p grove-core --bench core_bench
+GROVE_BENCH_QUICK=1 cargo bench -p grove-core --bench ordered_bench
 
 step "C: header drift, compile checks, tests under valgrind and sanitizers"
 tests/c/run.sh

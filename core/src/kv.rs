@@ -2,6 +2,7 @@
 
 use crate::backend::Write;
 use crate::error::{Error, ErrorKind, Result};
+use crate::leaderboard::kv_may_remove;
 use crate::store::{check_value, ttl_ms, Store};
 use crate::value::{encode, wrong_type, Entry, Kind};
 use std::collections::VecDeque;
@@ -48,19 +49,17 @@ impl Store {
         })
     }
 
-    /// Removes `key` whatever it holds; true if a live key was removed.
+    /// Removes `key` whatever it holds (except leaderboard and queue entries, which their own
+    /// APIs remove); true if a live key was removed.
     pub fn delete(&self, key: &[u8]) -> Result<bool> {
         let pk = self.data_key(key)?;
-        let existed = self.backend()?.remove(&pk)?;
-        let live = match existed {
-            None => false,
-            Some(raw) => {
-                self.wrote()?;
-                let e = Entry::decode(&raw)?;
-                !(e.expires_at.is_some() && e.expired_at(self.now_ms()))
+        self.update_entry(&pk, |cur| match cur {
+            None => Ok((Write::Keep, false)),
+            Some(e) => {
+                kv_may_remove(e.kind, key)?;
+                Ok((Write::Delete, true))
             }
-        };
-        Ok(live)
+        })
     }
 
     /// Whether `key` holds a live value of any kind.
@@ -84,13 +83,16 @@ impl Store {
         let pk = self.data_key(key)?;
         let expires_at = self.now_ms().saturating_add(ttl_ms(ttl));
         let zero = ttl.is_zero();
-        self.update_entry(&pk, |cur| match cur {
-            None => Ok((Write::Keep, false)),
-            Some(_) if zero => Ok((Write::Delete, true)),
-            Some(e) => Ok((
-                Write::Put(encode(e.kind, Some(expires_at), e.payload)),
-                true,
-            )),
+        self.update_entry(&pk, |cur| {
+            let Some(e) = cur else {
+                return Ok((Write::Keep, false));
+            };
+            kv_may_remove(e.kind, key)?;
+            if zero {
+                return Ok((Write::Delete, true));
+            }
+            let expiring = encode(e.kind, Some(expires_at), e.payload);
+            Ok((Write::Put(expiring), true))
         })
     }
 

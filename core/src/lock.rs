@@ -98,6 +98,9 @@ impl Store {
 
     /// The state of lock `name` as any observer sees it.
     pub fn lock_info(&self, name: &str) -> Result<LockInfo> {
+        if name.is_empty() {
+            return Err(Error::invalid("lock name is empty"));
+        }
         let key = format!("lock:{name}").into_bytes();
         let pk = self.data_key(&key)?;
         let now = self.now_ms();
@@ -212,6 +215,7 @@ impl Lock {
     where
         T: Clone,
     {
+        self.store.check_open()?;
         let token = match self.mine.lock().as_ref() {
             Some((t, _)) => t.clone(),
             None => return Ok(otherwise),
@@ -265,6 +269,7 @@ impl Lock {
 
     /// Whether this object owns the lock now (an unexpired lease with its token).
     pub fn held(&self) -> Result<bool> {
+        self.store.check_open()?;
         let token = match self.mine.lock().as_ref() {
             Some((t, _)) => t.clone(),
             None => return Ok(false),

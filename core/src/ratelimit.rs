@@ -45,6 +45,7 @@ type Log = Vec<(u64, u64)>;
 impl Store {
     /// A rate limiter named `name` admitting `limit` (summed cost) per sliding `window`.
     pub fn rate_limiter(&self, name: &str, limit: u64, window: Duration) -> Result<RateLimiter> {
+        self.check_open()?;
         if name.is_empty() {
             return Err(Error::invalid("rate limiter name is empty"));
         }
@@ -192,6 +193,7 @@ impl RateLimiter {
 
     /// Admits `cost` for `key` if it fits in the sliding window, atomically; records it if so.
     pub fn allow(&self, key: &str, cost: u64) -> Result<Decision> {
+        self.store.check_open()?;
         if cost > self.limit {
             return Err(Error::invalid(format!(
                 "cost {cost} exceeds the limit {} and could never be admitted",
@@ -199,9 +201,13 @@ impl RateLimiter {
             )));
         }
         let (k, pk) = self.key(key)?;
-        let now = self.store.now_ms();
         self.store.update_entry(&pk, |cur| {
+            // Read the clock on every attempt, and never before the newest entry: a concurrent
+            // caller may have recorded a later millisecond, and wall clocks can step back.
+            // Counting "now" as that later time only over-counts, so the limit still holds.
+            let now = self.store.now_ms();
             let mut log = self.live(cur, &k, now)?;
+            let now = log.last().map_or(now, |&(t, _)| now.max(t));
             let d = self.decide(&log, cost, now);
             if !d.allowed || cost == 0 {
                 return Ok((Write::Keep, d));

@@ -24,6 +24,7 @@ pub struct Sessions {
 impl Store {
     /// A session store with keys `<prefix>:<id>` whose sessions live `ttl` after their last touch.
     pub fn sessions(&self, ttl: Duration, prefix: &str) -> Result<Sessions> {
+        self.check_open()?;
         if ttl.is_zero() {
             return Err(Error::invalid("session ttl must be greater than zero"));
         }
@@ -69,6 +70,7 @@ impl Sessions {
     }
 
     fn pk(&self, id: &str) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        self.store.check_open()?;
         if !well_formed(id) {
             return Ok(None);
         }

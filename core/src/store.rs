@@ -13,7 +13,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Longest key accepted, in bytes (after any namespace prefix is added, the limit still applies
 /// to the part the caller wrote).
@@ -103,12 +103,26 @@ pub(crate) struct Engine {
     durability: Durability,
     write_seq: AtomicU64,
     flushed_seq: Mutex<u64>,
+    /// In-memory leaderboard indexes, by physical key prefix.
+    boards: Mutex<HashMap<Vec<u8>, Arc<crate::leaderboard::Board>>>,
 }
 
-fn registry() -> &'static Mutex<HashMap<PathBuf, Arc<Engine>>> {
-    static REGISTRY: OnceLock<Mutex<HashMap<PathBuf, Arc<Engine>>>> = OnceLock::new();
+/// Engines open in this process, by canonical path.
+#[derive(Default)]
+struct Registry {
+    open: HashMap<PathBuf, Arc<Engine>>,
+    /// When this process last released each path: sled's background threads may still hold the
+    /// directory's file lock for a moment after the last handle is dropped.
+    released: HashMap<PathBuf, Instant>,
+}
+
+fn registry() -> &'static Mutex<Registry> {
+    static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
     REGISTRY.get_or_init(Default::default)
 }
+
+/// How long a reopen waits for sled to let go of a path this process just released.
+const RELEASE_GRACE: Duration = Duration::from_secs(2);
 
 /// Checks a node id: 1 to 64 characters of `[A-Za-z0-9._:-]`.
 pub fn validate_node_id(id: &str) -> Result<()> {
@@ -163,6 +177,7 @@ impl Engine {
             durability: opts.durability,
             write_seq: AtomicU64::new(0),
             flushed_seq: Mutex::new(0),
+            boards: Mutex::new(HashMap::new()),
         })
     }
 
@@ -176,7 +191,9 @@ impl Engine {
                 if self.handles.fetch_sub(1, Ordering::SeqCst) != 1 {
                     return Ok(());
                 }
-                reg.remove(path);
+                reg.open.remove(path);
+                reg.released.retain(|_, t| t.elapsed() < RELEASE_GRACE);
+                reg.released.insert(path.clone(), Instant::now());
                 self.shut_down()
             }
             None => {
@@ -261,7 +278,7 @@ impl Store {
         let canon = std::fs::canonicalize(path)
             .map_err(|e| Error::new(ErrorKind::Io, format!("resolving {}: {e}", path.display())))?;
         let mut reg = registry().lock();
-        if let Some(engine) = reg.get(&canon) {
+        if let Some(engine) = reg.open.get(&canon) {
             if let Some(id) = &opts.node_id {
                 if *id != engine.node_id {
                     return Err(Error::invalid(format!(
@@ -278,9 +295,21 @@ impl Store {
             Durability::Periodic { every_ms } => Some(every_ms.max(1)),
             Durability::EveryWrite => None,
         };
-        let backend = SledBackend::open(&canon, flush_ms)?;
+        let released = reg.released.get(&canon).copied();
+        let backend = loop {
+            match SledBackend::open(&canon, flush_ms) {
+                Err(e)
+                    if e.kind() == ErrorKind::StoreLocked
+                        && released.is_some_and(|t| t.elapsed() < RELEASE_GRACE) =>
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                other => break other?,
+            }
+        };
+        reg.released.remove(&canon);
         let engine = Arc::new(Engine::new(Some(canon.clone()), Box::new(backend), &opts)?);
-        reg.insert(canon, engine.clone());
+        reg.open.insert(canon, engine.clone());
         Ok(Store::from_engine(engine))
     }
 
@@ -381,7 +410,8 @@ impl Store {
         self.handle.engine.clock.now_ms()
     }
 
-    fn check_open(&self) -> Result<()> {
+    /// `Closed` once this handle (or any view or clone of it) was closed.
+    pub(crate) fn check_open(&self) -> Result<()> {
         if self.is_closed() {
             Err(Error::closed())
         } else {
@@ -465,6 +495,17 @@ impl Store {
             self.wrote()?;
         }
         out.ok_or_else(|| Error::new(ErrorKind::Internal, "update closure never ran"))
+    }
+
+    /// The engine-wide state of the leaderboard whose members live under `pk_prefix`.
+    pub(crate) fn board(&self, pk_prefix: &[u8]) -> Arc<crate::leaderboard::Board> {
+        self.handle
+            .engine
+            .boards
+            .lock()
+            .entry(pk_prefix.to_vec())
+            .or_default()
+            .clone()
     }
 
     /// Stores `value` at `pk` only if the key is absent (one compare-and-swap); true if stored.

@@ -196,3 +196,16 @@ fn a_given_node_id_is_persisted_and_a_conflicting_one_is_refused_while_open() {
         assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad:?}");
     }
 }
+
+#[test]
+fn close_then_reopen_at_once_never_sees_our_own_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..50 {
+        let db = Store::open(dir.path()).unwrap();
+        db.counter("n").unwrap().increment(1).unwrap();
+        db.close().unwrap();
+        let again = Store::open(dir.path()).unwrap();
+        assert_eq!(again.counter("n").unwrap().get().unwrap(), i + 1);
+        again.close().unwrap();
+    }
+}

@@ -245,6 +245,32 @@ fn eight_threads_on_one_key_admit_exactly_the_limit_per_window() {
 }
 
 #[test]
+fn eight_threads_on_the_real_clock_admit_exactly_the_limit_and_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Store::open(dir.path()).unwrap();
+    for round in 0..5 {
+        let rl = db
+            .rate_limiter(&format!("real{round}"), 1_000, Duration::from_secs(3600))
+            .unwrap();
+        let admitted = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                let (rl, admitted) = (rl.clone(), &admitted);
+                s.spawn(move || {
+                    for _ in 0..250 {
+                        if rl.allow("k", 1).unwrap().allowed {
+                            admitted.fetch_add(1, Ordering::SeqCst);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(admitted.load(Ordering::SeqCst), 1_000, "round {round}");
+    }
+    db.close().unwrap();
+}
+
+#[test]
 fn session_ids_are_unique_url_safe_and_256_bit() {
     let db = Store::open_memory();
     let s = db.sessions(Duration::from_secs(1800), "sess").unwrap();
@@ -300,4 +326,27 @@ fn sessions_expire_slide_on_touch_and_are_never_resurrected() {
             ErrorKind::InvalidArgument
         );
     }
+}
+
+#[test]
+fn every_primitive_reports_closed_even_on_early_return_paths() {
+    let db = Store::open_memory();
+    let lock = db.lock("l", Duration::from_secs(1)).unwrap();
+    let rl = db.rate_limiter("r", 1, Duration::from_secs(1)).unwrap();
+    let s = db.sessions(Duration::from_secs(1), "sess").unwrap();
+    assert_eq!(
+        db.lock_info("").unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+    db.close().unwrap();
+    assert_eq!(lock.release().unwrap_err().kind(), ErrorKind::Closed);
+    assert_eq!(
+        lock.extend(Duration::from_secs(1)).unwrap_err().kind(),
+        ErrorKind::Closed
+    );
+    assert_eq!(lock.held().unwrap_err().kind(), ErrorKind::Closed);
+    assert_eq!(lock.try_acquire().unwrap_err().kind(), ErrorKind::Closed);
+    assert_eq!(rl.allow("k", 5).unwrap_err().kind(), ErrorKind::Closed);
+    assert_eq!(s.get("malformed").unwrap_err().kind(), ErrorKind::Closed);
+    assert_eq!(s.touch("malformed").unwrap_err().kind(), ErrorKind::Closed);
 }
