@@ -19,7 +19,10 @@
  * - Buffers the library returns are grove_bytes: release them with grove_bytes_free, never
  *   call free() on them.
  * - TTLs are seconds as double; negative, NaN or infinite values give GROVE_INVALID_ARGUMENT.
- * - grove_store, grove_counter and grove_keys handles are thread-safe; grove_options is not.
+ * - grove_store, grove_counter, grove_keys, grove_lock, grove_ratelimiter and grove_sessions
+ *   handles are thread-safe; grove_options is not. Threads sharing one grove_lock act as one
+ *   owner: give each contender its own grove_lock.
+ * - Durations (timeouts, windows, retry intervals) are seconds as double too.
  *
  * Link statically: cc app.c -Iinclude target/release/libgrove.a -lpthread -ldl -lm
  */
@@ -41,7 +44,7 @@
 /**
  * Minor version of the C ABI in this header; a change only adds functions or constants.
  */
-#define GROVE_ABI_VERSION_MINOR 1
+#define GROVE_ABI_VERSION_MINOR 2
 
 /**
  * The result of every fallible call: `GROVE_OK` (0) or one value per Grove error kind.
@@ -193,9 +196,45 @@ typedef struct grove_error grove_error;
 typedef struct grove_keys grove_keys;
 
 /**
+ * One would-be owner of the lock `lock:<name>`: each successful acquire through this handle
+ * gets a fresh random owner token and a fencing token. Thread-safe, but every thread using
+ * the same handle acts as the same owner: give each contending thread its own handle.
+ *
+ * The scoped pattern (release on every path once acquired):
+ *
+ * ```c
+ * grove_lock *lock = NULL;
+ * bool acquired = false, released = false;
+ * if (grove_lock_new(db, (const uint8_t *)"deploy", 6, 10.0, &lock, &err) == GROVE_OK &&
+ *     grove_lock_acquire(lock, 5.0, 0.05, &acquired, &err) == GROVE_OK && acquired) {
+ *     uint64_t fence = 0;
+ *     grove_lock_fencing_token(lock, &fence, NULL);
+ *     do_critical_work(fence);                   // no return, break or goto out of here
+ *     grove_lock_release(lock, &released, &err); // false: the lease expired meanwhile
+ * }
+ * grove_lock_free(lock);                         // frees the handle; never releases the lock
+ * ```
+ */
+typedef struct grove_lock grove_lock;
+
+/**
  * Settings for opening a store (node id, durability). Not thread-safe: one thread at a time.
  */
 typedef struct grove_options grove_options;
+
+/**
+ * A true sliding-window rate limiter: at most `limit` summed cost per key inside any
+ * window-long interval, atomically across threads. Thread-safe: share it freely until
+ * `grove_ratelimiter_free`.
+ */
+typedef struct grove_ratelimiter grove_ratelimiter;
+
+/**
+ * A session store: sessions at `<prefix>:<id>` with 256-bit random ids (43 characters of
+ * unpadded URL-safe base64) and a TTL that restarts on every update and touch. Thread-safe:
+ * share it freely until `grove_sessions_free`.
+ */
+typedef struct grove_sessions grove_sessions;
 
 /**
  * An open store or a namespaced view of one. Thread-safe: share it freely between threads
@@ -224,6 +263,28 @@ typedef struct grove_bytes {
 typedef int32_t grove_durability;
 
 /**
+ * The outcome of `grove_ratelimiter_allow` or `grove_ratelimiter_peek`.
+ */
+typedef struct grove_ratelimit_decision {
+  /**
+   * Whether the request was admitted (for peek: whether a cost-1 request would be).
+   */
+  bool allowed;
+  /**
+   * Cost that could still be admitted right now.
+   */
+  uint64_t remaining;
+  /**
+   * Seconds until everything admitted so far has left the window (full capacity again).
+   */
+  double reset_after_secs;
+  /**
+   * When refused: seconds until this request's cost would fit; 0 when allowed.
+   */
+  double retry_after_secs;
+} grove_ratelimit_decision;
+
+/**
  * A borrowed input buffer: `len` bytes at `ptr` (`ptr` may be NULL only when `len` is 0),
  * read during the call only.
  */
@@ -237,6 +298,24 @@ typedef struct grove_slice {
    */
   size_t len;
 } grove_slice;
+
+/**
+ * What any observer sees of a lock, as written by `grove_store_lock_info`.
+ */
+typedef struct grove_lock_info {
+  /**
+   * Whether some owner holds an unexpired lease now.
+   */
+  bool held;
+  /**
+   * The fencing token of the latest acquisition (0 if the lock was never acquired).
+   */
+  uint64_t fencing_token;
+  /**
+   * Seconds left on the current lease when `held`, else -1.
+   */
+  double expires_in_secs;
+} grove_lock_info;
 
 /**
  * A borrowed key/value pair for `grove_store_set_many`.
@@ -347,6 +426,66 @@ void grove_keys_free(struct grove_keys *keys);
 grove_status grove_keys_next(const struct grove_keys *keys, struct grove_bytes *out_key, bool *out_has_key, struct grove_error **err);
 
 /**
+ * Tries until `timeout_secs` seconds have passed (0: one attempt), sleeping `retry_interval_secs`
+ * (at least 1 ms) between attempts; blocks the calling thread without spinning. Sets
+ * `*out_acquired` (false when the timeout passed: that is not an error). Errors:
+ * INVALID_ARGUMENT (negative, NaN or infinite durations), and as `grove_lock_try_acquire`.
+ */
+grove_status grove_lock_acquire(const struct grove_lock *lock, double timeout_secs, double retry_interval_secs, bool *out_acquired, struct grove_error **err);
+
+/**
+ * Makes the lease end `ttl_secs` seconds from now if this handle still owns it;
+ * `*out_extended` is false (and nothing changes) otherwise. The fencing token is unchanged.
+ * Errors: INVALID_ARGUMENT (ttl <= 0, NaN or infinite), WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_lock_extend(const struct grove_lock *lock, double ttl_secs, bool *out_extended, struct grove_error **err);
+
+/**
+ * Writes the fencing token of this handle's latest successful acquire to `*out_token` (0
+ * before the first). Tokens only grow per lock, across owners, expiry and restarts: pass it to
+ * the resource you protect and have it reject smaller ones. Reads no storage, so it works
+ * after the store is closed. Errors: INVALID_ARGUMENT (NULL).
+ */
+grove_status grove_lock_fencing_token(const struct grove_lock *lock, uint64_t *out_token, struct grove_error **err);
+
+/**
+ * Releases a lock handle. It does not release the lock: call `grove_lock_release` first, or
+ * the lease runs until it expires. NULL is accepted and ignored.
+ */
+void grove_lock_free(struct grove_lock *lock);
+
+/**
+ * Sets `*out_held` to whether this handle owns the lock now (an unexpired lease with its
+ * token). Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_lock_held(const struct grove_lock *lock, bool *out_held, struct grove_error **err);
+
+/**
+ * Makes a handle to the lock `name` (UTF-8, `name_len` bytes; key `lock:<name>`) of `store`
+ * whose leases last `ttl_secs` seconds unless extended, into `*out`; free it with
+ * `grove_lock_free`. Making the handle acquires nothing. It stays usable after the store
+ * handle is freed, until the store is closed. Errors: INVALID_ARGUMENT (NULL, empty or
+ * non-UTF-8 name, ttl <= 0, NaN or infinite), CLOSED.
+ */
+grove_status grove_lock_new(const struct grove_store *store, const uint8_t *name, size_t name_len, double ttl_secs, struct grove_lock **out, struct grove_error **err);
+
+/**
+ * Releases the lock if this handle still owns an unexpired lease; `*out_released` is false
+ * (and nothing changes) otherwise: never acquired, already released, or the lease expired
+ * (perhaps taken by another owner). The fencing token is kept.
+ * Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_lock_release(const struct grove_lock *lock, bool *out_released, struct grove_error **err);
+
+/**
+ * One attempt, never waits: takes the lock if it is free or its lease expired (or this
+ * handle already holds it, which renews the lease with a new fencing token) and sets
+ * `*out_acquired`. Errors: INVALID_ARGUMENT, WRONG_TYPE (`lock:<name>` holds something else),
+ * CLOSED, OVERFLOW (fencing tokens exhausted), CORRUPT, IO.
+ */
+grove_status grove_lock_try_acquire(const struct grove_lock *lock, bool *out_acquired, struct grove_error **err);
+
+/**
  * Releases options. NULL is accepted and ignored.
  */
 void grove_options_free(struct grove_options *opts);
@@ -368,6 +507,93 @@ grove_status grove_options_set_durability(struct grove_options *opts, grove_dura
  * Errors: INVALID_ARGUMENT (NULL, not UTF-8, bad node id).
  */
 grove_status grove_options_set_node_id(struct grove_options *opts, const uint8_t *node_id, size_t node_id_len, struct grove_error **err);
+
+/**
+ * Admits `cost` for `key` (UTF-8, `key_len` bytes) if it fits in the sliding window, and
+ * records it if so, atomically; the decision goes to `*out_decision` (refused is not an
+ * error). Cost 0 admits nothing and only reports. Errors: INVALID_ARGUMENT (NULL, empty or
+ * non-UTF-8 key, cost > limit), WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_ratelimiter_allow(const struct grove_ratelimiter *rl, const uint8_t *key, size_t key_len, uint64_t cost, struct grove_ratelimit_decision *out_decision, struct grove_error **err);
+
+/**
+ * Releases a rate-limiter handle (the recorded state is kept). NULL is accepted and ignored.
+ */
+void grove_ratelimiter_free(struct grove_ratelimiter *rl);
+
+/**
+ * Makes a rate limiter named `name` (UTF-8, `name_len` bytes; keys `ratelimit:<name>:<key>`)
+ * admitting `limit` summed cost per sliding window of `window_secs` seconds, into `*out`; free
+ * it with `grove_ratelimiter_free`. Errors: INVALID_ARGUMENT (NULL, empty or non-UTF-8 name,
+ * limit 0, window under 1 ms, negative, NaN or infinite), CLOSED.
+ */
+grove_status grove_ratelimiter_new(const struct grove_store *store, const uint8_t *name, size_t name_len, uint64_t limit, double window_secs, struct grove_ratelimiter **out, struct grove_error **err);
+
+/**
+ * Writes what a cost-1 request for `key` would get now to `*out_decision`, recording nothing.
+ * Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_ratelimiter_peek(const struct grove_ratelimiter *rl, const uint8_t *key, size_t key_len, struct grove_ratelimit_decision *out_decision, struct grove_error **err);
+
+/**
+ * Forgets everything admitted for `key`; `*out_existed` tells whether there was state.
+ * Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, IO.
+ */
+grove_status grove_ratelimiter_reset(const struct grove_ratelimiter *rl, const uint8_t *key, size_t key_len, bool *out_existed, struct grove_error **err);
+
+/**
+ * Stores `data` (`data_len` bytes, may be empty) under a new random id and writes the id (43
+ * ASCII bytes, not NUL-terminated) to `*out_id`; release it with `grove_bytes_free`.
+ * Errors: INVALID_ARGUMENT (NULL with a length, oversized data), CLOSED, IO.
+ */
+grove_status grove_sessions_create(const struct grove_sessions *sessions, const uint8_t *data, size_t data_len, struct grove_bytes *out_id, struct grove_error **err);
+
+/**
+ * Deletes the session `id`; `*out_deleted` tells whether it was live.
+ * Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_sessions_delete(const struct grove_sessions *sessions, const uint8_t *id, size_t id_len, bool *out_deleted, struct grove_error **err);
+
+/**
+ * Sets `*out_exists` to whether the session `id` is live (does not restart its TTL).
+ * Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_sessions_exists(const struct grove_sessions *sessions, const uint8_t *id, size_t id_len, bool *out_exists, struct grove_error **err);
+
+/**
+ * Releases a session-store handle (sessions are kept). NULL is accepted and ignored.
+ */
+void grove_sessions_free(struct grove_sessions *sessions);
+
+/**
+ * Reads the data of the live session `id` (UTF-8, `id_len` bytes) into `*out_data` (release
+ * it with `grove_bytes_free`) and sets `*out_found`; a missing, expired or malformed id gives
+ * `{NULL, 0}` and false. Errors: INVALID_ARGUMENT (NULL, non-UTF-8 id), WRONG_TYPE, CLOSED,
+ * CORRUPT, IO.
+ */
+grove_status grove_sessions_get(const struct grove_sessions *sessions, const uint8_t *id, size_t id_len, struct grove_bytes *out_data, bool *out_found, struct grove_error **err);
+
+/**
+ * Makes a session store whose sessions live `ttl_secs` seconds after their last update or
+ * touch, with keys `<prefix>:<id>` (`prefix`: UTF-8, `prefix_len` bytes; the usual one is
+ * "sess"), into `*out`; free it with `grove_sessions_free`. Errors: INVALID_ARGUMENT (NULL,
+ * empty or non-UTF-8 prefix, prefix too long for a key, ttl <= 0, NaN or infinite), CLOSED.
+ */
+grove_status grove_sessions_new(const struct grove_store *store, double ttl_secs, const uint8_t *prefix, size_t prefix_len, struct grove_sessions **out, struct grove_error **err);
+
+/**
+ * Restarts the TTL of the live session `id`; `*out_touched` is false (and nothing is
+ * recreated) when it is missing or expired. Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED,
+ * CORRUPT, IO.
+ */
+grove_status grove_sessions_touch(const struct grove_sessions *sessions, const uint8_t *id, size_t id_len, bool *out_touched, struct grove_error **err);
+
+/**
+ * Replaces the data of the live session `id` with `data` and restarts its TTL;
+ * `*out_updated` is false (and nothing is written, the session is never recreated) when it
+ * is missing or expired. Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_sessions_update(const struct grove_sessions *sessions, const uint8_t *id, size_t id_len, const uint8_t *data, size_t data_len, bool *out_updated, struct grove_error **err);
 
 /**
  * The name of a status as the API spells the kind ("OK", "NotFound", "WrongType", …, or
@@ -444,6 +670,13 @@ grove_status grove_store_keys(const struct grove_store *store, const uint8_t *pr
  * Errors: INVALID_ARGUMENT, CLOSED, CORRUPT, IO.
  */
 grove_status grove_store_kind_of(const struct grove_store *store, const uint8_t *key, size_t key_len, grove_kind *out_kind, struct grove_error **err);
+
+/**
+ * Writes the state of the lock `name` (UTF-8, `name_len` bytes) as any observer sees it to
+ * `*out_info`. Errors: INVALID_ARGUMENT (NULL, empty or non-UTF-8 name), WRONG_TYPE,
+ * CLOSED, CORRUPT, IO.
+ */
+grove_status grove_store_lock_info(const struct grove_store *store, const uint8_t *name, size_t name_len, struct grove_lock_info *out_info, struct grove_error **err);
 
 /**
  * A view of `store` whose every key is prefixed with `name:` (UTF-8, `name_len` bytes) into

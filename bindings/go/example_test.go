@@ -1,8 +1,10 @@
 package grovekv_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	grovekv "github.com/grovekv/grove/bindings/go"
 )
@@ -29,4 +31,69 @@ func Example() {
 	// visitors: 1
 	// counter:visitors holds a counter, not bytes
 	// nobody: not found
+}
+
+func ExampleDB_WithLock() {
+	db, err := grovekv.OpenMemory()
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// Acquires (waiting until ctx ends: then ErrLockTimeout), runs, releases via defer.
+	err = db.WithLock(ctx, "deploy", 30*time.Second, func(fence uint64) error {
+		fmt.Println("deploying with fencing token", fence)
+		return nil
+	})
+	fmt.Println("err:", err)
+	// Output:
+	// deploying with fencing token 1
+	// err: <nil>
+}
+
+func ExampleRateLimiter() {
+	db, err := grovekv.OpenMemory()
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+
+	rl := db.RateLimiter("api", 2, time.Minute) // 2 requests per sliding minute, per key
+	for i := 0; i < 3; i++ {
+		d, err := rl.Allow("alice", 1)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(d.Allowed, d.Remaining, d.RetryAfter > 0)
+	}
+	// Output:
+	// true 1 false
+	// true 0 false
+	// false 0 true
+}
+
+func ExampleSessions() {
+	db, err := grovekv.OpenMemory()
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+
+	sessions := db.Sessions(30*time.Minute, "sess")
+	id, _ := sessions.Create([]byte(`{"user":"ada"}`))
+	data, _ := sessions.Get(id)
+	fmt.Println(len(id), string(data))
+	_, _ = sessions.Touch(id) // sliding TTL
+	_, _ = sessions.Delete(id)
+	if _, err := sessions.Get(id); errors.Is(err, grovekv.ErrNotFound) {
+		fmt.Println("gone")
+	}
+	ok, _ := sessions.Update(id, []byte("x")) // never recreates
+	fmt.Println(ok)
+	// Output:
+	// 43 {"user":"ada"}
+	// gone
+	// false
 }

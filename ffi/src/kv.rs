@@ -76,11 +76,23 @@ unsafe fn ttl_arg(ttl_secs: *const f64) -> Result<Option<Duration>> {
     Ok(Some(ttl))
 }
 
+/// Reads a duration given as `secs` seconds for the argument `what`: negative, NaN, infinite
+/// or absurdly long (over 100 years) is `InvalidArgument`; 0 is allowed (callers that need a
+/// positive value say so, as the core does).
+pub(crate) fn secs_arg(secs: f64, what: &str) -> Result<Duration> {
+    ttl_from_secs(secs).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("argument `{what}`: {}", e.message()),
+        )
+    })
+}
+
 /// Writes `value` to a non-NULL output pointer.
 ///
 /// # Safety
 /// `out` must be non-NULL and writable.
-unsafe fn put<T>(out: *mut T, value: T) {
+pub(crate) unsafe fn put<T>(out: *mut T, value: T) {
     // SAFETY: caller contract.
     unsafe { out.write(value) }
 }

@@ -24,6 +24,9 @@ mod buf;
 mod counter;
 mod keys;
 mod kv;
+mod lock;
+mod ratelimit;
+mod session;
 mod store;
 
 pub use buf::{grove_bytes, grove_bytes_free, grove_pair, grove_slice};
@@ -41,6 +44,20 @@ pub use kv::{
     grove_store_get_many, grove_store_kind_of, grove_store_persist, grove_store_purge_expired,
     grove_store_set, grove_store_set_many, grove_store_ttl,
 };
+pub use lock::{
+    grove_lock, grove_lock_acquire, grove_lock_extend, grove_lock_fencing_token, grove_lock_free,
+    grove_lock_held, grove_lock_info, grove_lock_new, grove_lock_release, grove_lock_try_acquire,
+    grove_store_lock_info,
+};
+pub use ratelimit::{
+    grove_ratelimit_decision, grove_ratelimiter, grove_ratelimiter_allow, grove_ratelimiter_free,
+    grove_ratelimiter_new, grove_ratelimiter_peek, grove_ratelimiter_reset,
+};
+pub use session::{
+    grove_sessions, grove_sessions_create, grove_sessions_delete, grove_sessions_exists,
+    grove_sessions_free, grove_sessions_get, grove_sessions_new, grove_sessions_touch,
+    grove_sessions_update,
+};
 pub use store::{
     grove_durability, grove_options, grove_options_free, grove_options_new,
     grove_options_set_durability, grove_options_set_node_id, grove_store, grove_store_close,
@@ -54,7 +71,7 @@ use std::ffi::c_char;
 /// Major version of the C ABI in this header; a change means existing callers must be rebuilt.
 pub const GROVE_ABI_VERSION_MAJOR: u32 = 0;
 /// Minor version of the C ABI in this header; a change only adds functions or constants.
-pub const GROVE_ABI_VERSION_MINOR: u32 = 1;
+pub const GROVE_ABI_VERSION_MINOR: u32 = 2;
 
 /// The crate version with a trailing NUL, handed out by `grove_version`.
 const VERSION_NUL: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
@@ -82,6 +99,6 @@ mod tests {
         // SAFETY: grove_version returns a pointer to a static NUL-terminated string.
         let v = unsafe { CStr::from_ptr(grove_version()) };
         assert_eq!(v.to_str().unwrap(), grove_core::VERSION);
-        assert_eq!(grove_abi_version(), 1);
+        assert_eq!(grove_abi_version(), 2);
     }
 }

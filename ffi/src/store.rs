@@ -192,7 +192,7 @@ pub unsafe extern "C" fn grove_store_namespace(
 }
 
 /// Fails with CLOSED when the handle is closed.
-fn check_open(store: &Store) -> grove_core::Result<()> {
+pub(crate) fn check_open(store: &Store) -> grove_core::Result<()> {
     if store.is_closed() {
         Err(Error::new(ErrorKind::Closed, "the store handle is closed"))
     } else {

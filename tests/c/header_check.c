@@ -13,6 +13,10 @@ int main(void) {
     grove_durability d = GROVE_DURABILITY_PERIODIC;
     grove_error *err = NULL;
     grove_store *db = NULL;
+    grove_lock_info info = {false, 0, -1.0};
+    grove_ratelimit_decision dec = {false, 0, 0.0, 0.0};
+    (void)info;
+    (void)dec;
     (void)s;
     (void)p;
     (void)d;

@@ -1,5 +1,6 @@
 /*
- * C tests of libgrove: every exported function, every error path, threads on one counter.
+ * C tests of libgrove: every exported function, every error path, threads on one counter,
+ * one lock and one rate-limited key.
  *
  * Build: see tests/c/Makefile; run: tests/c/run.sh (also under valgrind and ASan/UBSan).
  * Ends with a line "N passed, M failed" and exits non-zero on any failure.
@@ -13,6 +14,8 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +147,9 @@ static void test_free_functions_accept_null(void) {
     grove_store_free(NULL);
     grove_keys_free(NULL);
     grove_counter_free(NULL);
+    grove_lock_free(NULL);
+    grove_ratelimiter_free(NULL);
+    grove_sessions_free(NULL);
     grove_bytes empty = {NULL, 0};
     grove_bytes_free(&empty);
     CHECK(grove_error_status(NULL) == GROVE_OK);
@@ -905,6 +911,874 @@ static void test_threads_disk(void) {
     grove_store_free(db);
 }
 
+/* ---------------------------------------------------------------- lock */
+
+static double now_secs(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static grove_lock *new_lock(grove_store *db, const char *name, double ttl) {
+    grove_lock *l = NULL;
+    OK(grove_lock_new(db, S(name), ttl, &l, &err));
+    return l;
+}
+
+static uint64_t fence_of(const grove_lock *l) {
+    uint64_t f = 0;
+    OK(grove_lock_fencing_token(l, &f, &err));
+    return f;
+}
+
+static bool try_lock(const grove_lock *l) {
+    bool got = false;
+    OK(grove_lock_try_acquire(l, &got, &err));
+    return got;
+}
+
+static bool held(const grove_lock *l) {
+    bool h = false;
+    OK(grove_lock_held(l, &h, &err));
+    return h;
+}
+
+static bool release(const grove_lock *l) {
+    bool r = false;
+    OK(grove_lock_release(l, &r, &err));
+    return r;
+}
+
+static bool extend(const grove_lock *l, double ttl) {
+    bool e = false;
+    OK(grove_lock_extend(l, ttl, &e, &err));
+    return e;
+}
+
+static grove_lock_info lock_info(grove_store *db, const char *name) {
+    grove_lock_info info = {true, 12345, 12345.0};
+    OK(grove_store_lock_info(db, S(name), &info, &err));
+    return info;
+}
+
+struct delayed_release {
+    grove_lock *lock;
+    long after_ms;
+    bool released;
+};
+
+static void *release_later(void *arg) {
+    struct delayed_release *d = arg;
+    sleep_ms(d->after_ms);
+    d->released = grove_lock_release(d->lock, &d->released, NULL) == GROVE_OK && d->released;
+    return NULL;
+}
+
+static void test_lock_basics(void) {
+    grove_store *db = open_mem();
+    grove_lock *x = NULL;
+    INVALID(grove_lock_new(NULL, S("a"), 1.0, &x, &err));
+    INVALID(grove_lock_new(db, NULL, 1, 1.0, &x, &err));
+    INVALID(grove_lock_new(db, S("a"), 1.0, NULL, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "empty", grove_lock_new(db, S(""), 1.0, &x, &err));
+    INVALID(grove_lock_new(db, (const uint8_t *)"\xff", 1, 1.0, &x, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "ttl", grove_lock_new(db, S("a"), 0.0, &x, &err));
+    INVALID(grove_lock_new(db, S("a"), -1.0, &x, &err));
+    INVALID(grove_lock_new(db, S("a"), NAN, &x, &err));
+    INVALID(grove_lock_new(db, S("a"), INFINITY, &x, &err));
+    CHECK(x == NULL);
+
+    grove_lock *a = new_lock(db, "deploy", 10.0);
+    grove_lock *b = new_lock(db, "deploy", 10.0);
+    if (a == NULL || b == NULL) {
+        grove_lock_free(a);
+        grove_lock_free(b);
+        grove_store_free(db);
+        return;
+    }
+    /* Nothing acquired yet: nothing is held, nothing to release or extend. */
+    grove_lock_info info = lock_info(db, "deploy");
+    CHECK(!info.held && info.fencing_token == 0 && info.expires_in_secs == -1.0);
+    CHECK(fence_of(a) == 0 && !held(a) && !release(a) && !extend(a, 5.0));
+
+    CHECK(try_lock(a));
+    CHECK(fence_of(a) == 1 && held(a));
+    info = lock_info(db, "deploy");
+    CHECK(info.held && info.fencing_token == 1);
+    CHECK(info.expires_in_secs > 9.0 && info.expires_in_secs <= 10.0);
+    grove_kind kind = GROVE_KIND_NONE;
+    OK(grove_store_kind_of(db, S("lock:deploy"), &kind, &err));
+    CHECK(kind == GROVE_KIND_LOCK);
+    grove_bytes v = {NULL, 0};
+    bool found = false;
+    EXPECT(GROVE_WRONG_TYPE, grove_store_get(db, S("lock:deploy"), &v, &found, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_store_set(db, S("lock:deploy"), S("x"), NULL, &err));
+
+    /* A non-owner changes nothing. */
+    CHECK(!try_lock(b));
+    bool got = true;
+    double t0 = now_secs();
+    OK(grove_lock_acquire(b, 0.1, 0.01, &got, &err));
+    CHECK(!got && now_secs() - t0 >= 0.09);
+    OK(grove_lock_acquire(b, 0.0, 0.01, &got, &err)); /* timeout 0: one attempt */
+    CHECK(!got);
+    CHECK(!release(b) && !extend(b, 60.0) && !held(b) && fence_of(b) == 0);
+    info = lock_info(db, "deploy");
+    CHECK(info.held && info.fencing_token == 1 && info.expires_in_secs <= 10.0);
+
+    /* The owner may acquire again (a new lease and fencing token) and extend. */
+    CHECK(try_lock(a));
+    CHECK(fence_of(a) == 2);
+    CHECK(extend(a, 20.0));
+    info = lock_info(db, "deploy");
+    CHECK(info.held && info.fencing_token == 2 && info.expires_in_secs > 10.0);
+    INVALID(grove_lock_extend(a, 0.0, &got, &err));
+    INVALID(grove_lock_extend(a, -1.0, &got, &err));
+    INVALID(grove_lock_extend(a, NAN, &got, &err));
+    INVALID(grove_lock_acquire(b, -1.0, 0.01, &got, &err));
+    INVALID(grove_lock_acquire(b, NAN, 0.01, &got, &err));
+    INVALID(grove_lock_acquire(b, 1.0, -0.01, &got, &err));
+    INVALID(grove_lock_acquire(b, 1.0, INFINITY, &got, &err));
+    CHECK(fence_of(a) == 2 && held(a));
+
+    CHECK(release(a));
+    CHECK(!release(a) && !held(a) && !extend(a, 1.0));
+    CHECK(fence_of(a) == 2); /* the handle remembers its last acquisition */
+    info = lock_info(db, "deploy");
+    CHECK(!info.held && info.fencing_token == 2 && info.expires_in_secs == -1.0);
+
+    /* A waiting acquire wakes when the owner releases from another thread. */
+    CHECK(try_lock(b) && fence_of(b) == 3);
+    struct delayed_release d = {b, 100, false};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, release_later, &d) == 0);
+    t0 = now_secs();
+    OK(grove_lock_acquire(a, 5.0, 0.01, &got, &err));
+    double waited = now_secs() - t0;
+    pthread_join(t, NULL);
+    CHECK(got && d.released && fence_of(a) == 4);
+    CHECK(waited >= 0.05 && waited < 4.0);
+    CHECK(release(a));
+
+    /* Freeing a handle does not release its lease. */
+    grove_lock *c = new_lock(db, "forgotten", 30.0);
+    CHECK(try_lock(c));
+    grove_lock_free(c);
+    info = lock_info(db, "forgotten");
+    CHECK(info.held && info.fencing_token == 1);
+
+    /* A key of another kind under lock:. */
+    OK(grove_store_set(db, S("lock:text"), S("hello"), NULL, &err));
+    grove_lock *w = new_lock(db, "text", 1.0);
+    EXPECT_MSG(GROVE_WRONG_TYPE, "lock:text", grove_lock_try_acquire(w, &got, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_lock_acquire(w, 0.0, 0.01, &got, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_store_lock_info(db, S("text"), &info, &err));
+    CHECK(!held(w) && !release(w)); /* never acquired: nothing to read */
+    OK(grove_store_get(db, S("lock:text"), &v, &found, &err));
+    CHECK(found && bytes_eq(v, "hello"));
+    grove_bytes_free(&v);
+    grove_lock_free(w);
+
+    /* NULL handles and out-params. */
+    uint64_t f = 0;
+    INVALID(grove_lock_try_acquire(NULL, &got, &err));
+    INVALID(grove_lock_try_acquire(a, NULL, &err));
+    INVALID(grove_lock_acquire(NULL, 1.0, 0.01, &got, &err));
+    INVALID(grove_lock_acquire(a, 1.0, 0.01, NULL, &err));
+    INVALID(grove_lock_release(NULL, &got, &err));
+    INVALID(grove_lock_release(a, NULL, &err));
+    INVALID(grove_lock_extend(NULL, 1.0, &got, &err));
+    INVALID(grove_lock_extend(a, 1.0, NULL, &err));
+    INVALID(grove_lock_held(NULL, &got, &err));
+    INVALID(grove_lock_held(a, NULL, &err));
+    INVALID(grove_lock_fencing_token(NULL, &f, &err));
+    INVALID(grove_lock_fencing_token(a, NULL, &err));
+    INVALID(grove_store_lock_info(NULL, S("deploy"), &info, &err));
+    INVALID(grove_store_lock_info(db, NULL, 1, &info, &err));
+    INVALID(grove_store_lock_info(db, S("deploy"), NULL, &err));
+    INVALID(grove_store_lock_info(db, S(""), &info, &err));
+    INVALID(grove_store_lock_info(db, (const uint8_t *)"\xfe", 1, &info, &err));
+    CHECK(grove_lock_try_acquire(NULL, &got, NULL) == GROVE_INVALID_ARGUMENT);
+
+    grove_lock_free(a);
+    grove_lock_free(b);
+    grove_lock_free(NULL);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+/* Expiry with a short real TTL (the core's tests use an injected clock). */
+static void test_lock_expiry_takeover(void) {
+    grove_store *db = open_mem();
+    grove_lock *a = new_lock(db, "job", 0.2);
+    grove_lock *b = new_lock(db, "job", 0.2);
+    CHECK(try_lock(a));
+    uint64_t fa = fence_of(a);
+    CHECK(!try_lock(b));
+    sleep_ms(300);
+    CHECK(!held(a));
+    grove_lock_info info = lock_info(db, "job");
+    CHECK(!info.held && info.fencing_token == fa && info.expires_in_secs == -1.0);
+    /* The expired lease can be taken, with a larger fencing token. */
+    CHECK(try_lock(b));
+    CHECK(fence_of(b) > fa);
+    /* The former owner can neither release nor extend the new owner's lease. */
+    CHECK(!release(a));
+    CHECK(!extend(a, 10.0));
+    CHECK(!held(a) && held(b));
+    info = lock_info(db, "job");
+    CHECK(info.held && info.fencing_token == fence_of(b) && info.expires_in_secs <= 0.2);
+    CHECK(release(b));
+
+    /* Extending keeps a short lease alive past its first expiry. */
+    grove_lock *c = new_lock(db, "long", 0.2);
+    grove_lock *d = new_lock(db, "long", 0.2);
+    CHECK(try_lock(c));
+    CHECK(extend(c, 30.0));
+    sleep_ms(300);
+    CHECK(held(c) && !try_lock(d));
+    CHECK(release(c) && try_lock(d));
+    CHECK(fence_of(d) == fence_of(c) + 1);
+    CHECK(release(d));
+
+    grove_lock_free(a);
+    grove_lock_free(b);
+    grove_lock_free(c);
+    grove_lock_free(d);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+/* Fencing tokens are persisted: they keep growing after a restart. */
+static void test_lock_fencing_survives_restart(void) {
+    char dir[PATH_MAX];
+    fresh_dir(dir, sizeof dir, "fencing");
+    grove_store *db = NULL;
+    OK(grove_store_open(S(dir), NULL, &db, &err));
+    if (db == NULL) {
+        return;
+    }
+    grove_lock *l = new_lock(db, "leader", 5.0);
+    CHECK(try_lock(l) && release(l) && try_lock(l) && release(l));
+    CHECK(fence_of(l) == 2);
+    grove_lock_free(l);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+
+    db = NULL;
+    OK(grove_store_open(S(dir), NULL, &db, &err));
+    if (db == NULL) {
+        return;
+    }
+    CHECK(lock_info(db, "leader").fencing_token == 2);
+    l = new_lock(db, "leader", 5.0);
+    CHECK(try_lock(l) && fence_of(l) == 3);
+    CHECK(release(l));
+    grove_lock_free(l);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+#define LOCK_THREADS 8
+
+struct lock_shared {
+    long target;            /* acquisitions to count inside the critical section */
+    atomic_long counted;    /* acquisitions counted (only changed inside the section) */
+    atomic_long grants;     /* every successful try_acquire */
+    atomic_int inside;      /* threads inside the critical section now */
+    atomic_int overlaps;    /* times a thread entered while another was inside */
+    atomic_ullong last_fence;
+    atomic_int fence_errors; /* a fencing token not greater than the previous one */
+    atomic_int failures;     /* calls that failed or releases that found no lease */
+    long plain;              /* a plain variable only touched inside the section */
+};
+
+struct lock_worker {
+    grove_lock *lock; /* each thread its own handle: its own owner token */
+    struct lock_shared *shared;
+};
+
+static void *lock_worker(void *arg) {
+    struct lock_worker *w = arg;
+    struct lock_shared *s = w->shared;
+    for (;;) {
+        bool got = false;
+        if (grove_lock_try_acquire(w->lock, &got, NULL) != GROVE_OK) {
+            atomic_fetch_add(&s->failures, 1);
+            return NULL;
+        }
+        if (!got) {
+            if (atomic_load(&s->counted) >= s->target) {
+                return NULL;
+            }
+            sched_yield();
+            continue;
+        }
+        atomic_fetch_add(&s->grants, 1);
+        if (atomic_fetch_add(&s->inside, 1) != 0) {
+            atomic_fetch_add(&s->overlaps, 1);
+        }
+        uint64_t fence = 0;
+        grove_lock_fencing_token(w->lock, &fence, NULL);
+        if (fence <= atomic_load(&s->last_fence)) {
+            atomic_fetch_add(&s->fence_errors, 1);
+        }
+        atomic_store(&s->last_fence, fence);
+        bool done = atomic_load(&s->counted) >= s->target;
+        if (!done) {
+            long p = s->plain; /* a lost update here would mean two owners at once */
+            sched_yield();
+            s->plain = p + 1;
+            atomic_fetch_add(&s->counted, 1);
+        }
+        atomic_fetch_sub(&s->inside, 1);
+        bool released = false;
+        if (grove_lock_release(w->lock, &released, NULL) != GROVE_OK || !released) {
+            atomic_fetch_add(&s->failures, 1);
+        }
+        if (done) {
+            return NULL;
+        }
+    }
+}
+
+static void contend(grove_store *db, long target) {
+    struct lock_shared s;
+    memset(&s, 0, sizeof s);
+    s.target = target;
+    atomic_init(&s.counted, 0);
+    atomic_init(&s.grants, 0);
+    atomic_init(&s.inside, 0);
+    atomic_init(&s.overlaps, 0);
+    atomic_init(&s.last_fence, 0);
+    atomic_init(&s.fence_errors, 0);
+    atomic_init(&s.failures, 0);
+    pthread_t threads[LOCK_THREADS];
+    struct lock_worker workers[LOCK_THREADS];
+    for (int i = 0; i < LOCK_THREADS; i++) {
+        workers[i].lock = new_lock(db, "critical", 30.0);
+        workers[i].shared = &s;
+        CHECK(pthread_create(&threads[i], NULL, lock_worker, &workers[i]) == 0);
+    }
+    for (int i = 0; i < LOCK_THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        grove_lock_free(workers[i].lock);
+    }
+    long grants = atomic_load(&s.grants);
+    CHECK(atomic_load(&s.counted) == target);
+    CHECK(s.plain == target);
+    CHECK(atomic_load(&s.overlaps) == 0);
+    CHECK(atomic_load(&s.fence_errors) == 0);
+    CHECK(atomic_load(&s.failures) == 0);
+    /* Fencing tokens went 1, 2, … with no gap and no repeat: one per grant. */
+    grove_lock_info info = lock_info(db, "critical");
+    CHECK(!info.held && info.fencing_token == (uint64_t)grants);
+    CHECK(atomic_load(&s.last_fence) == (unsigned long long)grants);
+    if (s.plain != target || atomic_load(&s.overlaps) != 0 || info.fencing_token != (uint64_t)grants) {
+        fprintf(stderr, "  counted %ld plain %ld overlaps %d grants %ld fence %llu\n",
+                (long)atomic_load(&s.counted), s.plain, atomic_load(&s.overlaps), grants,
+                (unsigned long long)info.fencing_token);
+    }
+}
+
+static void test_lock_threads_memory(void) {
+    grove_store *db = open_mem();
+    contend(db, 10000 / g_scale);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+static void test_lock_threads_disk(void) {
+    char dir[PATH_MAX];
+    fresh_dir(dir, sizeof dir, "lock-threads");
+    grove_store *db = NULL;
+    OK(grove_store_open(S(dir), NULL, &db, &err));
+    if (db != NULL) {
+        contend(db, 2000 / g_scale);
+        OK(grove_store_close(db, &err));
+    }
+    grove_store_free(db);
+}
+
+/* ---------------------------------------------------------------- rate limiter */
+
+static grove_ratelimit_decision allow(const grove_ratelimiter *rl, const char *key, uint64_t cost) {
+    grove_ratelimit_decision d = {false, 999, -1.0, -1.0};
+    OK(grove_ratelimiter_allow(rl, S(key), cost, &d, &err));
+    return d;
+}
+
+static grove_ratelimit_decision peek(const grove_ratelimiter *rl, const char *key) {
+    grove_ratelimit_decision d = {false, 999, -1.0, -1.0};
+    OK(grove_ratelimiter_peek(rl, S(key), &d, &err));
+    return d;
+}
+
+static void test_ratelimiter(void) {
+    grove_store *db = open_mem();
+    grove_ratelimiter *x = NULL;
+    INVALID(grove_ratelimiter_new(NULL, S("api"), 3, 60.0, &x, &err));
+    INVALID(grove_ratelimiter_new(db, NULL, 3, 3, 60.0, &x, &err));
+    INVALID(grove_ratelimiter_new(db, S("api"), 3, 60.0, NULL, &err));
+    INVALID(grove_ratelimiter_new(db, S(""), 3, 60.0, &x, &err));
+    INVALID(grove_ratelimiter_new(db, (const uint8_t *)"\xff", 1, 3, 60.0, &x, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "limit", grove_ratelimiter_new(db, S("api"), 0, 60.0, &x, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "window", grove_ratelimiter_new(db, S("api"), 3, 0.0, &x, &err));
+    INVALID(grove_ratelimiter_new(db, S("api"), 3, 0.0005, &x, &err));
+    INVALID(grove_ratelimiter_new(db, S("api"), 3, -1.0, &x, &err));
+    INVALID(grove_ratelimiter_new(db, S("api"), 3, NAN, &x, &err));
+    INVALID(grove_ratelimiter_new(db, S("api"), 3, INFINITY, &x, &err));
+    CHECK(x == NULL);
+
+    grove_ratelimiter *rl = NULL;
+    OK(grove_ratelimiter_new(db, S("api"), 3, 3600.0, &rl, &err));
+    if (rl == NULL) {
+        grove_store_free(db);
+        return;
+    }
+    grove_ratelimit_decision d = peek(rl, "alice");
+    CHECK(d.allowed && d.remaining == 3 && d.reset_after_secs == 0.0 && d.retry_after_secs == 0.0);
+    d = allow(rl, "alice", 1);
+    CHECK(d.allowed && d.remaining == 2 && d.retry_after_secs == 0.0);
+    CHECK(d.reset_after_secs > 3599.0 && d.reset_after_secs <= 3600.0);
+    d = allow(rl, "alice", 2);
+    CHECK(d.allowed && d.remaining == 0);
+    d = allow(rl, "alice", 1);
+    CHECK(!d.allowed && d.remaining == 0);
+    CHECK(d.retry_after_secs > 3599.0 && d.retry_after_secs <= 3600.0);
+    d = peek(rl, "alice");
+    CHECK(!d.allowed && d.remaining == 0 && d.retry_after_secs > 3599.0);
+    d = allow(rl, "alice", 0); /* cost 0 only reports */
+    CHECK(d.allowed && d.remaining == 0);
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "exceeds", grove_ratelimiter_allow(rl, S("alice"), 4, &d, &err));
+    d = allow(rl, "bob", 1); /* keys are independent */
+    CHECK(d.allowed && d.remaining == 2);
+
+    grove_kind kind = GROVE_KIND_NONE;
+    OK(grove_store_kind_of(db, S("ratelimit:api:alice"), &kind, &err));
+    CHECK(kind == GROVE_KIND_RATE_LIMIT);
+    grove_bytes v = {NULL, 0};
+    bool found = false, existed = false;
+    EXPECT(GROVE_WRONG_TYPE, grove_store_get(db, S("ratelimit:api:alice"), &v, &found, &err));
+
+    OK(grove_ratelimiter_reset(rl, S("alice"), &existed, &err));
+    CHECK(existed);
+    OK(grove_ratelimiter_reset(rl, S("alice"), &existed, &err));
+    CHECK(!existed);
+    d = allow(rl, "alice", 1);
+    CHECK(d.allowed && d.remaining == 2);
+
+    /* Another kind at a limiter key. */
+    OK(grove_store_set(db, S("ratelimit:api:carol"), S("x"), NULL, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_ratelimiter_allow(rl, S("carol"), 1, &d, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_ratelimiter_peek(rl, S("carol"), &d, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_ratelimiter_reset(rl, S("carol"), &existed, &err));
+    OK(grove_store_get(db, S("ratelimit:api:carol"), &v, &found, &err));
+    CHECK(found && bytes_eq(v, "x"));
+    grove_bytes_free(&v);
+
+    /* Bad arguments. */
+    INVALID(grove_ratelimiter_allow(NULL, S("k"), 1, &d, &err));
+    INVALID(grove_ratelimiter_allow(rl, NULL, 1, 1, &d, &err));
+    INVALID(grove_ratelimiter_allow(rl, S(""), 1, &d, &err));
+    INVALID(grove_ratelimiter_allow(rl, (const uint8_t *)"\xff", 1, 1, &d, &err));
+    INVALID(grove_ratelimiter_allow(rl, S("k"), 1, NULL, &err));
+    INVALID(grove_ratelimiter_peek(NULL, S("k"), &d, &err));
+    INVALID(grove_ratelimiter_peek(rl, NULL, 1, &d, &err));
+    INVALID(grove_ratelimiter_peek(rl, S(""), &d, &err));
+    INVALID(grove_ratelimiter_peek(rl, S("k"), NULL, &err));
+    INVALID(grove_ratelimiter_reset(NULL, S("k"), &existed, &err));
+    INVALID(grove_ratelimiter_reset(rl, NULL, 1, &existed, &err));
+    INVALID(grove_ratelimiter_reset(rl, S(""), &existed, &err));
+    INVALID(grove_ratelimiter_reset(rl, S("k"), NULL, &err));
+    grove_ratelimiter_free(rl);
+    grove_ratelimiter_free(NULL);
+
+    /* The window slides in real time. */
+    grove_ratelimiter *fast = NULL;
+    OK(grove_ratelimiter_new(db, S("fast"), 2, 0.3, &fast, &err));
+    CHECK(allow(fast, "k", 1).allowed && allow(fast, "k", 1).allowed);
+    d = allow(fast, "k", 1);
+    CHECK(!d.allowed && d.retry_after_secs > 0.0 && d.retry_after_secs <= 0.3);
+    sleep_ms(400);
+    d = allow(fast, "k", 2);
+    CHECK(d.allowed && d.remaining == 0);
+    grove_ratelimiter_free(fast);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+#define RL_THREADS 8
+#define RL_LIMIT 500
+
+struct rl_worker {
+    grove_ratelimiter *rl;
+    long calls;
+    long admitted;
+    int failures;
+};
+
+static void *rl_worker(void *arg) {
+    struct rl_worker *w = arg;
+    for (long i = 0; i < w->calls; i++) {
+        grove_ratelimit_decision d;
+        if (grove_ratelimiter_allow(w->rl, S("hot"), 1, &d, NULL) != GROVE_OK) {
+            w->failures++;
+        } else if (d.allowed) {
+            w->admitted++;
+        }
+    }
+    return NULL;
+}
+
+static void test_ratelimiter_threads(void) {
+    grove_store *db = open_mem();
+    grove_ratelimiter *shared = NULL;
+    OK(grove_ratelimiter_new(db, S("burst"), RL_LIMIT, 3600.0, &shared, &err));
+    pthread_t threads[RL_THREADS];
+    struct rl_worker workers[RL_THREADS];
+    for (int i = 0; i < RL_THREADS; i++) {
+        /* Half share one handle, half have their own: the limit is the key's, not a handle's. */
+        workers[i].rl = shared;
+        if (i % 2 == 1) {
+            workers[i].rl = NULL;
+            OK(grove_ratelimiter_new(db, S("burst"), RL_LIMIT, 3600.0, &workers[i].rl, &err));
+        }
+        workers[i].calls = 200;
+        workers[i].admitted = 0;
+        workers[i].failures = 0;
+        CHECK(pthread_create(&threads[i], NULL, rl_worker, &workers[i]) == 0);
+    }
+    long admitted = 0;
+    for (int i = 0; i < RL_THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK(workers[i].failures == 0);
+        admitted += workers[i].admitted;
+        if (workers[i].rl != shared) {
+            grove_ratelimiter_free(workers[i].rl);
+        }
+    }
+    CHECK(admitted == RL_LIMIT);
+    if (admitted != RL_LIMIT) {
+        fprintf(stderr, "  admitted %ld of %d calls, want exactly %d\n", admitted,
+                RL_THREADS * 200, RL_LIMIT);
+    }
+    grove_ratelimit_decision d = peek(shared, "hot");
+    CHECK(!d.allowed && d.remaining == 0);
+    grove_ratelimiter_free(shared);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+/* ---------------------------------------------------------------- sessions */
+
+static int url_safe_id(grove_bytes id) {
+    if (id.len != 43 || id.ptr == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < id.len; i++) {
+        unsigned char c = id.ptr[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* "<prefix>:<id>" as a C string in `out`. */
+static void session_key(char *out, size_t cap, const char *prefix, grove_bytes id) {
+    snprintf(out, cap, "%s:%.*s", prefix, (int)id.len, (const char *)id.ptr);
+}
+
+static bool sess_bool(grove_status (*f)(const grove_sessions *, const uint8_t *, size_t, bool *,
+                                        grove_error **),
+                      const grove_sessions *s, grove_bytes id) {
+    bool out = false;
+    OK(f(s, id.ptr, id.len, &out, &err));
+    return out;
+}
+
+static void test_sessions(void) {
+    grove_store *db = open_mem();
+    grove_sessions *x = NULL;
+    char long_prefix[1001];
+    memset(long_prefix, 'p', 1000);
+    long_prefix[1000] = '\0';
+    INVALID(grove_sessions_new(NULL, 60.0, S("sess"), &x, &err));
+    INVALID(grove_sessions_new(db, 60.0, NULL, 4, &x, &err));
+    INVALID(grove_sessions_new(db, 60.0, S("sess"), NULL, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "prefix", grove_sessions_new(db, 60.0, S(""), &x, &err));
+    INVALID(grove_sessions_new(db, 60.0, (const uint8_t *)"\xff", 1, &x, &err));
+    INVALID(grove_sessions_new(db, 60.0, S(long_prefix), &x, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "ttl", grove_sessions_new(db, 0.0, S("sess"), &x, &err));
+    INVALID(grove_sessions_new(db, -1.0, S("sess"), &x, &err));
+    INVALID(grove_sessions_new(db, NAN, S("sess"), &x, &err));
+    CHECK(x == NULL);
+
+    grove_sessions *s = NULL;
+    OK(grove_sessions_new(db, 60.0, S("sess"), &s, &err));
+    if (s == NULL) {
+        grove_store_free(db);
+        return;
+    }
+    grove_bytes id = {NULL, 0}, data = {NULL, 0};
+    bool found = false, yes = false;
+    OK(grove_sessions_create(s, S("hello"), &id, &err));
+    CHECK(url_safe_id(id));
+    OK(grove_sessions_get(s, id.ptr, id.len, &data, &found, &err));
+    CHECK(found && bytes_eq(data, "hello"));
+    grove_bytes_free(&data);
+    CHECK(sess_bool(grove_sessions_exists, s, id));
+
+    char key[128];
+    session_key(key, sizeof key, "sess", id);
+    grove_kind kind = GROVE_KIND_NONE;
+    OK(grove_store_kind_of(db, S(key), &kind, &err));
+    CHECK(kind == GROVE_KIND_SESSION);
+    double secs = 0;
+    bool has = false;
+    OK(grove_store_ttl(db, S(key), &secs, &has, &err));
+    CHECK(has && secs > 59.0 && secs <= 60.0);
+    EXPECT(GROVE_WRONG_TYPE, grove_store_get(db, S(key), &data, &found, &err));
+
+    OK(grove_sessions_update(s, id.ptr, id.len, S("world"), &yes, &err));
+    CHECK(yes);
+    OK(grove_sessions_get(s, id.ptr, id.len, &data, &found, &err));
+    CHECK(found && bytes_eq(data, "world"));
+    grove_bytes_free(&data);
+    CHECK(sess_bool(grove_sessions_touch, s, id));
+
+    /* Delete, then nothing brings it back. */
+    CHECK(sess_bool(grove_sessions_delete, s, id));
+    CHECK(!sess_bool(grove_sessions_delete, s, id));
+    OK(grove_sessions_get(s, id.ptr, id.len, &data, &found, &err));
+    CHECK(!found && data.ptr == NULL && data.len == 0);
+    OK(grove_sessions_update(s, id.ptr, id.len, S("again"), &yes, &err));
+    CHECK(!yes);
+    CHECK(!sess_bool(grove_sessions_touch, s, id));
+    CHECK(!sess_bool(grove_sessions_exists, s, id));
+    OK(grove_store_kind_of(db, S(key), &kind, &err));
+    CHECK(kind == GROVE_KIND_NONE);
+
+    /* Empty data is data. */
+    grove_bytes empty_id = {NULL, 0};
+    OK(grove_sessions_create(s, NULL, 0, &empty_id, &err));
+    OK(grove_sessions_get(s, empty_id.ptr, empty_id.len, &data, &found, &err));
+    CHECK(found && data.len == 0);
+    OK(grove_sessions_update(s, empty_id.ptr, empty_id.len, NULL, 0, &yes, &err));
+    CHECK(yes);
+    grove_bytes_free(&empty_id);
+
+    /* An id Grove could not have issued is simply not found; non-UTF-8 is invalid. */
+    OK(grove_sessions_get(s, S("not-a-session"), &data, &found, &err));
+    CHECK(!found);
+    OK(grove_sessions_touch(s, S("not-a-session"), &yes, &err));
+    CHECK(!yes);
+    OK(grove_sessions_get(s, S(""), &data, &found, &err));
+    CHECK(!found);
+    INVALID(grove_sessions_get(s, (const uint8_t *)"\xff", 1, &data, &found, &err));
+
+    /* Prefixes separate stores. */
+    grove_sessions *web = NULL;
+    OK(grove_sessions_new(db, 60.0, S("web"), &web, &err));
+    grove_bytes wid = {NULL, 0};
+    OK(grove_sessions_create(web, S("w"), &wid, &err));
+    session_key(key, sizeof key, "web", wid);
+    OK(grove_store_exists(db, S(key), &yes, &err));
+    CHECK(yes);
+    CHECK(!sess_bool(grove_sessions_exists, s, wid));
+    CHECK(sess_bool(grove_sessions_exists, web, wid));
+    grove_bytes_free(&wid);
+    grove_sessions_free(web);
+
+    /* Another kind at a session key. */
+    const char *fake = "sess:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    const char *fake_id = fake + 5;
+    OK(grove_store_set(db, S(fake), S("x"), NULL, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_sessions_get(s, S(fake_id), &data, &found, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_sessions_update(s, S(fake_id), S("y"), &yes, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_sessions_touch(s, S(fake_id), &yes, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_sessions_delete(s, S(fake_id), &yes, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_sessions_exists(s, S(fake_id), &yes, &err));
+
+    /* Oversized data changes nothing. */
+    size_t big_len = 16u * 1024u * 1024u + 1u;
+    uint8_t *big = calloc(big_len, 1);
+    grove_bytes big_id = {NULL, 0};
+    if (big != NULL) {
+        INVALID(grove_sessions_create(s, big, big_len, &big_id, &err));
+        free(big);
+    }
+    CHECK(big_id.ptr == NULL);
+
+    /* NULL handles and out-params. */
+    grove_bytes id2 = {NULL, 0};
+    OK(grove_sessions_create(s, S("two"), &id2, &err));
+    INVALID(grove_sessions_create(NULL, S("d"), &id, &err));
+    INVALID(grove_sessions_create(s, NULL, 3, &id, &err));
+    INVALID(grove_sessions_create(s, S("d"), NULL, &err));
+    INVALID(grove_sessions_get(NULL, id2.ptr, id2.len, &data, &found, &err));
+    INVALID(grove_sessions_get(s, NULL, 43, &data, &found, &err));
+    INVALID(grove_sessions_get(s, id2.ptr, id2.len, NULL, &found, &err));
+    INVALID(grove_sessions_get(s, id2.ptr, id2.len, &data, NULL, &err));
+    INVALID(grove_sessions_update(NULL, id2.ptr, id2.len, S("d"), &yes, &err));
+    INVALID(grove_sessions_update(s, NULL, 43, S("d"), &yes, &err));
+    INVALID(grove_sessions_update(s, id2.ptr, id2.len, NULL, 1, &yes, &err));
+    INVALID(grove_sessions_update(s, id2.ptr, id2.len, S("d"), NULL, &err));
+    INVALID(grove_sessions_touch(NULL, id2.ptr, id2.len, &yes, &err));
+    INVALID(grove_sessions_touch(s, NULL, 43, &yes, &err));
+    INVALID(grove_sessions_touch(s, id2.ptr, id2.len, NULL, &err));
+    INVALID(grove_sessions_delete(NULL, id2.ptr, id2.len, &yes, &err));
+    INVALID(grove_sessions_delete(s, NULL, 43, &yes, &err));
+    INVALID(grove_sessions_delete(s, id2.ptr, id2.len, NULL, &err));
+    INVALID(grove_sessions_exists(NULL, id2.ptr, id2.len, &yes, &err));
+    INVALID(grove_sessions_exists(s, NULL, 43, &yes, &err));
+    INVALID(grove_sessions_exists(s, id2.ptr, id2.len, NULL, &err));
+    OK(grove_sessions_get(s, id2.ptr, id2.len, &data, &found, &err));
+    CHECK(found && bytes_eq(data, "two")); /* none of the failed calls changed it */
+    grove_bytes_free(&data);
+    grove_bytes_free(&id2);
+
+    grove_bytes_free(&id);
+    grove_sessions_free(s);
+    grove_sessions_free(NULL);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+/* Expiry with a short real TTL; touch slides it; nothing resurrects an expired session. */
+static void test_sessions_expiry(void) {
+    grove_store *db = open_mem();
+    grove_sessions *s = NULL;
+    OK(grove_sessions_new(db, 0.4, S("sess"), &s, &err));
+    grove_bytes a = {NULL, 0}, b = {NULL, 0}, data = {NULL, 0};
+    bool found = true, yes = true;
+    OK(grove_sessions_create(s, S("a"), &a, &err));
+    OK(grove_sessions_create(s, S("b"), &b, &err));
+    sleep_ms(200);
+    CHECK(sess_bool(grove_sessions_touch, s, a)); /* a now lives until ~0.6 s */
+    OK(grove_sessions_update(s, b.ptr, b.len, S("b2"), &yes, &err)); /* so does b */
+    CHECK(yes);
+    sleep_ms(250); /* ~0.45 s: past the first expiry, before the slid one */
+    CHECK(sess_bool(grove_sessions_exists, s, a));
+    CHECK(sess_bool(grove_sessions_exists, s, b));
+    sleep_ms(400); /* ~0.85 s: both expired */
+    OK(grove_sessions_get(s, a.ptr, a.len, &data, &found, &err));
+    CHECK(!found && data.ptr == NULL);
+    CHECK(!sess_bool(grove_sessions_touch, s, a));
+    OK(grove_sessions_update(s, b.ptr, b.len, S("zombie"), &yes, &err));
+    CHECK(!yes);
+    CHECK(!sess_bool(grove_sessions_touch, s, b));
+    CHECK(!sess_bool(grove_sessions_exists, s, a));
+    CHECK(!sess_bool(grove_sessions_exists, s, b));
+    CHECK(!sess_bool(grove_sessions_delete, s, b));
+    char key[128];
+    session_key(key, sizeof key, "sess", b);
+    OK(grove_store_exists(db, S(key), &yes, &err));
+    CHECK(!yes);
+    grove_kind kind = GROVE_KIND_BYTES;
+    session_key(key, sizeof key, "sess", a);
+    OK(grove_store_kind_of(db, S(key), &kind, &err));
+    CHECK(kind == GROVE_KIND_NONE);
+    grove_bytes_free(&a);
+    grove_bytes_free(&b);
+    grove_sessions_free(s);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+static int cmp_ids(const void *x, const void *y) {
+    return memcmp(x, y, 43);
+}
+
+static void test_sessions_unique_ids(void) {
+    grove_store *db = open_mem();
+    grove_sessions *s = NULL;
+    OK(grove_sessions_new(db, 600.0, S("sess"), &s, &err));
+    long n = 100000 / g_scale; /* the 100,000 (10,000 under valgrind) */
+    char(*ids)[43] = calloc((size_t)n, sizeof *ids);
+    CHECK(ids != NULL);
+    long bad = 0;
+    for (long i = 0; ids != NULL && s != NULL && i < n; i++) {
+        grove_bytes id = {NULL, 0};
+        OK(grove_sessions_create(s, S("x"), &id, &err));
+        if (!url_safe_id(id)) {
+            bad++;
+        } else {
+            memcpy(ids[i], id.ptr, 43);
+        }
+        grove_bytes_free(&id);
+    }
+    CHECK(bad == 0);
+    long dups = 0;
+    if (ids != NULL) {
+        qsort(ids, (size_t)n, sizeof *ids, cmp_ids);
+        for (long i = 1; i < n; i++) {
+            dups += memcmp(ids[i - 1], ids[i], 43) == 0;
+        }
+    }
+    CHECK(dups == 0);
+    free(ids);
+    grove_sessions_free(s);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+/* Every new primitive reports CLOSED once its store is closed. */
+static void test_primitives_after_close(void) {
+    grove_store *db = open_mem();
+    grove_lock *l = new_lock(db, "l", 10.0);
+    grove_ratelimiter *rl = NULL;
+    grove_sessions *s = NULL;
+    grove_bytes id = {NULL, 0}, data = {NULL, 0};
+    OK(grove_ratelimiter_new(db, S("r"), 5, 60.0, &rl, &err));
+    OK(grove_sessions_new(db, 60.0, S("sess"), &s, &err));
+    OK(grove_sessions_create(s, S("d"), &id, &err));
+    CHECK(try_lock(l));
+    OK(grove_store_close(db, &err));
+
+    bool yes = false;
+    uint64_t fence = 0;
+    grove_lock_info info;
+    grove_ratelimit_decision d;
+    EXPECT(GROVE_CLOSED, grove_lock_try_acquire(l, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_lock_acquire(l, 0.05, 0.01, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_lock_release(l, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_lock_extend(l, 1.0, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_lock_held(l, &yes, &err));
+    OK(grove_lock_fencing_token(l, &fence, &err)); /* local: no storage read */
+    CHECK(fence == 1);
+    EXPECT(GROVE_CLOSED, grove_store_lock_info(db, S("l"), &info, &err));
+    grove_lock *l2 = NULL;
+    EXPECT(GROVE_CLOSED, grove_lock_new(db, S("l2"), 1.0, &l2, &err));
+    CHECK(l2 == NULL);
+
+    EXPECT(GROVE_CLOSED, grove_ratelimiter_allow(rl, S("k"), 1, &d, &err));
+    EXPECT(GROVE_CLOSED, grove_ratelimiter_peek(rl, S("k"), &d, &err));
+    EXPECT(GROVE_CLOSED, grove_ratelimiter_reset(rl, S("k"), &yes, &err));
+    grove_ratelimiter *rl2 = NULL;
+    EXPECT(GROVE_CLOSED, grove_ratelimiter_new(db, S("r2"), 5, 60.0, &rl2, &err));
+    CHECK(rl2 == NULL);
+
+    grove_bytes id2 = {NULL, 0};
+    EXPECT(GROVE_CLOSED, grove_sessions_create(s, S("d"), &id2, &err));
+    EXPECT(GROVE_CLOSED, grove_sessions_get(s, id.ptr, id.len, &data, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_sessions_update(s, id.ptr, id.len, S("e"), &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_sessions_touch(s, id.ptr, id.len, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_sessions_delete(s, id.ptr, id.len, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_sessions_exists(s, id.ptr, id.len, &yes, &err));
+    grove_sessions *s2 = NULL;
+    EXPECT(GROVE_CLOSED, grove_sessions_new(db, 60.0, S("sess"), &s2, &err));
+    CHECK(s2 == NULL && id2.ptr == NULL);
+
+    grove_bytes_free(&id);
+    grove_lock_free(l);
+    grove_ratelimiter_free(rl);
+    grove_sessions_free(s);
+    grove_store_free(db);
+}
+
 static void remove_tree(const char *root) {
     char cmd[PATH_MAX + 16];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
@@ -949,6 +1823,17 @@ int main(int argc, char **argv) {
     run_case("locked_store", test_locked_store);
     run_case("threads_memory", test_threads_memory);
     run_case("threads_disk", test_threads_disk);
+    run_case("lock_basics", test_lock_basics);
+    run_case("lock_expiry_takeover", test_lock_expiry_takeover);
+    run_case("lock_fencing_survives_restart", test_lock_fencing_survives_restart);
+    run_case("lock_8_threads_memory", test_lock_threads_memory);
+    run_case("lock_8_threads_disk", test_lock_threads_disk);
+    run_case("ratelimiter", test_ratelimiter);
+    run_case("ratelimiter_8_threads", test_ratelimiter_threads);
+    run_case("sessions", test_sessions);
+    run_case("sessions_expiry", test_sessions_expiry);
+    run_case("sessions_unique_ids", test_sessions_unique_ids);
+    run_case("primitives_after_close", test_primitives_after_close);
 
     remove_tree(g_tmp);
     printf("%d passed, %d failed\n", g_passed, g_failed);
