@@ -113,6 +113,63 @@ pub fn ttl_required(obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
     grove_core::ttl_from_secs(secs).map_err(|e| crate::errors::to_py(obj.py(), e))
 }
 
+/// A duration in float seconds named `what` (e.g. "timeout"): TypeError for non-numbers,
+/// InvalidArgumentError when negative, NaN, infinite or more than 100 years.
+pub fn seconds_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Duration> {
+    let not_a_number = || {
+        PyTypeError::new_err(format!(
+            "{what} must be a number of seconds, not {}",
+            type_name(obj)
+        ))
+    };
+    if obj.cast::<PyString>().is_ok() || obj.cast::<PyBytes>().is_ok() {
+        return Err(not_a_number());
+    }
+    let secs: f64 = obj.extract().map_err(|_| not_a_number())?;
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(invalid_argument(
+            obj.py(),
+            format!("{what} must be a finite number of seconds >= 0, got {secs}"),
+        ));
+    }
+    if secs > MAX_SECONDS {
+        return Err(invalid_argument(
+            obj.py(),
+            format!("{what} of {secs} s is too far away"),
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// The longest duration argument accepted (100 years, as the core's TTL limit).
+const MAX_SECONDS: f64 = 100.0 * 365.0 * 86400.0;
+
+/// A Python int as `u64`: TypeError for non-integers, InvalidArgumentError when negative or
+/// too large.
+pub fn u64_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
+    match obj.extract::<u64>() {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Err(invalid_argument(
+            obj.py(),
+            format!("{what} must be an int from 0 to 2**64-1, got {obj}"),
+        )),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "{what} must be an int, not {}",
+            type_name(obj)
+        ))),
+    }
+}
+
+/// A `str` argument, or TypeError (InvalidArgumentError for lone surrogates).
+pub fn str_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    let s = obj
+        .cast::<PyString>()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be str, not {}", type_name(obj))))?;
+    s.to_cow()
+        .map(|c| c.into_owned())
+        .map_err(|e| invalid_argument(obj.py(), format!("{what} is not valid Unicode: {e}")))
+}
+
 /// The name of an object's type, for messages.
 pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()

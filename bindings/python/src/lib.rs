@@ -6,13 +6,22 @@
 
 mod convert;
 mod errors;
+mod lock;
+mod ratelimit;
+mod session;
+mod types;
 
-use convert::{int_arg, key_bytes, key_to_str, ttl_arg, ttl_required, type_name, value_bytes};
+use convert::{
+    int_arg, key_bytes, key_to_str, str_arg, ttl_arg, ttl_required, type_name, value_bytes,
+};
 use errors::{closed, invalid_argument, IntoPy};
 use grove_core::{Counter, Durability, Keys, Options, Store};
+use lock::PyLock;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use ratelimit::PyRateLimiter;
+use session::PySessions;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -238,6 +247,55 @@ impl PyStore {
         })
     }
 
+    /// The distributed lock `name` (key `lock:<name>`) with leases of `ttl` seconds; `timeout`
+    /// is how long the `with` statement waits (None: until acquired).
+    #[pyo3(signature = (name, ttl, timeout=None))]
+    fn lock(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        ttl: &Bound<'_, PyAny>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyLock> {
+        PyLock::new(py, &self.inner, name, ttl, timeout)
+    }
+
+    /// The state of lock `name` as any observer sees it: `LockInfo(held, fencing_token,
+    /// expires_in)`.
+    fn lock_info<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        lock::info(py, &self.inner, name)
+    }
+
+    /// A sliding-window rate limiter `name` admitting `limit` (summed cost) per `window` seconds.
+    fn rate_limiter(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        limit: &Bound<'_, PyAny>,
+        window: &Bound<'_, PyAny>,
+    ) -> PyResult<PyRateLimiter> {
+        PyRateLimiter::new(py, &self.inner, name, limit, window)
+    }
+
+    /// A session store with keys `<prefix>:<id>` whose sessions live `ttl` seconds after their
+    /// last write or touch.
+    #[pyo3(
+        signature = (ttl=None, prefix=None),
+        text_signature = "($self, ttl=1800.0, prefix='sess')"
+    )]
+    fn sessions(
+        &self,
+        py: Python<'_>,
+        ttl: Option<&Bound<'_, PyAny>>,
+        prefix: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PySessions> {
+        PySessions::new(py, &self.inner, ttl, prefix)
+    }
+
     /// Makes every write so far durable; returns when fsynced.
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
         py.detach(|| self.inner.flush()).py_err(py)
@@ -322,16 +380,6 @@ impl PyStore {
 /// The `delta` argument of increment/decrement as `i64`.
 fn delta_arg(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     int_arg(obj, "delta")
-}
-
-/// A `str` argument, or TypeError.
-fn str_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
-    let s = obj
-        .cast::<PyString>()
-        .map_err(|_| PyTypeError::new_err(format!("{what} must be str, not {}", type_name(obj))))?;
-    s.to_cow()
-        .map(|c| c.into_owned())
-        .map_err(|e| invalid_argument(obj.py(), format!("{what} is not valid Unicode: {e}")))
 }
 
 #[pymethods]
@@ -506,6 +554,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyStore>()?;
     m.add_class::<PyCounter>()?;
     m.add_class::<PyKeyIterator>()?;
+    m.add_class::<PyLock>()?;
+    m.add_class::<PyRateLimiter>()?;
+    m.add_class::<PySessions>()?;
     m.add_function(wrap_pyfunction!(open, m)?)?;
     m.add_function(wrap_pyfunction!(open_memory, m)?)?;
     m.add_function(wrap_pyfunction!(_bench_core_increment, m)?)?;

@@ -162,6 +162,10 @@ def _store_calls(name: str, s: grovekv.Store) -> list[tuple[str, Callable[[], ob
         (f"{name}.size_on_disk", s.size_on_disk),
         (f"{name}.counter", lambda: s.counter("other")),
         (f"{name}.namespace", lambda: s.namespace("w")),
+        (f"{name}.lock", lambda: s.lock("l", ttl=1.0)),
+        (f"{name}.lock_info", lambda: s.lock_info("l")),
+        (f"{name}.rate_limiter", lambda: s.rate_limiter("r", limit=1, window=1.0)),
+        (f"{name}.sessions", lambda: s.sessions()),
     ]
 
 
@@ -179,13 +183,36 @@ def _counter_calls(name: str, c: grovekv.Counter) -> list[tuple[str, Callable[[]
 def _closed_calls(
     db: grovekv.Store,
 ) -> list[tuple[str, Callable[[], object]]]:
-    """Every operation on a store, a view, a counter and an iterator made before close."""
+    """Every operation on everything made from ``db`` (views, counters, locks, ...) before close."""
     view = db.namespace("v")
     counter = db.counter("c")
     view_counter = view.counter("c")
     db.set("k", "v")
     it = db.keys()
-    calls: list[tuple[str, Callable[[], object]]] = [("iterator", lambda: next(it))]
+    lock = view.lock("l", ttl=10.0)
+    assert lock.acquire()
+    limiter = db.rate_limiter("r", limit=5, window=60.0)
+    sessions = view.sessions(ttl=60.0)
+    sid = sessions.create({"a": 1})
+    calls: list[tuple[str, Callable[[], object]]] = [
+        ("iterator", lambda: next(it)),
+        ("lock.acquire", lock.acquire),
+        ("lock.release", lock.release),
+        ("lock.extend", lambda: lock.extend(1.0)),
+        ("lock.held", lock.held),
+        ("lock.fencing_token", lambda: lock.fencing_token),
+        ("lock.__enter__", lock.__enter__),
+        ("limiter.allow", lambda: limiter.allow("k")),
+        ("limiter.peek", lambda: limiter.peek("k")),
+        ("limiter.reset", lambda: limiter.reset("k")),
+        ("sessions.create", lambda: sessions.create({})),
+        ("sessions.get", lambda: sessions.get(sid)),
+        ("sessions.get malformed", lambda: sessions.get("bad id")),
+        ("sessions.update", lambda: sessions.update(sid, 2)),
+        ("sessions.touch", lambda: sessions.touch(sid)),
+        ("sessions.delete", lambda: sessions.delete(sid)),
+        ("sessions.exists", lambda: sessions.exists("bad id")),
+    ]
     for store_name, s in (("root", db), ("view", view)):
         calls += _store_calls(store_name, s)
     for name, c in (("counter", counter), ("view counter", view_counter)):

@@ -1,4 +1,7 @@
-"""grovekv: Grove's coordination primitives (KV with TTL, atomic counters) for Python.
+"""grovekv: Grove's coordination primitives for Python.
+
+KV with TTL, atomic counters, distributed locks with fencing tokens, sliding-window rate limiters
+and a session store, over one embedded engine (sled on disk, or memory).
 
     >>> import grovekv
     >>> with grovekv.open_memory() as db:
@@ -32,11 +35,15 @@ from grovekv._native import (
     MAX_VALUE_LEN,
     Counter,
     KeyIterator,
+    Lock,
+    RateLimiter,
+    Sessions,
     Store,
     __version__,
 )
 from grovekv._native import open as _open
 from grovekv._native import open_memory as _open_memory
+from grovekv._types import Decision, LockInfo
 
 __all__ = [
     "MAX_KEY_LEN",
@@ -45,14 +52,19 @@ __all__ = [
     "ClosedError",
     "CorruptError",
     "Counter",
+    "Decision",
     "GroveError",
     "InternalError",
     "InvalidArgumentError",
     "IoError",
     "KeyIterator",
+    "Lock",
+    "LockInfo",
     "LockTimeoutError",
     "NotFoundError",
     "OverflowError",
+    "RateLimiter",
+    "Sessions",
     "Store",
     "StoreLockedError",
     "WrongTypeError",
@@ -76,7 +88,9 @@ for _cls in (
     InternalError,
 ):
     _cls.__module__ = "grovekv"
-del _cls
+for _tuple in (Decision, LockInfo):
+    _tuple.__module__ = "grovekv"
+del _cls, _tuple
 
 StrPath = Union[str, "os.PathLike[str]"]
 

@@ -3,7 +3,9 @@
 import os
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Final, Literal, TypeAlias, final
+from typing import Any, Final, Literal, TypeAlias, final
+
+from grovekv._types import Decision, LockInfo
 
 __all__ = [
     "CORE_VERSION",
@@ -11,6 +13,9 @@ __all__ = [
     "MAX_VALUE_LEN",
     "Counter",
     "KeyIterator",
+    "Lock",
+    "RateLimiter",
+    "Sessions",
     "Store",
     "__version__",
     "_bench_core_increment",
@@ -26,6 +31,7 @@ MAX_VALUE_LEN: Final[int]
 _Key: TypeAlias = str | bytes | bytearray
 _Value: TypeAlias = bytes | bytearray | str
 _Seconds: TypeAlias = float
+_JSON: TypeAlias = Any
 
 @final
 class Store:
@@ -59,6 +65,17 @@ class Store:
         """A view whose every key is prefixed with ``name:``."""
     def counter(self, name: str) -> Counter:
         """The atomic counter ``name`` (key ``counter:<name>``)."""
+    def lock(self, name: str, ttl: _Seconds, timeout: _Seconds | None = None) -> Lock:
+        """The distributed lock ``name`` (key ``lock:<name>``) with leases of ``ttl`` seconds.
+
+        ``timeout`` is how long the ``with`` statement waits (None: until acquired).
+        """
+    def lock_info(self, name: str) -> LockInfo:
+        """The state of lock ``name`` as any observer sees it."""
+    def rate_limiter(self, name: str, limit: int, window: _Seconds) -> RateLimiter:
+        """A sliding-window rate limiter admitting ``limit`` (summed cost) per ``window``."""
+    def sessions(self, ttl: _Seconds = 1800.0, prefix: str = "sess") -> Sessions:
+        """A session store with keys ``<prefix>:<id>`` and a sliding ``ttl``."""
     def flush(self) -> None:
         """Makes every write so far durable; returns when fsynced."""
     def close(self) -> None:
@@ -117,6 +134,87 @@ class KeyIterator:
         """Returns the iterator itself."""
     def __next__(self) -> str:
         """The next key; ClosedError once the store is closed."""
+
+@final
+class Lock:
+    """A would-be owner of a distributed lock; one object per contending thread or task."""
+
+    def acquire(self, timeout: _Seconds | None = 0.0, retry_interval: _Seconds = 0.05) -> bool:
+        """Takes the lock, waiting up to ``timeout`` seconds (0: one try; None: forever)."""
+    def release(self) -> bool:
+        """Releases the lock if this object owns an unexpired lease; False otherwise."""
+    def extend(self, ttl: _Seconds) -> bool:
+        """Makes the lease end ``ttl`` seconds from now if this object owns it."""
+    def held(self) -> bool:
+        """Whether this object owns the lock now."""
+    @property
+    def fencing_token(self) -> int:
+        """The fencing token of this object's latest successful acquire (0 before)."""
+    @property
+    def name(self) -> str:
+        """The lock's name."""
+    @property
+    def key(self) -> str:
+        """The key the lock lives at (``lock:<name>``)."""
+    @property
+    def ttl(self) -> float:
+        """The lease length in seconds."""
+    @property
+    def timeout(self) -> float | None:
+        """Seconds the ``with`` statement waits (None: until acquired)."""
+    def __enter__(self) -> Lock:
+        """Acquires the lock, or raises LockTimeoutError."""
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+        /,
+    ) -> Literal[False]:
+        """Releases the lock."""
+
+@final
+class RateLimiter:
+    """A sliding-window limiter admitting at most ``limit`` summed cost per ``window``, per key."""
+
+    def allow(self, key: str, cost: int = 1) -> Decision:
+        """Admits ``cost`` for ``key`` if it fits in the sliding window."""
+    def peek(self, key: str) -> Decision:
+        """What a cost-1 request for ``key`` would get now, recording nothing."""
+    def reset(self, key: str) -> bool:
+        """Forgets everything admitted for ``key``; True if there was state."""
+    @property
+    def name(self) -> str:
+        """The limiter's name."""
+    @property
+    def limit(self) -> int:
+        """The admitted cost per window."""
+    @property
+    def window(self) -> float:
+        """The window length in seconds."""
+
+@final
+class Sessions:
+    """Creates, reads and expires sessions (any JSON value) under one key prefix."""
+
+    def create(self, data: _JSON) -> str:
+        """Stores ``data`` under a new random 43-character URL-safe id and returns the id."""
+    def get(self, id: str) -> _JSON | None:
+        """The data of a live session, or None."""
+    def update(self, id: str, data: _JSON) -> bool:
+        """Replaces a live session's data and restarts its TTL; False if missing or expired."""
+    def touch(self, id: str) -> bool:
+        """Restarts a live session's TTL; False if missing or expired."""
+    def delete(self, id: str) -> bool:
+        """Deletes a session; True if it was live."""
+    def exists(self, id: str) -> bool:
+        """Whether a session is live."""
+    @property
+    def ttl(self) -> float:
+        """The sliding TTL in seconds."""
+    @property
+    def prefix(self) -> str:
+        """The key prefix."""
 
 def open(
     path: str | os.PathLike[str],
