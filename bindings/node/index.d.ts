@@ -60,6 +60,68 @@ export interface KeysOptions {
   buffers?: boolean
 }
 
+/** Options of `Store.lock`. */
+export interface LockOptions {
+  /** Lease length in seconds (default 10); a lease ends then unless extended. */
+  ttl?: number | null
+  /** Return the fencing token as a bigint (exact over the whole unsigned 64-bit range). */
+  bigint?: boolean
+}
+
+/** Options of `Lock.acquire`. */
+export interface AcquireOptions {
+  /** Seconds to keep trying (default 0: one attempt; `Infinity` waits for ever). */
+  timeout?: number | null
+  /** Seconds between attempts (default 0.05, at least 1 ms); waiting is on a timer, never blocking. */
+  retryInterval?: number | null
+  /** Aborting it rejects the pending acquire with the signal's AbortError. */
+  signal?: AbortSignal | null
+}
+
+/** Options of `Store.withLock`. */
+export interface WithLockOptions extends AcquireOptions, LockOptions {}
+
+/** What `Store.lockInfo` returns. */
+export interface LockInfo<T extends number | bigint = number> {
+  /** Whether some owner holds an unexpired lease now. */
+  held: boolean
+  /** The fencing token of the latest acquisition (0 if never acquired). */
+  fencingToken: T
+  /** Seconds left on the current lease, null when not held. */
+  expiresIn: number | null
+}
+
+/** Options of `Store.rateLimiter`. */
+export interface RateLimiterOptions {
+  /** Most summed cost admitted in any window-long interval, per key (a whole number >= 1). */
+  limit: number | bigint
+  /** Window length in seconds (at least 0.001). */
+  window: number
+}
+
+/** The outcome of `RateLimiter.allow` / `peek`; times in seconds. */
+export interface Decision {
+  /** Whether the request was admitted (for `peek`: whether a cost-1 request would be). */
+  allowed: boolean
+  /** Cost that could still be admitted right now. */
+  remaining: number
+  /** Seconds until everything admitted so far has left the window (full capacity again). */
+  resetAfter: number
+  /** When refused: seconds until this request's cost would fit; 0 when allowed. */
+  retryAfter: number
+}
+
+/** Options of `Store.sessions`. */
+export interface SessionsOptions {
+  /** Sliding TTL in seconds (default 1800), restarted by `update` and `touch`. */
+  ttl?: number | null
+  /** Key prefix (default 'sess': keys `sess:<id>`). */
+  prefix?: string | null
+}
+
+/** A JSON value: what a session holds. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
 /** Opens (creating if needed) the store directory at `path`; a path already open in this process shares its engine. */
 export declare function open(path: string | URL, options?: OpenOptions): Store
 
@@ -79,7 +141,7 @@ export declare class Store {
   readonly durable: boolean
   /** Whether this handle (or the handle this view came from) has been closed. */
   readonly closed: boolean
-  /** Closes this handle and everything made from it (views, counters); closing twice is fine. */
+  /** Closes this handle and everything made from it (views, counters, locks, limiters, sessions); closing twice is fine. */
   close(): void
   /** Makes every write so far durable; returns when fsynced. */
   flush(): void
@@ -115,6 +177,32 @@ export declare class Store {
   ): void
   /** Removes every expired key in this view now; returns how many were removed. */
   purgeExpired(): number
+  /** A would-be owner of the lock `name` (key `lock:<name>`); `ttl` seconds or `{ ttl = 10 }`. */
+  lock(name: string, options?: number | (LockOptions & { bigint?: false }) | null): Lock<number>
+  /** The same, with the fencing token as a bigint. */
+  lock(name: string, options: LockOptions & { bigint: true }): Lock<bigint>
+  /** The state of lock `name` as any observer sees it. */
+  lockInfo(name: string, options?: { bigint?: false }): LockInfo<number>
+  lockInfo(name: string, options: { bigint: true }): LockInfo<bigint>
+  /**
+   * Acquires lock `name`, runs `await fn(lock)` and always releases (also when `fn` throws);
+   * resolves to what `fn` returns. Rejects with code 'LockTimeout' if not acquired within `timeout`.
+   */
+  withLock<R>(name: string, fn: (lock: Lock<number>) => R | PromiseLike<R>): Promise<R>
+  withLock<R>(
+    name: string,
+    options: (WithLockOptions & { bigint?: false }) | null | undefined,
+    fn: (lock: Lock<number>) => R | PromiseLike<R>,
+  ): Promise<R>
+  withLock<R>(
+    name: string,
+    options: WithLockOptions & { bigint: true },
+    fn: (lock: Lock<bigint>) => R | PromiseLike<R>,
+  ): Promise<R>
+  /** A sliding-window rate limiter `name` (keys under `ratelimit:<name>:`). */
+  rateLimiter(name: string, options: RateLimiterOptions): RateLimiter
+  /** A session store of JSON values with keys `<prefix>:<id>` and a sliding TTL. */
+  sessions(options?: SessionsOptions): Sessions
   /** The atomic counter `name` (key `counter:<name>`), returning numbers. */
   counter(name: string, options?: { bigint?: false }): Counter<number>
   /** The atomic counter `name`, returning bigints. */
@@ -146,11 +234,84 @@ export declare class Counter<T extends number | bigint = number> {
   reset(): void
 }
 
+/**
+ * A would-be owner of a distributed lock. Ownership is a random token per acquisition:
+ * `release`/`extend` by anyone but the current owner change nothing and return false.
+ * `Lock<number>` gives the fencing token as a number (exact; it would need 2^53 acquisitions
+ * to pass 2^53-1, and then throws a RangeError); `Lock<bigint>` as a bigint.
+ */
+export declare class Lock<T extends number | bigint = number> {
+  private constructor()
+  /** The key this lock lives at (`lock:<name>`). */
+  readonly key: string
+  /** The lease length in seconds. */
+  readonly ttl: number
+  /** The fencing token of this object's latest successful acquire (0 before the first); strictly increasing per lock. */
+  readonly fencingToken: T
+  /** One synchronous attempt; true if acquired. */
+  tryAcquire(): boolean
+  /** Tries until `timeout` seconds pass, on timers (never blocking the event loop); resolves false on timeout. */
+  acquire(options?: AcquireOptions): Promise<boolean>
+  /** Releases if this object still owns an unexpired lease; false (and no change) otherwise. */
+  release(): boolean
+  /** Makes the lease end `ttl` seconds from now if this object still owns it; false otherwise. */
+  extend(ttl: number): boolean
+  /** Whether this object owns the lock now. */
+  held(): boolean
+  /** `using` releases the (acquired) lock at the end of the block. */
+  [Symbol.dispose](): void
+}
+
+/** A sliding-window rate limiter: at most `limit` summed cost in any `window`-second interval, per key. */
+export declare class RateLimiter {
+  private constructor()
+  /** The limiter's name. */
+  readonly name: string
+  /** The admitted cost per window. */
+  readonly limit: number
+  /** The window length in seconds. */
+  readonly window: number
+  /** Admits `cost` (default 1) for `key` if it fits, atomically; code 'InvalidArgument' if `cost > limit`. */
+  allow(key: string, cost?: number | bigint): Decision
+  /** What a cost-1 request for `key` would get now, recording nothing. */
+  peek(key: string): Decision
+  /** Forgets everything admitted for `key`; true if there was state. */
+  reset(key: string): boolean
+}
+
+/**
+ * A session store: ids are 256 bits from the OS CSPRNG as 43 URL-safe characters; data is any
+ * JSON value (functions, symbols, bigints, non-finite numbers, cycles and a top-level
+ * `undefined` throw a TypeError with code 'InvalidArgument').
+ */
+export declare class Sessions {
+  private constructor()
+  /** The key prefix. */
+  readonly prefix: string
+  /** The sliding TTL in seconds. */
+  readonly ttl: number
+  /** Stores `data` under a new random id and returns the id. */
+  create(data: unknown): string
+  /** The data of a live session, or null (missing, expired, or a malformed id). */
+  get<T = JsonValue>(id: string): T | null
+  /** Replaces a live session's data and restarts its TTL; false if missing or expired (never recreated). */
+  update(id: string, data: unknown): boolean
+  /** Restarts a live session's TTL; false if missing or expired (never recreated). */
+  touch(id: string): boolean
+  /** Deletes a session; true if it was live. */
+  delete(id: string): boolean
+  /** Whether a session is live. */
+  exists(id: string): boolean
+}
+
 declare const grovekv: {
   open: typeof open
   openMemory: typeof openMemory
   Store: typeof Store
   Counter: typeof Counter
+  Lock: typeof Lock
+  RateLimiter: typeof RateLimiter
+  Sessions: typeof Sessions
   errorCodes: typeof errorCodes
   coreVersion: typeof coreVersion
 }

@@ -1,9 +1,11 @@
 'use strict'
 // grovekv: the public Node.js API of Grove (hand-written layer over the generated native.js).
 // Adds what napi cannot: TypeError/RangeError for bad arguments, options objects, iterators,
-// Map/object inputs and the 64-bit number policy (numbers, RangeError past 2^53-1, or bigint).
+// Map/object inputs, the 64-bit number policy (numbers, RangeError past 2^53-1, or bigint),
+// the lock's non-blocking async acquire (timers, never a blocked event loop) and JSON for sessions.
 
 const { fileURLToPath } = require('node:url')
+const { setTimeout: delay } = require('node:timers/promises')
 const native = require('./native.js')
 // The counter's raw Node-API fast path (src/fast.rs); not in native.d.ts.
 const {
@@ -130,6 +132,87 @@ function outOfRange(v, what) {
   e.code = 'ERR_OUT_OF_RANGE'
   e.value = v
   return e
+}
+
+/** A RangeError for a 64-bit result a number cannot hold exactly; `value` is the exact bigint. */
+function tooBig(v, what, hint) {
+  const e = new RangeError(`${what} ${v} is outside ±(2^53-1) and cannot be returned as a number; ${hint}`)
+  e.code = 'ERR_OUT_OF_RANGE'
+  e.value = v
+  return e
+}
+
+/** Applies the number policy to a native u64 (a number when exact, else a bigint). */
+function u64Out(v, big, what, hint) {
+  if (big) return BigInt(v)
+  if (typeof v === 'number') return v
+  throw tooBig(v, what, hint)
+}
+
+/** A number of seconds (validated further by the core); `dflt` when undefined/null. */
+function secondsArg(v, dflt, what) {
+  if (v === undefined || v === null) {
+    if (dflt === undefined) throw typeError(`${what} is required (a number of seconds)`)
+    return dflt
+  }
+  if (typeof v !== 'number') throw typeError(`${what} must be a number of seconds, got ${typeName(v)}`)
+  return v
+}
+
+/** A wait in seconds for the JS-side retry loop: >= 0, Infinity allowed only if `infinite`. */
+function waitArg(v, dflt, what, infinite) {
+  const s = secondsArg(v, dflt, what)
+  if (Number.isNaN(s) || s < 0 || (!infinite && !Number.isFinite(s))) {
+    throw rangeError(`${what} must be a ${infinite ? '' : 'finite '}number of seconds >= 0, got ${s}`)
+  }
+  return s
+}
+
+/** A whole number from 0 to 2^53-1 (a safe-integer number or a bigint in that range). */
+function countArg(v, dflt, what) {
+  if (v === undefined && dflt !== undefined) return dflt
+  if (typeof v === 'bigint') {
+    if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw rangeError(`${what} must be a whole number from 0 to 2^53-1, got ${v}`)
+    }
+    return Number(v)
+  }
+  if (typeof v !== 'number') throw typeError(`${what} must be a whole number, got ${typeName(v)}`)
+  if (!Number.isSafeInteger(v) || v < 0) throw rangeError(`${what} must be a whole number from 0 to 2^53-1, got ${v}`)
+  return v
+}
+
+/** An optional AbortSignal. */
+function signalArg(v) {
+  if (v === undefined || v === null) return undefined
+  if (typeof AbortSignal !== 'undefined' && v instanceof AbortSignal) return v
+  throw typeError(`signal must be an AbortSignal, got ${typeName(v)}`)
+}
+
+/** Refuses what JSON cannot represent faithfully (instead of JSON.stringify's silent drops). */
+function jsonReplacer(key, v) {
+  const t = typeof v
+  if (t === 'function' || t === 'symbol' || t === 'bigint' || (t === 'number' && !Number.isFinite(v))) {
+    const where = key === '' ? '' : ` at key '${key}'`
+    const what = t === 'number' ? String(v) : `a ${t}`
+    throw typeError(`session data holds ${what}${where}, which JSON cannot represent`)
+  }
+  return v
+}
+
+/** Any JSON value as JSON text; TypeError (code 'InvalidArgument') for anything else. */
+function jsonArg(data) {
+  let text
+  try {
+    text = JSON.stringify(data, jsonReplacer)
+  } catch (e) {
+    if (e instanceof TypeError && e.code === undefined) {
+      throw typeError(`session data cannot be encoded as JSON: ${e.message}`)
+    }
+    throw e
+  }
+  if (text === undefined) throw typeError(`session data must be a JSON value, got ${typeName(data)}`)
+  return text
 }
 
 const TOKEN = Symbol('grovekv.internal')
@@ -276,6 +359,83 @@ class Store {
     return this.#n.purgeExpired()
   }
 
+  /**
+   * A would-be owner of the distributed lock `name` (key `lock:<name>`). `opts` is a ttl in
+   * seconds or `{ ttl = 10, bigint = false }`; leases last `ttl` unless extended.
+   */
+  lock(name, opts) {
+    const o = typeof opts === 'number' ? { ttl: opts } : optsArg(opts, ['ttl', 'bigint'])
+    const ttl = secondsArg(o.ttl, 10, 'ttl')
+    return new Lock(TOKEN, this.#n.lock(stringArg(name, 'lock name'), ttl), Boolean(o.bigint))
+  }
+
+  /** The state of lock `name` as any observer sees it: `{ held, fencingToken, expiresIn }`. */
+  lockInfo(name, opts) {
+    const { bigint = false } = optsArg(opts, ['bigint'])
+    const i = this.#n.lockInfo(stringArg(name, 'lock name'))
+    return {
+      held: i.held,
+      fencingToken: u64Out(i.fencingToken, bigint, 'fencing token', 'use lockInfo(name, { bigint: true })'),
+      expiresIn: i.expiresIn ?? null,
+    }
+  }
+
+  /**
+   * Acquires lock `name` (`{ ttl = 10, timeout = 0, retryInterval = 0.05, signal, bigint }`),
+   * runs `await fn(lock)` and always releases, also when `fn` throws; resolves to what `fn`
+   * returns. Rejects with code 'LockTimeout' when the lock cannot be had within `timeout`.
+   */
+  async withLock(name, opts, fn) {
+    if (fn === undefined && typeof opts === 'function') {
+      fn = opts
+      opts = undefined
+    }
+    const o = optsArg(opts, ['ttl', 'timeout', 'retryInterval', 'signal', 'bigint'])
+    if (typeof fn !== 'function') throw typeError(`withLock needs a function, got ${typeName(fn)}`)
+    const lock = this.lock(name, { ttl: o.ttl, bigint: o.bigint })
+    const timeout = o.timeout ?? 0
+    if (!(await lock.acquire({ timeout, retryInterval: o.retryInterval, signal: o.signal }))) {
+      const e = new Error(`could not acquire lock '${name}' within ${timeout} s`)
+      e.code = 'LockTimeout'
+      throw e
+    }
+    let result
+    try {
+      result = await fn(lock)
+    } catch (err) {
+      try {
+        lock.release()
+      } catch {
+        // the callback's error is the one to report
+      }
+      throw err
+    }
+    lock.release()
+    return result
+  }
+
+  /**
+   * A sliding-window rate limiter `name` (keys under `ratelimit:<name>:`) admitting at most
+   * `limit` summed cost in any `window`-second interval, per key: `{ limit, window }`.
+   */
+  rateLimiter(name, opts) {
+    if (opts === undefined || opts === null) throw typeError('rateLimiter needs { limit, window }')
+    const o = optsArg(opts, ['limit', 'window'])
+    const n = stringArg(name, 'rate limiter name')
+    if (o.limit === undefined || o.limit === null) throw typeError('limit is required (a whole number)')
+    const limit = countArg(o.limit, undefined, 'limit')
+    const window = secondsArg(o.window, undefined, 'window')
+    return new RateLimiter(TOKEN, this.#n.rateLimiter(n, limit, window), n)
+  }
+
+  /** A session store (keys `<prefix>:<id>`) with a sliding TTL: `{ ttl = 1800, prefix = 'sess' }`. */
+  sessions(opts) {
+    const o = optsArg(opts, ['ttl', 'prefix'])
+    const ttl = secondsArg(o.ttl, 1800, 'ttl')
+    const prefix = o.prefix === undefined || o.prefix === null ? 'sess' : stringArg(o.prefix, 'prefix')
+    return new Sessions(TOKEN, this.#n.sessions(ttl, prefix), prefix)
+  }
+
   /** The atomic counter `name` (key `counter:<name>`); `{ bigint: true }` makes it return bigints. */
   counter(name, opts) {
     const { bigint = false } = optsArg(opts, ['bigint'])
@@ -364,10 +524,199 @@ class Counter {
   }
 }
 
+/** A would-be owner of a distributed lock; made by store.lock(name, { ttl }). */
+class Lock {
+  #n
+  #big
+
+  /** Internal: use store.lock(name, { ttl }). */
+  constructor(token, nativeLock, bigint) {
+    if (token !== TOKEN) throw new TypeError('use store.lock(name, { ttl }) to get a Lock')
+    this.#n = nativeLock
+    this.#big = bigint
+  }
+
+  /** The key this lock lives at (`lock:<name>`). */
+  get key() {
+    return this.#n.key
+  }
+
+  /** The lease length in seconds. */
+  get ttl() {
+    return this.#n.ttl
+  }
+
+  /**
+   * The fencing token of this object's latest successful acquire (0 before the first): a
+   * number (exact; a RangeError past 2^53-1, after 2^53 acquisitions) or, with
+   * `{ bigint: true }`, a bigint.
+   */
+  get fencingToken() {
+    return u64Out(this.#n.fencingToken, this.#big, 'fencing token', 'use store.lock(name, { bigint: true })')
+  }
+
+  /** One attempt, synchronous: takes the lock if it is free or its lease expired; true on success. */
+  tryAcquire() {
+    return this.#n.tryAcquire()
+  }
+
+  /**
+   * Tries until `timeout` seconds pass (default 0: one attempt; Infinity waits for ever),
+   * waiting `retryInterval` seconds (default 0.05) between attempts on a timer, so the event
+   * loop keeps running. Resolves true once acquired, false on timeout. An aborted `signal`
+   * rejects with its AbortError.
+   */
+  async acquire(opts) {
+    const o = optsArg(opts, ['timeout', 'retryInterval', 'signal'])
+    const timeout = waitArg(o.timeout, 0, 'timeout', true)
+    const retryMs = Math.max(1, waitArg(o.retryInterval, 0.05, 'retryInterval', false) * 1000)
+    const signal = signalArg(o.signal)
+    if (signal) signal.throwIfAborted()
+    if (this.#n.tryAcquire()) return true
+    const deadline = performance.now() + timeout * 1000
+    for (;;) {
+      const left = deadline - performance.now()
+      if (left <= 0) return false
+      await delay(Math.min(retryMs, left), undefined, signal ? { signal } : undefined)
+      if (this.#n.tryAcquire()) return true
+    }
+  }
+
+  /** Releases the lock if this object still owns an unexpired lease; false (and no change) otherwise. */
+  release() {
+    return this.#n.release()
+  }
+
+  /** Sets the lease to end `ttl` seconds from now if this object still owns it; false otherwise. */
+  extend(ttl) {
+    if (typeof ttl !== 'number') throw typeError(`ttl must be a number of seconds, got ${typeName(ttl)}`)
+    return this.#n.extend(ttl)
+  }
+
+  /** Whether this object owns the lock now (an unexpired lease with its token). */
+  held() {
+    return this.#n.held()
+  }
+}
+
+/** A sliding-window rate limiter; made by store.rateLimiter(name, { limit, window }). */
+class RateLimiter {
+  #n
+  #name
+
+  /** Internal: use store.rateLimiter(name, { limit, window }). */
+  constructor(token, nativeLimiter, name) {
+    if (token !== TOKEN) throw new TypeError('use store.rateLimiter(name, { limit, window }) to get a RateLimiter')
+    this.#n = nativeLimiter
+    this.#name = name
+  }
+
+  /** The limiter's name (keys live under `ratelimit:<name>:`). */
+  get name() {
+    return this.#name
+  }
+
+  /** The most summed cost admitted in any window, per key. */
+  get limit() {
+    return this.#n.limit
+  }
+
+  /** The window length in seconds. */
+  get window() {
+    return this.#n.window
+  }
+
+  /**
+   * Admits `cost` (default 1) for `key` if it fits in the sliding window, atomically:
+   * `{ allowed, remaining, resetAfter, retryAfter }` (seconds). A cost above the limit could
+   * never be admitted: code 'InvalidArgument'.
+   */
+  allow(key, cost = 1) {
+    const k = stringArg(key, 'key')
+    return this.#n.allow(k, countArg(cost, 1, 'cost'))
+  }
+
+  /** What a cost-1 request for `key` would get now, recording nothing. */
+  peek(key) {
+    return this.#n.peek(stringArg(key, 'key'))
+  }
+
+  /** Forgets everything admitted for `key`; true if there was state. */
+  reset(key) {
+    return this.#n.reset(stringArg(key, 'key'))
+  }
+}
+
+/** A session store of JSON values with a sliding TTL; made by store.sessions({ ttl, prefix }). */
+class Sessions {
+  #n
+  #prefix
+
+  /** Internal: use store.sessions({ ttl, prefix }). */
+  constructor(token, nativeSessions, prefix) {
+    if (token !== TOKEN) throw new TypeError('use store.sessions({ ttl, prefix }) to get Sessions')
+    this.#n = nativeSessions
+    this.#prefix = prefix
+  }
+
+  /** The key prefix (`sess` gives keys `sess:<id>`). */
+  get prefix() {
+    return this.#prefix
+  }
+
+  /** The sliding TTL in seconds. */
+  get ttl() {
+    return this.#n.ttl
+  }
+
+  /** Stores `data` (any JSON value) under a new random id (43 URL-safe characters) and returns the id. */
+  create(data) {
+    return this.#n.create(jsonArg(data))
+  }
+
+  /** The data of a live session, or null when missing, expired or not an id Grove could issue. */
+  get(id) {
+    const text = this.#n.get(stringArg(id, 'session id'))
+    if (text === null || text === undefined) return null
+    try {
+      return JSON.parse(text)
+    } catch {
+      const e = new Error(`session data is not JSON (written as raw bytes by another door?)`)
+      e.code = 'WrongType'
+      throw e
+    }
+  }
+
+  /** Replaces a live session's data and restarts its TTL; false (nothing stored) if missing or expired. */
+  update(id, data) {
+    const i = stringArg(id, 'session id')
+    return this.#n.update(i, jsonArg(data))
+  }
+
+  /** Restarts a live session's TTL; false if missing or expired (it is never recreated). */
+  touch(id) {
+    return this.#n.touch(stringArg(id, 'session id'))
+  }
+
+  /** Deletes a session; true if it was live. */
+  delete(id) {
+    return this.#n.delete(stringArg(id, 'session id'))
+  }
+
+  /** Whether a session is live. */
+  exists(id) {
+    return this.#n.exists(stringArg(id, 'session id'))
+  }
+}
+
 if (typeof Symbol.dispose === 'symbol') {
   /** `using db = grovekv.open(path)` closes the store at the end of the block. */
   Store.prototype[Symbol.dispose] = function dispose() {
     this.close()
+  }
+  /** `using lock = db.lock(name)` (after acquiring it) releases the lock at the end of the block. */
+  Lock.prototype[Symbol.dispose] = function dispose() {
+    this.release()
   }
 }
 
@@ -396,6 +745,9 @@ module.exports = {
   openMemory,
   Store,
   Counter,
+  Lock,
+  RateLimiter,
+  Sessions,
   errorCodes,
   /** The version of the Grove core the addon was built with. */
   coreVersion: native.coreVersion(),

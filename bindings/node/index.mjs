@@ -12,6 +12,12 @@ export const openMemory = grovekv.openMemory
 export const Store = grovekv.Store
 /** An atomic signed 64-bit counter. */
 export const Counter = grovekv.Counter
+/** A would-be owner of a distributed lock. */
+export const Lock = grovekv.Lock
+/** A sliding-window rate limiter. */
+export const RateLimiter = grovekv.RateLimiter
+/** A session store of JSON values. */
+export const Sessions = grovekv.Sessions
 /** Every Grove error kind (the `code` of a Grove error). */
 export const errorCodes = grovekv.errorCodes
 /** The version of the Grove core the addon was built with. */

@@ -15,6 +15,56 @@ export declare class NativeKeys {
   nextBatch(max: number): Array<Buffer>
 }
 
+/** A would-be owner of the lock `lock:<name>` (native half of `Lock` in index.js). */
+export declare class NativeLock {
+  /** One attempt: takes the lock if it is free or its lease expired; true on success. */
+  tryAcquire(): boolean
+  /** Releases the lock if this object still owns an unexpired lease; false otherwise. */
+  release(): boolean
+  /** Sets the lease to end `ttl` seconds from now if this object still owns it; false otherwise. */
+  extend(ttlSecs: number): boolean
+  /** Whether this object owns the lock now. */
+  held(): boolean
+  /** The fencing token of this object's latest successful acquire (0 before the first). */
+  get fencingToken(): number | bigint
+  /** The key this lock lives at (`lock:<name>`). */
+  get key(): string
+  /** The lease length in seconds. */
+  get ttl(): number
+}
+
+/** A sliding-window rate limiter (native half of `RateLimiter` in index.js). */
+export declare class NativeRateLimiter {
+  /** Admits `cost` for `key` if it fits in the sliding window, atomically. */
+  allow(key: string, cost: number): NativeDecision
+  /** What a cost-1 request for `key` would get now, recording nothing. */
+  peek(key: string): NativeDecision
+  /** Forgets everything admitted for `key`; true if there was state. */
+  reset(key: string): boolean
+  /** The admitted cost per window. */
+  get limit(): number
+  /** The window length in seconds. */
+  get window(): number
+}
+
+/** The session store (native half of `Sessions` in index.js); data is JSON text. */
+export declare class NativeSessions {
+  /** Stores `data` under a new random 43-character URL-safe id and returns the id. */
+  create(data: string): string
+  /** The data of a live session as text, or null; `WrongType` if it is not UTF-8. */
+  get(id: string): string | null
+  /** Replaces a live session's data and restarts its TTL; false if missing or expired. */
+  update(id: string, data: string): boolean
+  /** Restarts a live session's TTL; false if missing or expired. */
+  touch(id: string): boolean
+  /** Deletes a session; true if it was live. */
+  delete(id: string): boolean
+  /** Whether a session is live. */
+  exists(id: string): boolean
+  /** The sliding TTL in seconds. */
+  get ttl(): number
+}
+
 /** A store handle or namespaced view (native half of `Store` in index.js). */
 export declare class NativeStore {
   /** Closes this handle and everything made from it; closing twice is fine. */
@@ -59,6 +109,14 @@ export declare class NativeStore {
   setMany(keys: Array<string | Buffer>, values: Array<string | Buffer>, ttlSecs?: number | undefined | null): void
   /** Removes every expired key in this view; returns how many. */
   purgeExpired(): number
+  /** A would-be owner of the lock `name` (key `lock:<name>`) with leases of `ttl` seconds. */
+  lock(name: string, ttlSecs: number): NativeLock
+  /** The state of lock `name` as any observer sees it. */
+  lockInfo(name: string): NativeLockInfo
+  /** A sliding-window rate limiter `name` admitting `limit` per `window` seconds, per key. */
+  rateLimiter(name: string, limit: number, windowSecs: number): NativeRateLimiter
+  /** A session store with keys `<prefix>:<id>` and a sliding TTL of `ttl` seconds. */
+  sessions(ttlSecs: number, prefix: string): NativeSessions
   /**
    * The atomic counter `name` (key `counter:<name>`) as a handle for the `counter*`
    * functions; `Closed` on a closed handle.
@@ -77,6 +135,28 @@ export declare function _panicForTest(): void
 
 /** The version of the Grove core this addon was built with. */
 export declare function coreVersion(): string
+
+/** The outcome of `allow` or `peek` (seconds as numbers). */
+export interface NativeDecision {
+  /** Whether the request was admitted (for `peek`: whether a cost-1 request would be). */
+  allowed: boolean
+  /** Cost that could still be admitted right now. */
+  remaining: number
+  /** Seconds until everything admitted so far has left the window. */
+  resetAfter: number
+  /** When refused: seconds until this request's cost would fit; 0 when allowed. */
+  retryAfter: number
+}
+
+/** What `lockInfo(name)` returns. */
+export interface NativeLockInfo {
+  /** Whether some owner holds an unexpired lease now. */
+  held: boolean
+  /** The fencing token of the latest acquisition (0 if never acquired). */
+  fencingToken: number | bigint
+  /** Seconds left on the current lease, null when not held. */
+  expiresIn?: number
+}
 
 /** Opens (creating if needed) the sled store at `path`; same path in this process = same engine. */
 export declare function open(path: string, nodeId?: string | undefined | null, durable?: boolean | undefined | null, flushEveryMs?: number | undefined | null): NativeStore

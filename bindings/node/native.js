@@ -836,6 +836,9 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeKeys = nativeBinding.NativeKeys
+module.exports.NativeLock = nativeBinding.NativeLock
+module.exports.NativeRateLimiter = nativeBinding.NativeRateLimiter
+module.exports.NativeSessions = nativeBinding.NativeSessions
 module.exports.NativeStore = nativeBinding.NativeStore
 module.exports._benchCoreIncrement = nativeBinding._benchCoreIncrement
 module.exports._panicForTest = nativeBinding._panicForTest

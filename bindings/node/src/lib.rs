@@ -7,6 +7,7 @@
 //! options objects, iterators and the 64-bit number policy live in the hand-written `index.js`.
 #![deny(missing_docs)]
 
+mod coord;
 mod fast;
 
 use grove_core::{Durability, ErrorKind, Keys, Options, Store};
@@ -359,6 +360,35 @@ impl NativeStore {
     #[napi]
     pub fn purge_expired(&self) -> Result<f64> {
         guard(|| self.inner.purge_expired().map(|n| n as f64))
+    }
+
+    /// A would-be owner of the lock `name` (key `lock:<name>`) with leases of `ttl` seconds.
+    #[napi]
+    pub fn lock(&self, name: String, ttl_secs: f64) -> Result<coord::NativeLock> {
+        coord::lock(&self.inner, &name, ttl_secs)
+    }
+
+    /// The state of lock `name` as any observer sees it.
+    #[napi]
+    pub fn lock_info(&self, name: String) -> Result<coord::NativeLockInfo> {
+        coord::lock_info(&self.inner, &name)
+    }
+
+    /// A sliding-window rate limiter `name` admitting `limit` per `window` seconds, per key.
+    #[napi]
+    pub fn rate_limiter(
+        &self,
+        name: String,
+        limit: f64,
+        window_secs: f64,
+    ) -> Result<coord::NativeRateLimiter> {
+        coord::rate_limiter(&self.inner, &name, limit, window_secs)
+    }
+
+    /// A session store with keys `<prefix>:<id>` and a sliding TTL of `ttl` seconds.
+    #[napi]
+    pub fn sessions(&self, ttl_secs: f64, prefix: String) -> Result<coord::NativeSessions> {
+        coord::sessions(&self.inner, ttl_secs, &prefix)
     }
 
     /// The atomic counter `name` (key `counter:<name>`) as a handle for the `counter*`

@@ -178,14 +178,16 @@ test('ES module import works (named and default exports)', () => {
     [
       '--input-type=module',
       '-e',
-      `import grovekv, { open, openMemory, errorCodes, Store, Counter } from ${JSON.stringify(url)}
+      `import grovekv, { open, openMemory, errorCodes, Store, Counter, Lock, RateLimiter, Sessions } from ${JSON.stringify(url)}
        const db = openMemory()
        console.log(db.counter('v').increment(), typeof open, grovekv.openMemory === openMemory,
-         db instanceof Store, db.counter('v') instanceof Counter, errorCodes.length)`,
+         db instanceof Store, db.counter('v') instanceof Counter, errorCodes.length,
+         db.lock('l') instanceof Lock, db.rateLimiter('r', { limit: 1, window: 1 }) instanceof RateLimiter,
+         db.sessions() instanceof Sessions)`,
     ],
     { encoding: 'utf8' },
   )
-  assert.equal(out.trim(), '1 function true true true 11')
+  assert.equal(out.trim(), '1 function true true true 11 true true true')
 })
 
 test('package exports: require and import by name resolve to the same API', () => {
