@@ -54,6 +54,12 @@ enum Command {
     /// Sessions (keys `<prefix>:<id>`).
     #[command(subcommand)]
     Session(SessionCmd),
+    /// Leaderboards (keys `lb:<board>:<member>`).
+    #[command(subcommand)]
+    Lb(LbCmd),
+    /// Job queues (keys under `queue:<name>:`).
+    #[command(subcommand)]
+    Queue(QueueCmd),
     /// Show the store's path, node id, key counts by kind and size on disk.
     Stats,
     /// Remove expired keys now.
@@ -222,6 +228,106 @@ enum SessionCmd {
     },
 }
 
+#[derive(Subcommand)]
+enum LbCmd {
+    /// Set MEMBER's score.
+    Add {
+        board: String,
+        member: String,
+        #[arg(allow_negative_numbers = true)]
+        score: f64,
+    },
+    /// Add DELTA to MEMBER's score and print the new score.
+    Incr {
+        board: String,
+        member: String,
+        #[arg(allow_negative_numbers = true)]
+        delta: f64,
+    },
+    /// Print MEMBER's score and rank (exit 1 if absent).
+    Get { board: String, member: String },
+    /// Print the N highest members, one "rank member score" line each.
+    Top {
+        board: String,
+        #[arg(default_value_t = 10)]
+        n: u64,
+    },
+    /// Print members ranked in [START, STOP).
+    Range {
+        board: String,
+        start: u64,
+        stop: u64,
+    },
+    /// Print MEMBER with up to N members above and below.
+    Around {
+        board: String,
+        member: String,
+        #[arg(default_value_t = 5)]
+        n: u64,
+    },
+    /// Remove MEMBER (exit 1 if absent).
+    Remove { board: String, member: String },
+    /// Print the number of members.
+    Len { board: String },
+}
+
+#[derive(Args)]
+struct QueueArgs {
+    /// Queue name.
+    name: String,
+    /// Seconds a delivered job stays invisible before it is delivered again.
+    #[arg(long, default_value_t = 30.0)]
+    visibility_timeout: f64,
+    /// Deliveries before a job goes to the dead-letter list.
+    #[arg(long, default_value_t = 5)]
+    max_attempts: u32,
+}
+
+#[derive(Subcommand)]
+enum QueueCmd {
+    /// Add a job and print its id.
+    Enqueue {
+        #[command(flatten)]
+        q: QueueArgs,
+        payload: String,
+        /// Seconds before the job may be delivered.
+        #[arg(long, default_value_t = 0.0)]
+        delay: f64,
+    },
+    /// Deliver one job: prints "id attempts payload" (exit 1 if none is ready).
+    Dequeue {
+        #[command(flatten)]
+        q: QueueArgs,
+        /// Seconds to wait for a job.
+        #[arg(long, default_value_t = 0.0)]
+        wait: f64,
+    },
+    /// Mark job ID done (exit 1 if it is not in flight).
+    Ack {
+        #[command(flatten)]
+        q: QueueArgs,
+        id: u64,
+    },
+    /// Give job ID back, deliverable after DELAY seconds (exit 1 if it is not in flight).
+    Nack {
+        #[command(flatten)]
+        q: QueueArgs,
+        id: u64,
+        #[arg(long, default_value_t = 0.0)]
+        delay: f64,
+    },
+    /// Print the ready, in-flight and dead counts.
+    Stats {
+        #[command(flatten)]
+        q: QueueArgs,
+    },
+    /// Print the dead-letter list, "id attempts payload" per line.
+    Dead {
+        #[command(flatten)]
+        q: QueueArgs,
+    },
+}
+
 #[derive(Args)]
 struct DemoArgs {
     /// Worker threads counting page views.
@@ -284,45 +390,26 @@ fn out(bytes: &[u8]) {
 }
 
 fn run(cli: Cli) -> Result<(), Fail> {
-    match &cli.command {
-        Command::Demo(args) => return demo(args),
-        Command::Kv(cmd) => {
-            let db = open(&cli)?;
-            kv(&db, cmd)?;
-            db.close()?;
-        }
-        Command::Counter(cmd) => {
-            let db = open(&cli)?;
-            counter(&db, cmd)?;
-            db.close()?;
-        }
-        Command::Lock(cmd) => {
-            let db = open(&cli)?;
-            let r = lock(&db, cmd);
-            db.close()?;
-            r?;
-        }
-        Command::Ratelimit(cmd) => {
-            let db = open(&cli)?;
-            ratelimit(&db, cmd)?;
-            db.close()?;
-        }
-        Command::Session(cmd) => {
-            let db = open(&cli)?;
-            session(&db, cmd)?;
-            db.close()?;
-        }
-        Command::Stats => {
-            let db = open(&cli)?;
-            stats(&db)?;
-            db.close()?;
-        }
-        Command::Purge => {
-            let db = open(&cli)?;
-            say!("{}", db.purge_expired()?);
-            db.close()?;
-        }
+    if let Command::Demo(args) = &cli.command {
+        return demo(args);
     }
+    let db = open(&cli)?;
+    let result = match &cli.command {
+        Command::Kv(cmd) => kv(&db, cmd),
+        Command::Counter(cmd) => counter(&db, cmd),
+        Command::Lock(cmd) => lock(&db, cmd),
+        Command::Ratelimit(cmd) => ratelimit(&db, cmd),
+        Command::Session(cmd) => session(&db, cmd),
+        Command::Lb(cmd) => leaderboard(&db, cmd),
+        Command::Queue(cmd) => queue(&db, cmd),
+        Command::Stats => stats(&db),
+        Command::Purge => db.purge_expired().map(|n| say!("{n}")).map_err(Fail::from),
+        Command::Demo(_) => unreachable!("handled above"),
+    };
+    // Close (and so flush) even when the command failed; report the command's error first.
+    let closed = db.close();
+    result?;
+    closed?;
     Ok(())
 }
 
@@ -480,6 +567,110 @@ fn session(db: &Store, cmd: &SessionCmd) -> Result<(), Fail> {
         SessionCmd::Update { s, id, data } => found(sessions(s)?.update(id, data.as_bytes())?, id)?,
         SessionCmd::Touch { s, id } => found(sessions(s)?.touch(id)?, id)?,
         SessionCmd::Delete { s, id } => found(sessions(s)?.delete(id)?, id)?,
+    }
+    Ok(())
+}
+
+fn print_ranked(list: &[grove_core::Ranked]) {
+    for r in list {
+        say!("{} {} {}", r.rank, r.member, r.score);
+    }
+}
+
+fn leaderboard(db: &Store, cmd: &LbCmd) -> Result<(), Fail> {
+    let board = |name: &str| -> Result<grove_core::Leaderboard, Fail> { Ok(db.leaderboard(name)?) };
+    let absent = |m: &str| Fail(1, format!("member '{m}' not found"));
+    match cmd {
+        LbCmd::Add {
+            board: b,
+            member,
+            score,
+        } => board(b)?.add(member, *score)?,
+        LbCmd::Incr {
+            board: b,
+            member,
+            delta,
+        } => say!("{}", board(b)?.incr(member, *delta)?),
+        LbCmd::Get { board: b, member } => {
+            let lb = board(b)?;
+            match (lb.score(member)?, lb.rank(member)?) {
+                (Some(s), Some(r)) => say!("score: {s}\nrank: {r}"),
+                _ => return Err(absent(member)),
+            }
+        }
+        LbCmd::Top { board: b, n } => print_ranked(&board(b)?.top(*n)?),
+        LbCmd::Range {
+            board: b,
+            start,
+            stop,
+        } => print_ranked(&board(b)?.range(*start, *stop)?),
+        LbCmd::Around {
+            board: b,
+            member,
+            n,
+        } => {
+            let list = board(b)?.around(member, *n)?;
+            if list.is_empty() {
+                return Err(absent(member));
+            }
+            print_ranked(&list);
+        }
+        LbCmd::Remove { board: b, member } => {
+            if !board(b)?.remove(member)? {
+                return Err(absent(member));
+            }
+        }
+        LbCmd::Len { board: b } => say!("{}", board(b)?.len()?),
+    }
+    Ok(())
+}
+
+fn print_job(j: &grove_core::Job) {
+    say!(
+        "{} {} {}",
+        j.id,
+        j.attempts,
+        String::from_utf8_lossy(&j.payload)
+    );
+}
+
+fn queue(db: &Store, cmd: &QueueCmd) -> Result<(), Fail> {
+    let open_q = |a: &QueueArgs| -> Result<grove_core::Queue, Fail> {
+        Ok(db.queue(&a.name, ttl(a.visibility_timeout)?, a.max_attempts)?)
+    };
+    let not_in_flight = |id: u64| Fail(1, format!("job {id} is not in flight"));
+    match cmd {
+        QueueCmd::Enqueue { q, payload, delay } => {
+            say!("{}", open_q(q)?.enqueue(payload.as_bytes(), ttl(*delay)?)?)
+        }
+        QueueCmd::Dequeue { q, wait } => match open_q(q)?.dequeue_wait(ttl(*wait)?)? {
+            Some(j) => print_job(&j),
+            None => return Err(Fail(1, "no job is ready".into())),
+        },
+        QueueCmd::Ack { q, id } => {
+            if !open_q(q)?.ack(*id)? {
+                return Err(not_in_flight(*id));
+            }
+        }
+        QueueCmd::Nack { q, id, delay } => {
+            if !open_q(q)?.nack(*id, ttl(*delay)?)? {
+                return Err(not_in_flight(*id));
+            }
+        }
+        QueueCmd::Stats { q } => {
+            let s = open_q(q)?.stats()?;
+            say!(
+                "ready: {}\nin_flight: {}\ndead: {}",
+                s.ready,
+                s.in_flight,
+                s.dead
+            );
+        }
+        QueueCmd::Dead { q } => {
+            for j in open_q(q)?.dead_letters()? {
+                print_job(&j);
+            }
+        }
     }
     Ok(())
 }

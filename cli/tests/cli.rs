@@ -241,3 +241,82 @@ fn ratelimit_and_session_commands() {
         Some(1)
     );
 }
+
+#[test]
+fn leaderboard_and_queue_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path();
+    for (m, s) in [("alice", "10"), ("bob", "12"), ("carol", "10")] {
+        assert!(grove(db, &["lb", "add", "scores", m, s]).status.success());
+    }
+    assert_eq!(
+        stdout(&grove(db, &["lb", "incr", "scores", "alice", "-1.5"])),
+        "8.5"
+    );
+    assert_eq!(
+        stdout(&grove(db, &["lb", "top", "scores", "2"])),
+        "0 bob 12\n1 carol 10"
+    );
+    assert_eq!(
+        stdout(&grove(db, &["lb", "range", "scores", "1", "3"])),
+        "1 carol 10\n2 alice 8.5"
+    );
+    assert_eq!(
+        stdout(&grove(db, &["lb", "get", "scores", "alice"])),
+        "score: 8.5\nrank: 2"
+    );
+    assert_eq!(stdout(&grove(db, &["lb", "len", "scores"])), "3");
+    assert_eq!(
+        grove(db, &["lb", "add", "scores", "x", "NaN"])
+            .status
+            .code(),
+        Some(13)
+    );
+    assert_eq!(
+        grove(db, &["kv", "del", "lb:scores:bob"]).status.code(),
+        Some(12)
+    );
+    assert!(grove(db, &["lb", "remove", "scores", "bob"])
+        .status
+        .success());
+    assert_eq!(
+        grove(db, &["lb", "get", "scores", "bob"]).status.code(),
+        Some(1)
+    );
+
+    assert_eq!(
+        stdout(&grove(db, &["queue", "enqueue", "tasks", "first"])),
+        "1"
+    );
+    assert_eq!(
+        stdout(&grove(db, &["queue", "enqueue", "tasks", "second"])),
+        "2"
+    );
+    assert_eq!(
+        stdout(&grove(db, &["queue", "dequeue", "tasks"])),
+        "1 1 first"
+    );
+    assert!(grove(db, &["queue", "ack", "tasks", "1"]).status.success());
+    assert_eq!(
+        grove(db, &["queue", "ack", "tasks", "1"]).status.code(),
+        Some(1)
+    );
+    let deq = grove(db, &["queue", "dequeue", "tasks", "--max-attempts", "1"]);
+    assert_eq!(stdout(&deq), "2 1 second");
+    assert!(grove(db, &["queue", "nack", "tasks", "2"]).status.success());
+    // Delivered max_attempts (1) times: the next dequeue dead-letters it instead.
+    assert_eq!(
+        grove(db, &["queue", "dequeue", "tasks", "--max-attempts", "1"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        stdout(&grove(db, &["queue", "stats", "tasks"])),
+        "ready: 0\nin_flight: 0\ndead: 1"
+    );
+    assert_eq!(
+        stdout(&grove(db, &["queue", "dead", "tasks"])),
+        "2 1 second"
+    );
+}
