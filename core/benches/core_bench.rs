@@ -235,6 +235,44 @@ fn main() {
         base: cas(raw.clone(), b"cas-sess"),
     });
 
+    // Issue 7: CRDT operations against the atomic counter increment on the same store.
+    let atomic = grove_sled.counter("crdt-baseline").unwrap();
+    let crdt_counter = grove_sled.crdt_counter("crdt:views").unwrap();
+    let atomic2 = atomic.clone();
+    cases.push(Case {
+        name: "crdt counter increment, sled",
+        goal: Some(2.0),
+        grove: Box::new(move |n| {
+            for _ in 0..n {
+                black_box(crdt_counter.increment(1).unwrap());
+            }
+        }),
+        base_name: "atomic counter increment, same store",
+        base: Box::new(move |n| {
+            for _ in 0..n {
+                black_box(atomic.increment(1).unwrap());
+            }
+        }),
+    });
+    let register = grove_sled.crdt_register("crdt:name").unwrap();
+    cases.push(Case {
+        name: "crdt register set, sled",
+        goal: Some(2.0),
+        grove: Box::new(move |n| {
+            for i in 0..n {
+                register
+                    .set(if i % 2 == 0 { "\"Alice\"" } else { "\"Bob\"" })
+                    .unwrap();
+            }
+        }),
+        base_name: "atomic counter increment, same store",
+        base: Box::new(move |n| {
+            for _ in 0..n {
+                black_box(atomic2.increment(1).unwrap());
+            }
+        }),
+    });
+
     // The same shape in raw sled: CAS-insert a fresh random 48-byte key, then get it. Explains
     // what the session row pays for (random inserts into a growing tree), not a Grove cost.
     let sessions2 = grove_sled
@@ -278,7 +316,12 @@ fn main() {
         "{:<28} {:>10} {:>10} {:>8} {:>15} {:>6}  baseline",
         "workload", "grove ns", "base ns", "ratio", "ratio spread", "goal"
     );
-    for case in &mut cases {
+    // GROVE_BENCH_FILTER=text runs only the workloads whose name contains it.
+    let filter = std::env::var("GROVE_BENCH_FILTER").unwrap_or_default();
+    for case in cases
+        .iter_mut()
+        .filter(|c| c.name.contains(filter.as_str()))
+    {
         // Warm up both sides, then alternate A/B so drift hits both equally.
         (case.grove)(n / 10 + 1);
         (case.base)(n / 10 + 1);
@@ -307,5 +350,45 @@ fn main() {
             case.name, gm, bm, rm, spread, goal, case.base_name
         );
     }
+    delta_sync(quick);
     grove_sled.close().unwrap();
+}
+
+/// Issue 7: `export_changes` since the last cursor, with 0.1% of the keys changed, against a
+/// full export of the same store, measured in the same run.
+fn delta_sync(quick: bool) {
+    let (keys, changed) = if quick { (10_000, 10) } else { (100_000, 100) };
+    let dir = tempfile::tempdir().unwrap();
+    let db = Store::open(dir.path()).unwrap();
+    for i in 0..keys {
+        db.crdt_counter(&format!("crdt:k{i:06}"))
+            .unwrap()
+            .increment(1)
+            .unwrap();
+    }
+    let (_, mut cursor) = db.export_changes(0).unwrap();
+    let (mut full, mut delta) = (Vec::new(), Vec::new());
+    for round in 0..5 {
+        for i in 0..changed {
+            let k = format!("crdt:k{:06}", (i * 997 + round * 13) % keys);
+            db.crdt_counter(&k).unwrap().increment(1).unwrap();
+        }
+        let t = Instant::now();
+        let (bytes, next) = db.export_changes(cursor).unwrap();
+        delta.push(t.elapsed().as_secs_f64());
+        black_box(bytes);
+        cursor = next;
+        let t = Instant::now();
+        black_box(db.export_changes(0).unwrap());
+        full.push(t.elapsed().as_secs_f64());
+    }
+    let (f, d) = (median(&mut full), median(&mut delta));
+    let share = d / f * 100.0;
+    println!(
+        "delta export ({changed} of {keys} CRDT keys changed): {:.2} ms vs full export {:.1} ms = {share:.2}% (goal <= 5%: {})",
+        d * 1e3,
+        f * 1e3,
+        if share <= 5.0 { "ok" } else { "MISSED" }
+    );
+    db.close().unwrap();
 }

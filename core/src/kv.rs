@@ -2,7 +2,7 @@
 
 use crate::backend::Write;
 use crate::error::{Error, ErrorKind, Result};
-use crate::leaderboard::kv_may_remove;
+use crate::leaderboard::{kv_may_remove, kv_may_write};
 use crate::store::{check_value, ttl_ms, Store};
 use crate::value::{encode, wrong_type, Entry, Kind};
 use std::collections::VecDeque;
@@ -42,8 +42,9 @@ impl Store {
         let expires_at = self.expiry_for(ttl)?;
         let new = encode(Kind::Bytes, expires_at, value);
         self.update_entry(&pk, |cur| {
-            if let Some(e) = cur {
-                e.expect(Kind::Bytes, key)?;
+            match cur {
+                Some(e) => e.expect(Kind::Bytes, key)?,
+                None => kv_may_write(key)?,
             }
             Ok((Write::Put(new.clone()), ()))
         })
@@ -176,11 +177,19 @@ impl Store {
         let now = self.now_ms();
         self.backend()?.transaction(&mut |tx| {
             for (pk, value, key) in &writes {
-                if let Some(raw) = tx.get(pk)? {
-                    let e = Entry::decode(&raw)?;
-                    if !e.expired_at(now) && e.kind != Kind::Bytes {
-                        return Err(wrong_type(key, e.kind, Kind::Bytes));
+                let live = match tx.get(pk)? {
+                    Some(raw) => {
+                        let e = Entry::decode(&raw)?;
+                        (!e.expired_at(now)).then_some(e.kind)
                     }
+                    None => None,
+                };
+                match live {
+                    Some(kind) if kind != Kind::Bytes => {
+                        return Err(wrong_type(key, kind, Kind::Bytes))
+                    }
+                    Some(_) => {}
+                    None => kv_may_write(key)?,
                 }
                 tx.put(pk, value.clone())?;
             }

@@ -286,6 +286,7 @@ impl Leaderboard {
 
     /// Runs `f` on the index, building it from the store first if needed.
     fn with_index<T>(&self, f: impl FnOnce(&mut Index) -> Result<T>) -> Result<T> {
+        self.store.check_open()?;
         let mut guard = self.board.index.lock();
         if guard.is_none() {
             *guard = Some(self.build()?);
@@ -310,7 +311,12 @@ impl Leaderboard {
             let page = self.store.backend()?.scan(s, end_ref, false, BUILD_PAGE)?;
             for (k, v) in &page {
                 let user_key = &k[self.store.physical_prefix().len()..];
-                let score = decode_score(&Entry::decode(v)?, user_key)?;
+                let entry = Entry::decode(v)?;
+                if entry.kind != Kind::Leaderboard {
+                    // Another primitive (a CRDT, a session…) chose a key under this prefix.
+                    continue;
+                }
+                let score = decode_score(&entry, user_key)?;
                 let member = std::str::from_utf8(&k[self.pk_prefix.len()..])
                     .map_err(|_| Error::corrupt("leaderboard member is not UTF-8"))?;
                 items.push(Item {
@@ -484,6 +490,18 @@ impl Leaderboard {
         self.store.wrote()?;
         Ok(n)
     }
+}
+
+/// Fails if plain KV writes may not create `key`: the `lb:` and `queue:` prefixes belong to
+/// leaderboards and queues, whose indexes a stray key would corrupt.
+pub(crate) fn kv_may_write(key: &[u8]) -> Result<()> {
+    if key.starts_with(b"lb:") || key.starts_with(b"queue:") {
+        return Err(Error::invalid(format!(
+            "key '{}' is under a prefix reserved for leaderboards and queues",
+            String::from_utf8_lossy(key)
+        )));
+    }
+    Ok(())
 }
 
 /// Fails unless an entry of `kind` at `key` may be deleted or expired through the plain KV API:

@@ -15,6 +15,7 @@
 mod backend;
 mod clock;
 mod counter;
+mod crdt;
 mod error;
 mod kv;
 mod leaderboard;
@@ -28,6 +29,12 @@ mod value;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use counter::Counter;
+pub use crdt::hlc::DEFAULT_MAX_DRIFT_MS;
+pub use crdt::map::CrdtMap;
+pub use crdt::orset::CrdtSet;
+pub use crdt::pncounter::CrdtCounter;
+pub use crdt::register::CrdtRegister;
+pub use crdt::{canonical_json, sync, Stamp, SyncReport, STATE_VERSION};
 pub use error::{Error, ErrorKind, Result};
 pub use kv::Keys;
 pub use leaderboard::{Leaderboard, Ranked};

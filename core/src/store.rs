@@ -26,7 +26,7 @@ pub const MAX_NODE_ID_LEN: usize = 64;
 pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
 
 /// Physical prefix of user data; metadata lives under `m` where no user key can reach.
-const DATA_PREFIX: u8 = b'k';
+pub(crate) const DATA_MARKER: u8 = b'k';
 const NODE_ID_KEY: &[u8] = b"mnode_id";
 
 /// When writes become durable.
@@ -105,6 +105,12 @@ pub(crate) struct Engine {
     flushed_seq: Mutex<u64>,
     /// In-memory leaderboard indexes, by physical key prefix.
     boards: Mutex<HashMap<Vec<u8>, Arc<crate::leaderboard::Board>>>,
+    /// The hybrid logical clock of the CRDTs.
+    hlc: Mutex<crate::crdt::hlc::HlcState>,
+    /// Allowed lead of a remote CRDT stamp over the wall clock, in ms.
+    max_drift_ms: AtomicU64,
+    /// Change tracking of the CRDT keys.
+    changes: Mutex<crate::crdt::Changes>,
 }
 
 /// Engines open in this process, by canonical path.
@@ -168,6 +174,22 @@ impl Engine {
                 id
             }
         };
+        let hwm = match backend.get(crate::crdt::hlc::HLC_KEY)? {
+            Some(v) => u64::from_be_bytes(
+                v.as_slice()
+                    .try_into()
+                    .map_err(|_| Error::corrupt("stored clock high-water mark is malformed"))?,
+            ),
+            None => 0,
+        };
+        let seq_hwm = match backend.get(crate::crdt::SEQ_KEY)? {
+            Some(v) => u64::from_be_bytes(
+                v.as_slice()
+                    .try_into()
+                    .map_err(|_| Error::corrupt("stored change sequence is malformed"))?,
+            ),
+            None => 0,
+        };
         Ok(Engine {
             path,
             backend: RwLock::new(Some(backend)),
@@ -178,6 +200,9 @@ impl Engine {
             write_seq: AtomicU64::new(0),
             flushed_seq: Mutex::new(0),
             boards: Mutex::new(HashMap::new()),
+            hlc: Mutex::new(crate::crdt::hlc::HlcState::starting_at(hwm)),
+            max_drift_ms: AtomicU64::new(crate::crdt::hlc::DEFAULT_MAX_DRIFT_MS),
+            changes: Mutex::new(crate::crdt::Changes::starting_at(seq_hwm)),
         })
     }
 
@@ -330,7 +355,7 @@ impl Store {
                 engine,
                 closed: AtomicBool::new(false),
             }),
-            prefix: Arc::from(&[DATA_PREFIX][..]),
+            prefix: Arc::from(&[DATA_MARKER][..]),
         }
     }
 
@@ -495,6 +520,31 @@ impl Store {
             self.wrote()?;
         }
         out.ok_or_else(|| Error::new(ErrorKind::Internal, "update closure never ran"))
+    }
+
+    /// The engine's hybrid logical clock.
+    pub(crate) fn hlc(&self) -> &Mutex<crate::crdt::hlc::HlcState> {
+        &self.handle.engine.hlc
+    }
+
+    /// How far ahead of the wall clock a remote CRDT stamp may be before a merge refuses it.
+    pub fn max_drift(&self) -> Duration {
+        Duration::from_millis(self.max_drift_ms())
+    }
+
+    pub(crate) fn max_drift_ms(&self) -> u64 {
+        self.handle.engine.max_drift_ms.load(Ordering::SeqCst)
+    }
+
+    /// Sets the allowed drift for every handle of this engine (default 60 s).
+    pub fn set_max_drift(&self, drift: Duration) {
+        let ms = drift.as_millis().min(u64::MAX as u128) as u64;
+        self.handle.engine.max_drift_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// The engine's CRDT change tracking.
+    pub(crate) fn changes(&self) -> &Mutex<crate::crdt::Changes> {
+        &self.handle.engine.changes
     }
 
     /// The engine-wide state of the leaderboard whose members live under `pk_prefix`.

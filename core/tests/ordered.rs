@@ -181,6 +181,26 @@ fn ties_bad_scores_and_kv_protection() {
             db.get(b"lb:ties:alice").unwrap_err().kind(),
             ErrorKind::WrongType
         );
+        // Plain KV writes cannot slip a non-member under a board's prefix…
+        assert_eq!(
+            db.set(b"lb:ties:zed", b"x", None).unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+        assert_eq!(
+            db.set_many(&[(b"ok", b"1"), (b"queue:q:meta", b"x")], None)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidArgument
+        );
+        // …and a CRDT that chose such a key is skipped by the index, not mistaken for a member.
+        db.crdt_counter("lb:ties:crdt")
+            .unwrap()
+            .increment(1)
+            .unwrap();
+        assert_eq!(
+            lb.add("crdt", 1.0).unwrap_err().kind(),
+            ErrorKind::WrongType
+        );
         assert_eq!(
             db.leaderboard("a:b").unwrap_err().kind(),
             ErrorKind::InvalidArgument
@@ -189,9 +209,15 @@ fn ties_bad_scores_and_kv_protection() {
             lb.add("", 1.0).unwrap_err().kind(),
             ErrorKind::InvalidArgument
         );
+        let other = db.leaderboard("closing").unwrap();
+        other.add("x", 1.0).unwrap();
         assert_eq!(lb.clear().unwrap(), 5);
         assert!(lb.is_empty().unwrap());
         assert!(!db.exists(b"lb:ties:alice").unwrap());
+        // A built index does not outlive its handle.
+        db.close().unwrap();
+        assert_eq!(other.len().unwrap_err().kind(), ErrorKind::Closed);
+        assert_eq!(other.top(1).unwrap_err().kind(), ErrorKind::Closed);
     }
 }
 
