@@ -60,6 +60,11 @@ enum Command {
     /// Job queues (keys under `queue:<name>:`).
     #[command(subcommand)]
     Queue(QueueCmd),
+    /// CRDTs: inspect as JSON, save and merge states, export and apply change bundles.
+    #[command(subcommand)]
+    Crdt(CrdtCmd),
+    /// Merge every CRDT of two stores both ways (each directory is opened by this process).
+    Sync { dir_a: PathBuf, dir_b: PathBuf },
     /// Show the store's path, node id, key counts by kind and size on disk.
     Stats,
     /// Remove expired keys now.
@@ -328,6 +333,24 @@ enum QueueCmd {
     },
 }
 
+#[derive(Subcommand)]
+enum CrdtCmd {
+    /// Print the CRDT at KEY (its full state) as JSON.
+    Show { key: String },
+    /// Write the CRDT's versioned state bytes to FILE.
+    State { key: String, file: PathBuf },
+    /// Merge state bytes from FILE into KEY (any CRDT type; exit 1 if nothing changed).
+    Merge { key: String, file: PathBuf },
+    /// Write the CRDT keys changed since cursor SINCE to FILE; prints the next cursor.
+    Export {
+        file: PathBuf,
+        #[arg(long, default_value_t = 0)]
+        since: u64,
+    },
+    /// Merge a bundle written by `export` (from any store); prints what changed.
+    Apply { file: PathBuf },
+}
+
 #[derive(Args)]
 struct DemoArgs {
     /// Worker threads counting page views.
@@ -393,6 +416,15 @@ fn run(cli: Cli) -> Result<(), Fail> {
     if let Command::Demo(args) = &cli.command {
         return demo(args);
     }
+    if let Command::Sync { dir_a, dir_b } = &cli.command {
+        let (a, b) = (Store::open(dir_a)?, Store::open(dir_b)?);
+        let report = grove_core::sync(&a, &b);
+        let closed = (a.close(), b.close());
+        print_report(&report?);
+        closed.0?;
+        closed.1?;
+        return Ok(());
+    }
     let db = open(&cli)?;
     let result = match &cli.command {
         Command::Kv(cmd) => kv(&db, cmd),
@@ -402,9 +434,10 @@ fn run(cli: Cli) -> Result<(), Fail> {
         Command::Session(cmd) => session(&db, cmd),
         Command::Lb(cmd) => leaderboard(&db, cmd),
         Command::Queue(cmd) => queue(&db, cmd),
+        Command::Crdt(cmd) => crdt(&db, cmd),
         Command::Stats => stats(&db),
         Command::Purge => db.purge_expired().map(|n| say!("{n}")).map_err(Fail::from),
-        Command::Demo(_) => unreachable!("handled above"),
+        Command::Demo(_) | Command::Sync { .. } => unreachable!("handled above"),
     };
     // Close (and so flush) even when the command failed; report the command's error first.
     let closed = db.close();
@@ -671,6 +704,42 @@ fn queue(db: &Store, cmd: &QueueCmd) -> Result<(), Fail> {
                 print_job(&j);
             }
         }
+    }
+    Ok(())
+}
+
+fn print_report(r: &grove_core::SyncReport) {
+    say!(
+        "pulled: {}\npushed: {}\nmerged: {}",
+        r.pulled,
+        r.pushed,
+        r.merged
+    );
+}
+
+fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Fail> {
+    std::fs::read(path).map_err(|e| Fail(20, format!("reading {}: {e}", path.display())))
+}
+
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), Fail> {
+    std::fs::write(path, bytes).map_err(|e| Fail(20, format!("writing {}: {e}", path.display())))
+}
+
+fn crdt(db: &Store, cmd: &CrdtCmd) -> Result<(), Fail> {
+    match cmd {
+        CrdtCmd::Show { key } => say!("{}", db.crdt_debug_json(key.as_bytes())?),
+        CrdtCmd::State { key, file } => write_file(file, &db.crdt_state(key.as_bytes())?)?,
+        CrdtCmd::Merge { key, file } => {
+            if !db.crdt_merge_state(key.as_bytes(), &read_file(file)?)? {
+                return Err(Fail(1, "nothing changed".into()));
+            }
+        }
+        CrdtCmd::Export { file, since } => {
+            let (bytes, cursor) = db.export_changes(*since)?;
+            write_file(file, &bytes)?;
+            say!("{cursor}");
+        }
+        CrdtCmd::Apply { file } => print_report(&db.apply_changes(&read_file(file)?)?),
     }
     Ok(())
 }

@@ -320,3 +320,61 @@ fn leaderboard_and_queue_commands() {
         "2 1 second"
     );
 }
+
+#[test]
+fn crdt_commands_and_sync_between_two_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for (d, n) in [(&a, 100), (&b, 250)] {
+        let db = grove_core::Store::open(d).unwrap();
+        db.crdt_counter("views").unwrap().increment(n).unwrap();
+        db.close().unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_grove"))
+        .arg("sync")
+        .args([&a, &b])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(stdout(&out), "pulled: 0\npushed: 0\nmerged: 1");
+    let again = Command::new(env!("CARGO_BIN_EXE_grove"))
+        .arg("sync")
+        .args([&a, &b])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&again), "pulled: 0\npushed: 0\nmerged: 0");
+    let show = stdout(&grove(&b, &["crdt", "show", "views"]));
+    assert!(show.contains("nodes"), "{show}");
+
+    // State files and bundles move CRDTs between stores.
+    let state = dir.path().join("state.bin");
+    assert!(
+        grove(&a, &["crdt", "state", "views", state.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let c = dir.path().join("c");
+    assert!(
+        grove(&c, &["crdt", "merge", "copy", state.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert_eq!(
+        grove(&c, &["crdt", "merge", "copy", state.to_str().unwrap()])
+            .status
+            .code(),
+        Some(1)
+    );
+    let bundle = dir.path().join("bundle.bin");
+    let cursor = stdout(&grove(&a, &["crdt", "export", bundle.to_str().unwrap()]));
+    assert!(cursor.parse::<u64>().unwrap() > 0);
+    assert_eq!(
+        stdout(&grove(&c, &["crdt", "apply", bundle.to_str().unwrap()])),
+        "pulled: 1\npushed: 0\nmerged: 0"
+    );
+    let db = grove_core::Store::open(&c).unwrap();
+    assert_eq!(db.crdt_counter("views").unwrap().value().unwrap(), 350);
+    assert_eq!(db.crdt_counter("copy").unwrap().value().unwrap(), 350);
+    db.close().unwrap();
+    assert_eq!(grove(&c, &["crdt", "show", "nope"]).status.code(), Some(1));
+}
