@@ -18,9 +18,12 @@
  *   keys and values are arbitrary bytes.
  * - Buffers the library returns are grove_bytes: release them with grove_bytes_free, never
  *   call free() on them.
+ * - Lists the library returns (grove_ranked_list, grove_job_list) and delivered jobs
+ *   (grove_job) own their buffers: release them with grove_ranked_list_free,
+ *   grove_job_list_free and grove_job_free, never free() or grove_bytes_free their parts.
  * - TTLs are seconds as double; negative, NaN or infinite values give GROVE_INVALID_ARGUMENT.
- * - grove_store, grove_counter, grove_keys, grove_lock, grove_ratelimiter and grove_sessions
- *   handles are thread-safe; grove_options is not. Threads sharing one grove_lock act as one
+ * - grove_store, grove_counter, grove_keys, grove_lock, grove_ratelimiter, grove_sessions,
+ *   grove_leaderboard and grove_queue handles are thread-safe; grove_options is not. Threads sharing one grove_lock act as one
  *   owner: give each contender its own grove_lock.
  * - Durations (timeouts, windows, retry intervals) are seconds as double too.
  *
@@ -44,7 +47,7 @@
 /**
  * Minor version of the C ABI in this header; a change only adds functions or constants.
  */
-#define GROVE_ABI_VERSION_MINOR 2
+#define GROVE_ABI_VERSION_MINOR 3
 
 /**
  * The result of every fallible call: `GROVE_OK` (0) or one value per Grove error kind.
@@ -196,6 +199,13 @@ typedef struct grove_error grove_error;
 typedef struct grove_keys grove_keys;
 
 /**
+ * A leaderboard: members (UTF-8) with finite `double` scores, ranked highest first, ties
+ * ordered by member bytes; rank 0 is the highest. Rank and range do not scan the board.
+ * Thread-safe: share it freely until `grove_leaderboard_free`.
+ */
+typedef struct grove_leaderboard grove_leaderboard;
+
+/**
  * One would-be owner of the lock `lock:<name>`: each successful acquire through this handle
  * gets a fresh random owner token and a fencing token. Thread-safe, but every thread using
  * the same handle acts as the same owner: give each contending thread its own handle.
@@ -221,6 +231,15 @@ typedef struct grove_lock grove_lock;
  * Settings for opening a store (node id, durability). Not thread-safe: one thread at a time.
  */
 typedef struct grove_options grove_options;
+
+/**
+ * A job queue: FIFO among ready jobs; a delivered job is invisible until acked, nacked or its
+ * visibility timeout passes, then it is delivered again with `attempts + 1`; a job delivered
+ * `max_attempts` times without an ack moves to the dead-letter list. Every state change is
+ * atomic: no job is handed to two consumers at once. Thread-safe: share it freely until
+ * `grove_queue_free`.
+ */
+typedef struct grove_queue grove_queue;
 
 /**
  * A true sliding-window rate limiter: at most `limit` summed cost per key inside any
@@ -258,9 +277,100 @@ typedef struct grove_bytes {
 } grove_bytes;
 
 /**
+ * A delivered (or dead) job. Its `payload` is owned by the job: release it with
+ * `grove_job_free` (never free() it); a job inside a `grove_job_list` is released with the list.
+ */
+typedef struct grove_job {
+  /**
+   * The job's id, unique in its queue (ids start at 1).
+   */
+  uint64_t id;
+  /**
+   * The bytes given to `grove_queue_enqueue`.
+   */
+  struct grove_bytes payload;
+  /**
+   * How many times the job has been delivered, this delivery included.
+   */
+  uint32_t attempts;
+  /**
+   * When it was enqueued, in milliseconds since the Unix epoch.
+   */
+  uint64_t enqueued_at_ms;
+} grove_job;
+
+/**
+ * An array of `len` jobs at `ptr` (`{NULL, 0}` when empty). Release it with
+ * `grove_job_list_free`; never call free() on it, and never `grove_job_free` its items.
+ */
+typedef struct grove_job_list {
+  /**
+   * The first job, or NULL for an empty list.
+   */
+  struct grove_job *ptr;
+  /**
+   * The number of jobs.
+   */
+  size_t len;
+} grove_job_list;
+
+/**
+ * One member of a board as returned in a `grove_ranked_list`.
+ */
+typedef struct grove_ranked {
+  /**
+   * Position in the board, 0 for the highest score.
+   */
+  uint64_t rank;
+  /**
+   * The member: UTF-8, not NUL-terminated; owned by the list it came in (never free it on
+   * its own).
+   */
+  struct grove_bytes member;
+  /**
+   * Its score.
+   */
+  double score;
+} grove_ranked;
+
+/**
+ * An array of `len` ranked members at `ptr` (`{NULL, 0}` when empty), in rank order.
+ * Release it with `grove_ranked_list_free`; never call free() on it or on its members.
+ */
+typedef struct grove_ranked_list {
+  /**
+   * The first item, or NULL for an empty list.
+   */
+  struct grove_ranked *ptr;
+  /**
+   * The number of items.
+   */
+  size_t len;
+} grove_ranked_list;
+
+/**
  * Durability mode for `grove_options_set_durability`.
  */
 typedef int32_t grove_durability;
+
+/**
+ * Counts of a queue's jobs by state, as written by `grove_queue_stats`.
+ */
+typedef struct grove_queue_counts {
+  /**
+   * Waiting for delivery (delayed jobs included).
+   */
+  uint64_t ready;
+  /**
+   * Delivered and neither acked nor nacked (a job whose visibility timeout passed stays here
+   * until it is delivered again).
+   */
+  uint64_t in_flight;
+  /**
+   * On the dead-letter list.
+   */
+  uint64_t dead;
+} grove_queue_counts;
 
 /**
  * The outcome of `grove_ratelimiter_allow` or `grove_ratelimiter_peek`.
@@ -414,6 +524,18 @@ const char *grove_error_message(const struct grove_error *err);
 grove_status grove_error_status(const struct grove_error *err);
 
 /**
+ * Releases the payload of a job the library returned and resets the job to
+ * `{0, {NULL, 0}, 0, 0}`; NULL, and a job already reset, are accepted and ignored.
+ */
+void grove_job_free(struct grove_job *job);
+
+/**
+ * Releases a job list the library returned (every payload and the array) and resets it to
+ * `{NULL, 0}`; NULL, and a list already `{NULL, 0}`, are accepted and ignored.
+ */
+void grove_job_list_free(struct grove_job_list *list);
+
+/**
  * Releases an iterator. NULL is accepted and ignored.
  */
 void grove_keys_free(struct grove_keys *keys);
@@ -424,6 +546,86 @@ void grove_keys_free(struct grove_keys *keys);
  * (the store was closed meanwhile; the iterator then ends), CORRUPT, IO.
  */
 grove_status grove_keys_next(const struct grove_keys *keys, struct grove_bytes *out_key, bool *out_has_key, struct grove_error **err);
+
+/**
+ * Sets the score of `member` (UTF-8, `member_len` bytes, non-empty), adding it if new.
+ * Errors: INVALID_ARGUMENT (NULL, empty or non-UTF-8 member, NaN or infinite score; nothing
+ * changed), WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_leaderboard_add(const struct grove_leaderboard *lb, const uint8_t *member, size_t member_len, double score, struct grove_error **err);
+
+/**
+ * Writes `member` with up to `n` members ranked above it and `n` below, in rank order, to
+ * `*out_list` (empty when `member` is not on the board); release it with
+ * `grove_ranked_list_free`. Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_leaderboard_around(const struct grove_leaderboard *lb, const uint8_t *member, size_t member_len, uint64_t n, struct grove_ranked_list *out_list, struct grove_error **err);
+
+/**
+ * Removes every member and writes how many there were to `*out_removed`.
+ * Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_leaderboard_clear(const struct grove_leaderboard *lb, uint64_t *out_removed, struct grove_error **err);
+
+/**
+ * Releases a leaderboard handle (the members are kept). NULL is accepted and ignored.
+ */
+void grove_leaderboard_free(struct grove_leaderboard *lb);
+
+/**
+ * Adds `delta` to the score of `member` (from 0 when new) and writes the new score to
+ * `*out_score`. Errors: INVALID_ARGUMENT (as `grove_leaderboard_add`, NaN or infinite delta),
+ * OVERFLOW (the score would leave the finite range; nothing changed), WRONG_TYPE, CLOSED,
+ * CORRUPT, IO.
+ */
+grove_status grove_leaderboard_incr(const struct grove_leaderboard *lb, const uint8_t *member, size_t member_len, double delta, double *out_score, struct grove_error **err);
+
+/**
+ * Writes the number of members to `*out_len`. Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED,
+ * CORRUPT, IO.
+ */
+grove_status grove_leaderboard_len(const struct grove_leaderboard *lb, uint64_t *out_len, struct grove_error **err);
+
+/**
+ * Makes a handle to the leaderboard `name` (UTF-8, `name_len` bytes, no ':'; members at
+ * `lb:<name>:<member>`) of `store` into `*out`; free it with `grove_leaderboard_free`. The
+ * board's index is built from the store on first use. Errors: INVALID_ARGUMENT (NULL, empty,
+ * non-UTF-8 name or one containing ':', name too long for a key), CLOSED.
+ */
+grove_status grove_leaderboard_new(const struct grove_store *store, const uint8_t *name, size_t name_len, struct grove_leaderboard **out, struct grove_error **err);
+
+/**
+ * Writes the members with ranks in `[start, stop)` (stop exclusive; empty when
+ * `start >= stop` or past the end) to `*out_list`; release it with `grove_ranked_list_free`.
+ * Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_leaderboard_range(const struct grove_leaderboard *lb, uint64_t start, uint64_t stop, struct grove_ranked_list *out_list, struct grove_error **err);
+
+/**
+ * Writes the rank of `member` (0 = highest) to `*out_rank` and whether it is on the board to
+ * `*out_found` (false: `*out_rank` = 0). Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED,
+ * CORRUPT, IO.
+ */
+grove_status grove_leaderboard_rank(const struct grove_leaderboard *lb, const uint8_t *member, size_t member_len, uint64_t *out_rank, bool *out_found, struct grove_error **err);
+
+/**
+ * Removes `member`; `*out_removed` tells whether it was on the board.
+ * Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_leaderboard_remove(const struct grove_leaderboard *lb, const uint8_t *member, size_t member_len, bool *out_removed, struct grove_error **err);
+
+/**
+ * Writes the score of `member` to `*out_score` and whether it is on the board to
+ * `*out_found` (false: `*out_score` = 0). Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED,
+ * CORRUPT, IO.
+ */
+grove_status grove_leaderboard_score(const struct grove_leaderboard *lb, const uint8_t *member, size_t member_len, double *out_score, bool *out_found, struct grove_error **err);
+
+/**
+ * Writes the `n` highest members (fewer when the board is smaller) to `*out_list`; release it
+ * with `grove_ranked_list_free`. Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_leaderboard_top(const struct grove_leaderboard *lb, uint64_t n, struct grove_ranked_list *out_list, struct grove_error **err);
 
 /**
  * Tries until `timeout_secs` seconds have passed (0: one attempt), sleeping `retry_interval_secs`
@@ -507,6 +709,80 @@ grove_status grove_options_set_durability(struct grove_options *opts, grove_dura
  * Errors: INVALID_ARGUMENT (NULL, not UTF-8, bad node id).
  */
 grove_status grove_options_set_node_id(struct grove_options *opts, const uint8_t *node_id, size_t node_id_len, struct grove_error **err);
+
+/**
+ * Marks the in-flight job `id` done and removes it; `*out_acked` is false (and nothing
+ * changes) when it is not in flight: unknown, already acked, nacked, or dead.
+ * Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_queue_ack(const struct grove_queue *q, uint64_t id, bool *out_acked, struct grove_error **err);
+
+/**
+ * Writes the jobs on the dead-letter list, oldest id first, to `*out_list` (their `attempts`
+ * is `max_attempts`); release it with `grove_job_list_free`.
+ * Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_queue_dead_letters(const struct grove_queue *q, struct grove_job_list *out_list, struct grove_error **err);
+
+/**
+ * Delivers the oldest ready job (or one whose visibility timeout passed) without waiting:
+ * `*out_found` true and the job in `*out_job` (release it with `grove_job_free`), or false and
+ * `{0, {NULL, 0}, 0, 0}` when none is ready. The job is then invisible to other consumers
+ * until acked, nacked or its visibility timeout passes. Errors: INVALID_ARGUMENT, WRONG_TYPE,
+ * CLOSED, CORRUPT, IO.
+ */
+grove_status grove_queue_dequeue(const struct grove_queue *q, struct grove_job *out_job, bool *out_found, struct grove_error **err);
+
+/**
+ * As `grove_queue_dequeue`, but blocks the calling thread up to `timeout_secs` seconds for a
+ * job (polling with a pause growing from 1 to 50 ms, never spinning); `*out_found` false when
+ * the timeout passed (not an error). Errors: INVALID_ARGUMENT (negative, NaN or infinite
+ * timeout), and as `grove_queue_dequeue`.
+ */
+grove_status grove_queue_dequeue_wait(const struct grove_queue *q, double timeout_secs, struct grove_job *out_job, bool *out_found, struct grove_error **err);
+
+/**
+ * Adds a job with `payload` (`payload_len` bytes, may be empty), deliverable after
+ * `delay_secs` seconds (0: now), and writes its id to `*out_id`. Once this returns OK on a
+ * durable store the job survives a crash. Errors: INVALID_ARGUMENT (NULL with a length,
+ * oversized payload, negative, NaN or infinite delay), WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_queue_enqueue(const struct grove_queue *q, const uint8_t *payload, size_t payload_len, double delay_secs, uint64_t *out_id, struct grove_error **err);
+
+/**
+ * Releases a queue handle (the jobs are kept). NULL is accepted and ignored.
+ */
+void grove_queue_free(struct grove_queue *q);
+
+/**
+ * Gives the in-flight job `id` back, deliverable again after `delay_secs` seconds (its
+ * attempts are kept, so it counts towards `max_attempts`); `*out_nacked` is false (and
+ * nothing changes) when it is not in flight. Errors: INVALID_ARGUMENT (negative, NaN or
+ * infinite delay), WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_queue_nack(const struct grove_queue *q, uint64_t id, double delay_secs, bool *out_nacked, struct grove_error **err);
+
+/**
+ * Makes a handle to the queue `name` (UTF-8, `name_len` bytes, no ':'; keys under
+ * `queue:<name>:`) of `store` into `*out`; free it with `grove_queue_free`. A delivered job
+ * stays invisible for `visibility_timeout_secs` (> 0) seconds; after `max_attempts` (>= 1)
+ * deliveries without an ack it goes to the dead-letter list. Errors: INVALID_ARGUMENT (NULL,
+ * empty, non-UTF-8 name or one containing ':', timeout <= 0, NaN or infinite,
+ * max_attempts 0), CLOSED.
+ */
+grove_status grove_queue_new(const struct grove_store *store, const uint8_t *name, size_t name_len, double visibility_timeout_secs, uint32_t max_attempts, struct grove_queue **out, struct grove_error **err);
+
+/**
+ * Writes the counts of ready, in-flight and dead jobs to `*out_stats`.
+ * Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_queue_stats(const struct grove_queue *q, struct grove_queue_counts *out_stats, struct grove_error **err);
+
+/**
+ * Releases a list the library returned (every member and the array) and resets it to
+ * `{NULL, 0}`; NULL, and a list already `{NULL, 0}`, are accepted and ignored.
+ */
+void grove_ranked_list_free(struct grove_ranked_list *list);
 
 /**
  * Admits `cost` for `key` (UTF-8, `key_len` bytes) if it fits in the sliding window, and
@@ -725,15 +1001,17 @@ grove_status grove_store_purge_expired(const struct grove_store *store, uint64_t
 
 /**
  * Stores `value` at `key`, expiring after `*ttl_secs` seconds when `ttl_secs` is not NULL
- * (NULL: no expiry). Errors: INVALID_ARGUMENT (empty/oversized key, ttl <= 0 or NaN),
- * WRONG_TYPE (the key holds another kind), CLOSED, IO.
+ * (NULL: no expiry). Errors: INVALID_ARGUMENT (empty/oversized key, a new key under `lb:` or
+ * `queue:`, which belong to leaderboards and queues, ttl <= 0 or NaN), WRONG_TYPE (the key
+ * holds another kind), CLOSED, IO.
  */
 grove_status grove_store_set(const struct grove_store *store, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len, const double *ttl_secs, struct grove_error **err);
 
 /**
  * Stores `n` pairs atomically (all or nothing), each expiring after `*ttl_secs` seconds when
- * `ttl_secs` is not NULL. `items` may be NULL only when `n` is 0. Errors: INVALID_ARGUMENT,
- * WRONG_TYPE (any key holds another kind: nothing is written), CLOSED, IO.
+ * `ttl_secs` is not NULL. `items` may be NULL only when `n` is 0. Errors: INVALID_ARGUMENT
+ * (including a new key under `lb:` or `queue:`), WRONG_TYPE (any key holds another kind: nothing
+ * is written), CLOSED, IO.
  */
 grove_status grove_store_set_many(const struct grove_store *store, const struct grove_pair *items, size_t n, const double *ttl_secs, struct grove_error **err);
 

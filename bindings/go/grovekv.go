@@ -1,7 +1,7 @@
 // Package grovekv is the Go door of Grove, an embedded engine for coordination primitives
-// (atomic counters, key/value with TTL, distributed locks, rate limiters, sessions, …) over sled
-// or memory. It links libgrove statically through cgo (build it first:
-// `cargo build --release -p grove-ffi` at the repository root).
+// (atomic counters, key/value with TTL, distributed locks, rate limiters, sessions,
+// leaderboards, job queues, …) over sled or memory. It links libgrove statically through cgo
+// (build it first: `cargo build --release -p grove-ffi` at the repository root).
 //
 //	db, err := grovekv.Open("./data")
 //	if err != nil { ... }
@@ -9,8 +9,8 @@
 //	n, err := db.Counter("visitors").Increment(1)
 //
 // Every error wraps one of the sentinel errors (ErrNotFound, ErrWrongType, …): test them with
-// errors.Is. A *DB, its namespaces, counters, locks, rate limiters and session stores are safe
-// for concurrent use.
+// errors.Is. A *DB, its namespaces, counters, locks, rate limiters, session stores,
+// leaderboards and queues are safe for concurrent use.
 package grovekv
 
 /*

@@ -110,7 +110,8 @@ func (db *DB) Get(key string) ([]byte, error) {
 }
 
 // Set stores value at key, replacing bytes already there; WithTTL makes it expire. A key
-// holding another kind (a counter, …) gives ErrWrongType: delete it first.
+// holding another kind (a counter, …) gives ErrWrongType: delete it first. New keys under
+// "lb:" and "queue:" belong to leaderboards and queues: ErrInvalidArgument.
 func (db *DB) Set(key string, value []byte, opts ...SetOption) error {
 	ttl := ttlArg(opts)
 	defer freeTTL(ttl)

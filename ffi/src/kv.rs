@@ -123,8 +123,9 @@ pub unsafe extern "C" fn grove_store_get(
 }
 
 /// Stores `value` at `key`, expiring after `*ttl_secs` seconds when `ttl_secs` is not NULL
-/// (NULL: no expiry). Errors: INVALID_ARGUMENT (empty/oversized key, ttl <= 0 or NaN),
-/// WRONG_TYPE (the key holds another kind), CLOSED, IO.
+/// (NULL: no expiry). Errors: INVALID_ARGUMENT (empty/oversized key, a new key under `lb:` or
+/// `queue:`, which belong to leaderboards and queues, ttl <= 0 or NaN), WRONG_TYPE (the key
+/// holds another kind), CLOSED, IO.
 #[no_mangle]
 pub unsafe extern "C" fn grove_store_set(
     store: *const grove_store,
@@ -324,8 +325,9 @@ pub unsafe extern "C" fn grove_store_get_many(
 }
 
 /// Stores `n` pairs atomically (all or nothing), each expiring after `*ttl_secs` seconds when
-/// `ttl_secs` is not NULL. `items` may be NULL only when `n` is 0. Errors: INVALID_ARGUMENT,
-/// WRONG_TYPE (any key holds another kind: nothing is written), CLOSED, IO.
+/// `ttl_secs` is not NULL. `items` may be NULL only when `n` is 0. Errors: INVALID_ARGUMENT
+/// (including a new key under `lb:` or `queue:`), WRONG_TYPE (any key holds another kind: nothing
+/// is written), CLOSED, IO.
 #[no_mangle]
 pub unsafe extern "C" fn grove_store_set_many(
     store: *const grove_store,

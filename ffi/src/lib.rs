@@ -24,7 +24,9 @@ mod buf;
 mod counter;
 mod keys;
 mod kv;
+mod leaderboard;
 mod lock;
+mod queue;
 mod ratelimit;
 mod session;
 mod store;
@@ -44,10 +46,22 @@ pub use kv::{
     grove_store_get_many, grove_store_kind_of, grove_store_persist, grove_store_purge_expired,
     grove_store_set, grove_store_set_many, grove_store_ttl,
 };
+pub use leaderboard::{
+    grove_leaderboard, grove_leaderboard_add, grove_leaderboard_around, grove_leaderboard_clear,
+    grove_leaderboard_free, grove_leaderboard_incr, grove_leaderboard_len, grove_leaderboard_new,
+    grove_leaderboard_range, grove_leaderboard_rank, grove_leaderboard_remove,
+    grove_leaderboard_score, grove_leaderboard_top, grove_ranked, grove_ranked_list,
+    grove_ranked_list_free,
+};
 pub use lock::{
     grove_lock, grove_lock_acquire, grove_lock_extend, grove_lock_fencing_token, grove_lock_free,
     grove_lock_held, grove_lock_info, grove_lock_new, grove_lock_release, grove_lock_try_acquire,
     grove_store_lock_info,
+};
+pub use queue::{
+    grove_job, grove_job_free, grove_job_list, grove_job_list_free, grove_queue, grove_queue_ack,
+    grove_queue_counts, grove_queue_dead_letters, grove_queue_dequeue, grove_queue_dequeue_wait,
+    grove_queue_enqueue, grove_queue_free, grove_queue_nack, grove_queue_new, grove_queue_stats,
 };
 pub use ratelimit::{
     grove_ratelimit_decision, grove_ratelimiter, grove_ratelimiter_allow, grove_ratelimiter_free,
@@ -71,7 +85,7 @@ use std::ffi::c_char;
 /// Major version of the C ABI in this header; a change means existing callers must be rebuilt.
 pub const GROVE_ABI_VERSION_MAJOR: u32 = 0;
 /// Minor version of the C ABI in this header; a change only adds functions or constants.
-pub const GROVE_ABI_VERSION_MINOR: u32 = 2;
+pub const GROVE_ABI_VERSION_MINOR: u32 = 3;
 
 /// The crate version with a trailing NUL, handed out by `grove_version`.
 const VERSION_NUL: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
@@ -99,6 +113,6 @@ mod tests {
         // SAFETY: grove_version returns a pointer to a static NUL-terminated string.
         let v = unsafe { CStr::from_ptr(grove_version()) };
         assert_eq!(v.to_str().unwrap(), grove_core::VERSION);
-        assert_eq!(grove_abi_version(), 2);
+        assert_eq!(grove_abi_version(), 3);
     }
 }

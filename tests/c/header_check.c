@@ -15,6 +15,11 @@ int main(void) {
     grove_store *db = NULL;
     grove_lock_info info = {false, 0, -1.0};
     grove_ratelimit_decision dec = {false, 0, 0.0, 0.0};
+    grove_ranked_list ranked = {NULL, 0};
+    grove_job job = {0, {NULL, 0}, 0, 0};
+    grove_job_list jobs = {NULL, 0};
+    grove_queue_counts counts = {0, 0, 0};
+    (void)counts;
     (void)info;
     (void)dec;
     (void)s;
@@ -23,6 +28,9 @@ int main(void) {
     (void)kind;
     st = grove_store_open_memory(NULL, &db, &err);
     grove_bytes_free(&b);
+    grove_ranked_list_free(&ranked);
+    grove_job_free(&job);
+    grove_job_list_free(&jobs);
     grove_store_free(db);
     printf("%s %s %d.%d\n", grove_version(), grove_status_name(st), GROVE_ABI_VERSION_MAJOR,
            GROVE_ABI_VERSION_MINOR);

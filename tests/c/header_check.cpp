@@ -66,9 +66,46 @@ int main() {
         ScopedLock guard(raw_lock);
         fence = guard.acquired() ? guard.fence() : 0;
     }
+    // A leaderboard round trip; the list owns its members and is released as one.
+    grove_leaderboard *lb = nullptr;
+    grove_ranked_list top{nullptr, 0};
+    if (st == GROVE_OK) {
+        st = grove_leaderboard_new(db.get(), reinterpret_cast<const uint8_t *>(name), sizeof name - 1,
+                                   &lb, &err);
+    }
+    if (st == GROVE_OK) {
+        st = grove_leaderboard_add(lb, reinterpret_cast<const uint8_t *>(name), sizeof name - 1, 1.5,
+                                   &err);
+    }
+    if (st == GROVE_OK) {
+        st = grove_leaderboard_top(lb, 10, &top, &err);
+    }
+    const bool top_ok = top.len == 1 && top.ptr[0].rank == 0 && top.ptr[0].score == 1.5;
+    grove_ranked_list_free(&top);
+    grove_leaderboard_free(lb);
+    // A queue round trip: the job owns its payload.
+    grove_queue *q = nullptr;
+    grove_job job{0, {nullptr, 0}, 0, 0};
+    bool found = false, acked = false;
+    uint64_t id = 0;
+    if (st == GROVE_OK) {
+        st = grove_queue_new(db.get(), reinterpret_cast<const uint8_t *>(name), sizeof name - 1, 30.0, 5,
+                             &q, &err);
+    }
+    if (st == GROVE_OK) {
+        st = grove_queue_enqueue(q, reinterpret_cast<const uint8_t *>(name), sizeof name - 1, 0.0, &id, &err);
+    }
+    if (st == GROVE_OK) {
+        st = grove_queue_dequeue(q, &job, &found, &err);
+    }
+    if (st == GROVE_OK && found) {
+        st = grove_queue_ack(q, job.id, &acked, &err);
+    }
+    grove_job_free(&job);
+    grove_queue_free(q);
     grove_kind kind = GROVE_KIND_COUNTER;
     std::printf("%s %s %lld %d\n", grove_version(), grove_status_name(st),
                 static_cast<long long>(v), static_cast<int>(kind));
     grove_error_free(err);
-    return st == GROVE_OK && v == 2 && fence == 1 ? 0 : 1;
+    return st == GROVE_OK && v == 2 && fence == 1 && top_ok && found && acked && id == 1 ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 /*
  * C tests of libgrove: every exported function, every error path, threads on one counter,
- * one lock and one rate-limited key.
+ * one lock, one rate-limited key and one job queue.
  *
  * Build: see tests/c/Makefile; run: tests/c/run.sh (also under valgrind and ASan/UBSan).
  * Ends with a line "N passed, M failed" and exits non-zero on any failure.
@@ -11,6 +11,7 @@
 #include "grove.h"
 
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -150,8 +151,19 @@ static void test_free_functions_accept_null(void) {
     grove_lock_free(NULL);
     grove_ratelimiter_free(NULL);
     grove_sessions_free(NULL);
+    grove_leaderboard_free(NULL);
+    grove_queue_free(NULL);
+    grove_ranked_list_free(NULL);
+    grove_job_free(NULL);
+    grove_job_list_free(NULL);
     grove_bytes empty = {NULL, 0};
     grove_bytes_free(&empty);
+    grove_ranked_list no_ranked = {NULL, 0};
+    grove_ranked_list_free(&no_ranked);
+    grove_job no_job = {0, {NULL, 0}, 0, 0};
+    grove_job_free(&no_job);
+    grove_job_list no_jobs = {NULL, 0};
+    grove_job_list_free(&no_jobs);
     CHECK(grove_error_status(NULL) == GROVE_OK);
     CHECK(strcmp(grove_error_message(NULL), "") == 0);
 }
@@ -1779,6 +1791,846 @@ static void test_primitives_after_close(void) {
     grove_store_free(db);
 }
 
+/* ---------------------------------------------------------------- leaderboard */
+
+static grove_leaderboard *new_lb(grove_store *db, const char *name) {
+    grove_leaderboard *lb = NULL;
+    OK(grove_leaderboard_new(db, S(name), &lb, &err));
+    return lb;
+}
+
+/* The score of `member`, NAN when absent. */
+static double lb_score(const grove_leaderboard *lb, const char *member) {
+    double s = -1.0;
+    bool found = true;
+    OK(grove_leaderboard_score(lb, S(member), &s, &found, &err));
+    return found ? s : NAN;
+}
+
+/* The rank of `member`, -1 when absent. */
+static long long lb_rank(const grove_leaderboard *lb, const char *member) {
+    uint64_t r = 999;
+    bool found = true;
+    OK(grove_leaderboard_rank(lb, S(member), &r, &found, &err));
+    if (!found) {
+        CHECK(r == 0);
+        return -1;
+    }
+    return (long long)r;
+}
+
+static uint64_t lb_len(const grove_leaderboard *lb) {
+    uint64_t n = 999;
+    OK(grove_leaderboard_len(lb, &n, &err));
+    return n;
+}
+
+/* Whether `list` holds exactly the members of `want` ("a,b,c"; "" for empty) with ranks
+ * first_rank, first_rank+1, … */
+static int list_is(grove_ranked_list list, uint64_t first_rank, const char *want) {
+    char buf[256];
+    size_t i = 0;
+    snprintf(buf, sizeof buf, "%s", want);
+    if (buf[0] == '\0') {
+        return list.len == 0 && list.ptr == NULL;
+    }
+    for (char *tok = strtok(buf, ","); tok != NULL; tok = strtok(NULL, ","), i++) {
+        if (i >= list.len || list.ptr[i].rank != first_rank + i || !bytes_eq(list.ptr[i].member, tok)) {
+            return 0;
+        }
+    }
+    return i == list.len;
+}
+
+static void test_leaderboard_basics(void) {
+    grove_store *db = open_mem();
+    grove_leaderboard *x = NULL;
+    INVALID(grove_leaderboard_new(NULL, S("scores"), &x, &err));
+    INVALID(grove_leaderboard_new(db, NULL, 3, &x, &err));
+    INVALID(grove_leaderboard_new(db, S("scores"), NULL, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "':'", grove_leaderboard_new(db, S("a:b"), &x, &err));
+    INVALID(grove_leaderboard_new(db, S(""), &x, &err));
+    INVALID(grove_leaderboard_new(db, (const uint8_t *)"\xff", 1, &x, &err));
+    CHECK(x == NULL);
+
+    grove_leaderboard *lb = new_lb(db, "scores");
+    if (lb == NULL) {
+        grove_store_free(db);
+        return;
+    }
+    CHECK(lb_len(lb) == 0);
+    CHECK(isnan(lb_score(lb, "ada")));
+    CHECK(lb_rank(lb, "ada") == -1);
+
+    OK(grove_leaderboard_add(lb, S("ada"), 10.0, &err));
+    OK(grove_leaderboard_add(lb, S("bob"), 30.0, &err));
+    OK(grove_leaderboard_add(lb, S("cyd"), 20.0, &err));
+    OK(grove_leaderboard_add(lb, S("dee"), 20.0, &err)); /* ties with cyd: ordered by member */
+    OK(grove_leaderboard_add(lb, S("abe"), 20.0, &err));
+    CHECK(lb_len(lb) == 5);
+    CHECK(lb_score(lb, "bob") == 30.0);
+    CHECK(lb_rank(lb, "bob") == 0);
+    CHECK(lb_rank(lb, "abe") == 1);
+    CHECK(lb_rank(lb, "cyd") == 2);
+    CHECK(lb_rank(lb, "dee") == 3);
+    CHECK(lb_rank(lb, "ada") == 4);
+
+    /* add replaces; incr adds (from 0 when new) and returns the new score. */
+    double s = 0;
+    OK(grove_leaderboard_add(lb, S("ada"), 25.0, &err));
+    CHECK(lb_rank(lb, "ada") == 1 && lb_len(lb) == 5);
+    OK(grove_leaderboard_incr(lb, S("ada"), 10.5, &s, &err));
+    CHECK(s == 35.5 && lb_rank(lb, "ada") == 0);
+    OK(grove_leaderboard_incr(lb, S("eve"), -1.5, &s, &err));
+    CHECK(s == -1.5 && lb_rank(lb, "eve") == 5 && lb_len(lb) == 6);
+    OK(grove_leaderboard_incr(lb, S("eve"), 1.5, &s, &err));
+    CHECK(s == 0.0 && !signbit(s));
+    OK(grove_leaderboard_add(lb, S("zed"), -0.0, &err)); /* -0.0 and 0.0 are one score */
+    CHECK(lb_rank(lb, "eve") == 5 && lb_rank(lb, "zed") == 6);
+
+    /* top, range (half-open by rank), around. Board: ada 35.5, bob 30, abe 20, cyd 20, dee 20,
+     * eve 0, zed 0. */
+    grove_ranked_list list = {NULL, 0};
+    OK(grove_leaderboard_top(lb, 3, &list, &err));
+    CHECK(list_is(list, 0, "ada,bob,abe"));
+    CHECK(list.len == 3 && list.ptr[0].score == 35.5 && list.ptr[2].score == 20.0);
+    grove_ranked_list_free(&list);
+    CHECK(list.ptr == NULL && list.len == 0);
+    grove_ranked_list_free(&list); /* twice is harmless */
+    OK(grove_leaderboard_top(lb, 100, &list, &err));
+    CHECK(list_is(list, 0, "ada,bob,abe,cyd,dee,eve,zed"));
+    grove_ranked_list_free(&list);
+    OK(grove_leaderboard_top(lb, 0, &list, &err));
+    CHECK(list_is(list, 0, ""));
+    OK(grove_leaderboard_range(lb, 2, 5, &list, &err));
+    CHECK(list_is(list, 2, "abe,cyd,dee"));
+    grove_ranked_list_free(&list);
+    OK(grove_leaderboard_range(lb, 5, 5, &list, &err));
+    CHECK(list_is(list, 0, ""));
+    OK(grove_leaderboard_range(lb, 6, 2, &list, &err));
+    CHECK(list_is(list, 0, ""));
+    OK(grove_leaderboard_range(lb, 6, UINT64_MAX, &list, &err));
+    CHECK(list_is(list, 6, "zed"));
+    grove_ranked_list_free(&list);
+    OK(grove_leaderboard_range(lb, 100, 200, &list, &err));
+    CHECK(list_is(list, 0, ""));
+    OK(grove_leaderboard_around(lb, S("cyd"), 1, &list, &err));
+    CHECK(list_is(list, 2, "abe,cyd,dee"));
+    grove_ranked_list_free(&list);
+    OK(grove_leaderboard_around(lb, S("ada"), 2, &list, &err));
+    CHECK(list_is(list, 0, "ada,bob,abe"));
+    grove_ranked_list_free(&list);
+    OK(grove_leaderboard_around(lb, S("zed"), 0, &list, &err));
+    CHECK(list_is(list, 6, "zed"));
+    grove_ranked_list_free(&list);
+    OK(grove_leaderboard_around(lb, S("nobody"), 3, &list, &err));
+    CHECK(list_is(list, 0, ""));
+    OK(grove_leaderboard_around(lb, S("dee"), UINT64_MAX, &list, &err));
+    CHECK(list.len == 7);
+    grove_ranked_list_free(&list);
+
+    /* NaN and infinities are INVALID_ARGUMENT and change nothing; incr past the finite range
+     * is OVERFLOW and changes nothing. */
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "finite", grove_leaderboard_add(lb, S("ada"), NAN, &err));
+    INVALID(grove_leaderboard_add(lb, S("ada"), INFINITY, &err));
+    INVALID(grove_leaderboard_add(lb, S("new"), -INFINITY, &err));
+    INVALID(grove_leaderboard_incr(lb, S("ada"), NAN, &s, &err));
+    INVALID(grove_leaderboard_incr(lb, S("ada"), INFINITY, &s, &err));
+    CHECK(lb_score(lb, "ada") == 35.5 && isnan(lb_score(lb, "new")) && lb_len(lb) == 7);
+    OK(grove_leaderboard_add(lb, S("big"), DBL_MAX, &err));
+    EXPECT(GROVE_OVERFLOW, grove_leaderboard_incr(lb, S("big"), DBL_MAX, &s, &err));
+    CHECK(lb_score(lb, "big") == DBL_MAX && lb_rank(lb, "big") == 0);
+    OK(grove_leaderboard_add(lb, S("small"), -DBL_MAX, &err));
+    EXPECT(GROVE_OVERFLOW, grove_leaderboard_incr(lb, S("small"), -DBL_MAX, &s, &err));
+    CHECK(lb_score(lb, "small") == -DBL_MAX && lb_rank(lb, "small") == 8);
+
+    /* Bad members and NULLs. */
+    INVALID(grove_leaderboard_add(lb, S(""), 1.0, &err));
+    INVALID(grove_leaderboard_add(lb, (const uint8_t *)"\xc3", 1, 1.0, &err));
+    INVALID(grove_leaderboard_add(NULL, S("a"), 1.0, &err));
+    INVALID(grove_leaderboard_add(lb, NULL, 1, 1.0, &err));
+    INVALID(grove_leaderboard_incr(NULL, S("a"), 1.0, &s, &err));
+    INVALID(grove_leaderboard_incr(lb, S("a"), 1.0, NULL, &err));
+    INVALID(grove_leaderboard_incr(lb, NULL, 1, 1.0, &s, &err));
+    bool found = false;
+    uint64_t u = 0;
+    INVALID(grove_leaderboard_score(NULL, S("a"), &s, &found, &err));
+    INVALID(grove_leaderboard_score(lb, S("a"), NULL, &found, &err));
+    INVALID(grove_leaderboard_score(lb, S("a"), &s, NULL, &err));
+    INVALID(grove_leaderboard_score(lb, NULL, 1, &s, &found, &err));
+    INVALID(grove_leaderboard_rank(NULL, S("a"), &u, &found, &err));
+    INVALID(grove_leaderboard_rank(lb, S("a"), NULL, &found, &err));
+    INVALID(grove_leaderboard_rank(lb, S("a"), &u, NULL, &err));
+    INVALID(grove_leaderboard_rank(lb, S(""), &u, &found, &err));
+    INVALID(grove_leaderboard_top(NULL, 3, &list, &err));
+    INVALID(grove_leaderboard_top(lb, 3, NULL, &err));
+    INVALID(grove_leaderboard_range(NULL, 0, 3, &list, &err));
+    INVALID(grove_leaderboard_range(lb, 0, 3, NULL, &err));
+    INVALID(grove_leaderboard_around(NULL, S("a"), 1, &list, &err));
+    INVALID(grove_leaderboard_around(lb, S("a"), 1, NULL, &err));
+    INVALID(grove_leaderboard_around(lb, NULL, 1, 1, &list, &err));
+    INVALID(grove_leaderboard_remove(NULL, S("a"), &found, &err));
+    INVALID(grove_leaderboard_remove(lb, S("a"), NULL, &err));
+    INVALID(grove_leaderboard_remove(lb, NULL, 1, &found, &err));
+    INVALID(grove_leaderboard_len(NULL, &u, &err));
+    INVALID(grove_leaderboard_len(lb, NULL, &err));
+    INVALID(grove_leaderboard_clear(NULL, &u, &err));
+    INVALID(grove_leaderboard_clear(lb, NULL, &err));
+    CHECK(list.ptr == NULL && lb_len(lb) == 9);
+
+    /* Members are keys lb:<name>:<member> of kind leaderboard; the KV API cannot read,
+     * overwrite, delete or expire them (WRONG_TYPE), nor create a key under `lb:`
+     * (INVALID_ARGUMENT: a stray key would corrupt a board's index). */
+    grove_kind kind = GROVE_KIND_NONE;
+    OK(grove_store_kind_of(db, S("lb:scores:ada"), &kind, &err));
+    CHECK(kind == GROVE_KIND_LEADERBOARD);
+    grove_bytes v = {NULL, 0};
+    EXPECT(GROVE_WRONG_TYPE, grove_store_get(db, S("lb:scores:ada"), &v, &found, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_store_set(db, S("lb:scores:ada"), S("x"), NULL, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "reserved",
+               grove_store_set(db, S("lb:scores:new"), S("x"), NULL, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_store_delete(db, S("lb:scores:ada"), &found, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_store_expire(db, S("lb:scores:ada"), 0.0, &found, &err));
+    CHECK(lb_score(lb, "ada") == 35.5 && lb_len(lb) == 9);
+    CHECK(isnan(lb_score(lb, "new")));
+
+    /* Boards are independent; a second handle sees the same board. */
+    grove_leaderboard *other = new_lb(db, "scores2");
+    grove_leaderboard *same = new_lb(db, "scores");
+    CHECK(lb_len(other) == 0 && lb_len(same) == 9 && lb_rank(same, "bob") == 2);
+
+    /* remove, clear. */
+    bool removed = false;
+    OK(grove_leaderboard_remove(lb, S("bob"), &removed, &err));
+    CHECK(removed && lb_rank(same, "bob") == -1 && lb_rank(lb, "abe") == 2);
+    OK(grove_leaderboard_remove(lb, S("bob"), &removed, &err));
+    CHECK(!removed);
+    OK(grove_store_exists(db, S("lb:scores:bob"), &found, &err));
+    CHECK(!found);
+    uint64_t cleared = 0;
+    OK(grove_leaderboard_clear(lb, &cleared, &err));
+    CHECK(cleared == 8 && lb_len(lb) == 0 && lb_len(same) == 0);
+    OK(grove_leaderboard_clear(lb, &cleared, &err));
+    CHECK(cleared == 0);
+    OK(grove_store_exists(db, S("lb:scores:ada"), &found, &err));
+    CHECK(!found);
+    OK(grove_leaderboard_add(lb, S("ada"), 1.0, &err));
+    CHECK(lb_len(same) == 1 && lb_rank(same, "ada") == 0);
+
+    grove_leaderboard_free(other);
+    grove_leaderboard_free(same);
+    grove_leaderboard_free(lb);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+struct lb_item {
+    double score;
+    char member[16];
+};
+
+static int cmp_lb_item(const void *x, const void *y) {
+    const struct lb_item *a = x, *b = y;
+    if (a->score != b->score) {
+        return a->score > b->score ? -1 : 1;
+    }
+    return strcmp(a->member, b->member);
+}
+
+/* Every member's rank, and the whole board in order, against a sorted array; on disk the
+ * board is checked again after a reopen (the index is rebuilt from the store). */
+static void check_board(const grove_leaderboard *lb, const struct lb_item *model, long n) {
+    long bad_rank = 0, bad_list = 0;
+    for (long i = 0; i < n; i++) {
+        if (lb_rank(lb, model[i].member) != i) {
+            bad_rank++;
+        }
+    }
+    grove_ranked_list all = {NULL, 0};
+    OK(grove_leaderboard_range(lb, 0, (uint64_t)n + 5, &all, &err));
+    CHECK(all.len == (size_t)n);
+    for (long i = 0; i < n && (size_t)i < all.len; i++) {
+        if (all.ptr[i].rank != (uint64_t)i || all.ptr[i].score != model[i].score ||
+            !bytes_eq(all.ptr[i].member, model[i].member)) {
+            bad_list++;
+        }
+    }
+    grove_ranked_list_free(&all);
+    CHECK(bad_rank == 0 && bad_list == 0);
+    if (bad_rank != 0 || bad_list != 0) {
+        fprintf(stderr, "  %ld wrong ranks, %ld wrong list entries of %ld\n", bad_rank, bad_list, n);
+    }
+    CHECK(lb_len(lb) == (uint64_t)n);
+    grove_ranked_list around = {NULL, 0};
+    OK(grove_leaderboard_around(lb, S(model[n / 2].member), 3, &around, &err));
+    CHECK(around.len == 7 && around.ptr != NULL && around.ptr[0].rank == (uint64_t)(n / 2 - 3) &&
+          bytes_eq(around.ptr[3].member, model[n / 2].member));
+    grove_ranked_list_free(&around);
+}
+
+static void test_leaderboard_10k_ranks(void) {
+    long n = 10000; /* every member of a 10,000-member board, also under valgrind */
+    struct lb_item *model = calloc((size_t)n, sizeof *model);
+    CHECK(model != NULL);
+    char dir[PATH_MAX];
+    fresh_dir(dir, sizeof dir, "lb-10k");
+    grove_store *db = NULL;
+    OK(grove_store_open(S(dir), NULL, &db, &err));
+    grove_leaderboard *lb = db ? new_lb(db, "big") : NULL;
+    if (model == NULL || lb == NULL) {
+        free(model);
+        grove_store_free(db);
+        return;
+    }
+    /* Scores with many ties (10 members per score) and a few negatives. */
+    for (long i = 0; i < n; i++) {
+        model[i].score = (double)((i * 7919) % 1000) - 100.0;
+        snprintf(model[i].member, sizeof model[i].member, "m%05ld", (i * 4231) % n);
+        OK(grove_leaderboard_add(lb, S(model[i].member), model[i].score, &err));
+    }
+    /* Move a tenth of them with incr. */
+    for (long i = 0; i < n; i += 10) {
+        double s = 0;
+        OK(grove_leaderboard_incr(lb, S(model[i].member), 0.5, &s, &err));
+        model[i].score += 0.5;
+        CHECK(s == model[i].score);
+    }
+    qsort(model, (size_t)n, sizeof *model, cmp_lb_item);
+    check_board(lb, model, n);
+    grove_leaderboard_free(lb);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+
+    db = NULL;
+    OK(grove_store_open(S(dir), NULL, &db, &err));
+    lb = db ? new_lb(db, "big") : NULL;
+    if (lb != NULL) {
+        check_board(lb, model, n);
+    }
+    grove_leaderboard_free(lb);
+    if (db != NULL) {
+        OK(grove_store_close(db, &err));
+    }
+    grove_store_free(db);
+    free(model);
+}
+
+/* ---------------------------------------------------------------- queue */
+
+static grove_queue *new_queue(grove_store *db, const char *name, double vis, uint32_t max_attempts) {
+    grove_queue *q = NULL;
+    OK(grove_queue_new(db, S(name), vis, max_attempts, &q, &err));
+    return q;
+}
+
+static uint64_t enqueue(const grove_queue *q, const char *payload, double delay) {
+    uint64_t id = 0;
+    OK(grove_queue_enqueue(q, S(payload), delay, &id, &err));
+    return id;
+}
+
+/* Dequeues into *job; returns whether a job came. */
+static bool dequeue(const grove_queue *q, grove_job *job) {
+    bool found = true;
+    OK(grove_queue_dequeue(q, job, &found, &err));
+    if (!found) {
+        CHECK(job->id == 0 && job->payload.ptr == NULL && job->payload.len == 0 &&
+              job->attempts == 0 && job->enqueued_at_ms == 0);
+    }
+    return found;
+}
+
+static bool ack(const grove_queue *q, uint64_t id) {
+    bool acked = false;
+    OK(grove_queue_ack(q, id, &acked, &err));
+    return acked;
+}
+
+static bool nack(const grove_queue *q, uint64_t id, double delay) {
+    bool nacked = false;
+    OK(grove_queue_nack(q, id, delay, &nacked, &err));
+    return nacked;
+}
+
+static int stats_are(const grove_queue *q, uint64_t ready, uint64_t in_flight, uint64_t dead) {
+    grove_queue_counts c = {99, 99, 99};
+    OK(grove_queue_stats(q, &c, &err));
+    if (c.ready != ready || c.in_flight != in_flight || c.dead != dead) {
+        fprintf(stderr, "  stats ready %llu in_flight %llu dead %llu\n", (unsigned long long)c.ready,
+                (unsigned long long)c.in_flight, (unsigned long long)c.dead);
+        return 0;
+    }
+    return 1;
+}
+
+static void test_queue_basics(void) {
+    grove_store *db = open_mem();
+    grove_queue *x = NULL;
+    INVALID(grove_queue_new(NULL, S("tasks"), 30.0, 5, &x, &err));
+    INVALID(grove_queue_new(db, NULL, 5, 30.0, 5, &x, &err));
+    INVALID(grove_queue_new(db, S("tasks"), 30.0, 5, NULL, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "':'", grove_queue_new(db, S("a:b"), 30.0, 5, &x, &err));
+    INVALID(grove_queue_new(db, S(""), 30.0, 5, &x, &err));
+    INVALID(grove_queue_new(db, (const uint8_t *)"\xff", 1, 30.0, 5, &x, &err));
+    INVALID(grove_queue_new(db, S("tasks"), 0.0, 5, &x, &err));
+    INVALID(grove_queue_new(db, S("tasks"), -1.0, 5, &x, &err));
+    INVALID(grove_queue_new(db, S("tasks"), NAN, 5, &x, &err));
+    INVALID(grove_queue_new(db, S("tasks"), INFINITY, 5, &x, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "max_attempts", grove_queue_new(db, S("tasks"), 30.0, 0, &x, &err));
+    CHECK(x == NULL);
+
+    grove_queue *q = new_queue(db, "tasks", 30.0, 5);
+    if (q == NULL) {
+        grove_store_free(db);
+        return;
+    }
+    grove_job job = {7, {NULL, 0}, 7, 7};
+    CHECK(!dequeue(q, &job));
+    CHECK(stats_are(q, 0, 0, 0));
+
+    /* FIFO among ready jobs; ids count up from 1. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t before_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    CHECK(enqueue(q, "one", 0.0) == 1);
+    CHECK(enqueue(q, "two", 0.0) == 2);
+    CHECK(enqueue(q, "three", 0.0) == 3);
+    uint64_t id = 0;
+    OK(grove_queue_enqueue(q, NULL, 0, 0.0, &id, &err)); /* an empty payload */
+    CHECK(id == 4);
+    CHECK(stats_are(q, 4, 0, 0));
+    const char *want[] = {"one", "two", "three", ""};
+    for (int i = 0; i < 4; i++) {
+        CHECK(dequeue(q, &job));
+        CHECK(job.id == (uint64_t)i + 1 && bytes_eq(job.payload, want[i]) && job.attempts == 1);
+        CHECK(job.enqueued_at_ms >= before_ms && job.enqueued_at_ms < before_ms + 60000);
+        CHECK(stats_are(q, 3 - (uint64_t)i, (uint64_t)i + 1, 0));
+        grove_job_free(&job);
+        CHECK(job.id == 0 && job.payload.ptr == NULL && job.payload.len == 0);
+        grove_job_free(&job); /* twice is harmless */
+    }
+    CHECK(!dequeue(q, &job)); /* all in flight: invisible */
+
+    /* ack once; then it is gone. ack/nack of unknown or done jobs change nothing. */
+    CHECK(ack(q, 2));
+    CHECK(!ack(q, 2));
+    CHECK(!nack(q, 2, 0.0));
+    CHECK(!ack(q, 999));
+    CHECK(!nack(q, 999, 0.0));
+    CHECK(stats_are(q, 0, 3, 0));
+
+    /* nack puts it back (first in line again), keeping its attempts. */
+    CHECK(nack(q, 3, 0.0));
+    CHECK(!nack(q, 3, 0.0)); /* ready now, not in flight */
+    CHECK(!ack(q, 3));
+    CHECK(stats_are(q, 1, 2, 0));
+    CHECK(dequeue(q, &job));
+    CHECK(job.id == 3 && bytes_eq(job.payload, "three") && job.attempts == 2);
+    grove_job_free(&job);
+    CHECK(ack(q, 1) && ack(q, 3) && ack(q, 4));
+    CHECK(stats_are(q, 0, 0, 0));
+    grove_job_list dead = {NULL, 0};
+    OK(grove_queue_dead_letters(q, &dead, &err));
+    CHECK(dead.ptr == NULL && dead.len == 0);
+
+    /* Bad arguments and NULLs: nothing changes. */
+    bool yes = false;
+    grove_queue_counts c;
+    INVALID(grove_queue_enqueue(q, S("x"), -1.0, &id, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "delay", grove_queue_enqueue(q, S("x"), NAN, &id, &err));
+    INVALID(grove_queue_enqueue(q, S("x"), INFINITY, &id, &err));
+    INVALID(grove_queue_enqueue(q, NULL, 1, 0.0, &id, &err));
+    INVALID(grove_queue_enqueue(NULL, S("x"), 0.0, &id, &err));
+    INVALID(grove_queue_enqueue(q, S("x"), 0.0, NULL, &err));
+    INVALID(grove_queue_dequeue(NULL, &job, &yes, &err));
+    INVALID(grove_queue_dequeue(q, NULL, &yes, &err));
+    INVALID(grove_queue_dequeue(q, &job, NULL, &err));
+    INVALID(grove_queue_dequeue_wait(NULL, 0.1, &job, &yes, &err));
+    INVALID(grove_queue_dequeue_wait(q, 0.1, NULL, &yes, &err));
+    INVALID(grove_queue_dequeue_wait(q, 0.1, &job, NULL, &err));
+    INVALID(grove_queue_dequeue_wait(q, -0.1, &job, &yes, &err));
+    INVALID(grove_queue_dequeue_wait(q, NAN, &job, &yes, &err));
+    INVALID(grove_queue_ack(NULL, 1, &yes, &err));
+    INVALID(grove_queue_ack(q, 1, NULL, &err));
+    INVALID(grove_queue_nack(NULL, 1, 0.0, &yes, &err));
+    INVALID(grove_queue_nack(q, 1, 0.0, NULL, &err));
+    INVALID(grove_queue_nack(q, 1, -1.0, &yes, &err));
+    INVALID(grove_queue_stats(NULL, &c, &err));
+    INVALID(grove_queue_stats(q, NULL, &err));
+    INVALID(grove_queue_dead_letters(NULL, &dead, &err));
+    INVALID(grove_queue_dead_letters(q, NULL, &err));
+    CHECK(stats_are(q, 0, 0, 0));
+    CHECK(job.payload.ptr == NULL);
+
+    /* The queue's keys are kind queue: the KV API cannot read, overwrite or delete them
+     * (WRONG_TYPE) nor create a key under `queue:` (INVALID_ARGUMENT). */
+    grove_kind kind = GROVE_KIND_NONE;
+    OK(grove_store_kind_of(db, S("queue:tasks:meta"), &kind, &err));
+    CHECK(kind == GROVE_KIND_QUEUE);
+    CHECK(enqueue(q, "kept", 0.0) == 5);
+    char jkey[64];
+    snprintf(jkey, sizeof jkey, "queue:tasks:j:%016llx", 5ULL);
+    grove_bytes v = {NULL, 0};
+    EXPECT(GROVE_WRONG_TYPE, grove_store_get(db, S(jkey), &v, &yes, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_store_delete(db, S(jkey), &yes, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_store_delete(db, S("queue:tasks:meta"), &yes, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_store_set(db, S("queue:tasks:meta"), S("x"), NULL, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "reserved",
+               grove_store_set(db, S("queue:text:meta"), S("x"), NULL, &err));
+    CHECK(stats_are(q, 1, 0, 0));
+
+    /* Queues are independent; a second handle shares the queue. */
+    grove_queue *other = new_queue(db, "other", 30.0, 5);
+    grove_queue *same = new_queue(db, "tasks", 30.0, 5);
+    CHECK(stats_are(other, 0, 0, 0) && !dequeue(other, &job));
+    CHECK(dequeue(same, &job) && job.id == 5 && bytes_eq(job.payload, "kept"));
+    CHECK(ack(q, job.id));
+    grove_job_free(&job);
+    grove_queue_free(other);
+    grove_queue_free(same);
+    grove_queue_free(q);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+static void test_queue_delay_and_wait(void) {
+    grove_store *db = open_mem();
+    grove_queue *q = new_queue(db, "delayed", 30.0, 5);
+    grove_job job = {0, {NULL, 0}, 0, 0};
+    bool found = true;
+    /* A delayed job waits; a later undelayed one goes first. */
+    CHECK(enqueue(q, "later", 0.3) == 1);
+    CHECK(enqueue(q, "now", 0.0) == 2);
+    CHECK(stats_are(q, 2, 0, 0));
+    CHECK(dequeue(q, &job) && bytes_eq(job.payload, "now"));
+    grove_job_free(&job);
+    CHECK(!dequeue(q, &job));
+    /* dequeue_wait gives up after its timeout (not an error)… */
+    double t0 = now_secs();
+    OK(grove_queue_dequeue_wait(q, 0.05, &job, &found, &err));
+    double waited = now_secs() - t0;
+    CHECK(!found && job.payload.ptr == NULL && waited >= 0.045 && waited < 1.0);
+    /* …and returns as soon as the delayed job is due. */
+    OK(grove_queue_dequeue_wait(q, 5.0, &job, &found, &err));
+    waited = now_secs() - t0;
+    CHECK(found && job.id == 1 && bytes_eq(job.payload, "later") && job.attempts == 1);
+    CHECK(waited >= 0.2 && waited < 2.0);
+    grove_job_free(&job);
+    OK(grove_queue_dequeue_wait(q, 0.0, &job, &found, &err)); /* 0: one attempt */
+    CHECK(!found);
+    /* nack with a delay: invisible until then. */
+    CHECK(nack(q, 1, 0.2));
+    CHECK(!dequeue(q, &job));
+    sleep_ms(250);
+    CHECK(dequeue(q, &job) && job.id == 1 && job.attempts == 2);
+    grove_job_free(&job);
+    CHECK(ack(q, 1) && ack(q, 2));
+    CHECK(stats_are(q, 0, 0, 0));
+    grove_queue_free(q);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+static void test_queue_redelivery_and_dead_letters(void) {
+    grove_store *db = open_mem();
+    grove_queue *q = new_queue(db, "flaky", 0.15, 2);
+    grove_job job = {0, {NULL, 0}, 0, 0};
+    CHECK(enqueue(q, "poison", 0.0) == 1);
+    CHECK(enqueue(q, "fine", 0.0) == 2);
+    CHECK(dequeue(q, &job) && job.id == 1 && job.attempts == 1);
+    uint64_t enqueued_at = job.enqueued_at_ms;
+    grove_job_free(&job);
+    CHECK(dequeue(q, &job) && job.id == 2 && job.attempts == 1);
+    grove_job_free(&job);
+    CHECK(!dequeue(q, &job)); /* both invisible until their timeout */
+    CHECK(ack(q, 2));
+    /* The consumer of job 1 "died": after the timeout it comes again with attempts + 1. */
+    sleep_ms(200);
+    CHECK(stats_are(q, 0, 1, 0));
+    CHECK(dequeue(q, &job));
+    CHECK(job.id == 1 && job.attempts == 2 && bytes_eq(job.payload, "poison") &&
+          job.enqueued_at_ms == enqueued_at);
+    grove_job_free(&job);
+    CHECK(!dequeue(q, &job));
+    /* Its second (= max_attempts) delivery times out too: dead-lettered, never delivered. */
+    sleep_ms(200);
+    CHECK(!dequeue(q, &job));
+    CHECK(stats_are(q, 0, 0, 1));
+    CHECK(!ack(q, 1) && !nack(q, 1, 0.0));
+    grove_job_list dead = {NULL, 0};
+    OK(grove_queue_dead_letters(q, &dead, &err));
+    CHECK(dead.len == 1 && dead.ptr != NULL && dead.ptr[0].id == 1 && dead.ptr[0].attempts == 2 &&
+          bytes_eq(dead.ptr[0].payload, "poison") && dead.ptr[0].enqueued_at_ms == enqueued_at);
+    grove_job_list_free(&dead);
+    CHECK(dead.ptr == NULL && dead.len == 0);
+    grove_job_list_free(&dead); /* twice is harmless */
+
+    /* nacks count as deliveries too: after max_attempts the next due delivery dead-letters. */
+    CHECK(enqueue(q, "nacked", 0.0) == 3);
+    CHECK(dequeue(q, &job) && job.id == 3 && job.attempts == 1);
+    grove_job_free(&job);
+    CHECK(nack(q, 3, 0.0));
+    CHECK(dequeue(q, &job) && job.id == 3 && job.attempts == 2);
+    grove_job_free(&job);
+    CHECK(nack(q, 3, 0.0));
+    CHECK(!dequeue(q, &job));
+    CHECK(stats_are(q, 0, 0, 2));
+    OK(grove_queue_dead_letters(q, &dead, &err));
+    CHECK(dead.len == 2 && dead.ptr != NULL && dead.ptr[0].id == 1 && dead.ptr[1].id == 3 &&
+          bytes_eq(dead.ptr[1].payload, "nacked"));
+    grove_job_list_free(&dead);
+    grove_queue_free(q);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+#define Q_PRODUCERS 4
+#define Q_CONSUMERS 4
+
+struct q_shared {
+    grove_queue *q;
+    long per_producer;
+    long total;
+    atomic_uchar *held;  /* 1 while some consumer holds job i (indexed by payload) */
+    atomic_int *acked;   /* how many times job i was acked */
+    atomic_long done;
+    atomic_int double_held, bad_ack, bad_payload, redelivered, failures;
+};
+
+struct q_producer {
+    struct q_shared *s;
+    long index;
+};
+
+static void *q_producer_main(void *arg) {
+    struct q_producer *p = arg;
+    struct q_shared *s = p->s;
+    for (long i = 0; i < s->per_producer; i++) {
+        char payload[32];
+        snprintf(payload, sizeof payload, "%ld", p->index * s->per_producer + i);
+        uint64_t id = 0;
+        if (grove_queue_enqueue(s->q, S(payload), 0.0, &id, NULL) != GROVE_OK || id == 0) {
+            atomic_fetch_add(&s->failures, 1);
+        }
+    }
+    return NULL;
+}
+
+static void *q_consumer_main(void *arg) {
+    struct q_shared *s = arg;
+    while (atomic_load(&s->done) < s->total) {
+        grove_job job = {0, {NULL, 0}, 0, 0};
+        bool found = false;
+        if (grove_queue_dequeue_wait(s->q, 0.02, &job, &found, NULL) != GROVE_OK) {
+            atomic_fetch_add(&s->failures, 1);
+            return NULL;
+        }
+        if (!found) {
+            continue;
+        }
+        char text[32] = {0};
+        if (job.payload.len > 0 && job.payload.len < sizeof text) {
+            memcpy(text, job.payload.ptr, job.payload.len);
+        }
+        char *end = NULL;
+        long idx = strtol(text, &end, 10);
+        if (end == text || *end != '\0' || idx < 0 || idx >= s->total) {
+            atomic_fetch_add(&s->bad_payload, 1);
+            grove_job_free(&job);
+            continue;
+        }
+        if (job.attempts != 1) {
+            atomic_fetch_add(&s->redelivered, 1);
+        }
+        if (atomic_exchange(&s->held[idx], 1) != 0) {
+            atomic_fetch_add(&s->double_held, 1);
+        }
+        bool acked = false;
+        if (grove_queue_ack(s->q, job.id, &acked, NULL) != GROVE_OK || !acked) {
+            atomic_fetch_add(&s->bad_ack, 1);
+        } else {
+            atomic_fetch_add(&s->acked[idx], 1);
+            atomic_fetch_add(&s->done, 1);
+        }
+        atomic_store(&s->held[idx], 0);
+        grove_job_free(&job);
+    }
+    return NULL;
+}
+
+/* 4 producers and 4 consumers move `total` jobs: each acked exactly once, never held by two
+ * consumers at once, none lost. */
+static void move_jobs(grove_store *db, long total) {
+    struct q_shared s;
+    memset(&s, 0, sizeof s);
+    s.q = new_queue(db, "work", 60.0, 3);
+    s.per_producer = total / Q_PRODUCERS;
+    s.total = s.per_producer * Q_PRODUCERS;
+    s.held = calloc((size_t)s.total, sizeof *s.held);
+    s.acked = calloc((size_t)s.total, sizeof *s.acked);
+    atomic_init(&s.done, 0);
+    atomic_init(&s.double_held, 0);
+    atomic_init(&s.bad_ack, 0);
+    atomic_init(&s.bad_payload, 0);
+    atomic_init(&s.redelivered, 0);
+    atomic_init(&s.failures, 0);
+    if (s.q == NULL || s.held == NULL || s.acked == NULL) {
+        CHECK(0);
+        free(s.held);
+        free(s.acked);
+        grove_queue_free(s.q);
+        return;
+    }
+    for (long i = 0; i < s.total; i++) {
+        atomic_init(&s.held[i], 0);
+        atomic_init(&s.acked[i], 0);
+    }
+    pthread_t producers[Q_PRODUCERS], consumers[Q_CONSUMERS];
+    struct q_producer pargs[Q_PRODUCERS];
+    for (int i = 0; i < Q_CONSUMERS; i++) {
+        CHECK(pthread_create(&consumers[i], NULL, q_consumer_main, &s) == 0);
+    }
+    for (int i = 0; i < Q_PRODUCERS; i++) {
+        pargs[i].s = &s;
+        pargs[i].index = i;
+        CHECK(pthread_create(&producers[i], NULL, q_producer_main, &pargs[i]) == 0);
+    }
+    for (int i = 0; i < Q_PRODUCERS; i++) {
+        pthread_join(producers[i], NULL);
+    }
+    for (int i = 0; i < Q_CONSUMERS; i++) {
+        pthread_join(consumers[i], NULL);
+    }
+    long not_once = 0;
+    for (long i = 0; i < s.total; i++) {
+        not_once += atomic_load(&s.acked[i]) != 1;
+    }
+    CHECK(atomic_load(&s.done) == s.total);
+    CHECK(not_once == 0);
+    CHECK(atomic_load(&s.double_held) == 0);
+    CHECK(atomic_load(&s.bad_ack) == 0);
+    CHECK(atomic_load(&s.bad_payload) == 0);
+    CHECK(atomic_load(&s.redelivered) == 0);
+    CHECK(atomic_load(&s.failures) == 0);
+    CHECK(stats_are(s.q, 0, 0, 0));
+    grove_job job = {0, {NULL, 0}, 0, 0};
+    CHECK(!dequeue(s.q, &job));
+    if (not_once != 0 || atomic_load(&s.double_held) != 0) {
+        fprintf(stderr, "  done %ld of %ld, %ld not acked exactly once, %d double-held\n",
+                (long)atomic_load(&s.done), s.total, not_once, atomic_load(&s.double_held));
+    }
+    free(s.held);
+    free(s.acked);
+    grove_queue_free(s.q);
+}
+
+static void test_queue_threads_memory(void) {
+    grove_store *db = open_mem();
+    move_jobs(db, 20000 / g_scale);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+static void test_queue_threads_disk(void) {
+    char dir[PATH_MAX];
+    fresh_dir(dir, sizeof dir, "queue-threads");
+    grove_store *db = NULL;
+    OK(grove_store_open(S(dir), NULL, &db, &err));
+    if (db != NULL) {
+        move_jobs(db, 2000 / g_scale);
+        OK(grove_store_close(db, &err));
+    }
+    grove_store_free(db);
+}
+
+/* A queue on disk keeps its jobs, states and ids across a reopen. */
+static void test_queue_persists(void) {
+    char dir[PATH_MAX];
+    fresh_dir(dir, sizeof dir, "queue-persist");
+    grove_store *db = NULL;
+    OK(grove_store_open(S(dir), NULL, &db, &err));
+    grove_queue *q = db ? new_queue(db, "durable", 30.0, 5) : NULL;
+    if (q == NULL) {
+        grove_store_free(db);
+        return;
+    }
+    grove_job job = {0, {NULL, 0}, 0, 0};
+    CHECK(enqueue(q, "a", 0.0) == 1);
+    CHECK(enqueue(q, "b", 0.0) == 2);
+    CHECK(enqueue(q, "c", 0.0) == 3);
+    CHECK(dequeue(q, &job) && job.id == 1);
+    grove_job_free(&job);
+    CHECK(ack(q, 1));
+    CHECK(dequeue(q, &job) && job.id == 2); /* in flight across the reopen */
+    grove_job_free(&job);
+    grove_queue_free(q);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+
+    db = NULL;
+    OK(grove_store_open(S(dir), NULL, &db, &err));
+    q = db ? new_queue(db, "durable", 30.0, 5) : NULL;
+    if (q != NULL) {
+        CHECK(stats_are(q, 1, 1, 0));
+        CHECK(dequeue(q, &job) && job.id == 3 && bytes_eq(job.payload, "c"));
+        grove_job_free(&job);
+        CHECK(ack(q, 2) && ack(q, 3));
+        CHECK(enqueue(q, "d", 0.0) == 4);
+        CHECK(stats_are(q, 1, 0, 0));
+    }
+    grove_queue_free(q);
+    if (db != NULL) {
+        OK(grove_store_close(db, &err));
+    }
+    grove_store_free(db);
+}
+
+/* Leaderboards and queues report CLOSED once their store is closed. */
+static void test_lb_queue_after_close(void) {
+    grove_store *db = open_mem();
+    grove_leaderboard *lb = new_lb(db, "b");
+    grove_queue *q = new_queue(db, "q", 30.0, 5);
+    OK(grove_leaderboard_add(lb, S("m"), 1.0, &err));
+    CHECK(enqueue(q, "x", 0.0) == 1);
+    OK(grove_store_close(db, &err));
+
+    double s = 0;
+    uint64_t u = 0;
+    bool yes = false;
+    grove_ranked_list list = {NULL, 0};
+    EXPECT(GROVE_CLOSED, grove_leaderboard_add(lb, S("m"), 2.0, &err));
+    EXPECT(GROVE_CLOSED, grove_leaderboard_incr(lb, S("m"), 2.0, &s, &err));
+    EXPECT(GROVE_CLOSED, grove_leaderboard_score(lb, S("m"), &s, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_leaderboard_rank(lb, S("m"), &u, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_leaderboard_top(lb, 3, &list, &err));
+    EXPECT(GROVE_CLOSED, grove_leaderboard_range(lb, 0, 3, &list, &err));
+    EXPECT(GROVE_CLOSED, grove_leaderboard_around(lb, S("m"), 1, &list, &err));
+    EXPECT(GROVE_CLOSED, grove_leaderboard_remove(lb, S("m"), &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_leaderboard_len(lb, &u, &err));
+    EXPECT(GROVE_CLOSED, grove_leaderboard_clear(lb, &u, &err));
+    grove_leaderboard *lb2 = NULL;
+    EXPECT(GROVE_CLOSED, grove_leaderboard_new(db, S("b2"), &lb2, &err));
+    CHECK(lb2 == NULL && list.ptr == NULL);
+
+    grove_job job = {0, {NULL, 0}, 0, 0};
+    grove_job_list dead = {NULL, 0};
+    grove_queue_counts c;
+    EXPECT(GROVE_CLOSED, grove_queue_enqueue(q, S("y"), 0.0, &u, &err));
+    EXPECT(GROVE_CLOSED, grove_queue_dequeue(q, &job, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_queue_dequeue_wait(q, 0.05, &job, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_queue_ack(q, 1, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_queue_nack(q, 1, 0.0, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_queue_stats(q, &c, &err));
+    EXPECT(GROVE_CLOSED, grove_queue_dead_letters(q, &dead, &err));
+    grove_queue *q2 = NULL;
+    EXPECT(GROVE_CLOSED, grove_queue_new(db, S("q2"), 30.0, 5, &q2, &err));
+    CHECK(q2 == NULL && job.payload.ptr == NULL && dead.ptr == NULL);
+
+    grove_leaderboard_free(lb);
+    grove_queue_free(q);
+    grove_store_free(db);
+}
+
 static void remove_tree(const char *root) {
     char cmd[PATH_MAX + 16];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
@@ -1834,6 +2686,15 @@ int main(int argc, char **argv) {
     run_case("sessions_expiry", test_sessions_expiry);
     run_case("sessions_unique_ids", test_sessions_unique_ids);
     run_case("primitives_after_close", test_primitives_after_close);
+    run_case("leaderboard_basics", test_leaderboard_basics);
+    run_case("leaderboard_10k_ranks", test_leaderboard_10k_ranks);
+    run_case("queue_basics", test_queue_basics);
+    run_case("queue_delay_and_wait", test_queue_delay_and_wait);
+    run_case("queue_redelivery_and_dead_letters", test_queue_redelivery_and_dead_letters);
+    run_case("queue_4x4_threads_memory", test_queue_threads_memory);
+    run_case("queue_4x4_threads_disk", test_queue_threads_disk);
+    run_case("queue_persists", test_queue_persists);
+    run_case("leaderboard_queue_after_close", test_lb_queue_after_close);
 
     remove_tree(g_tmp);
     printf("%d passed, %d failed\n", g_passed, g_failed);
