@@ -6,7 +6,9 @@
 
 mod convert;
 mod errors;
+mod leaderboard;
 mod lock;
+mod queue;
 mod ratelimit;
 mod session;
 mod types;
@@ -16,10 +18,12 @@ use convert::{
 };
 use errors::{closed, invalid_argument, IntoPy};
 use grove_core::{Counter, Durability, Keys, Options, Store};
+use leaderboard::PyLeaderboard;
 use lock::PyLock;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use queue::PyQueue;
 use ratelimit::PyRateLimiter;
 use session::PySessions;
 use std::path::PathBuf;
@@ -296,6 +300,28 @@ impl PyStore {
         PySessions::new(py, &self.inner, ttl, prefix)
     }
 
+    /// The leaderboard `name` (members at `lb:<name>:<member>`; `name` may not contain ':').
+    fn leaderboard(&self, py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<PyLeaderboard> {
+        PyLeaderboard::new(py, &self.inner, name)
+    }
+
+    /// The job queue `name` (keys under `queue:<name>:`; `name` may not contain ':'): a delivered
+    /// job is invisible for `visibility_timeout` seconds, and after `max_attempts` deliveries
+    /// without an ack it moves to the dead-letter list.
+    #[pyo3(
+        signature = (name, visibility_timeout=None, max_attempts=None),
+        text_signature = "($self, name, visibility_timeout=30.0, max_attempts=5)"
+    )]
+    fn queue(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        visibility_timeout: Option<&Bound<'_, PyAny>>,
+        max_attempts: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyQueue> {
+        PyQueue::new(py, &self.inner, name, visibility_timeout, max_attempts)
+    }
+
     /// Makes every write so far durable; returns when fsynced.
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
         py.detach(|| self.inner.flush()).py_err(py)
@@ -557,6 +583,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyLock>()?;
     m.add_class::<PyRateLimiter>()?;
     m.add_class::<PySessions>()?;
+    m.add_class::<PyLeaderboard>()?;
+    m.add_class::<PyQueue>()?;
     m.add_function(wrap_pyfunction!(open, m)?)?;
     m.add_function(wrap_pyfunction!(open_memory, m)?)?;
     m.add_function(wrap_pyfunction!(_bench_core_increment, m)?)?;

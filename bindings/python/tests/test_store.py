@@ -166,6 +166,8 @@ def _store_calls(name: str, s: grovekv.Store) -> list[tuple[str, Callable[[], ob
         (f"{name}.lock_info", lambda: s.lock_info("l")),
         (f"{name}.rate_limiter", lambda: s.rate_limiter("r", limit=1, window=1.0)),
         (f"{name}.sessions", lambda: s.sessions()),
+        (f"{name}.leaderboard", lambda: s.leaderboard("b")),
+        (f"{name}.queue", lambda: s.queue("q")),
     ]
 
 
@@ -194,6 +196,11 @@ def _closed_calls(
     limiter = db.rate_limiter("r", limit=5, window=60.0)
     sessions = view.sessions(ttl=60.0)
     sid = sessions.create({"a": 1})
+    board = view.leaderboard("b")
+    board.add("m", 1)
+    assert board.rank("m") == 0  # the in-memory index is built: it must still refuse
+    queue = db.queue("q")
+    job_id = queue.enqueue("x")
     calls: list[tuple[str, Callable[[], object]]] = [
         ("iterator", lambda: next(it)),
         ("lock.acquire", lock.acquire),
@@ -212,6 +219,23 @@ def _closed_calls(
         ("sessions.touch", lambda: sessions.touch(sid)),
         ("sessions.delete", lambda: sessions.delete(sid)),
         ("sessions.exists", lambda: sessions.exists("bad id")),
+        ("board.add", lambda: board.add("m", 2)),
+        ("board.incr", lambda: board.incr("m", 2)),
+        ("board.score", lambda: board.score("m")),
+        ("board.rank", lambda: board.rank("m")),
+        ("board.top", lambda: board.top(3)),
+        ("board.range", lambda: board.range(0, 3)),
+        ("board.around", lambda: board.around("m", 1)),
+        ("board.remove", lambda: board.remove("m")),
+        ("board.clear", board.clear),
+        ("board.__len__", lambda: len(board)),
+        ("queue.enqueue", lambda: queue.enqueue("y")),
+        ("queue.dequeue", queue.dequeue),
+        ("queue.dequeue waiting", lambda: queue.dequeue(timeout=0.2)),
+        ("queue.ack", lambda: queue.ack(job_id)),
+        ("queue.nack", lambda: queue.nack(job_id)),
+        ("queue.stats", queue.stats),
+        ("queue.dead_letters", queue.dead_letters),
     ]
     for store_name, s in (("root", db), ("view", view)):
         calls += _store_calls(store_name, s)

@@ -1,7 +1,7 @@
 """grovekv: Grove's coordination primitives for Python.
 
-KV with TTL, atomic counters, distributed locks with fencing tokens, sliding-window rate limiters
-and a session store, over one embedded engine (sled on disk, or memory).
+KV with TTL, atomic counters, distributed locks with fencing tokens, sliding-window rate limiters,
+a session store, leaderboards and job queues, over one embedded engine (sled on disk, or memory).
 
     >>> import grovekv
     >>> with grovekv.open_memory() as db:
@@ -35,7 +35,9 @@ from grovekv._native import (
     MAX_VALUE_LEN,
     Counter,
     KeyIterator,
+    Leaderboard,
     Lock,
+    Queue,
     RateLimiter,
     Sessions,
     Store,
@@ -43,7 +45,7 @@ from grovekv._native import (
 )
 from grovekv._native import open as _open
 from grovekv._native import open_memory as _open_memory
-from grovekv._types import Decision, LockInfo
+from grovekv._types import Decision, Job, LockInfo, QueueStats, Ranked
 
 __all__ = [
     "MAX_KEY_LEN",
@@ -57,12 +59,17 @@ __all__ = [
     "InternalError",
     "InvalidArgumentError",
     "IoError",
+    "Job",
     "KeyIterator",
+    "Leaderboard",
     "Lock",
     "LockInfo",
     "LockTimeoutError",
     "NotFoundError",
     "OverflowError",
+    "Queue",
+    "QueueStats",
+    "Ranked",
     "RateLimiter",
     "Sessions",
     "Store",
@@ -88,7 +95,7 @@ for _cls in (
     InternalError,
 ):
     _cls.__module__ = "grovekv"
-for _tuple in (Decision, LockInfo):
+for _tuple in (Decision, Job, LockInfo, QueueStats, Ranked):
     _tuple.__module__ = "grovekv"
 del _cls, _tuple
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Literal, TypeAlias, final
 
-from grovekv._types import Decision, LockInfo
+from grovekv._types import Decision, Job, LockInfo, QueueStats, Ranked
 
 __all__ = [
     "CORE_VERSION",
@@ -13,7 +13,9 @@ __all__ = [
     "MAX_VALUE_LEN",
     "Counter",
     "KeyIterator",
+    "Leaderboard",
     "Lock",
+    "Queue",
     "RateLimiter",
     "Sessions",
     "Store",
@@ -32,6 +34,7 @@ _Key: TypeAlias = str | bytes | bytearray
 _Value: TypeAlias = bytes | bytearray | str
 _Seconds: TypeAlias = float
 _JSON: TypeAlias = Any
+_Score: TypeAlias = int | float
 
 @final
 class Store:
@@ -76,6 +79,10 @@ class Store:
         """A sliding-window rate limiter admitting ``limit`` (summed cost) per ``window``."""
     def sessions(self, ttl: _Seconds = 1800.0, prefix: str = "sess") -> Sessions:
         """A session store with keys ``<prefix>:<id>`` and a sliding ``ttl``."""
+    def leaderboard(self, name: str) -> Leaderboard:
+        """The leaderboard ``name`` (members at ``lb:<name>:<member>``; no ':' in ``name``)."""
+    def queue(self, name: str, visibility_timeout: _Seconds = 30.0, max_attempts: int = 5) -> Queue:
+        """The job queue ``name`` (keys under ``queue:<name>:``; no ':' in ``name``)."""
     def flush(self) -> None:
         """Makes every write so far durable; returns when fsynced."""
     def close(self) -> None:
@@ -215,6 +222,60 @@ class Sessions:
     @property
     def prefix(self) -> str:
         """The key prefix."""
+
+@final
+class Leaderboard:
+    """Members ranked by score, highest first; ties ordered by member."""
+
+    def add(self, member: str, score: _Score) -> None:
+        """Sets ``member``'s score (adding the member if new); NaN/inf: InvalidArgumentError."""
+    def incr(self, member: str, delta: _Score) -> float:
+        """Adds ``delta`` to ``member``'s score (from 0 if new) and returns the new score."""
+    def score(self, member: str) -> float | None:
+        """``member``'s score, or None if absent."""
+    def rank(self, member: str) -> int | None:
+        """``member``'s rank (0 = highest), or None if absent."""
+    def top(self, n: int) -> list[tuple[str, float]]:
+        """The ``n`` highest members as ``(member, score)`` pairs, best first."""
+    def range(self, start: int, stop: int) -> list[tuple[str, float]]:
+        """Members ranked ``start`` to ``stop`` (exclusive) as ``(member, score)`` pairs."""
+    def around(self, member: str, n: int) -> list[Ranked]:
+        """``member`` with up to ``n`` members above and below it; empty if absent."""
+    def remove(self, member: str) -> bool:
+        """Removes ``member``; True if it was there."""
+    def clear(self) -> int:
+        """Removes every member; returns how many there were."""
+    def __len__(self) -> int:
+        """The number of members."""
+    @property
+    def name(self) -> str:
+        """The leaderboard's name."""
+
+@final
+class Queue:
+    """A FIFO job queue with visibility timeouts, retries and a dead-letter list."""
+
+    def enqueue(self, payload: _Value, delay: _Seconds = 0.0) -> int:
+        """Adds a job deliverable after ``delay`` seconds; returns its id."""
+    def dequeue(self, timeout: _Seconds | None = None) -> Job | None:
+        """The oldest ready job, or None; waits up to ``timeout`` seconds (None or 0: one try)."""
+    def ack(self, job_id: int) -> bool:
+        """Marks a delivered job done and removes it; False if it is not in flight."""
+    def nack(self, job_id: int, delay: _Seconds = 0.0) -> bool:
+        """Gives a delivered job back, deliverable after ``delay`` s; False if not in flight."""
+    def stats(self) -> QueueStats:
+        """Counts of jobs by state: ``QueueStats(ready, in_flight, dead)``."""
+    def dead_letters(self) -> list[Job]:
+        """The jobs on the dead-letter list, oldest first."""
+    @property
+    def name(self) -> str:
+        """The queue's name."""
+    @property
+    def visibility_timeout(self) -> float:
+        """Seconds a delivered job stays invisible before it is delivered again."""
+    @property
+    def max_attempts(self) -> int:
+        """Deliveries after which an unacked job moves to the dead-letter list."""
 
 def open(
     path: str | os.PathLike[str],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["Decision", "LockInfo"]
+__all__ = ["Decision", "Job", "LockInfo", "QueueStats", "Ranked"]
 
 
 class LockInfo(NamedTuple):
@@ -29,3 +29,39 @@ class Decision(NamedTuple):
     """Seconds until everything admitted so far has left the window (full capacity again)."""
     retry_after: float
     """When refused: seconds until this request's cost would fit; 0.0 when allowed."""
+
+
+class Ranked(NamedTuple):
+    """A leaderboard member with its rank and score (:meth:`Leaderboard.around`)."""
+
+    rank: int
+    """Position in the board, 0 for the highest score (ties ordered by member)."""
+    member: str
+    """The member."""
+    score: float
+    """Its score."""
+
+
+class Job(NamedTuple):
+    """A job delivered by :meth:`Queue.dequeue` (or listed by :meth:`Queue.dead_letters`)."""
+
+    id: int
+    """The job's id, unique in its queue; pass it to ``ack`` or ``nack``."""
+    payload: bytes
+    """The bytes given to ``enqueue`` (a str payload was stored as UTF-8)."""
+    attempts: int
+    """How many times the job has been delivered, this delivery included."""
+    enqueued_at: float
+    """When it was enqueued, in seconds since the Unix epoch (as ``time.time()``)."""
+
+
+class QueueStats(NamedTuple):
+    """Counts of a queue's jobs by state (:meth:`Queue.stats`)."""
+
+    ready: int
+    """Waiting for delivery, delayed jobs included."""
+    in_flight: int
+    """Delivered and not yet acked or nacked (a job whose visibility timeout passed stays here
+    until it is delivered again)."""
+    dead: int
+    """Moved to the dead-letter list after ``max_attempts`` deliveries."""
