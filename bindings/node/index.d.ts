@@ -119,6 +119,50 @@ export interface SessionsOptions {
   prefix?: string | null
 }
 
+/** A leaderboard entry, as `top`, `range` and `around` return it. */
+export interface Ranked {
+  /** The member. */
+  member: string
+  /** Its score. */
+  score: number
+  /** Its position: 0 for the highest score; ties are ordered by member. */
+  rank: number
+}
+
+/** Options of `Store.queue`. */
+export interface QueueOptions {
+  /** Seconds a delivered job stays invisible before it is delivered again (default 30, > 0). */
+  visibilityTimeout?: number | null
+  /** Deliveries after which an unacked job moves to the dead-letter list (default 5, >= 1). */
+  maxAttempts?: number | bigint | null
+  /** Give job ids as bigints (exact over the whole unsigned 64-bit range). */
+  bigint?: boolean
+}
+
+/** Options of `Queue.enqueue` and `Queue.nack`. */
+export interface DelayOptions {
+  /** Seconds before the job can be delivered (default 0). */
+  delay?: number | null
+}
+
+/** Options of `Queue.dequeueWait`. */
+export interface DequeueWaitOptions {
+  /** Seconds to wait for a job (default `Infinity`); polling is on timers, never blocking. */
+  timeout?: number | null
+  /** Aborting it rejects the pending wait with the signal's AbortError. */
+  signal?: AbortSignal | null
+}
+
+/** Counts of a queue's jobs by state. */
+export interface QueueStats {
+  /** Waiting for delivery (delayed jobs included). */
+  ready: number
+  /** Delivered and not yet acked or nacked (one past its visibility timeout stays here until redelivered). */
+  inFlight: number
+  /** On the dead-letter list. */
+  dead: number
+}
+
 /** A JSON value: what a session holds. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
@@ -141,7 +185,7 @@ export declare class Store {
   readonly durable: boolean
   /** Whether this handle (or the handle this view came from) has been closed. */
   readonly closed: boolean
-  /** Closes this handle and everything made from it (views, counters, locks, limiters, sessions); closing twice is fine. */
+  /** Closes this handle and everything made from it (views, counters, locks, limiters, sessions, leaderboards, queues); closing twice is fine. */
   close(): void
   /** Makes every write so far durable; returns when fsynced. */
   flush(): void
@@ -203,6 +247,12 @@ export declare class Store {
   rateLimiter(name: string, options: RateLimiterOptions): RateLimiter
   /** A session store of JSON values with keys `<prefix>:<id>` and a sliding TTL. */
   sessions(options?: SessionsOptions): Sessions
+  /** The leaderboard `name` (members at `lb:<name>:<member>`; `name` may not contain ':'). */
+  leaderboard(name: string): Leaderboard
+  /** The job queue `name` (keys under `queue:<name>:`; `name` may not contain ':'), with number ids. */
+  queue(name: string, options?: (QueueOptions & { bigint?: false }) | null): Queue<number>
+  /** The job queue `name`, with bigint ids. */
+  queue(name: string, options: QueueOptions & { bigint: true }): Queue<bigint>
   /** The atomic counter `name` (key `counter:<name>`), returning numbers. */
   counter(name: string, options?: { bigint?: false }): Counter<number>
   /** The atomic counter `name`, returning bigints. */
@@ -304,6 +354,86 @@ export declare class Sessions {
   exists(id: string): boolean
 }
 
+/**
+ * A leaderboard: members ranked by score, highest first, ties ordered by member (byte order).
+ * Scores are finite numbers (NaN and ±Infinity throw code 'InvalidArgument'). Writing or deleting
+ * a member's key through the key/value API throws code 'WrongType'; use `remove` and `clear`.
+ */
+export declare class Leaderboard {
+  private constructor()
+  /** The board's name. */
+  readonly name: string
+  /** The number of members. */
+  readonly size: number
+  /** Sets `member`'s score, adding the member if new. */
+  add(member: string, score: number): void
+  /** Adds `delta` to `member`'s score (from 0 if new); returns the new score. Code 'Overflow' past the finite range. */
+  incr(member: string, delta: number): number
+  /** `member`'s score, or null if absent. */
+  score(member: string): number | null
+  /** `member`'s rank (0 = highest), or null if absent. */
+  rank(member: string): number | null
+  /** The `n` highest members, best first. */
+  top(n: number | bigint): Ranked[]
+  /** Members ranked `start` (inclusive) to `stop` (exclusive), best first; no `stop` means to the end. */
+  range(start: number | bigint, stop?: number | bigint | null): Ranked[]
+  /** `member` with up to `n` members ranked above and `n` below; [] if absent. */
+  around(member: string, n: number | bigint): Ranked[]
+  /** Removes `member`; true if it was there. */
+  remove(member: string): boolean
+  /** Removes every member; returns how many there were. */
+  clear(): number
+}
+
+/** A delivered (or dead) job. */
+export declare class Job<T extends number | bigint = number> {
+  private constructor()
+  /** The job's id, unique in its queue. */
+  readonly id: T
+  /** The bytes given to `enqueue`. */
+  readonly payload: Buffer
+  /** Deliveries so far, this one included. */
+  readonly attempts: number
+  /** When the job was enqueued. */
+  readonly enqueuedAt: Date
+  /** The payload decoded as UTF-8. */
+  text(): string
+  /** The payload parsed as JSON. */
+  json<J = JsonValue>(): J
+}
+
+/**
+ * A FIFO job queue. A dequeued job is invisible until acked, nacked or its visibility timeout
+ * passes; then it is delivered again with `attempts + 1`. After `maxAttempts` deliveries it moves
+ * to the dead-letter list. No job is ever handed to two consumers at once. `Queue<number>` gives
+ * ids as numbers (a RangeError past 2^53-1); `Queue<bigint>` as bigints.
+ */
+export declare class Queue<T extends number | bigint = number> {
+  private constructor()
+  /** The queue's name. */
+  readonly name: string
+  /** Seconds a delivered job stays invisible. */
+  readonly visibilityTimeout: number
+  /** Deliveries after which an unacked job is dead-lettered. */
+  readonly maxAttempts: number
+  /** Whether ids are bigints. */
+  readonly bigint: boolean
+  /** Adds a job deliverable after `delay` seconds (default 0); returns its id. */
+  enqueue(payload: Bytes, options?: DelayOptions | null): T
+  /** One synchronous attempt: the oldest ready job, or null. */
+  dequeue(): Job<T> | null
+  /** Waits up to `timeout` seconds for a job, on timers (never blocking the event loop); null on timeout. */
+  dequeueWait(options?: DequeueWaitOptions | null): Promise<Job<T> | null>
+  /** Marks a delivered job done; false if it is not in flight. */
+  ack(id: number | bigint): boolean
+  /** Gives a delivered job back, deliverable again after `delay` seconds; false if it is not in flight. */
+  nack(id: number | bigint, options?: DelayOptions | null): boolean
+  /** Counts of jobs by state. */
+  stats(): QueueStats
+  /** The dead-letter list, oldest first. */
+  deadLetters(): Job<T>[]
+}
+
 declare const grovekv: {
   open: typeof open
   openMemory: typeof openMemory
@@ -312,6 +442,9 @@ declare const grovekv: {
   Lock: typeof Lock
   RateLimiter: typeof RateLimiter
   Sessions: typeof Sessions
+  Leaderboard: typeof Leaderboard
+  Queue: typeof Queue
+  Job: typeof Job
   errorCodes: typeof errorCodes
   coreVersion: typeof coreVersion
 }

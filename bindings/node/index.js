@@ -2,7 +2,8 @@
 // grovekv: the public Node.js API of Grove (hand-written layer over the generated native.js).
 // Adds what napi cannot: TypeError/RangeError for bad arguments, options objects, iterators,
 // Map/object inputs, the 64-bit number policy (numbers, RangeError past 2^53-1, or bigint),
-// the lock's non-blocking async acquire (timers, never a blocked event loop) and JSON for sessions.
+// the lock's and the queue's non-blocking async waits (timers, never a blocked event loop) and
+// JSON for sessions.
 
 const { fileURLToPath } = require('node:url')
 const { setTimeout: delay } = require('node:timers/promises')
@@ -22,7 +23,10 @@ const {
 
 const I64_MIN = -(2n ** 63n)
 const I64_MAX = 2n ** 63n - 1n
+const U64_MAX = 2n ** 64n - 1n
 const KEYS_BATCH = 256
+/** Longest pause between two polls of Queue.dequeueWait, in ms (it starts at 1 ms and doubles). */
+const MAX_POLL_MS = 50
 
 /** Every Grove error kind; a Grove error's `code` is one of these. */
 const errorCodes = Object.freeze([
@@ -187,6 +191,33 @@ function signalArg(v) {
   if (v === undefined || v === null) return undefined
   if (typeof AbortSignal !== 'undefined' && v instanceof AbortSignal) return v
   throw typeError(`signal must be an AbortSignal, got ${typeName(v)}`)
+}
+
+/** A score or delta: any number (NaN and ±Infinity are left to the core: code 'InvalidArgument'). */
+function scoreArg(v, what) {
+  if (typeof v !== 'number') throw typeError(`${what} must be a number, got ${typeName(v)}`)
+  return v
+}
+
+/** A job id: a safe-integer number, or a bigint in the unsigned 64-bit range. */
+function jobIdArg(v) {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw rangeError(`job id must be a whole number from 0 to 2^53-1 (or a bigint), got ${v}`)
+    }
+    return v
+  }
+  if (typeof v === 'bigint') {
+    if (v < 0n || v > U64_MAX) throw rangeError(`job id ${v} does not fit in an unsigned 64-bit integer`)
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v
+  }
+  throw typeError(`job id must be a number or a bigint, got ${typeName(v)}`)
+}
+
+/** A delay in seconds from `{ delay }` (validated further by the core); 0 when absent. */
+function delayArg(opts) {
+  const o = optsArg(opts, ['delay'])
+  return secondsArg(o.delay, 0, 'delay')
 }
 
 /** Refuses what JSON cannot represent faithfully (instead of JSON.stringify's silent drops). */
@@ -434,6 +465,25 @@ class Store {
     const ttl = secondsArg(o.ttl, 1800, 'ttl')
     const prefix = o.prefix === undefined || o.prefix === null ? 'sess' : stringArg(o.prefix, 'prefix')
     return new Sessions(TOKEN, this.#n.sessions(ttl, prefix), prefix)
+  }
+
+  /** The leaderboard `name` (members at `lb:<name>:<member>`; `name` may not contain ':'). */
+  leaderboard(name) {
+    const n = stringArg(name, 'leaderboard name')
+    return new Leaderboard(TOKEN, this.#n.leaderboard(n), n)
+  }
+
+  /**
+   * The job queue `name` (keys under `queue:<name>:`; `name` may not contain ':'):
+   * `{ visibilityTimeout = 30, maxAttempts = 5, bigint = false }`. A delivered job is invisible
+   * for `visibilityTimeout` seconds; after `maxAttempts` deliveries it is dead-lettered.
+   */
+  queue(name, opts) {
+    const o = optsArg(opts, ['visibilityTimeout', 'maxAttempts', 'bigint'])
+    const n = stringArg(name, 'queue name')
+    const vt = secondsArg(o.visibilityTimeout, 30, 'visibilityTimeout')
+    const max = countArg(o.maxAttempts ?? undefined, 5, 'maxAttempts')
+    return new Queue(TOKEN, this.#n.queue(n, vt, max), n, vt, max, Boolean(o.bigint))
   }
 
   /** The atomic counter `name` (key `counter:<name>`); `{ bigint: true }` makes it return bigints. */
@@ -709,6 +759,215 @@ class Sessions {
   }
 }
 
+/**
+ * A leaderboard: members ranked by score, highest first, ties ordered by member (byte order);
+ * made by store.leaderboard(name). `top`, `range` and `around` return `{ member, score, rank }`
+ * objects (rank 0 = highest).
+ */
+class Leaderboard {
+  #n
+  #name
+
+  /** Internal: use store.leaderboard(name). */
+  constructor(token, nativeLeaderboard, name) {
+    if (token !== TOKEN) throw new TypeError('use store.leaderboard(name) to get a Leaderboard')
+    this.#n = nativeLeaderboard
+    this.#name = name
+  }
+
+  /** The board's name (members live at `lb:<name>:<member>`). */
+  get name() {
+    return this.#name
+  }
+
+  /** The number of members. */
+  get size() {
+    return this.#n.len()
+  }
+
+  /** Sets `member`'s score, adding the member if new; NaN/±Infinity throw code 'InvalidArgument'. */
+  add(member, score) {
+    const m = stringArg(member, 'member')
+    this.#n.add(m, scoreArg(score, 'score'))
+  }
+
+  /** Adds `delta` to `member`'s score (from 0 if new) and returns the new score; code 'Overflow' past the finite range. */
+  incr(member, delta) {
+    const m = stringArg(member, 'member')
+    return this.#n.incr(m, scoreArg(delta, 'delta'))
+  }
+
+  /** `member`'s score, or null if absent. */
+  score(member) {
+    return this.#n.score(stringArg(member, 'member')) ?? null
+  }
+
+  /** `member`'s rank (0 = highest), or null if absent. */
+  rank(member) {
+    return this.#n.rank(stringArg(member, 'member')) ?? null
+  }
+
+  /** The `n` highest members, best first. */
+  top(n) {
+    return this.#n.range(0, countArg(n, undefined, 'n'))
+  }
+
+  /** Members ranked `start` (inclusive) to `stop` (exclusive), best first; no `stop` means to the end. */
+  range(start, stop) {
+    const a = countArg(start, undefined, 'start')
+    const b = stop === undefined || stop === null ? undefined : countArg(stop, undefined, 'stop')
+    return this.#n.range(a, b)
+  }
+
+  /** `member` with up to `n` members ranked above and `n` below it; [] if absent. */
+  around(member, n) {
+    const m = stringArg(member, 'member')
+    return this.#n.around(m, countArg(n, undefined, 'n'))
+  }
+
+  /** Removes `member`; true if it was there. */
+  remove(member) {
+    return this.#n.remove(stringArg(member, 'member'))
+  }
+
+  /** Removes every member; returns how many there were. */
+  clear() {
+    return this.#n.clear()
+  }
+}
+
+/**
+ * A delivered (or dead) job: `id`, `payload` (a Buffer), `attempts` (deliveries so far, this one
+ * included) and `enqueuedAt` (a Date).
+ */
+class Job {
+  /** Internal: jobs come from Queue.dequeue, dequeueWait and deadLetters. */
+  constructor(token, id, payload, attempts, enqueuedAt) {
+    if (token !== TOKEN) throw new TypeError('jobs come from queue.dequeue()')
+    this.id = id
+    this.payload = payload
+    this.attempts = attempts
+    this.enqueuedAt = enqueuedAt
+  }
+
+  /** The payload decoded as UTF-8. */
+  text() {
+    return this.payload.toString('utf8')
+  }
+
+  /** The payload parsed as JSON. */
+  json() {
+    return JSON.parse(this.text())
+  }
+}
+
+/**
+ * A FIFO job queue with a visibility timeout, retries and a dead-letter list; made by
+ * store.queue(name, { visibilityTimeout, maxAttempts }).
+ */
+class Queue {
+  #n
+  #name
+  #vt
+  #max
+  #big
+
+  /** Internal: use store.queue(name, options). */
+  constructor(token, nativeQueue, name, visibilityTimeout, maxAttempts, bigint) {
+    if (token !== TOKEN) throw new TypeError('use store.queue(name, options) to get a Queue')
+    this.#n = nativeQueue
+    this.#name = name
+    this.#vt = visibilityTimeout
+    this.#max = maxAttempts
+    this.#big = bigint
+  }
+
+  /** The queue's name (keys under `queue:<name>:`). */
+  get name() {
+    return this.#name
+  }
+
+  /** Seconds a delivered job stays invisible before it is delivered again. */
+  get visibilityTimeout() {
+    return this.#vt
+  }
+
+  /** Deliveries after which an unacked job moves to the dead-letter list. */
+  get maxAttempts() {
+    return this.#max
+  }
+
+  /** Whether job ids are bigints (`{ bigint: true }`) instead of numbers. */
+  get bigint() {
+    return this.#big
+  }
+
+  /** Adds a job (string → UTF-8, Buffer, Uint8Array), deliverable after `{ delay }` seconds (default 0); returns its id. */
+  enqueue(payload, opts) {
+    const p = bytesArg(payload, 'payload')
+    return this.#id(this.#n.enqueue(p, delayArg(opts)))
+  }
+
+  /** One synchronous attempt: the oldest ready job (or one whose visibility timeout passed), or null. */
+  dequeue() {
+    const j = this.#n.dequeue()
+    return j ? this.#job(j) : null
+  }
+
+  /**
+   * Waits up to `timeout` seconds (default Infinity) for a job, polling on timers (1 ms doubling
+   * to 50 ms between tries), so the event loop keeps running. Resolves with the job, or null on
+   * timeout. An aborted `signal` rejects with its AbortError.
+   */
+  async dequeueWait(opts) {
+    const o = optsArg(opts, ['timeout', 'signal'])
+    const timeout = waitArg(o.timeout, Infinity, 'timeout', true)
+    const signal = signalArg(o.signal)
+    if (signal) signal.throwIfAborted()
+    const deadline = performance.now() + timeout * 1000
+    let pause = 1
+    for (;;) {
+      const job = this.dequeue()
+      if (job) return job
+      const left = deadline - performance.now()
+      if (left <= 0) return null
+      await delay(Math.min(pause, left), undefined, signal ? { signal } : undefined)
+      pause = Math.min(pause * 2, MAX_POLL_MS)
+    }
+  }
+
+  /** Marks a delivered job done and removes it; false if it is not in flight (already acked, nacked or dead). */
+  ack(id) {
+    return this.#n.ack(jobIdArg(id))
+  }
+
+  /** Gives a delivered job back, deliverable again after `{ delay }` seconds; false if it is not in flight. */
+  nack(id, opts) {
+    const i = jobIdArg(id)
+    return this.#n.nack(i, delayArg(opts))
+  }
+
+  /** Counts of jobs by state: `{ ready, inFlight, dead }` (ready includes delayed jobs). */
+  stats() {
+    return this.#n.stats()
+  }
+
+  /** The jobs on the dead-letter list, oldest first. */
+  deadLetters() {
+    return this.#n.deadLetters().map((j) => this.#job(j))
+  }
+
+  /** Applies the number policy to a native job id. */
+  #id(v) {
+    return u64Out(v, this.#big, 'job id', 'use store.queue(name, { bigint: true })')
+  }
+
+  /** A Job from the native one. */
+  #job(j) {
+    return new Job(TOKEN, this.#id(j.id), j.payload, j.attempts, new Date(j.enqueuedAtMs))
+  }
+}
+
 if (typeof Symbol.dispose === 'symbol') {
   /** `using db = grovekv.open(path)` closes the store at the end of the block. */
   Store.prototype[Symbol.dispose] = function dispose() {
@@ -748,6 +1007,9 @@ module.exports = {
   Lock,
   RateLimiter,
   Sessions,
+  Leaderboard,
+  Queue,
+  Job,
   errorCodes,
   /** The version of the Grove core the addon was built with. */
   coreVersion: native.coreVersion(),

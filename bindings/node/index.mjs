@@ -18,6 +18,12 @@ export const Lock = grovekv.Lock
 export const RateLimiter = grovekv.RateLimiter
 /** A session store of JSON values. */
 export const Sessions = grovekv.Sessions
+/** A leaderboard ranked by score. */
+export const Leaderboard = grovekv.Leaderboard
+/** A job queue with visibility timeouts and dead letters. */
+export const Queue = grovekv.Queue
+/** A delivered or dead job. */
+export const Job = grovekv.Job
 /** Every Grove error kind (the `code` of a Grove error). */
 export const errorCodes = grovekv.errorCodes
 /** The version of the Grove core the addon was built with. */

@@ -15,6 +15,28 @@ export declare class NativeKeys {
   nextBatch(max: number): Array<Buffer>
 }
 
+/** A leaderboard `lb:<name>:` (native half of `Leaderboard` in index.js). */
+export declare class NativeLeaderboard {
+  /** Sets `member`'s score (adding the member if new); `InvalidArgument` for NaN/±Infinity. */
+  add(member: string, score: number): void
+  /** Adds `delta` to `member`'s score (from 0 if new); returns the new score. */
+  incr(member: string, delta: number): number
+  /** `member`'s score, or null. */
+  score(member: string): number | null
+  /** `member`'s rank (0 = highest, ties by member), or null. */
+  rank(member: string): number | null
+  /** Members ranked in `[start, stop)`; a null `stop` means to the end. */
+  range(start: number, stop?: number | undefined | null): Array<NativeRanked>
+  /** `member` with up to `n` members ranked above and `n` below; empty if absent. */
+  around(member: string, n: number): Array<NativeRanked>
+  /** Removes `member`; true if it was there. */
+  remove(member: string): boolean
+  /** Number of members. */
+  len(): number
+  /** Removes every member; returns how many there were. */
+  clear(): number
+}
+
 /** A would-be owner of the lock `lock:<name>` (native half of `Lock` in index.js). */
 export declare class NativeLock {
   /** One attempt: takes the lock if it is free or its lease expired; true on success. */
@@ -31,6 +53,22 @@ export declare class NativeLock {
   get key(): string
   /** The lease length in seconds. */
   get ttl(): number
+}
+
+/** A job queue `queue:<name>:` (native half of `Queue` in index.js). */
+export declare class NativeQueue {
+  /** Adds a job deliverable after `delay` seconds (default 0); returns its id. */
+  enqueue(payload: string | Buffer, delaySecs?: number | undefined | null): number | bigint
+  /** One attempt: delivers the oldest ready job (or one whose visibility timeout passed), or null. */
+  dequeue(): NativeJob | null
+  /** Marks a delivered job done and removes it; false if it is not in flight. */
+  ack(id: number | bigint): boolean
+  /** Gives a delivered job back, deliverable again after `delay` seconds; false if not in flight. */
+  nack(id: number | bigint, delaySecs?: number | undefined | null): boolean
+  /** Counts of ready, in-flight and dead jobs. */
+  stats(): NativeQueueStats
+  /** The jobs on the dead-letter list, oldest first. */
+  deadLetters(): Array<NativeJob>
 }
 
 /** A sliding-window rate limiter (native half of `RateLimiter` in index.js). */
@@ -117,6 +155,13 @@ export declare class NativeStore {
   rateLimiter(name: string, limit: number, windowSecs: number): NativeRateLimiter
   /** A session store with keys `<prefix>:<id>` and a sliding TTL of `ttl` seconds. */
   sessions(ttlSecs: number, prefix: string): NativeSessions
+  /** The leaderboard `name` (members at `lb:<name>:<member>`; `name` without ':'). */
+  leaderboard(name: string): NativeLeaderboard
+  /**
+   * The job queue `name` (keys under `queue:<name>:`; `name` without ':') whose delivered
+   * jobs are invisible for `visibilityTimeout` seconds and dead-lettered after `maxAttempts`.
+   */
+  queue(name: string, visibilityTimeoutSecs: number, maxAttempts: number): NativeQueue
   /**
    * The atomic counter `name` (key `counter:<name>`) as a handle for the `counter*`
    * functions; `Closed` on a closed handle.
@@ -148,6 +193,18 @@ export interface NativeDecision {
   retryAfter: number
 }
 
+/** A delivered or dead job (native half of `Job` in index.js). */
+export interface NativeJob {
+  /** The job's id, unique in its queue (a bigint only past 2^53-1). */
+  id: number | bigint
+  /** The bytes given to `enqueue`. */
+  payload: Buffer
+  /** Deliveries so far, this one included. */
+  attempts: number
+  /** When it was enqueued, in ms since the Unix epoch. */
+  enqueuedAtMs: number
+}
+
 /** What `lockInfo(name)` returns. */
 export interface NativeLockInfo {
   /** Whether some owner holds an unexpired lease now. */
@@ -156,6 +213,26 @@ export interface NativeLockInfo {
   fencingToken: number | bigint
   /** Seconds left on the current lease, null when not held. */
   expiresIn?: number
+}
+
+/** Counts of jobs by state. */
+export interface NativeQueueStats {
+  /** Waiting for delivery (delayed jobs included). */
+  ready: number
+  /** Delivered and not yet acked or nacked. */
+  inFlight: number
+  /** On the dead-letter list. */
+  dead: number
+}
+
+/** A member with its score and rank, as `top`/`range`/`around` return it. */
+export interface NativeRanked {
+  /** The member. */
+  member: string
+  /** Its score. */
+  score: number
+  /** Its position, 0 for the highest score (exact: no board holds 2^53 members). */
+  rank: number
 }
 
 /** Opens (creating if needed) the sled store at `path`; same path in this process = same engine. */

@@ -836,7 +836,9 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeKeys = nativeBinding.NativeKeys
+module.exports.NativeLeaderboard = nativeBinding.NativeLeaderboard
 module.exports.NativeLock = nativeBinding.NativeLock
+module.exports.NativeQueue = nativeBinding.NativeQueue
 module.exports.NativeRateLimiter = nativeBinding.NativeRateLimiter
 module.exports.NativeSessions = nativeBinding.NativeSessions
 module.exports.NativeStore = nativeBinding.NativeStore

@@ -66,6 +66,10 @@ ln -s "$(command -v npm)" "$nocargo/npm"
     const g = require('grovekv')
     const db = g.openMemory()
     if (db.counter('c').increment(41) !== 41) process.exit(1)
+    const lb = db.leaderboard('s'); lb.add('a', 1); lb.add('b', 2)
+    if (lb.rank('a') !== 1 || lb.top(1)[0].member !== 'b') process.exit(1)
+    const q = db.queue('q'); q.enqueue('job')
+    if (!q.ack(q.dequeue().id)) process.exit(1)
     console.log('tarball install (CommonJS): ok')"
   node --input-type=module -e "
     import { openMemory } from 'grovekv'

@@ -22,7 +22,7 @@ pub(crate) fn u64_out(v: u64) -> Either<f64, BigInt> {
 }
 
 /// A non-negative whole number from JS as a u64 (index.js has already range-checked it).
-fn whole(v: f64, what: &str) -> grove_core::Result<u64> {
+pub(crate) fn whole(v: f64, what: &str) -> grove_core::Result<u64> {
     if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= MAX_SAFE as f64 {
         Ok(v as u64)
     } else {
@@ -34,7 +34,7 @@ fn whole(v: f64, what: &str) -> grove_core::Result<u64> {
 }
 
 /// `Closed` if `store` has been closed.
-fn open_check(store: &Store) -> grove_core::Result<()> {
+pub(crate) fn open_check(store: &Store) -> grove_core::Result<()> {
     if store.is_closed() {
         Err(closed())
     } else {

@@ -9,6 +9,7 @@
 
 mod coord;
 mod fast;
+mod ordered;
 
 use grove_core::{Durability, ErrorKind, Keys, Options, Store};
 use napi::bindgen_prelude::{Buffer, Either, Object, ToNapiValue};
@@ -389,6 +390,24 @@ impl NativeStore {
     #[napi]
     pub fn sessions(&self, ttl_secs: f64, prefix: String) -> Result<coord::NativeSessions> {
         coord::sessions(&self.inner, ttl_secs, &prefix)
+    }
+
+    /// The leaderboard `name` (members at `lb:<name>:<member>`; `name` without ':').
+    #[napi]
+    pub fn leaderboard(&self, name: String) -> Result<ordered::NativeLeaderboard> {
+        ordered::leaderboard(&self.inner, &name)
+    }
+
+    /// The job queue `name` (keys under `queue:<name>:`; `name` without ':') whose delivered
+    /// jobs are invisible for `visibilityTimeout` seconds and dead-lettered after `maxAttempts`.
+    #[napi]
+    pub fn queue(
+        &self,
+        name: String,
+        visibility_timeout_secs: f64,
+        max_attempts: f64,
+    ) -> Result<ordered::NativeQueue> {
+        ordered::queue(&self.inner, &name, visibility_timeout_secs, max_attempts)
     }
 
     /// The atomic counter `name` (key `counter:<name>`) as a handle for the `counter*`

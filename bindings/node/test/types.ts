@@ -7,6 +7,11 @@ import grovekv, {
   Lock,
   RateLimiter,
   Sessions,
+  Leaderboard,
+  Queue,
+  Job,
+  Ranked,
+  QueueStats,
   Decision,
   LockInfo,
   errorCodes,
@@ -81,6 +86,37 @@ async function coordination(): Promise<void> {
   const user: number | undefined = data?.user
   const updated: boolean = s.update(id, [1, 2, 3])
   const touched: boolean = s.touch(id) && s.exists(id) && s.delete(id)
+
+  const lb: Leaderboard = db.leaderboard('scores')
+  lb.add('alice', 10)
+  const sc: number = lb.incr('alice', 2.5)
+  const maybeScore: number | null = lb.score('alice')
+  const maybeRank: number | null = lb.rank('alice')
+  const top: Ranked[] = lb.top(10)
+  const best: string | undefined = top[0]?.member
+  const slice: Ranked[] = lb.range(0, 10).concat(lb.range(5), lb.range(0n, null), lb.around('alice', 2))
+  const members: number = lb.size
+  const gone: boolean = lb.remove('alice')
+  const cleared: number = lb.clear()
+
+  const q: Queue<number> = db.queue('tasks', { visibilityTimeout: 30, maxAttempts: 5 })
+  const bq: Queue<bigint> = db.queue('tasks', { bigint: true })
+  const jobId: number = q.enqueue('payload', { delay: 0.5 })
+  const bigId: bigint = bq.enqueue(Buffer.from('x'))
+  const job: Job<number> | null = q.dequeue()
+  if (job) {
+    const p: Buffer = job.payload
+    const at: Date = job.enqueuedAt
+    const tries: number = job.attempts
+    const txt: string = job.text()
+    const parsed = job.json<{ n: number }>()
+    console.log(p, at, tries, txt, parsed.n, q.ack(job.id), q.nack(job.id, { delay: 1 }))
+  }
+  const waitedJob: Job<bigint> | null = await bq.dequeueWait({ timeout: 1, signal: AbortSignal.timeout(5000) })
+  const qs: QueueStats = q.stats()
+  const inFlight: number = qs.inFlight
+  const dead: Job<number>[] = q.deadLetters()
+  console.log(sc, maybeScore, maybeRank, best, slice, members, gone, cleared, jobId, bigId, waitedJob, inFlight, dead, q.name, q.visibilityTimeout, q.maxAttempts)
   console.log(got, waited, token, bigToken, ok, left, bigInfo, out, n2, bt, allowed, peeked, wasReset, user, updated, touched)
 }
 void coordination()
