@@ -377,8 +377,13 @@ impl Queue {
         }
     }
 
-    /// Marks a delivered job done and removes it; false if it is not in flight.
-    pub fn ack(&self, id: u64) -> Result<bool> {
+    /// Settles an in-flight job in one transaction: takes it off the schedule and lets `then`
+    /// finish the move (with the job and the meta to update). False if it is not in flight.
+    fn settle(
+        &self,
+        id: u64,
+        mut then: impl FnMut(&mut dyn Txn, JobRec, &mut Meta) -> Result<()>,
+    ) -> Result<bool> {
         let done = self.transact(|tx| {
             let Some(rec) = self.read_job(tx, id)? else {
                 return Ok(false);
@@ -387,9 +392,8 @@ impl Queue {
                 return Ok(false);
             }
             let mut meta = self.read_meta(tx)?;
-            meta.stats.in_flight = meta.stats.in_flight.saturating_sub(1);
             tx.delete(&self.pk(&Self::sched_suffix(rec.visible_at, id))?)?;
-            tx.delete(&self.pk(&Self::job_suffix(id))?)?;
+            then(tx, rec, &mut meta)?;
             self.write_meta(tx, &meta)?;
             Ok(true)
         })?;
@@ -399,33 +403,25 @@ impl Queue {
         Ok(done)
     }
 
+    /// Marks a delivered job done and removes it; false if it is not in flight.
+    pub fn ack(&self, id: u64) -> Result<bool> {
+        self.settle(id, |tx, _, meta| {
+            meta.stats.in_flight = meta.stats.in_flight.saturating_sub(1);
+            tx.delete(&self.pk(&Self::job_suffix(id))?)
+        })
+    }
+
     /// Gives a delivered job back, deliverable again after `delay`; false if it is not in flight.
     pub fn nack(&self, id: u64, delay: Duration) -> Result<bool> {
         let at = self.store.now_ms().saturating_add(ttl_ms(delay));
-        let done = self.transact(|tx| {
-            let Some(mut rec) = self.read_job(tx, id)? else {
-                return Ok(false);
-            };
-            if rec.state != IN_FLIGHT {
-                return Ok(false);
-            }
-            let mut meta = self.read_meta(tx)?;
+        self.settle(id, |tx, mut rec, meta| {
             meta.shift(IN_FLIGHT, READY);
-            tx.delete(&self.pk(&Self::sched_suffix(rec.visible_at, id))?)?;
             rec.state = READY;
             rec.visible_at = at;
-            tx.put(
-                &self.pk(&Self::sched_suffix(at, id))?,
-                encode(Kind::Queue, None, &[]),
-            )?;
-            tx.put(&self.pk(&Self::job_suffix(id))?, rec.encode())?;
-            self.write_meta(tx, &meta)?;
-            Ok(true)
-        })?;
-        if done {
-            self.store.wrote()?;
-        }
-        Ok(done)
+            let sched = self.pk(&Self::sched_suffix(at, id))?;
+            tx.put(&sched, encode(Kind::Queue, None, &[]))?;
+            tx.put(&self.pk(&Self::job_suffix(id))?, rec.encode())
+        })
     }
 
     /// Counts of ready, in-flight and dead jobs.

@@ -9,15 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-fn stores() -> (
-    Vec<(&'static str, Store)>,
-    tempfile::TempDir,
-    Arc<ManualClock>,
-) {
-    let clock = Arc::new(ManualClock::default());
-    let (s, d) = common::both_backends(clock.clone());
-    (s, d, clock)
-}
+use common::stores;
 
 #[test]
 fn lock_contention_never_overlaps_and_fences_strictly_increase() {

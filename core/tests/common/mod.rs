@@ -28,3 +28,14 @@ pub fn child(name: &str, env: &[(&str, &str)]) -> std::process::Command {
     }
     cmd
 }
+
+/// Both backends on one fresh manual clock, with the clock to move it.
+pub fn stores() -> (
+    Vec<(&'static str, Store)>,
+    tempfile::TempDir,
+    Arc<ManualClock>,
+) {
+    let clock = Arc::new(ManualClock::default());
+    let (s, d) = both_backends(clock.clone());
+    (s, d, clock)
+}
