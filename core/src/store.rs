@@ -232,10 +232,15 @@ impl Engine {
 
     fn shut_down(&self) -> Result<()> {
         let backend = self.backend.write().take();
-        match backend {
+        let flushed = match &backend {
             Some(b) => b.flush(),
             None => Ok(()),
+        };
+        drop(backend);
+        if let Some(path) = &self.path {
+            crate::backend::sled::wait_until_released(path);
         }
+        flushed
     }
 }
 

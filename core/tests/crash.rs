@@ -68,10 +68,10 @@ fn crash_child() {
 fn run_cycles(mode: &str) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
-    let log_path = dir.path().join("log");
     let mut seed = std::process::id() as u64 | 1;
     for cycle in 0..cycles() {
-        std::fs::write(&log_path, b"").unwrap();
+        // One log per cycle: in periodic mode each run's loss window ends at its own last flush.
+        let log_path = dir.path().join(format!("log-{cycle:04}"));
         let mut child = common::child(
             "crash_child",
             &[
@@ -98,30 +98,41 @@ fn run_cycles(mode: &str) {
         std::thread::sleep(Duration::from_millis(10 + seed % 120));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        check(&path, &log_path, mode, cycle);
+        check(&path, dir.path(), mode, cycle);
     }
 }
 
-/// Checks the reopened store against the log of acknowledged operations.
-fn check(path: &std::path::Path, log_path: &std::path::Path, mode: &str, cycle: u32) {
-    let db = Store::open(path).unwrap();
-    let log = std::fs::read_to_string(log_path).unwrap();
-    let mut lines: Vec<&str> = log
-        .split_inclusive('\n')
-        .filter(|l| l.ends_with('\n'))
-        .map(|l| l.trim_end())
-        .collect();
-    if mode == "periodic" {
-        // Only what was acknowledged before the last completed flush must survive.
-        let last = lines
-            .iter()
-            .rposition(|l| *l == "FLUSHED")
-            .map_or(0, |i| i + 1);
-        lines.truncate(last);
+/// The acknowledged operations of every cycle so far that must have survived.
+fn acknowledged(logs: &std::path::Path, mode: &str, upto: u32) -> Vec<String> {
+    let mut all = Vec::new();
+    for cycle in 0..=upto {
+        let log = std::fs::read_to_string(logs.join(format!("log-{cycle:04}"))).unwrap_or_default();
+        // Whole lines only: the last one may have been cut by the kill.
+        let mut lines: Vec<String> = log
+            .split_inclusive('\n')
+            .filter(|l| l.ends_with('\n'))
+            .map(|l| l.trim_end().to_string())
+            .collect();
+        if mode == "periodic" {
+            // Only what was acknowledged before that run's last completed flush must survive.
+            let last = lines
+                .iter()
+                .rposition(|l| l == "FLUSHED")
+                .map_or(0, |i| i + 1);
+            lines.truncate(last);
+        }
+        all.extend(lines);
     }
+    all
+}
+
+/// Checks the reopened store against the acknowledged operations of every cycle so far.
+fn check(path: &std::path::Path, logs: &std::path::Path, mode: &str, cycle: u32) {
+    let db = Store::open(path).unwrap();
+    let lines = acknowledged(logs, mode, cycle);
     let mut max: BTreeMap<&str, u64> = BTreeMap::new();
     for l in &lines {
-        let (tag, rest) = l.split_once(' ').unwrap_or((l, ""));
+        let (tag, rest) = l.split_once(' ').unwrap_or((l.as_str(), ""));
         match tag {
             "S" => {
                 let (key, value) = rest.split_once(' ').unwrap();

@@ -712,3 +712,43 @@ fn exports_racing_writers_never_miss_a_change() {
         assert_eq!(total, 8_000, "{name}");
     }
 }
+
+#[test]
+fn json_values_are_canonical_and_never_rounded() {
+    let db = Store::open_memory();
+    let s = db.crdt_set("s").unwrap();
+    s.add("{\"b\": 1, \"a\": [1.0, 1e2, -0]}").unwrap();
+    assert!(
+        s.contains("{\"a\":[1.0,100.0,0],\"b\":1}").unwrap(),
+        "{:?}",
+        s.members()
+    );
+    s.add("18446744073709551615").unwrap(); // u64::MAX stays exact
+    assert!(s.contains("18446744073709551615").unwrap());
+    for bad in [
+        "123456789012345678901234567890",
+        "-99999999999999999999",
+        "{\"x\":",
+        "NaN",
+    ] {
+        assert_eq!(
+            s.add(bad).unwrap_err().kind(),
+            ErrorKind::InvalidArgument,
+            "{bad}"
+        );
+    }
+    // A no-op on an absent key writes nothing.
+    assert!(!db.crdt_set("absent").unwrap().remove("1").unwrap());
+    // (A map delete of an absent field does write: its tombstone must beat older remote sets.)
+    assert!(!db.crdt_map("absent-map").unwrap().delete("f").unwrap());
+    assert!(db.exists(b"absent-map").unwrap());
+    db.crdt_counter("absent-counter")
+        .unwrap()
+        .reset_local()
+        .unwrap();
+    assert!(!db.exists(b"absent").unwrap());
+    assert!(!db.exists(b"absent-counter").unwrap());
+    // Closed is reported before the input is looked at.
+    db.close().unwrap();
+    assert_eq!(db.crdt_set("s").unwrap_err().kind(), ErrorKind::Closed);
+}

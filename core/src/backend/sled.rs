@@ -61,6 +61,27 @@ impl SledBackend {
     }
 }
 
+/// Waits until sled's lock on the store at `dir` is really gone (its IO threads may hold the
+/// file a moment after the last handle is dropped), so `close()` returning means another
+/// process can open the store. Gives up after two seconds.
+pub(crate) fn wait_until_released(dir: &Path) {
+    let Ok(file) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(dir.join("db"))
+    else {
+        return;
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while std::time::Instant::now() < deadline {
+        match file.try_lock() {
+            // Taken and, on drop of `file`, released at once: nobody holds it any more.
+            Ok(()) => return,
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(2)),
+        }
+    }
+}
+
 fn bound(b: Bound<&[u8]>) -> Bound<sl::IVec> {
     match b {
         Bound::Included(k) => Bound::Included(k.into()),

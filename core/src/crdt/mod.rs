@@ -150,11 +150,45 @@ fn split_payload(payload: &[u8]) -> Result<(u64, &[u8])> {
     Ok((seq, &payload[8..]))
 }
 
-/// Canonical JSON text of a JSON document: sorted keys, no whitespace.
+/// Canonical JSON text of a JSON document: sorted keys, no whitespace, integers as integers and
+/// other numbers in their shortest float spelling (`1e2` and `100.0` are one value). An integer
+/// outside the 64-bit range is `InvalidArgument`: it would otherwise be rounded silently.
 pub fn canonical_json(text: &str) -> Result<String> {
-    let v: serde_json::Value =
+    let mut v: serde_json::Value =
         serde_json::from_str(text).map_err(|e| Error::invalid(format!("not valid JSON: {e}")))?;
+    canonical_numbers(&mut v)?;
     Ok(v.to_string())
+}
+
+fn canonical_numbers(v: &mut serde_json::Value) -> Result<()> {
+    use serde_json::{Number, Value};
+    match v {
+        Value::Number(n) => {
+            let canon = if let Some(i) = n.as_i64() {
+                Number::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Number::from(u)
+            } else {
+                let text = n.to_string();
+                if !text.contains(['.', 'e', 'E']) {
+                    return Err(Error::invalid(format!(
+                        "integer {text} is outside the 64-bit range"
+                    )));
+                }
+                n.as_f64()
+                    .filter(|f| f.is_finite())
+                    .and_then(Number::from_f64)
+                    .ok_or_else(|| {
+                        Error::invalid(format!("number {text} is not a finite double"))
+                    })?
+            };
+            *n = canon;
+        }
+        Value::Array(items) => items.iter_mut().try_for_each(canonical_numbers)?,
+        Value::Object(map) => map.values_mut().try_for_each(canonical_numbers)?,
+        _ => {}
+    }
+    Ok(())
 }
 
 /// What a sync or an `apply_changes` did.
@@ -226,7 +260,8 @@ impl Store {
                 };
                 let before = state.clone();
                 let out = f(&mut state)?;
-                if state == before && old_seq.is_some() {
+                // No change writes nothing, not even an empty state for an absent key.
+                if state == before {
                     return Ok((Write::Keep, Some((out, false))));
                 }
                 if old_seq.is_some_and(|old| old >= seq) {
@@ -279,6 +314,7 @@ impl Store {
 
     /// Merges remote state bytes of type `S` into `key`; true if the local state changed.
     pub(crate) fn crdt_merge_bytes<S: CrdtState>(&self, key: &[u8], bytes: &[u8]) -> Result<bool> {
+        self.check_open()?;
         let remote: S = decode_state(bytes)?;
         self.check_drift(remote.max_stamp_ms())?;
         let (_, changed) = self.crdt_update::<S, ()>(key, |s| s.merge(&remote))?;
@@ -377,6 +413,7 @@ impl Store {
     }
 
     fn apply_changes_keys(&self, bytes: &[u8]) -> Result<(SyncReport, Vec<Vec<u8>>)> {
+        self.check_open()?;
         let bundle = decode_bundle(bytes)?;
         for (key, state) in &bundle.entries {
             let kind = state_kind(state)?;
@@ -393,9 +430,12 @@ impl Store {
         for (key, state) in &bundle.entries {
             let existed = self.exists(key)?;
             let changed = self.crdt_merge_state(key, state)?;
+            if !changed {
+                continue;
+            }
             if !existed {
                 report.pulled += 1;
-            } else if changed {
+            } else {
                 report.merged += 1;
                 merged_keys.push(key.clone());
             }
