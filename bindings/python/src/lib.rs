@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod convert;
+mod crdt;
 mod errors;
 mod leaderboard;
 mod lock;
@@ -13,9 +14,11 @@ mod ratelimit;
 mod session;
 mod types;
 
+use convert::seconds_arg;
 use convert::{
     int_arg, key_bytes, key_to_str, str_arg, ttl_arg, ttl_required, type_name, value_bytes,
 };
+use crdt::{PyCrdtCounter, PyCrdtMap, PyCrdtRegister, PyCrdtSet};
 use errors::{closed, invalid_argument, IntoPy};
 use grove_core::{Counter, Durability, Keys, Options, Store};
 use leaderboard::PyLeaderboard;
@@ -322,6 +325,71 @@ impl PyStore {
         PyQueue::new(py, &self.inner, name, visibility_timeout, max_attempts)
     }
 
+    /// The PN-counter CRDT at `key` (any key of your choice; it holds a `crdt-counter`).
+    fn crdt_counter(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<PyCrdtCounter> {
+        PyCrdtCounter::new(py, &self.inner, key)
+    }
+
+    /// The LWW register CRDT at `key`, holding any JSON value.
+    fn crdt_register(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<PyCrdtRegister> {
+        PyCrdtRegister::new(py, &self.inner, key)
+    }
+
+    /// The add-wins set CRDT at `key`, of JSON values (identity: canonical JSON).
+    fn crdt_set(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<PyCrdtSet> {
+        PyCrdtSet::new(py, &self.inner, key)
+    }
+
+    /// The LWW-map CRDT at `key`: independent last-writer-wins fields holding JSON values.
+    fn crdt_map(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<PyCrdtMap> {
+        PyCrdtMap::new(py, &self.inner, key)
+    }
+
+    /// The CRDT keys of this view changed after cursor `since` (0: all of them), as bytes any
+    /// transport can carry, and the cursor to pass next time: `(bytes, cursor)`.
+    #[pyo3(signature = (since=0))]
+    fn export_changes<'py>(
+        &self,
+        py: Python<'py>,
+        #[pyo3(from_py_with = crdt::since_arg)] since: u64,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        crdt::export_changes(py, &self.inner, since)
+    }
+
+    /// Merges bytes from `export_changes` (of any store) into this view; a `SyncReport` whose
+    /// `pushed` is 0. If one entry is refused (type, format, clock drift), nothing is applied.
+    fn apply_changes<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        crdt::apply_changes(py, &self.inner, data)
+    }
+
+    /// Seconds a remote CRDT stamp may lead this store's clock before a merge refuses it with
+    /// ClockDriftError (default 60.0; shared by every handle of the engine).
+    #[getter]
+    fn max_drift(&self) -> f64 {
+        self.inner.max_drift().as_secs_f64()
+    }
+
+    /// Sets the allowed drift in seconds (see `set_max_drift`).
+    #[setter(max_drift)]
+    fn set_max_drift_prop(&self, py: Python<'_>, seconds: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.set_max_drift(py, seconds)
+    }
+
+    /// Sets how many seconds a remote CRDT stamp may lead this store's clock, for every handle
+    /// of the engine.
+    fn set_max_drift(&self, py: Python<'_>, seconds: &Bound<'_, PyAny>) -> PyResult<()> {
+        let drift = seconds_arg(seconds, "max_drift")?;
+        if self.inner.is_closed() {
+            return Err(closed(py));
+        }
+        self.inner.set_max_drift(drift);
+        Ok(())
+    }
+
     /// Makes every write so far durable; returns when fsynced.
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
         py.detach(|| self.inner.flush()).py_err(py)
@@ -495,6 +563,18 @@ impl PyKeyIterator {
     }
 }
 
+/// Merges every CRDT of stores `a` and `b` both ways; a `SyncReport(pulled, pushed, merged)`
+/// seen from `a`. A second sync reports zeros. Two handles of one engine, or two stores with
+/// the same node id, are an InvalidArgumentError.
+#[pyfunction]
+fn sync<'py>(
+    py: Python<'py>,
+    a: &Bound<'py, PyStore>,
+    b: &Bound<'py, PyStore>,
+) -> PyResult<Bound<'py, PyAny>> {
+    crdt::sync(py, &a.get().inner, &b.get().inner)
+}
+
 /// Opens (creating if needed) the sled store at `path`.
 #[pyfunction]
 #[pyo3(signature = (path, node_id=None, durable=false, flush_every_ms=None))]
@@ -585,8 +665,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySessions>()?;
     m.add_class::<PyLeaderboard>()?;
     m.add_class::<PyQueue>()?;
+    m.add_class::<PyCrdtCounter>()?;
+    m.add_class::<PyCrdtRegister>()?;
+    m.add_class::<PyCrdtSet>()?;
+    m.add_class::<PyCrdtMap>()?;
     m.add_function(wrap_pyfunction!(open, m)?)?;
     m.add_function(wrap_pyfunction!(open_memory, m)?)?;
+    m.add_function(wrap_pyfunction!(sync, m)?)?;
     m.add_function(wrap_pyfunction!(_bench_core_increment, m)?)?;
     Ok(())
 }

@@ -1,13 +1,14 @@
 //! The plain result types (`grovekv.LockInfo`, `grovekv.Decision`, `grovekv.Ranked`,
-//! `grovekv.Job`, `grovekv.QueueStats`: NamedTuples defined in `grovekv._types`) and the JSON
-//! codec of session data, each imported from Python once.
+//! `grovekv.Job`, `grovekv.QueueStats`, `grovekv.SyncReport`: NamedTuples defined in
+//! `grovekv._types`) and the JSON codec of session data and CRDT values, each imported from
+//! Python once.
 
 use crate::errors::{error_of, invalid_argument};
-use grove_core::{Decision, ErrorKind, Job, QueueStats, Ranked};
+use grove_core::{Decision, ErrorKind, Job, QueueStats, Ranked, SyncReport};
 use pyo3::exceptions::{PyRecursionError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
 /// The NamedTuple classes of `grovekv._types`.
 struct Types {
@@ -16,6 +17,7 @@ struct Types {
     ranked: Py<PyAny>,
     job: Py<PyAny>,
     queue_stats: Py<PyAny>,
+    sync_report: Py<PyAny>,
 }
 
 /// `grovekv._types`' classes, imported once.
@@ -33,6 +35,7 @@ fn types(py: Python<'_>) -> PyResult<&'static Types> {
             ranked: m.getattr("Ranked")?.unbind(),
             job: m.getattr("Job")?.unbind(),
             queue_stats: m.getattr("QueueStats")?.unbind(),
+            sync_report: m.getattr("SyncReport")?.unbind(),
         })
     })
 }
@@ -106,14 +109,16 @@ pub fn queue_stats<'py>(py: Python<'py>, s: QueueStats) -> PyResult<Bound<'py, P
 /// it cannot represent (NaN, a cycle, a lone surrogate, nesting too deep) is an
 /// InvalidArgumentError.
 pub fn to_json<'py>(data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    to_json_as(data, "session data")
+}
+
+/// [`to_json`] with `what` naming the value in messages.
+fn to_json_as<'py>(data: &Bound<'py, PyAny>, what: &str) -> PyResult<Bound<'py, PyBytes>> {
     let py = data.py();
     let bad = |e: PyErr| {
         if e.is_instance_of::<PyValueError>(py) || e.is_instance_of::<PyRecursionError>(py) {
             let why = e.value(py).to_string();
-            invalid_argument(
-                py,
-                format!("session data is not representable as JSON: {why}"),
-            )
+            invalid_argument(py, format!("{what} is not representable as JSON: {why}"))
         } else {
             e
         }
@@ -121,6 +126,61 @@ pub fn to_json<'py>(data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
     let text = json(py)?.0.bind(py).call1((data,)).map_err(bad)?;
     let text = text.cast_into::<PyString>()?;
     text.encode_utf8().map_err(bad)
+}
+
+/// A CRDT value (any JSON value) as JSON text for the core, which canonicalizes it. Integers
+/// outside the 64-bit range are an InvalidArgumentError: the core's JSON would read them as
+/// floats and silently lose digits.
+pub fn crdt_json(data: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    let bytes = to_json_as(data, what)?;
+    check_ints(data, what)?;
+    // `encode_utf8` succeeded, so the bytes are UTF-8.
+    String::from_utf8(bytes.as_bytes().to_vec())
+        .map_err(|e| invalid_argument(data.py(), format!("{what} is not valid UTF-8: {e}")))
+}
+
+/// InvalidArgumentError if `data` (already accepted by `json.dumps`, so acyclic) holds an int
+/// that is neither an `i64` nor a `u64`.
+fn check_ints(data: &Bound<'_, PyAny>, what: &str) -> PyResult<()> {
+    if let Ok(i) = data.cast::<PyInt>() {
+        if i.is_instance_of::<PyBool>() || i.extract::<i64>().is_ok() || i.extract::<u64>().is_ok()
+        {
+            return Ok(());
+        }
+        return Err(invalid_argument(
+            data.py(),
+            format!(
+                "{what} holds the integer {i}, outside the 64-bit range JSON values keep exactly"
+            ),
+        ));
+    }
+    if let Ok(d) = data.cast::<PyDict>() {
+        for v in d.values() {
+            check_ints(&v, what)?;
+        }
+    } else if let Ok(l) = data.cast::<PyList>() {
+        for v in l.iter() {
+            check_ints(&v, what)?;
+        }
+    } else if let Ok(t) = data.cast::<PyTuple>() {
+        for v in t.iter() {
+            check_ints(&v, what)?;
+        }
+    }
+    Ok(())
+}
+
+/// Canonical JSON text from the core back as a Python value.
+pub fn crdt_value<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    from_json(py, text.as_bytes())
+}
+
+/// A `grovekv.SyncReport(pulled, pushed, merged)`.
+pub fn sync_report<'py>(py: Python<'py>, r: SyncReport) -> PyResult<Bound<'py, PyAny>> {
+    types(py)?
+        .sync_report
+        .bind(py)
+        .call1((r.pulled, r.pushed, r.merged))
 }
 
 /// Stored JSON text back as a Python value; CorruptError when it is not JSON (e.g. raw bytes
@@ -135,7 +195,7 @@ pub fn from_json<'py>(py: Python<'py>, raw: &[u8]) -> PyResult<Bound<'py, PyAny>
                 error_of(
                     py,
                     ErrorKind::Corrupt,
-                    format!("session data is not JSON: {}", e.value(py)),
+                    format!("stored data is not JSON: {}", e.value(py)),
                 )
             } else {
                 e

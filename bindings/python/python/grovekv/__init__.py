@@ -1,7 +1,9 @@
 """grovekv: Grove's coordination primitives for Python.
 
 KV with TTL, atomic counters, distributed locks with fencing tokens, sliding-window rate limiters,
-a session store, leaderboards and job queues, over one embedded engine (sled on disk, or memory).
+a session store, leaderboards, job queues and CRDTs (PN-counter, LWW register, add-wins set, LWW
+map) that replicate between stores with :func:`sync` or ``export_changes``/``apply_changes``, over
+one embedded engine (sled on disk, or memory).
 
     >>> import grovekv
     >>> with grovekv.open_memory() as db:
@@ -34,6 +36,10 @@ from grovekv._native import (
     MAX_KEY_LEN,
     MAX_VALUE_LEN,
     Counter,
+    CrdtCounter,
+    CrdtMap,
+    CrdtRegister,
+    CrdtSet,
     KeyIterator,
     Leaderboard,
     Lock,
@@ -42,10 +48,11 @@ from grovekv._native import (
     Sessions,
     Store,
     __version__,
+    sync,
 )
 from grovekv._native import open as _open
 from grovekv._native import open_memory as _open_memory
-from grovekv._types import Decision, Job, LockInfo, QueueStats, Ranked
+from grovekv._types import Decision, Job, LockInfo, QueueStats, Ranked, SyncReport
 
 __all__ = [
     "MAX_KEY_LEN",
@@ -54,6 +61,10 @@ __all__ = [
     "ClosedError",
     "CorruptError",
     "Counter",
+    "CrdtCounter",
+    "CrdtMap",
+    "CrdtRegister",
+    "CrdtSet",
     "Decision",
     "GroveError",
     "InternalError",
@@ -74,10 +85,12 @@ __all__ = [
     "Sessions",
     "Store",
     "StoreLockedError",
+    "SyncReport",
     "WrongTypeError",
     "__version__",
     "open",
     "open_memory",
+    "sync",
 ]
 
 for _cls in (
@@ -95,7 +108,7 @@ for _cls in (
     InternalError,
 ):
     _cls.__module__ = "grovekv"
-for _tuple in (Decision, Job, LockInfo, QueueStats, Ranked):
+for _tuple in (Decision, Job, LockInfo, QueueStats, Ranked, SyncReport):
     _tuple.__module__ = "grovekv"
 del _cls, _tuple
 

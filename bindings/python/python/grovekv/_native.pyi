@@ -5,13 +5,17 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Literal, TypeAlias, final
 
-from grovekv._types import Decision, Job, LockInfo, QueueStats, Ranked
+from grovekv._types import Decision, Job, LockInfo, QueueStats, Ranked, SyncReport
 
 __all__ = [
     "CORE_VERSION",
     "MAX_KEY_LEN",
     "MAX_VALUE_LEN",
     "Counter",
+    "CrdtCounter",
+    "CrdtMap",
+    "CrdtRegister",
+    "CrdtSet",
     "KeyIterator",
     "Leaderboard",
     "Lock",
@@ -23,6 +27,7 @@ __all__ = [
     "_bench_core_increment",
     "open",
     "open_memory",
+    "sync",
 ]
 
 __version__: Final[str]
@@ -35,6 +40,7 @@ _Value: TypeAlias = bytes | bytearray | str
 _Seconds: TypeAlias = float
 _JSON: TypeAlias = Any
 _Score: TypeAlias = int | float
+_Data: TypeAlias = bytes | bytearray | memoryview
 
 @final
 class Store:
@@ -83,6 +89,25 @@ class Store:
         """The leaderboard ``name`` (members at ``lb:<name>:<member>``; no ':' in ``name``)."""
     def queue(self, name: str, visibility_timeout: _Seconds = 30.0, max_attempts: int = 5) -> Queue:
         """The job queue ``name`` (keys under ``queue:<name>:``; no ':' in ``name``)."""
+    def crdt_counter(self, key: str) -> CrdtCounter:
+        """The PN-counter CRDT at ``key``."""
+    def crdt_register(self, key: str) -> CrdtRegister:
+        """The LWW register CRDT at ``key``, holding any JSON value."""
+    def crdt_set(self, key: str) -> CrdtSet:
+        """The add-wins set CRDT at ``key``, of JSON values."""
+    def crdt_map(self, key: str) -> CrdtMap:
+        """The LWW-map CRDT at ``key``: independent last-writer-wins fields of JSON values."""
+    def export_changes(self, since: int = 0) -> tuple[bytes, int]:
+        """CRDT keys of this view changed after cursor ``since``, as ``(bytes, cursor)``."""
+    def apply_changes(self, data: _Data) -> SyncReport:
+        """Merges bytes from ``export_changes``; all entries or none are applied."""
+    @property
+    def max_drift(self) -> float:
+        """Seconds a remote CRDT stamp may lead this clock before ClockDriftError (default 60)."""
+    @max_drift.setter
+    def max_drift(self, seconds: _Seconds) -> None: ...
+    def set_max_drift(self, seconds: _Seconds) -> None:
+        """Sets ``max_drift`` for every handle of this engine."""
     def flush(self) -> None:
         """Makes every write so far durable; returns when fsynced."""
     def close(self) -> None:
@@ -276,6 +301,97 @@ class Queue:
     @property
     def max_attempts(self) -> int:
         """Deliveries after which an unacked job moves to the dead-letter list."""
+
+@final
+class CrdtCounter:
+    """A PN-counter CRDT: per-node increment and decrement totals, merged by maximum."""
+
+    def increment(self, n: int = 1) -> int:
+        """Adds ``n`` (>= 0) to this node's increments; returns the new value."""
+    def decrement(self, n: int = 1) -> int:
+        """Adds ``n`` (>= 0) to this node's decrements; returns the new value."""
+    def add(self, delta: int) -> int:
+        """Adds a signed amount; returns the new value."""
+    def value(self) -> int:
+        """Sum of increments minus sum of decrements over all nodes."""
+    def totals(self) -> tuple[int, int]:
+        """``(positive, negative)`` summed over all nodes."""
+    def contributions(self) -> dict[str, tuple[int, int]]:
+        """Each node's ``(increments, decrements)``."""
+    def reset_local(self) -> int:
+        """Makes this node's net contribution 0 (a monotone update); returns the new value."""
+    def state(self) -> bytes:
+        """The versioned, type-tagged state bytes."""
+    def merge(self, data: _Data) -> bool:
+        """Merges state bytes from another replica; True if this one changed."""
+    @property
+    def key(self) -> str:
+        """The key the CRDT lives at."""
+
+@final
+class CrdtRegister:
+    """A last-writer-wins register of a JSON value, ordered by hybrid logical clock."""
+
+    def set(self, value: _JSON) -> None:
+        """Writes a JSON value."""
+    def get(self) -> _JSON | None:
+        """The current value, or None when never set."""
+    def state(self) -> bytes:
+        """The versioned, type-tagged state bytes."""
+    def merge(self, data: _Data) -> bool:
+        """Merges state bytes from another replica; True if this one changed."""
+    @property
+    def key(self) -> str:
+        """The key the CRDT lives at."""
+
+@final
+class CrdtSet:
+    """An add-wins observed-remove set of JSON values (identity: canonical JSON)."""
+
+    def add(self, value: _JSON) -> None:
+        """Adds a value; it wins over a concurrent remove that did not see it."""
+    def remove(self, value: _JSON) -> bool:
+        """Removes a value (the adds this replica has seen); True if it was present."""
+    def contains(self, value: _JSON) -> bool:
+        """Whether the value is present."""
+    def __contains__(self, value: object, /) -> bool:
+        """``value in s``."""
+    def members(self) -> list[_JSON]:
+        """Every member, in canonical-JSON order."""
+    def __len__(self) -> int:
+        """The number of members."""
+    def state(self) -> bytes:
+        """The versioned, type-tagged state bytes."""
+    def merge(self, data: _Data) -> bool:
+        """Merges state bytes from another replica; True if this one changed."""
+    @property
+    def key(self) -> str:
+        """The key the CRDT lives at."""
+
+@final
+class CrdtMap:
+    """A map of independent last-writer-wins fields holding JSON values."""
+
+    def set(self, field: str, value: _JSON) -> None:
+        """Sets ``field`` to a JSON value."""
+    def get(self, field: str) -> _JSON | None:
+        """The value of ``field``, or None."""
+    def delete(self, field: str) -> bool:
+        """Deletes ``field`` with a stamped tombstone; True if it had a value."""
+    def keys(self) -> list[str]:
+        """Names of the fields that have a value, in order."""
+    def all(self) -> dict[str, _JSON]:
+        """Every field with a value, in field-name order."""
+    def state(self) -> bytes:
+        """The versioned, type-tagged state bytes."""
+    def merge(self, data: _Data) -> bool:
+        """Merges state bytes from another replica; True if this one changed."""
+    @property
+    def key(self) -> str:
+        """The key the CRDT lives at."""
+
+def sync(a: Store, b: Store) -> SyncReport:
+    """Merges every CRDT of ``a`` and ``b`` both ways; counts are seen from ``a``."""
 
 def open(
     path: str | os.PathLike[str],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["Decision", "Job", "LockInfo", "QueueStats", "Ranked"]
+__all__ = ["Decision", "Job", "LockInfo", "QueueStats", "Ranked", "SyncReport"]
 
 
 class LockInfo(NamedTuple):
@@ -65,3 +65,14 @@ class QueueStats(NamedTuple):
     until it is delivered again)."""
     dead: int
     """Moved to the dead-letter list after ``max_attempts`` deliveries."""
+
+
+class SyncReport(NamedTuple):
+    """What :func:`grovekv.sync` or :meth:`Store.apply_changes` did, counted in CRDT keys."""
+
+    pulled: int
+    """Keys this side (``a`` for ``sync``) received that it did not have."""
+    pushed: int
+    """Keys the other side received that it did not have (0 for ``apply_changes``)."""
+    merged: int
+    """Keys both sides had whose merge changed at least one of them."""
