@@ -37,12 +37,53 @@ export interface OpenOptions {
   durable?: boolean | null
   /** Milliseconds between background flushes when not durable (default 500). */
   flushEveryMs?: number | null
+  /**
+   * Seconds a remote CRDT stamp may lead the wall clock before a merge refuses it with code
+   * 'ClockDrift' (default 60). Set for the whole engine: every handle of this path shares it.
+   */
+  maxDrift?: number | null
 }
 
 /** Options of `openMemory`. */
 export interface MemoryOptions {
   /** This replica's id for CRDTs; generated when absent. */
   nodeId?: string | null
+  /** Seconds a remote CRDT stamp may lead the wall clock (default 60). */
+  maxDrift?: number | null
+}
+
+/** What `sync` and `Store.applyChanges` did, in CRDT keys. */
+export interface SyncReport {
+  /** Keys this side (`sync`: the first store) received that it did not have. */
+  pulled: number
+  /** Keys the other side received that it did not have (always 0 for `applyChanges`). */
+  pushed: number
+  /** Keys both sides had whose merge changed at least one side. */
+  merged: number
+}
+
+/** What `Store.exportChanges` returns. */
+export interface Changes<T extends number | bigint = number> {
+  /** The bundle: bytes any transport can carry to `applyChanges` on another store. */
+  data: Buffer
+  /** The cursor to pass as `since` next time. */
+  cursor: T
+}
+
+/** Options of `Store.exportChanges`. */
+export interface ExportOptions {
+  /** Only keys changed after this cursor (default 0: every CRDT key of this view). */
+  since?: number | bigint | null
+  /** Return the cursor as a bigint. */
+  bigint?: boolean
+}
+
+/** A node's share of a CRDT counter. */
+export interface Contribution<T extends number | bigint = number> {
+  /** Its increments. */
+  positive: T
+  /** Its decrements. */
+  negative: T
 }
 
 /** A TTL in seconds, or `{ ttl }`. */
@@ -163,7 +204,7 @@ export interface QueueStats {
   dead: number
 }
 
-/** A JSON value: what a session holds. */
+/** A JSON value: what a session, a CRDT register, set member or map field holds. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
 /** Opens (creating if needed) the store directory at `path`; a path already open in this process shares its engine. */
@@ -185,7 +226,7 @@ export declare class Store {
   readonly durable: boolean
   /** Whether this handle (or the handle this view came from) has been closed. */
   readonly closed: boolean
-  /** Closes this handle and everything made from it (views, counters, locks, limiters, sessions, leaderboards, queues); closing twice is fine. */
+  /** Closes this handle and everything made from it (views, counters, locks, limiters, sessions, leaderboards, queues, CRDTs); closing twice is fine. */
   close(): void
   /** Makes every write so far durable; returns when fsynced. */
   flush(): void
@@ -257,6 +298,31 @@ export declare class Store {
   counter(name: string, options?: { bigint?: false }): Counter<number>
   /** The atomic counter `name`, returning bigints. */
   counter(name: string, options: { bigint: true }): Counter<bigint>
+  /** The PN-counter CRDT at `key` (no prefix added), returning numbers. */
+  crdtCounter(key: string, options?: { bigint?: false }): CrdtCounter<number>
+  /** The PN-counter CRDT at `key`, returning bigints. */
+  crdtCounter(key: string, options: { bigint: true }): CrdtCounter<bigint>
+  /** The last-writer-wins register CRDT of a JSON value at `key`. */
+  crdtRegister<V = JsonValue>(key: string): CrdtRegister<V>
+  /** The add-wins set CRDT of JSON values at `key`. */
+  crdtSet<V = JsonValue>(key: string): CrdtSet<V>
+  /** The map CRDT of last-writer-wins fields holding JSON values at `key`. */
+  crdtMap<V = JsonValue>(key: string): CrdtMap<V>
+  /**
+   * The CRDT keys of this view changed since the cursor `since` (default 0: all), as a bundle
+   * for `applyChanges` on another store, and the cursor to pass next time.
+   */
+  exportChanges(options?: number | bigint | (ExportOptions & { bigint?: false }) | null): Changes<number>
+  exportChanges(options: ExportOptions & { bigint: true }): Changes<bigint>
+  /**
+   * Merges a bundle from `exportChanges` (of any store) into this view. Every entry is checked
+   * first; one refused entry (code 'WrongType', 'ClockDrift', 'Corrupt') means nothing is applied.
+   */
+  applyChanges(data: Buffer | Uint8Array): SyncReport
+  /** Seconds a remote CRDT stamp may lead the wall clock before a merge refuses it (code 'ClockDrift'). */
+  readonly maxDrift: number
+  /** Sets `maxDrift` (seconds, default 60) for every handle of this store's engine. */
+  setMaxDrift(seconds: number): void
   /** `using db = open(path)` closes the store at the end of the block. */
   [Symbol.dispose](): void
 }
@@ -434,6 +500,109 @@ export declare class Queue<T extends number | bigint = number> {
   deadLetters(): Job<T>[]
 }
 
+/**
+ * A PN-counter CRDT: per-node increment and decrement totals, merged by per-node maximum.
+ * `CrdtCounter<number>` returns numbers and throws a RangeError (code 'ERR_OUT_OF_RANGE',
+ * `value` = the exact bigint; the operation was applied) past ±(2^53-1); `CrdtCounter<bigint>`
+ * returns bigints. Amounts are safe-integer numbers or bigints; a value leaving the signed 64-bit
+ * range (or a node's totals leaving 64 bits) is code 'Overflow' and changes nothing.
+ */
+export declare class CrdtCounter<T extends number | bigint = number> {
+  private constructor()
+  /** The key this counter lives at. */
+  readonly key: string
+  /** Whether this counter returns bigints. */
+  readonly bigint: boolean
+  /** Adds `n` (default 1, >= 0) to this node's increments; returns the new value. */
+  increment(n?: number | bigint): T
+  /** Adds `n` (default 1, >= 0) to this node's decrements; returns the new value. */
+  decrement(n?: number | bigint): T
+  /** Adds a signed amount; returns the new value. */
+  add(delta: number | bigint): T
+  /** Increments minus decrements over all nodes (0 when unset). */
+  value(): T
+  /** Increments and decrements summed over all nodes. */
+  totals(): Contribution<T>
+  /** Each node's increments and decrements, keyed by node id. */
+  contributions(): Record<string, Contribution<T>>
+  /** Makes this node's net contribution 0 by a monotone update (it survives merges); returns the new value. */
+  resetLocal(): T
+  /** The versioned, type-tagged state bytes. */
+  state(): Buffer
+  /** Merges another replica's state bytes; true if this one changed. Code 'WrongType' for another CRDT's state, 'Corrupt' for bytes that are not one. */
+  merge(state: Buffer | Uint8Array): boolean
+}
+
+/**
+ * A last-writer-wins register of a JSON value (what JSON cannot hold is a TypeError with code
+ * 'InvalidArgument'), ordered by hybrid logical clock, then node id.
+ */
+export declare class CrdtRegister<V = JsonValue> {
+  private constructor()
+  /** The key this register lives at. */
+  readonly key: string
+  /** Writes a JSON value, stamped by this node's clock. */
+  set(value: V): void
+  /** The current value, or null when never set. */
+  get(): V | null
+  /** The versioned, type-tagged state bytes. */
+  state(): Buffer
+  /** Merges another replica's state bytes; true if this one changed. Code 'ClockDrift' (nothing changed) for a stamp beyond `maxDrift`. */
+  merge(state: Buffer | Uint8Array): boolean
+}
+
+/** An add-wins observed-remove set of JSON values; a member's identity is its canonical JSON. */
+export declare class CrdtSet<V = JsonValue> {
+  private constructor()
+  /** The key this set lives at. */
+  readonly key: string
+  /** The number of members. */
+  readonly size: number
+  /** Adds a value; it wins over a concurrent remove that did not see it. */
+  add(value: V): void
+  /** Removes a value (the adds this replica has seen); true if it was present. */
+  remove(value: V): boolean
+  /** Whether the value is a member. */
+  has(value: V): boolean
+  /** Whether the value is a member (the same as `has`). */
+  contains(value: V): boolean
+  /** Every member, in canonical-JSON order. */
+  members(): V[]
+  /** Iterates over a snapshot of the members. */
+  [Symbol.iterator](): IterableIterator<V>
+  /** The versioned, type-tagged state bytes. */
+  state(): Buffer
+  /** Merges another replica's state bytes; true if this one changed. */
+  merge(state: Buffer | Uint8Array): boolean
+}
+
+/** A map of independent last-writer-wins fields holding JSON values; a delete is a tombstone. */
+export declare class CrdtMap<V = JsonValue> {
+  private constructor()
+  /** The key this map lives at. */
+  readonly key: string
+  /** Sets `field` (a non-empty string) to a JSON value. */
+  set(field: string, value: V): void
+  /** The value of `field`, or null when it has none. */
+  get(field: string): V | null
+  /** Deletes `field` (an older concurrent set will not bring it back); true if it had a value. */
+  delete(field: string): boolean
+  /** The names of the fields that have a value, in order. */
+  keys(): string[]
+  /** Every field that has a value. */
+  all(): Record<string, V>
+  /** The versioned, type-tagged state bytes. */
+  state(): Buffer
+  /** Merges another replica's state bytes; true if this one changed. */
+  merge(state: Buffer | Uint8Array): boolean
+}
+
+/**
+ * Merges every CRDT of `a` and `b` both ways. A second sync reports zeros. Two handles of one
+ * store, or two stores with the same node id: code 'InvalidArgument'.
+ */
+export declare function sync(a: Store, b: Store): SyncReport
+
 declare const grovekv: {
   open: typeof open
   openMemory: typeof openMemory
@@ -445,6 +614,11 @@ declare const grovekv: {
   Leaderboard: typeof Leaderboard
   Queue: typeof Queue
   Job: typeof Job
+  CrdtCounter: typeof CrdtCounter
+  CrdtRegister: typeof CrdtRegister
+  CrdtSet: typeof CrdtSet
+  CrdtMap: typeof CrdtMap
+  sync: typeof sync
   errorCodes: typeof errorCodes
   coreVersion: typeof coreVersion
 }

@@ -3,7 +3,7 @@
 // Adds what napi cannot: TypeError/RangeError for bad arguments, options objects, iterators,
 // Map/object inputs, the 64-bit number policy (numbers, RangeError past 2^53-1, or bigint),
 // the lock's and the queue's non-blocking async waits (timers, never a blocked event loop) and
-// JSON for sessions.
+// the JSON codec of sessions and CRDT values.
 
 const { fileURLToPath } = require('node:url')
 const { setTimeout: delay } = require('node:timers/promises')
@@ -220,37 +220,103 @@ function delayArg(opts) {
   return secondsArg(o.delay, 0, 'delay')
 }
 
-/** Refuses what JSON cannot represent faithfully (instead of JSON.stringify's silent drops). */
-function jsonReplacer(key, v) {
-  const t = typeof v
-  if (t === 'function' || t === 'symbol' || t === 'bigint' || (t === 'number' && !Number.isFinite(v))) {
-    const where = key === '' ? '' : ` at key '${key}'`
-    const what = t === 'number' ? String(v) : `a ${t}`
-    throw typeError(`session data holds ${what}${where}, which JSON cannot represent`)
+/** A replacer refusing what JSON cannot represent faithfully (instead of JSON.stringify's silent drops). */
+function jsonReplacer(what) {
+  return function replacer(key, v) {
+    const t = typeof v
+    if (t === 'function' || t === 'symbol' || t === 'bigint' || (t === 'number' && !Number.isFinite(v))) {
+      const where = key === '' ? '' : ` at key '${key}'`
+      const held = t === 'number' ? String(v) : `a ${t}`
+      throw typeError(`${what} holds ${held}${where}, which JSON cannot represent`)
+    }
+    return v
   }
-  return v
 }
 
-/** Any JSON value as JSON text; TypeError (code 'InvalidArgument') for anything else. */
-function jsonArg(data) {
+/**
+ * Any JSON value as JSON text; TypeError (code 'InvalidArgument') for anything else. The one
+ * JSON codec of the package: sessions and the CRDTs' values both go through it.
+ */
+function jsonArg(data, what = 'session data') {
   let text
   try {
-    text = JSON.stringify(data, jsonReplacer)
+    text = JSON.stringify(data, jsonReplacer(what))
   } catch (e) {
     if (e instanceof TypeError && e.code === undefined) {
-      throw typeError(`session data cannot be encoded as JSON: ${e.message}`)
+      throw typeError(`${what} cannot be encoded as JSON: ${e.message}`)
     }
     throw e
   }
-  if (text === undefined) throw typeError(`session data must be a JSON value, got ${typeName(data)}`)
+  if (text === undefined) throw typeError(`${what} must be a JSON value, got ${typeName(data)}`)
   return text
+}
+
+/** Parses JSON text the core returned (canonical JSON; null stays null). */
+function jsonOut(text) {
+  return text === null || text === undefined ? null : JSON.parse(text)
+}
+
+/** CRDT state or change-bundle bytes: a Buffer or Uint8Array (strings are refused). */
+function stateArg(v, what) {
+  if (Buffer.isBuffer(v)) return v
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+  throw typeError(`${what} must be a Buffer or Uint8Array, got ${typeName(v)}`)
+}
+
+/** A whole number from 0 to 2^64-1: a safe-integer number, or a bigint. */
+function u64Arg(v, what) {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw rangeError(`${what} must be a whole number from 0 to 2^53-1 (use a bigint for larger values), got ${v}`)
+    }
+    return v
+  }
+  if (typeof v === 'bigint') {
+    if (v < 0n || v > U64_MAX) throw rangeError(`${what} ${v} does not fit in an unsigned 64-bit integer`)
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v
+  }
+  throw typeError(`${what} must be a number or a bigint, got ${typeName(v)}`)
+}
+
+/** A signed 64-bit integer: a safe-integer number, or a bigint. */
+function i64Arg(v, what) {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) {
+      throw rangeError(`${what} must be an integer within ±(2^53-1) (use a bigint for larger values), got ${v}`)
+    }
+    return v
+  }
+  if (typeof v === 'bigint') {
+    if (v < I64_MIN || v > I64_MAX) throw rangeError(`${what} ${v} does not fit in a signed 64-bit integer`)
+    return v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v
+  }
+  throw typeError(`${what} must be a number or a bigint, got ${typeName(v)}`)
+}
+
+/** An optional max drift in seconds (validated further by the native layer). */
+function maxDriftArg(v) {
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'number') throw typeError(`maxDrift must be a number of seconds, got ${typeName(v)}`)
+  return v
+}
+
+/** A sync report as plain numbers. */
+function report(r) {
+  return { pulled: r.pulled, pushed: r.pushed, merged: r.merged }
 }
 
 const TOKEN = Symbol('grovekv.internal')
 
+/** The native store inside a Store (set by Store's static block). */
+let nativeOf
+
 /** A store handle or a namespaced view of one; made by open(), openMemory() or namespace(). */
 class Store {
   #n
+
+  static {
+    nativeOf = (store) => store.#n
+  }
 
   /** Internal: use grovekv.open() or grovekv.openMemory(). */
   constructor(token, nativeStore) {
@@ -490,6 +556,64 @@ class Store {
   counter(name, opts) {
     const { bigint = false } = optsArg(opts, ['bigint'])
     return new Counter(TOKEN, this.#n.counter(stringArg(name, 'counter name')), Boolean(bigint))
+  }
+
+  /** The PN-counter CRDT at `key` (no prefix added); `{ bigint: true }` makes it return bigints. */
+  crdtCounter(key, opts) {
+    const { bigint = false } = optsArg(opts, ['bigint'])
+    const k = stringArg(key, 'key')
+    return new CrdtCounter(TOKEN, this.#n.crdtCounter(k), k, Boolean(bigint))
+  }
+
+  /** The last-writer-wins register CRDT of a JSON value at `key`. */
+  crdtRegister(key) {
+    const k = stringArg(key, 'key')
+    return new CrdtRegister(TOKEN, this.#n.crdtRegister(k), k)
+  }
+
+  /** The add-wins set CRDT of JSON values at `key`. */
+  crdtSet(key) {
+    const k = stringArg(key, 'key')
+    return new CrdtSet(TOKEN, this.#n.crdtSet(k), k)
+  }
+
+  /** The map CRDT of last-writer-wins fields holding JSON values at `key`. */
+  crdtMap(key) {
+    const k = stringArg(key, 'key')
+    return new CrdtMap(TOKEN, this.#n.crdtMap(k), k)
+  }
+
+  /**
+   * The CRDT keys of this view changed since the cursor `since` (default 0: all of them), as
+   * `{ data, cursor }`: `data` is a Buffer any transport can carry to `applyChanges` on another
+   * store; pass `cursor` as `since` next time. Options: a cursor, or `{ since, bigint }`.
+   */
+  exportChanges(opts) {
+    const o = typeof opts === 'number' || typeof opts === 'bigint' ? { since: opts } : optsArg(opts, ['since', 'bigint'])
+    const since = o.since === undefined || o.since === null ? 0 : u64Arg(o.since, 'since')
+    const r = this.#n.exportChanges(since)
+    const cursor = u64Out(r.cursor, Boolean(o.bigint), 'cursor', 'use exportChanges({ since, bigint: true })')
+    return { data: r.data, cursor }
+  }
+
+  /**
+   * Merges a bundle from `exportChanges` (of any store) into this view: `{ pulled, pushed: 0,
+   * merged }`. Every entry is checked first; one refused entry (code 'WrongType', 'ClockDrift',
+   * 'Corrupt') means nothing is applied.
+   */
+  applyChanges(data) {
+    return report(this.#n.applyChanges(stateArg(data, 'change bundle')))
+  }
+
+  /** How far (seconds) a remote CRDT stamp may lead the wall clock before a merge refuses it with code 'ClockDrift'. */
+  get maxDrift() {
+    return this.#n.maxDrift
+  }
+
+  /** Sets the allowed drift in seconds (default 60) for every handle of this store's engine. */
+  setMaxDrift(seconds) {
+    if (typeof seconds !== 'number') throw typeError(`maxDrift must be a number of seconds, got ${typeName(seconds)}`)
+    this.#n.setMaxDrift(seconds)
   }
 }
 
@@ -968,6 +1092,266 @@ class Queue {
   }
 }
 
+/**
+ * A PN-counter CRDT: per-node increment and decrement totals, merged by per-node maximum, so
+ * replicas count independently and converge. Made by store.crdtCounter(key).
+ */
+class CrdtCounter {
+  #n
+  #key
+  #big
+
+  /** Internal: use store.crdtCounter(key). */
+  constructor(token, nativeCounter, key, bigint) {
+    if (token !== TOKEN) throw new TypeError('use store.crdtCounter(key) to get a CrdtCounter')
+    this.#n = nativeCounter
+    this.#key = key
+    this.#big = bigint
+  }
+
+  /** The key this counter lives at. */
+  get key() {
+    return this.#key
+  }
+
+  /** Whether this counter returns bigints (`{ bigint: true }`) instead of numbers. */
+  get bigint() {
+    return this.#big
+  }
+
+  /** Adds `n` (default 1, >= 0) to this node's increments; returns the new value. */
+  increment(n = 1) {
+    return this.#out(this.#n.increment(u64Arg(n, 'n')), 'increment')
+  }
+
+  /** Adds `n` (default 1, >= 0) to this node's decrements; returns the new value. */
+  decrement(n = 1) {
+    return this.#out(this.#n.decrement(u64Arg(n, 'n')), 'decrement')
+  }
+
+  /** Adds a signed amount (an increment or a decrement); returns the new value. */
+  add(delta) {
+    return this.#out(this.#n.add(i64Arg(delta, 'delta')), 'add')
+  }
+
+  /** Sum of increments minus sum of decrements over all nodes (0 when unset). */
+  value() {
+    return this.#out(this.#n.value(), 'value')
+  }
+
+  /** `{ positive, negative }`: increments and decrements summed over all nodes. */
+  totals() {
+    const [p, n] = this.#n.totals()
+    return { positive: this.#out(p, 'totals'), negative: this.#out(n, 'totals') }
+  }
+
+  /** Each node's `{ positive, negative }`, as an object keyed by node id. */
+  contributions() {
+    return Object.fromEntries(
+      this.#n
+        .contributions()
+        .map((c) => [c.node, { positive: this.#out(c.positive, 'contributions'), negative: this.#out(c.negative, 'contributions') }]),
+    )
+  }
+
+  /** Makes this node's net contribution 0 by a monotone update (it survives merges); returns the new value. */
+  resetLocal() {
+    return this.#out(this.#n.resetLocal(), 'resetLocal')
+  }
+
+  /** The versioned, type-tagged state bytes, for `merge` on another replica. */
+  state() {
+    return this.#n.state()
+  }
+
+  /** Merges state bytes from another replica; true if this one changed. */
+  merge(state) {
+    return this.#n.merge(stateArg(state, 'state'))
+  }
+
+  /** Applies the number/bigint policy to a native result. */
+  #out(v, what) {
+    if (this.#big) return BigInt(v)
+    if (typeof v === 'number') return v
+    throw tooBig(v, `${what}: value`, 'the operation was applied. Use db.crdtCounter(key, { bigint: true }) for exact bigint results')
+  }
+}
+
+/**
+ * A last-writer-wins register of a JSON value, ordered by hybrid logical clock, then node id.
+ * Made by store.crdtRegister(key).
+ */
+class CrdtRegister {
+  #n
+  #key
+
+  /** Internal: use store.crdtRegister(key). */
+  constructor(token, nativeRegister, key) {
+    if (token !== TOKEN) throw new TypeError('use store.crdtRegister(key) to get a CrdtRegister')
+    this.#n = nativeRegister
+    this.#key = key
+  }
+
+  /** The key this register lives at. */
+  get key() {
+    return this.#key
+  }
+
+  /** Writes any JSON value, stamped by this node's clock. */
+  set(value) {
+    this.#n.set(jsonArg(value, 'register value'))
+  }
+
+  /** The current value, or null when never set (a stored JSON null also reads as null). */
+  get() {
+    return jsonOut(this.#n.get())
+  }
+
+  /** The versioned, type-tagged state bytes, for `merge` on another replica. */
+  state() {
+    return this.#n.state()
+  }
+
+  /** Merges state bytes from another replica; true if this one changed. Code 'ClockDrift' (and no change) for a stamp too far in the future. */
+  merge(state) {
+    return this.#n.merge(stateArg(state, 'state'))
+  }
+}
+
+/**
+ * An add-wins observed-remove set of JSON values (identity: canonical JSON, so `{a:1,b:2}` and
+ * `{b:2,a:1}` are one member). Made by store.crdtSet(key).
+ */
+class CrdtSet {
+  #n
+  #key
+
+  /** Internal: use store.crdtSet(key). */
+  constructor(token, nativeSet, key) {
+    if (token !== TOKEN) throw new TypeError('use store.crdtSet(key) to get a CrdtSet')
+    this.#n = nativeSet
+    this.#key = key
+  }
+
+  /** The key this set lives at. */
+  get key() {
+    return this.#key
+  }
+
+  /** The number of members. */
+  get size() {
+    return this.#n.len()
+  }
+
+  /** Adds a JSON value; it wins over any concurrent remove that did not see this add. */
+  add(value) {
+    this.#n.add(jsonArg(value, 'set member'))
+  }
+
+  /** Removes a value (the adds this replica has seen); true if it was present. */
+  remove(value) {
+    return this.#n.remove(jsonArg(value, 'set member'))
+  }
+
+  /** Whether the value is a member. */
+  has(value) {
+    return this.#n.contains(jsonArg(value, 'set member'))
+  }
+
+  /** Whether the value is a member (the same as `has`). */
+  contains(value) {
+    return this.has(value)
+  }
+
+  /** Every member, in canonical-JSON order. */
+  members() {
+    return this.#n.members().map((m) => JSON.parse(m))
+  }
+
+  /** Iterates over the members (a snapshot taken when iteration starts). */
+  [Symbol.iterator]() {
+    return this.members()[Symbol.iterator]()
+  }
+
+  /** The versioned, type-tagged state bytes, for `merge` on another replica. */
+  state() {
+    return this.#n.state()
+  }
+
+  /** Merges state bytes from another replica; true if this one changed. */
+  merge(state) {
+    return this.#n.merge(stateArg(state, 'state'))
+  }
+}
+
+/**
+ * A map of independent last-writer-wins fields holding JSON values; `delete` leaves a stamped
+ * tombstone, so an older concurrent `set` does not bring a field back. Made by store.crdtMap(key).
+ */
+class CrdtMap {
+  #n
+  #key
+
+  /** Internal: use store.crdtMap(key). */
+  constructor(token, nativeMap, key) {
+    if (token !== TOKEN) throw new TypeError('use store.crdtMap(key) to get a CrdtMap')
+    this.#n = nativeMap
+    this.#key = key
+  }
+
+  /** The key this map lives at. */
+  get key() {
+    return this.#key
+  }
+
+  /** Sets `field` (a non-empty string) to any JSON value. */
+  set(field, value) {
+    const f = stringArg(field, 'field')
+    this.#n.set(f, jsonArg(value, 'map value'))
+  }
+
+  /** The value of `field`, or null when it has none (a stored JSON null also reads as null). */
+  get(field) {
+    return jsonOut(this.#n.get(stringArg(field, 'field')))
+  }
+
+  /** Deletes `field` with a tombstone; true if it had a value. */
+  delete(field) {
+    return this.#n.delete(stringArg(field, 'field'))
+  }
+
+  /** The names of the fields that have a value, in order. */
+  keys() {
+    return this.#n.keys()
+  }
+
+  /** Every field that has a value, as an object (fields in name order). */
+  all() {
+    return Object.fromEntries(this.#n.all().map((f) => [f.field, JSON.parse(f.json)]))
+  }
+
+  /** The versioned, type-tagged state bytes, for `merge` on another replica. */
+  state() {
+    return this.#n.state()
+  }
+
+  /** Merges state bytes from another replica; true if this one changed. */
+  merge(state) {
+    return this.#n.merge(stateArg(state, 'state'))
+  }
+}
+
+/**
+ * Merges every CRDT of stores `a` and `b` both ways: `{ pulled, pushed, merged }` (keys `a`
+ * received, keys `b` received, keys both had whose merge changed a side). A second sync reports
+ * zeros. Two handles of one store, or two stores with the same node id: code 'InvalidArgument'.
+ */
+function sync(a, b) {
+  if (!(a instanceof Store)) throw typeError(`sync needs two Stores, got ${typeName(a)}`)
+  if (!(b instanceof Store)) throw typeError(`sync needs two Stores, got ${typeName(b)}`)
+  return report(nativeOf(a).sync(nativeOf(b)))
+}
+
 if (typeof Symbol.dispose === 'symbol') {
   /** `using db = grovekv.open(path)` closes the store at the end of the block. */
   Store.prototype[Symbol.dispose] = function dispose() {
@@ -979,24 +1363,28 @@ if (typeof Symbol.dispose === 'symbol') {
   }
 }
 
-/** Opens (creating if needed) the store directory at `path`: `{ nodeId, durable, flushEveryMs }`. */
+/** Opens (creating if needed) the store directory at `path`: `{ nodeId, durable, flushEveryMs, maxDrift }`. */
 function open(path, opts) {
   if (path instanceof URL) path = fileURLToPath(path)
   stringArg(path, 'path')
-  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs'])
+  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs', 'maxDrift'])
   if (o.durable !== undefined && o.durable !== null && typeof o.durable !== 'boolean') {
     throw typeError(`durable must be a boolean, got ${typeName(o.durable)}`)
   }
   if (o.flushEveryMs !== undefined && o.flushEveryMs !== null && typeof o.flushEveryMs !== 'number') {
     throw typeError(`flushEveryMs must be a number, got ${typeName(o.flushEveryMs)}`)
   }
-  return new Store(TOKEN, native.open(path, nodeIdArg(o.nodeId), o.durable ?? undefined, o.flushEveryMs ?? undefined))
+  const drift = maxDriftArg(o.maxDrift)
+  return new Store(
+    TOKEN,
+    native.open(path, nodeIdArg(o.nodeId), o.durable ?? undefined, o.flushEveryMs ?? undefined, drift),
+  )
 }
 
-/** Opens a fresh in-memory store (same semantics, nothing on disk): `{ nodeId }`. */
+/** Opens a fresh in-memory store (same semantics, nothing on disk): `{ nodeId, maxDrift }`. */
 function openMemory(opts) {
-  const o = optsArg(opts, ['nodeId'])
-  return new Store(TOKEN, native.openMemory(nodeIdArg(o.nodeId)))
+  const o = optsArg(opts, ['nodeId', 'maxDrift'])
+  return new Store(TOKEN, native.openMemory(nodeIdArg(o.nodeId), maxDriftArg(o.maxDrift)))
 }
 
 module.exports = {
@@ -1010,6 +1398,11 @@ module.exports = {
   Leaderboard,
   Queue,
   Job,
+  CrdtCounter,
+  CrdtRegister,
+  CrdtSet,
+  CrdtMap,
+  sync,
   errorCodes,
   /** The version of the Grove core the addon was built with. */
   coreVersion: native.coreVersion(),

@@ -24,6 +24,16 @@ export const Leaderboard = grovekv.Leaderboard
 export const Queue = grovekv.Queue
 /** A delivered or dead job. */
 export const Job = grovekv.Job
+/** A PN-counter CRDT. */
+export const CrdtCounter = grovekv.CrdtCounter
+/** A last-writer-wins register CRDT of a JSON value. */
+export const CrdtRegister = grovekv.CrdtRegister
+/** An add-wins set CRDT of JSON values. */
+export const CrdtSet = grovekv.CrdtSet
+/** A map CRDT of last-writer-wins fields. */
+export const CrdtMap = grovekv.CrdtMap
+/** Merges every CRDT of two stores both ways. */
+export const sync = grovekv.sync
 /** Every Grove error kind (the `code` of a Grove error). */
 export const errorCodes = grovekv.errorCodes
 /** The version of the Grove core the addon was built with. */

@@ -9,6 +9,76 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A PN-counter CRDT (native half of `CrdtCounter` in index.js). */
+export declare class NativeCrdtCounter {
+  /** Adds `n` (>= 0) to this node's increments; returns the new value. */
+  increment(n: number | bigint): number | bigint
+  /** Adds `n` (>= 0) to this node's decrements; returns the new value. */
+  decrement(n: number | bigint): number | bigint
+  /** Adds a signed amount (an increment or a decrement); returns the new value. */
+  add(delta: number | bigint): number | bigint
+  /** Sum of increments minus sum of decrements over all nodes. */
+  value(): number | bigint
+  /** `[increments, decrements]` summed over all nodes. */
+  totals(): Array<number | bigint>
+  /** Each node's increments and decrements, by node id. */
+  contributions(): Array<NativeContribution>
+  /** Makes this node's net contribution 0 by a monotone update; returns the new value. */
+  resetLocal(): number | bigint
+  /** The versioned, type-tagged state bytes. */
+  state(): Buffer
+  /** Merges state bytes from another replica; true if this one changed. */
+  merge(state: Buffer): boolean
+}
+
+/** A map of independent LWW fields holding JSON values (native half of `CrdtMap` in index.js). */
+export declare class NativeCrdtMap {
+  /** Sets `field` to a JSON value (text). */
+  set(field: string, json: string): void
+  /** The value of `field` as canonical JSON text, or null. */
+  get(field: string): string | null
+  /** Deletes `field` with a tombstone; true if it had a value. */
+  delete(field: string): boolean
+  /** Names of the fields that have a value, in order. */
+  keys(): Array<string>
+  /** Every field with a value, in name order. */
+  all(): Array<NativeField>
+  /** The versioned, type-tagged state bytes. */
+  state(): Buffer
+  /** Merges state bytes from another replica; true if this one changed. */
+  merge(state: Buffer): boolean
+}
+
+/** A last-writer-wins register of a JSON value (native half of `CrdtRegister` in index.js). */
+export declare class NativeCrdtRegister {
+  /** Writes a JSON value (text), stamped by this node's clock. */
+  set(json: string): void
+  /** The current value as canonical JSON text, or null when never set. */
+  get(): string | null
+  /** The versioned, type-tagged state bytes. */
+  state(): Buffer
+  /** Merges state bytes from another replica; true if this one changed. */
+  merge(state: Buffer): boolean
+}
+
+/** An add-wins set of JSON values (native half of `CrdtSet` in index.js). */
+export declare class NativeCrdtSet {
+  /** Adds a JSON value (text). */
+  add(json: string): void
+  /** Removes a value (the adds this replica has seen); true if it was present. */
+  remove(json: string): boolean
+  /** Whether the value is present. */
+  contains(json: string): boolean
+  /** Every member as canonical JSON text, in canonical-text order. */
+  members(): Array<string>
+  /** Number of members. */
+  len(): number
+  /** The versioned, type-tagged state bytes. */
+  state(): Buffer
+  /** Merges state bytes from another replica; true if this one changed. */
+  merge(state: Buffer): boolean
+}
+
 /** A lazy cursor over keys (native half of `Store.keys` in index.js). */
 export declare class NativeKeys {
   /** Up to `max` further keys; an empty array means the end. */
@@ -162,6 +232,33 @@ export declare class NativeStore {
    * jobs are invisible for `visibilityTimeout` seconds and dead-lettered after `maxAttempts`.
    */
   queue(name: string, visibilityTimeoutSecs: number, maxAttempts: number): NativeQueue
+  /** The PN-counter CRDT at `key` (a key of your choice, no prefix added). */
+  crdtCounter(key: string): NativeCrdtCounter
+  /** The LWW-register CRDT at `key`. */
+  crdtRegister(key: string): NativeCrdtRegister
+  /** The add-wins set CRDT at `key`. */
+  crdtSet(key: string): NativeCrdtSet
+  /** The LWW-map CRDT at `key`. */
+  crdtMap(key: string): NativeCrdtMap
+  /**
+   * Merges every CRDT of this store and `other` both ways; `InvalidArgument` for two handles
+   * of one engine or two stores with the same node id.
+   */
+  sync(other: NativeStore): NativeSyncReport
+  /**
+   * The CRDT keys of this view changed since the cursor `since` (0: all) as a bundle, with
+   * the cursor to pass next time.
+   */
+  exportChanges(since: number | bigint): NativeChanges
+  /** Merges a bundle from `exportChanges` (of any store); all or nothing. */
+  applyChanges(data: Buffer): NativeSyncReport
+  /**
+   * Sets how far (seconds) a remote CRDT stamp may lead the wall clock, for every handle of
+   * this engine (default 60).
+   */
+  setMaxDrift(secs: number): void
+  /** How far (seconds) a remote CRDT stamp may lead the wall clock before a merge refuses it. */
+  get maxDrift(): number
   /**
    * The atomic counter `name` (key `counter:<name>`) as a handle for the `counter*`
    * functions; `Closed` on a closed handle.
@@ -181,6 +278,24 @@ export declare function _panicForTest(): void
 /** The version of the Grove core this addon was built with. */
 export declare function coreVersion(): string
 
+/** What `exportChanges` returns. */
+export interface NativeChanges {
+  /** The bundle: bytes any transport can carry, for `applyChanges` on another store. */
+  data: Buffer
+  /** The cursor to pass as `since` next time (a bigint only past 2^53-1). */
+  cursor: number | bigint
+}
+
+/** A node's `(increments, decrements)`, as `contributions` returns it. */
+export interface NativeContribution {
+  /** The node id. */
+  node: string
+  /** Its increments (a bigint only past 2^53-1). */
+  positive: number | bigint
+  /** Its decrements (a bigint only past 2^53-1). */
+  negative: number | bigint
+}
+
 /** The outcome of `allow` or `peek` (seconds as numbers). */
 export interface NativeDecision {
   /** Whether the request was admitted (for `peek`: whether a cost-1 request would be). */
@@ -191,6 +306,14 @@ export interface NativeDecision {
   resetAfter: number
   /** When refused: seconds until this request's cost would fit; 0 when allowed. */
   retryAfter: number
+}
+
+/** A map field with its value as canonical JSON text, as `CrdtMap.all` returns it. */
+export interface NativeField {
+  /** The field name. */
+  field: string
+  /** Its value as canonical JSON text. */
+  json: string
 }
 
 /** A delivered or dead job (native half of `Job` in index.js). */
@@ -235,8 +358,18 @@ export interface NativeRanked {
   rank: number
 }
 
+/** What a sync or an `applyChanges` did (counts of keys). */
+export interface NativeSyncReport {
+  /** Keys this side received that it did not have. */
+  pulled: number
+  /** Keys the other side received that it did not have (0 for `applyChanges`). */
+  pushed: number
+  /** Keys both sides had whose merge changed at least one side. */
+  merged: number
+}
+
 /** Opens (creating if needed) the sled store at `path`; same path in this process = same engine. */
-export declare function open(path: string, nodeId?: string | undefined | null, durable?: boolean | undefined | null, flushEveryMs?: number | undefined | null): NativeStore
+export declare function open(path: string, nodeId?: string | undefined | null, durable?: boolean | undefined | null, flushEveryMs?: number | undefined | null, maxDriftSecs?: number | undefined | null): NativeStore
 
 /** Opens a fresh in-memory store (nothing on disk, same semantics). */
-export declare function openMemory(nodeId?: string | undefined | null): NativeStore
+export declare function openMemory(nodeId?: string | undefined | null, maxDriftSecs?: number | undefined | null): NativeStore

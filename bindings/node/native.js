@@ -835,6 +835,10 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeCrdtCounter = nativeBinding.NativeCrdtCounter
+module.exports.NativeCrdtMap = nativeBinding.NativeCrdtMap
+module.exports.NativeCrdtRegister = nativeBinding.NativeCrdtRegister
+module.exports.NativeCrdtSet = nativeBinding.NativeCrdtSet
 module.exports.NativeKeys = nativeBinding.NativeKeys
 module.exports.NativeLeaderboard = nativeBinding.NativeLeaderboard
 module.exports.NativeLock = nativeBinding.NativeLock

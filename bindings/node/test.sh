@@ -70,10 +70,16 @@ ln -s "$(command -v npm)" "$nocargo/npm"
     if (lb.rank('a') !== 1 || lb.top(1)[0].member !== 'b') process.exit(1)
     const q = db.queue('q'); q.enqueue('job')
     if (!q.ack(q.dequeue().id)) process.exit(1)
+    const a = g.openMemory({ nodeId: 'a' }), b = g.openMemory({ nodeId: 'b' })
+    a.crdtCounter('k').increment(2); b.crdtCounter('k').increment(3)
+    if (g.sync(a, b).merged !== 1 || b.crdtCounter('k').value() !== 5) process.exit(1)
     console.log('tarball install (CommonJS): ok')"
   node --input-type=module -e "
-    import { openMemory } from 'grovekv'
+    import { openMemory, sync } from 'grovekv'
     if (openMemory().counter('c').increment() !== 1) process.exit(1)
+    const a = openMemory({ nodeId: 'a' }), b = openMemory({ nodeId: 'b' })
+    a.crdtSet('s').add('x'); sync(a, b)
+    if (!b.crdtSet('s').has('x')) process.exit(1)
     console.log('tarball install (ESM): ok')"
 )
 echo "== grovekv (node): all passed"

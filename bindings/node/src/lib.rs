@@ -8,11 +8,12 @@
 #![deny(missing_docs)]
 
 mod coord;
+mod crdt;
 mod fast;
 mod ordered;
 
 use grove_core::{Durability, ErrorKind, Keys, Options, Store};
-use napi::bindgen_prelude::{Buffer, Either, Object, ToNapiValue};
+use napi::bindgen_prelude::{BigInt, Buffer, Either, Object, ToNapiValue};
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -127,25 +128,32 @@ pub fn open(
     node_id: Option<String>,
     durable: Option<bool>,
     flush_every_ms: Option<f64>,
+    max_drift_secs: Option<f64>,
 ) -> Result<NativeStore> {
     guard(|| {
         let mut opts = Options::new().durability(durability(durable, flush_every_ms)?);
         opts.node_id = node_id;
-        Ok(NativeStore {
-            inner: Store::open_with(&path, opts)?,
-        })
+        let drift = max_drift_secs.map(crdt::max_drift).transpose()?;
+        let inner = Store::open_with(&path, opts)?;
+        if let Some(d) = drift {
+            inner.set_max_drift(d);
+        }
+        Ok(NativeStore { inner })
     })
 }
 
 /// Opens a fresh in-memory store (nothing on disk, same semantics).
 #[napi]
-pub fn open_memory(node_id: Option<String>) -> Result<NativeStore> {
+pub fn open_memory(node_id: Option<String>, max_drift_secs: Option<f64>) -> Result<NativeStore> {
     guard(|| {
         let mut opts = Options::new();
         opts.node_id = node_id;
-        Ok(NativeStore {
-            inner: Store::open_memory_with(opts)?,
-        })
+        let drift = max_drift_secs.map(crdt::max_drift).transpose()?;
+        let inner = Store::open_memory_with(opts)?;
+        if let Some(d) = drift {
+            inner.set_max_drift(d);
+        }
+        Ok(NativeStore { inner })
     })
 }
 
@@ -408,6 +416,63 @@ impl NativeStore {
         max_attempts: f64,
     ) -> Result<ordered::NativeQueue> {
         ordered::queue(&self.inner, &name, visibility_timeout_secs, max_attempts)
+    }
+
+    /// The PN-counter CRDT at `key` (a key of your choice, no prefix added).
+    #[napi]
+    pub fn crdt_counter(&self, key: String) -> Result<crdt::NativeCrdtCounter> {
+        crdt::counter(&self.inner, &key)
+    }
+
+    /// The LWW-register CRDT at `key`.
+    #[napi]
+    pub fn crdt_register(&self, key: String) -> Result<crdt::NativeCrdtRegister> {
+        crdt::register(&self.inner, &key)
+    }
+
+    /// The add-wins set CRDT at `key`.
+    #[napi]
+    pub fn crdt_set(&self, key: String) -> Result<crdt::NativeCrdtSet> {
+        crdt::set(&self.inner, &key)
+    }
+
+    /// The LWW-map CRDT at `key`.
+    #[napi]
+    pub fn crdt_map(&self, key: String) -> Result<crdt::NativeCrdtMap> {
+        crdt::map(&self.inner, &key)
+    }
+
+    /// Merges every CRDT of this store and `other` both ways; `InvalidArgument` for two handles
+    /// of one engine or two stores with the same node id.
+    #[napi]
+    pub fn sync(&self, other: &NativeStore) -> Result<crdt::NativeSyncReport> {
+        crdt::sync(&self.inner, &other.inner)
+    }
+
+    /// The CRDT keys of this view changed since the cursor `since` (0: all) as a bundle, with
+    /// the cursor to pass next time.
+    #[napi]
+    pub fn export_changes(&self, since: Either<f64, BigInt>) -> Result<crdt::NativeChanges> {
+        crdt::export_changes(&self.inner, &since)
+    }
+
+    /// Merges a bundle from `exportChanges` (of any store); all or nothing.
+    #[napi]
+    pub fn apply_changes(&self, data: Buffer) -> Result<crdt::NativeSyncReport> {
+        crdt::apply_changes(&self.inner, &data)
+    }
+
+    /// Sets how far (seconds) a remote CRDT stamp may lead the wall clock, for every handle of
+    /// this engine (default 60).
+    #[napi]
+    pub fn set_max_drift(&self, secs: f64) -> Result<()> {
+        crdt::set_max_drift(&self.inner, secs)
+    }
+
+    /// How far (seconds) a remote CRDT stamp may lead the wall clock before a merge refuses it.
+    #[napi(getter)]
+    pub fn max_drift(&self) -> f64 {
+        self.inner.max_drift().as_secs_f64()
     }
 
     /// The atomic counter `name` (key `counter:<name>`) as a handle for the `counter*`

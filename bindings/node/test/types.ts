@@ -17,6 +17,14 @@ import grovekv, {
   errorCodes,
   ErrorCode,
   GroveError,
+  CrdtCounter,
+  CrdtRegister,
+  CrdtSet,
+  CrdtMap,
+  SyncReport,
+  Changes,
+  Contribution,
+  sync,
 } from '..'
 
 const db: Store = open('/tmp/grovekv-types', { nodeId: 'n1', durable: false, flushEveryMs: 100 })
@@ -120,6 +128,47 @@ async function coordination(): Promise<void> {
   console.log(got, waited, token, bigToken, ok, left, bigInfo, out, n2, bt, allowed, peeked, wasReset, user, updated, touched)
 }
 void coordination()
+function replication(): void {
+  const a: Store = open('/tmp/grovekv-types-a', { nodeId: 'us-east-1', maxDrift: 30 })
+  const b: Store = openMemory({ nodeId: 'eu-west-1', maxDrift: null })
+  const views: CrdtCounter<number> = a.crdtCounter('crdt:page:home:views')
+  const n1: number = views.increment() + views.increment(2) + views.decrement(1n) + views.add(-3)
+  const bigViews: CrdtCounter<bigint> = a.crdtCounter('crdt:page:home:views', { bigint: true })
+  const total: bigint = bigViews.value()
+  const t: Contribution = views.totals()
+  const byNode: Record<string, Contribution<bigint>> = bigViews.contributions()
+  const reset: number = views.resetLocal()
+  const changed: boolean = views.merge(b.crdtCounter('crdt:page:home:views').state())
+  const reg: CrdtRegister = a.crdtRegister('crdt:title')
+  reg.set({ text: 'hi', tags: ['x'] })
+  const title = reg.get()
+  const typed = a.crdtRegister<{ text: string }>('crdt:typed')
+  typed.set({ text: 'x' })
+  const text: string | undefined = typed.get()?.text
+  const tags: CrdtSet<string> = a.crdtSet<string>('crdt:tags')
+  tags.add('crdt')
+  const has: boolean = tags.has('crdt') && tags.contains('go') && tags.remove('go')
+  const members: string[] = [...tags, ...tags.members()]
+  const size: number = tags.size
+  const cfg: CrdtMap = a.crdtMap('crdt:config')
+  cfg.set('theme', 'dark')
+  const theme = cfg.get('theme')
+  const fields: string[] = cfg.keys()
+  const all: Record<string, unknown> = cfg.all()
+  const gone: boolean = cfg.delete('theme')
+  const r: SyncReport = sync(a, b)
+  const r2: SyncReport = grovekv.sync(a, b)
+  const ch: Changes = a.exportChanges()
+  const ch2: Changes = a.exportChanges({ since: ch.cursor })
+  const ch3: Changes<bigint> = a.exportChanges({ since: 0n, bigint: true })
+  const ch4: Changes = a.exportChanges(ch.cursor)
+  const applied: SyncReport = b.applyChanges(ch2.data)
+  const pulled: number = applied.pulled + applied.pushed + applied.merged + r.pulled + r2.merged
+  b.setMaxDrift(120)
+  const drift: number = b.maxDrift
+  console.log(n1, total, t.positive, byNode, reset, changed, title, text, has, members, size, theme, fields, all, gone, ch3.cursor, ch4.data, pulled, drift)
+}
+void replication
 const nodeId: string = db.nodeId
 const path: string | null = mem.path
 db.flush()
