@@ -18,12 +18,15 @@
  *   keys and values are arbitrary bytes.
  * - Buffers the library returns are grove_bytes: release them with grove_bytes_free, never
  *   call free() on them.
- * - Lists the library returns (grove_ranked_list, grove_job_list) and delivered jobs
- *   (grove_job) own their buffers: release them with grove_ranked_list_free,
- *   grove_job_list_free and grove_job_free, never free() or grove_bytes_free their parts.
+ * - Lists the library returns (grove_ranked_list, grove_job_list, grove_bytes_list,
+ *   grove_crdt_contribution_list, grove_crdt_field_list) and delivered jobs (grove_job) own
+ *   their buffers: release them with the matching _free (grove_ranked_list_free, ...,
+ *   grove_job_free), never free() or grove_bytes_free their parts.
+ * - CRDT values cross as UTF-8 JSON text (ptr, len); the library returns canonical JSON (sorted
+ *   keys, no whitespace). Text that is not JSON gives GROVE_INVALID_ARGUMENT.
  * - TTLs are seconds as double; negative, NaN or infinite values give GROVE_INVALID_ARGUMENT.
  * - grove_store, grove_counter, grove_keys, grove_lock, grove_ratelimiter, grove_sessions,
- *   grove_leaderboard and grove_queue handles are thread-safe; grove_options is not. Threads sharing one grove_lock act as one
+ *   grove_leaderboard, grove_queue and grove_crdt_* handles are thread-safe; grove_options is not. Threads sharing one grove_lock act as one
  *   owner: give each contender its own grove_lock.
  * - Durations (timeouts, windows, retry intervals) are seconds as double too.
  *
@@ -47,7 +50,7 @@
 /**
  * Minor version of the C ABI in this header; a change only adds functions or constants.
  */
-#define GROVE_ABI_VERSION_MINOR 3
+#define GROVE_ABI_VERSION_MINOR 4
 
 /**
  * The result of every fallible call: `GROVE_OK` (0) or one value per Grove error kind.
@@ -187,6 +190,32 @@ typedef int32_t grove_kind;
 typedef struct grove_counter grove_counter;
 
 /**
+ * A PN-counter CRDT: per-node unsigned increment and decrement totals, merged by per-node
+ * maximum; the value is their difference (checked, never wraps). Thread-safe: share it freely
+ * until `grove_crdt_counter_free`.
+ */
+typedef struct grove_crdt_counter grove_crdt_counter;
+
+/**
+ * A map of independent last-writer-wins fields holding JSON values; a delete leaves a stamped
+ * tombstone, so an older concurrent set cannot bring the field back. Thread-safe: share it
+ * freely until `grove_crdt_map_free`.
+ */
+typedef struct grove_crdt_map grove_crdt_map;
+
+/**
+ * A last-writer-wins register of one JSON value, ordered by hybrid logical clock then node id.
+ * Thread-safe: share it freely until `grove_crdt_register_free`.
+ */
+typedef struct grove_crdt_register grove_crdt_register;
+
+/**
+ * An add-wins observed-remove set of JSON values (identity: canonical JSON). Thread-safe:
+ * share it freely until `grove_crdt_set_free`.
+ */
+typedef struct grove_crdt_set grove_crdt_set;
+
+/**
  * An error's status and message. Made by a failing call through its `grove_error **err`
  * out-param; the caller owns it and releases it with `grove_error_free`.
  */
@@ -275,6 +304,84 @@ typedef struct grove_bytes {
    */
   size_t len;
 } grove_bytes;
+
+/**
+ * An array of `len` buffers at `ptr` (`{NULL, 0}` when empty), such as the members of a CRDT
+ * set or the field names of a CRDT map. Release it with `grove_bytes_list_free`; never call
+ * free() on it, and never `grove_bytes_free` its items.
+ */
+typedef struct grove_bytes_list {
+  /**
+   * The first buffer, or NULL for an empty list.
+   */
+  struct grove_bytes *ptr;
+  /**
+   * The number of buffers.
+   */
+  size_t len;
+} grove_bytes_list;
+
+/**
+ * One node's share of a PN-counter, as returned in a `grove_crdt_contribution_list`.
+ */
+typedef struct grove_crdt_contribution {
+  /**
+   * The node id: UTF-8, not NUL-terminated; owned by the list (never free it on its own).
+   */
+  struct grove_bytes node;
+  /**
+   * The node's total of increments.
+   */
+  uint64_t p;
+  /**
+   * The node's total of decrements.
+   */
+  uint64_t n;
+} grove_crdt_contribution;
+
+/**
+ * An array of `len` contributions at `ptr` (`{NULL, 0}` when empty), in node id order.
+ * Release it with `grove_crdt_contribution_list_free`; never call free() on it or its parts.
+ */
+typedef struct grove_crdt_contribution_list {
+  /**
+   * The first item, or NULL for an empty list.
+   */
+  struct grove_crdt_contribution *ptr;
+  /**
+   * The number of items.
+   */
+  size_t len;
+} grove_crdt_contribution_list;
+
+/**
+ * One live field of a CRDT map, as returned in a `grove_crdt_field_list`.
+ */
+typedef struct grove_crdt_field {
+  /**
+   * The field name: UTF-8, not NUL-terminated; owned by the list.
+   */
+  struct grove_bytes name;
+  /**
+   * Its value as canonical JSON text (UTF-8, not NUL-terminated); owned by the list.
+   */
+  struct grove_bytes value;
+} grove_crdt_field;
+
+/**
+ * An array of `len` map fields at `ptr` (`{NULL, 0}` when empty), in field name order.
+ * Release it with `grove_crdt_field_list_free`; never call free() on it or its parts.
+ */
+typedef struct grove_crdt_field_list {
+  /**
+   * The first field, or NULL for an empty list.
+   */
+  struct grove_crdt_field *ptr;
+  /**
+   * The number of fields.
+   */
+  size_t len;
+} grove_crdt_field_list;
 
 /**
  * A delivered (or dead) job. Its `payload` is owned by the job: release it with
@@ -395,6 +502,24 @@ typedef struct grove_ratelimit_decision {
 } grove_ratelimit_decision;
 
 /**
+ * What a `grove_sync` or a `grove_store_apply_changes` did.
+ */
+typedef struct grove_sync_report {
+  /**
+   * CRDT keys this side (`a` for `grove_sync`) received that it did not have.
+   */
+  uint64_t pulled;
+  /**
+   * CRDT keys the other side received that it did not have (0 for `apply_changes`).
+   */
+  uint64_t pushed;
+  /**
+   * CRDT keys both sides had whose merge changed at least one side.
+   */
+  uint64_t merged;
+} grove_sync_report;
+
+/**
  * A borrowed input buffer: `len` bytes at `ptr` (`ptr` may be NULL only when `len` is 0),
  * read during the call only.
  */
@@ -468,6 +593,12 @@ uint32_t grove_abi_version(void);
 void grove_bytes_free(struct grove_bytes *bytes);
 
 /**
+ * Releases a list the library returned (every buffer and the array) and resets it to
+ * `{NULL, 0}`; NULL, and a list already `{NULL, 0}`, are accepted and ignored.
+ */
+void grove_bytes_list_free(struct grove_bytes_list *list);
+
+/**
  * Subtracts `delta` atomically and writes the new value to `*out_value`.
  * Errors: INVALID_ARGUMENT, OVERFLOW (nothing changed), WRONG_TYPE, CLOSED, IO.
  */
@@ -506,6 +637,244 @@ grove_status grove_counter_reset(const struct grove_counter *counter, struct gro
  * Sets the value (clearing any expiry). Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, IO.
  */
 grove_status grove_counter_set(const struct grove_counter *counter, int64_t value, struct grove_error **err);
+
+/**
+ * Releases a list the library returned (every node id and the array) and resets it to
+ * `{NULL, 0}`; NULL, and a list already `{NULL, 0}`, are accepted and ignored.
+ */
+void grove_crdt_contribution_list_free(struct grove_crdt_contribution_list *list);
+
+/**
+ * Adds a signed `delta` (an increment when >= 0, else a decrement of its magnitude) and writes
+ * the new value to `*out_value`. Errors: as `grove_crdt_counter_increment`.
+ */
+grove_status grove_crdt_counter_add(const struct grove_crdt_counter *counter, int64_t delta, int64_t *out_value, struct grove_error **err);
+
+/**
+ * Writes each node's `{node, p, n}` (in node id order) to `*out_list`; release it with
+ * `grove_crdt_contribution_list_free`. Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_counter_contributions(const struct grove_crdt_counter *counter, struct grove_crdt_contribution_list *out_list, struct grove_error **err);
+
+/**
+ * Adds `n` to this node's decrements and writes the new value to `*out_value`.
+ * Errors: INVALID_ARGUMENT, OVERFLOW (nothing changed), WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_counter_decrement(const struct grove_crdt_counter *counter, uint64_t n, int64_t *out_value, struct grove_error **err);
+
+/**
+ * Releases a CRDT counter handle (the stored value is kept). NULL is accepted and ignored.
+ */
+void grove_crdt_counter_free(struct grove_crdt_counter *counter);
+
+/**
+ * Adds `n` to this node's increments and writes the new value to `*out_value`.
+ * Errors: INVALID_ARGUMENT, OVERFLOW (nothing changed), WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_counter_increment(const struct grove_crdt_counter *counter, uint64_t n, int64_t *out_value, struct grove_error **err);
+
+/**
+ * Merges state bytes from another replica (`state_len` bytes at `state`) and writes whether
+ * this counter changed to `*out_changed`. Errors: INVALID_ARGUMENT, WRONG_TYPE (the bytes or
+ * the key hold another type), CORRUPT (not a Grove state, or an unknown version), CLOCK_DRIFT,
+ * CLOSED, IO; on any error nothing changed.
+ */
+grove_status grove_crdt_counter_merge(const struct grove_crdt_counter *counter, const uint8_t *state, size_t state_len, bool *out_changed, struct grove_error **err);
+
+/**
+ * Makes a handle to the PN-counter CRDT at `key` (UTF-8, `key_len` bytes, any key: it is not
+ * prefixed) of `store` into `*out`; free it with `grove_crdt_counter_free`. Errors:
+ * INVALID_ARGUMENT (NULL, empty, not UTF-8, too long), CLOSED. A key holding another kind is
+ * reported by the operations (WRONG_TYPE).
+ */
+grove_status grove_crdt_counter_new(const struct grove_store *store, const uint8_t *key, size_t key_len, struct grove_crdt_counter **out, struct grove_error **err);
+
+/**
+ * Makes this node's net contribution 0 by raising its smaller total to the larger one (a
+ * monotone update, so it survives merges) and writes the new value to `*out_value`.
+ * Errors: INVALID_ARGUMENT, OVERFLOW, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_counter_reset_local(const struct grove_crdt_counter *counter, int64_t *out_value, struct grove_error **err);
+
+/**
+ * Writes the counter's versioned, type-tagged state bytes (an empty counter's when unset) to
+ * `*out`; release them with `grove_bytes_free`. Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED,
+ * CORRUPT, IO.
+ */
+grove_status grove_crdt_counter_state(const struct grove_crdt_counter *counter, struct grove_bytes *out, struct grove_error **err);
+
+/**
+ * Writes the increments and decrements summed over all nodes to `*out_p` and `*out_n`.
+ * Errors: INVALID_ARGUMENT, OVERFLOW, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_counter_totals(const struct grove_crdt_counter *counter, uint64_t *out_p, uint64_t *out_n, struct grove_error **err);
+
+/**
+ * Writes the value (increments minus decrements over all nodes; 0 when unset) to
+ * `*out_value`. Errors: INVALID_ARGUMENT, OVERFLOW, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_counter_value(const struct grove_crdt_counter *counter, int64_t *out_value, struct grove_error **err);
+
+/**
+ * Releases a list the library returned (every name, value and the array) and resets it to
+ * `{NULL, 0}`; NULL, and a list already `{NULL, 0}`, are accepted and ignored.
+ */
+void grove_crdt_field_list_free(struct grove_crdt_field_list *list);
+
+/**
+ * Writes every field that has a value, as `{name, canonical JSON}` in name order, to
+ * `*out_list`; release it with `grove_crdt_field_list_free`. Errors: INVALID_ARGUMENT,
+ * WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_map_all(const struct grove_crdt_map *map, struct grove_crdt_field_list *out_list, struct grove_error **err);
+
+/**
+ * Deletes `field` with a stamped tombstone (an older concurrent set elsewhere does not bring
+ * it back) and writes whether it had a value to `*out_deleted`. Errors: INVALID_ARGUMENT
+ * (NULL, empty field, not UTF-8), WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_map_delete(const struct grove_crdt_map *map, const uint8_t *field, size_t field_len, bool *out_deleted, struct grove_error **err);
+
+/**
+ * Releases a CRDT map handle (the stored value is kept). NULL is accepted and ignored.
+ */
+void grove_crdt_map_free(struct grove_crdt_map *map);
+
+/**
+ * Writes the value of `field` as canonical JSON text to `*out` (release it with
+ * `grove_bytes_free`) and whether the field has a value to `*out_found` (false: `*out` is
+ * `{NULL, 0}`; a deleted field has none). Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED,
+ * CORRUPT, IO.
+ */
+grove_status grove_crdt_map_get(const struct grove_crdt_map *map, const uint8_t *field, size_t field_len, struct grove_bytes *out, bool *out_found, struct grove_error **err);
+
+/**
+ * Writes the names of the fields that have a value, in byte order, to `*out_list`; release it
+ * with `grove_bytes_list_free`. Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_map_keys(const struct grove_crdt_map *map, struct grove_bytes_list *out_list, struct grove_error **err);
+
+/**
+ * Merges state bytes from another replica and writes whether this map changed to
+ * `*out_changed`. Errors: INVALID_ARGUMENT, WRONG_TYPE, CORRUPT, CLOCK_DRIFT, CLOSED, IO; on
+ * any error nothing changed.
+ */
+grove_status grove_crdt_map_merge(const struct grove_crdt_map *map, const uint8_t *state, size_t state_len, bool *out_changed, struct grove_error **err);
+
+/**
+ * Makes a handle to the LWW map CRDT at `key` (UTF-8, `key_len` bytes, not prefixed) of
+ * `store` into `*out`; free it with `grove_crdt_map_free`. Errors: INVALID_ARGUMENT, CLOSED.
+ */
+grove_status grove_crdt_map_new(const struct grove_store *store, const uint8_t *key, size_t key_len, struct grove_crdt_map **out, struct grove_error **err);
+
+/**
+ * Sets `field` (UTF-8, non-empty) to the JSON value `json` (UTF-8 text), stamped by this
+ * node's clock. Errors: INVALID_ARGUMENT (NULL, empty field, not UTF-8, not JSON; nothing
+ * changed), WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_map_set(const struct grove_crdt_map *map, const uint8_t *field, size_t field_len, const uint8_t *json, size_t json_len, struct grove_error **err);
+
+/**
+ * Writes the map's versioned, type-tagged state bytes (tombstones included) to `*out`;
+ * release them with `grove_bytes_free`. Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED,
+ * CORRUPT, IO.
+ */
+grove_status grove_crdt_map_state(const struct grove_crdt_map *map, struct grove_bytes *out, struct grove_error **err);
+
+/**
+ * Releases a CRDT register handle (the stored value is kept). NULL is accepted and ignored.
+ */
+void grove_crdt_register_free(struct grove_crdt_register *reg);
+
+/**
+ * Writes the current value as canonical JSON text to `*out` (release it with
+ * `grove_bytes_free`) and whether the register was ever set to `*out_found` (false: `*out` is
+ * `{NULL, 0}`). Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_register_get(const struct grove_crdt_register *reg, struct grove_bytes *out, bool *out_found, struct grove_error **err);
+
+/**
+ * Merges state bytes from another replica and writes whether this register changed to
+ * `*out_changed`. Errors: INVALID_ARGUMENT, WRONG_TYPE, CORRUPT, CLOCK_DRIFT (a stamp further
+ * ahead than the store's max drift), CLOSED, IO; on any error nothing changed.
+ */
+grove_status grove_crdt_register_merge(const struct grove_crdt_register *reg, const uint8_t *state, size_t state_len, bool *out_changed, struct grove_error **err);
+
+/**
+ * Makes a handle to the LWW register CRDT at `key` (UTF-8, `key_len` bytes, not prefixed) of
+ * `store` into `*out`; free it with `grove_crdt_register_free`. Errors: INVALID_ARGUMENT,
+ * CLOSED.
+ */
+grove_status grove_crdt_register_new(const struct grove_store *store, const uint8_t *key, size_t key_len, struct grove_crdt_register **out, struct grove_error **err);
+
+/**
+ * Sets the register to the JSON value `json` (UTF-8 text, `json_len` bytes), stamped by this
+ * node's clock. Errors: INVALID_ARGUMENT (NULL, not UTF-8, not JSON, too large; nothing
+ * changed), WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_register_set(const struct grove_crdt_register *reg, const uint8_t *json, size_t json_len, struct grove_error **err);
+
+/**
+ * Writes the register's versioned, type-tagged state bytes to `*out`; release them with
+ * `grove_bytes_free`. Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_register_state(const struct grove_crdt_register *reg, struct grove_bytes *out, struct grove_error **err);
+
+/**
+ * Adds the JSON value `json` (UTF-8 text); it wins over any concurrent remove that did not
+ * see this add. Errors: INVALID_ARGUMENT (not UTF-8 or not JSON; nothing changed),
+ * WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_set_add(const struct grove_crdt_set *set, const uint8_t *json, size_t json_len, struct grove_error **err);
+
+/**
+ * Writes whether the JSON value `json` is a member to `*out_contains`.
+ * Errors: as `grove_crdt_set_add`.
+ */
+grove_status grove_crdt_set_contains(const struct grove_crdt_set *set, const uint8_t *json, size_t json_len, bool *out_contains, struct grove_error **err);
+
+/**
+ * Releases a CRDT set handle (the stored value is kept). NULL is accepted and ignored.
+ */
+void grove_crdt_set_free(struct grove_crdt_set *set);
+
+/**
+ * Writes the number of members to `*out_len`. Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED,
+ * CORRUPT, IO.
+ */
+grove_status grove_crdt_set_len(const struct grove_crdt_set *set, uint64_t *out_len, struct grove_error **err);
+
+/**
+ * Writes every member as canonical JSON text, in canonical-text byte order, to `*out_list`;
+ * release it with `grove_bytes_list_free`. Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED,
+ * CORRUPT, IO.
+ */
+grove_status grove_crdt_set_members(const struct grove_crdt_set *set, struct grove_bytes_list *out_list, struct grove_error **err);
+
+/**
+ * Merges state bytes from another replica and writes whether this set changed to
+ * `*out_changed`. Errors: INVALID_ARGUMENT, WRONG_TYPE, CORRUPT, CLOCK_DRIFT, CLOSED, IO; on
+ * any error nothing changed.
+ */
+grove_status grove_crdt_set_merge(const struct grove_crdt_set *set, const uint8_t *state, size_t state_len, bool *out_changed, struct grove_error **err);
+
+/**
+ * Makes a handle to the add-wins set CRDT at `key` (UTF-8, `key_len` bytes, not prefixed) of
+ * `store` into `*out`; free it with `grove_crdt_set_free`. Errors: INVALID_ARGUMENT, CLOSED.
+ */
+grove_status grove_crdt_set_new(const struct grove_store *store, const uint8_t *key, size_t key_len, struct grove_crdt_set **out, struct grove_error **err);
+
+/**
+ * Removes the JSON value `json` (the adds this replica has seen) and writes whether it was a
+ * member to `*out_removed`. Errors: as `grove_crdt_set_add`.
+ */
+grove_status grove_crdt_set_remove(const struct grove_crdt_set *set, const uint8_t *json, size_t json_len, bool *out_removed, struct grove_error **err);
+
+/**
+ * Writes the set's versioned, type-tagged state bytes to `*out`; release them with
+ * `grove_bytes_free`. Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_crdt_set_state(const struct grove_crdt_set *set, struct grove_bytes *out, struct grove_error **err);
 
 /**
  * Releases an error made by the library. NULL is accepted and ignored.
@@ -878,6 +1247,15 @@ grove_status grove_sessions_update(const struct grove_sessions *sessions, const 
 const char *grove_status_name(int32_t status);
 
 /**
+ * Merges a bundle from `grove_store_export_changes` (of any store; `len` bytes at `bytes`)
+ * into `store` and writes what it did to `*out_report` (`pushed` is 0). Every entry is checked
+ * first: if one is refused, nothing is applied. Errors: INVALID_ARGUMENT, CORRUPT (not a
+ * bundle, unknown version, bad state), WRONG_TYPE (an entry's type differs from the local
+ * key's), CLOCK_DRIFT, CLOSED, IO.
+ */
+grove_status grove_store_apply_changes(const struct grove_store *store, const uint8_t *bytes, size_t len, struct grove_sync_report *out_report, struct grove_error **err);
+
+/**
  * Closes the handle and every view, counter and iterator made from it (they then fail with
  * CLOSED); the last handle in the process flushes and releases the directory. Closing twice is
  * fine. The handle itself stays allocated until `grove_store_free`. Errors: INVALID_ARGUMENT, IO.
@@ -902,6 +1280,15 @@ grove_status grove_store_exists(const struct grove_store *store, const uint8_t *
  * NaN ttl), CLOSED, IO.
  */
 grove_status grove_store_expire(const struct grove_store *store, const uint8_t *key, size_t key_len, double ttl_secs, bool *out_found, struct grove_error **err);
+
+/**
+ * Writes a bundle of every CRDT key of `store` changed after cursor `since` (0: all) to
+ * `*out_bytes` (release it with `grove_bytes_free`; any transport can carry it to
+ * `grove_store_apply_changes`) and the cursor to pass next time to `*out_cursor`. A key may
+ * come again in a later bundle (merging is idempotent); none changed after `since` is left out.
+ * Errors: INVALID_ARGUMENT, CLOSED, CORRUPT, IO.
+ */
+grove_status grove_store_export_changes(const struct grove_store *store, uint64_t since, struct grove_bytes *out_bytes, uint64_t *out_cursor, struct grove_error **err);
 
 /**
  * Makes every write so far durable; returns when fsynced. Errors: INVALID_ARGUMENT, CLOSED, IO.
@@ -953,6 +1340,12 @@ grove_status grove_store_kind_of(const struct grove_store *store, const uint8_t 
  * CLOSED, CORRUPT, IO.
  */
 grove_status grove_store_lock_info(const struct grove_store *store, const uint8_t *name, size_t name_len, struct grove_lock_info *out_info, struct grove_error **err);
+
+/**
+ * Writes the allowed clock drift of remote CRDT stamps, in seconds, to `*out_seconds`.
+ * Errors: INVALID_ARGUMENT, CLOSED.
+ */
+grove_status grove_store_max_drift(const struct grove_store *store, double *out_seconds, struct grove_error **err);
 
 /**
  * A view of `store` whose every key is prefixed with `name:` (UTF-8, `name_len` bytes) into
@@ -1016,6 +1409,14 @@ grove_status grove_store_set(const struct grove_store *store, const uint8_t *key
 grove_status grove_store_set_many(const struct grove_store *store, const struct grove_pair *items, size_t n, const double *ttl_secs, struct grove_error **err);
 
 /**
+ * Sets how far ahead of this machine's clock (in seconds, >= 0; default 60) a remote CRDT
+ * stamp may be before a merge refuses it with CLOCK_DRIFT; applies to every handle of the
+ * store's engine. Errors: INVALID_ARGUMENT (NULL, negative, NaN, infinite, over 100 years),
+ * CLOSED.
+ */
+grove_status grove_store_set_max_drift(const struct grove_store *store, double seconds, struct grove_error **err);
+
+/**
  * Writes the bytes the store occupies on disk (0 in memory) to `*out`.
  * Errors: INVALID_ARGUMENT, CLOSED, IO.
  */
@@ -1027,6 +1428,15 @@ grove_status grove_store_size_on_disk(const struct grove_store *store, uint64_t 
  * expired), INVALID_ARGUMENT, CLOSED, IO.
  */
 grove_status grove_store_ttl(const struct grove_store *store, const uint8_t *key, size_t key_len, double *out_secs, bool *out_has_ttl, struct grove_error **err);
+
+/**
+ * Merges every CRDT of `a` and `b` both ways and writes what it did to `*out_report`
+ * (`pulled`: keys `a` received, `pushed`: keys `b` received, `merged`: keys whose merge changed
+ * a side). A second sync reports 0/0/0. Errors: INVALID_ARGUMENT (NULL; two handles of one
+ * engine; two stores with the same node id), CLOSED, WRONG_TYPE (a key is a different type on
+ * each side), CLOCK_DRIFT, CORRUPT, IO.
+ */
+grove_status grove_sync(const struct grove_store *a, const struct grove_store *b, struct grove_sync_report *out_report, struct grove_error **err);
 
 /**
  * The library version at run time ("0.1.0"): a static NUL-terminated string, never free it.

@@ -97,3 +97,31 @@ func ExampleSessions() {
 	// gone
 	// false
 }
+
+func ExampleSync() {
+	usEast, _ := grovekv.OpenMemory(grovekv.WithNodeID("us-east-1"))
+	defer usEast.Close()
+	euWest, _ := grovekv.OpenMemory(grovekv.WithNodeID("eu-west-1"))
+	defer euWest.Close()
+
+	_, _ = usEast.CRDTCounter("page:home:views").Increment(100)
+	_, _ = euWest.CRDTCounter("page:home:views").Increment(250)
+	_ = euWest.CRDTSet("tags:article:1").Add("crdt")
+
+	report, _ := grovekv.Sync(usEast, euWest)
+	views, _ := usEast.CRDTCounter("page:home:views").Value()
+	tags, _ := usEast.CRDTSet("tags:article:1").Members()
+	fmt.Printf("%+v\n", report)
+	fmt.Println(views, string(tags[0]))
+
+	// Across processes: ship the bytes any way you like.
+	changes, cursor, _ := usEast.ExportChanges(0)
+	other, _ := grovekv.OpenMemory(grovekv.WithNodeID("ap-south-1"))
+	defer other.Close()
+	applied, _ := other.ApplyChanges(changes)
+	fmt.Println(applied.Pulled, cursor > 0)
+	// Output:
+	// {Pulled:1 Pushed:0 Merged:1}
+	// 350 "crdt"
+	// 2 true
+}

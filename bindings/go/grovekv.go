@@ -8,9 +8,12 @@
 //	defer db.Close()
 //	n, err := db.Counter("visitors").Increment(1)
 //
+// Replicas converge through CRDTs (CRDTCounter, CRDTRegister, CRDTSet, CRDTMap), merged by
+// Sync between two stores or by ExportChanges/ApplyChanges bytes across processes.
+//
 // Every error wraps one of the sentinel errors (ErrNotFound, ErrWrongType, …): test them with
 // errors.Is. A *DB, its namespaces, counters, locks, rate limiters, session stores,
-// leaderboards and queues are safe for concurrent use.
+// leaderboards, queues and CRDT handles are safe for concurrent use.
 package grovekv
 
 /*

@@ -21,7 +21,8 @@ import (
 const holdEnv = "GROVEKV_TEST_HOLD"
 
 // TestMain doubles as the helper process of the locked-store test: with GROVEKV_TEST_HOLD set
-// it opens that path, prints "ready" and holds the store until stdin closes.
+// it opens that path, prints "ready" and holds the store until stdin closes. With
+// GROVEKV_TEST_CRDT_PEER set it is one replica of the two-process CRDT test (crdtPeerMain).
 func TestMain(m *testing.M) {
 	if path := os.Getenv(holdEnv); path != "" {
 		db, err := grovekv.Open(path)
@@ -33,6 +34,9 @@ func TestMain(m *testing.M) {
 		_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
 		_ = db.Close()
 		os.Exit(0)
+	}
+	if spec := os.Getenv(crdtPeerEnv); spec != "" {
+		os.Exit(crdtPeerMain(spec))
 	}
 	os.Exit(m.Run())
 }

@@ -54,6 +54,71 @@ pub struct grove_pair {
     pub value: grove_slice,
 }
 
+/// An array of `len` buffers at `ptr` (`{NULL, 0}` when empty), such as the members of a CRDT
+/// set or the field names of a CRDT map. Release it with `grove_bytes_list_free`; never call
+/// free() on it, and never `grove_bytes_free` its items.
+#[repr(C)]
+#[derive(Debug)]
+pub struct grove_bytes_list {
+    /// The first buffer, or NULL for an empty list.
+    pub ptr: *mut grove_bytes,
+    /// The number of buffers.
+    pub len: usize,
+}
+
+impl grove_bytes_list {
+    /// Hands the byte strings `items` to the caller.
+    pub(crate) fn from_vecs(items: Vec<Vec<u8>>) -> grove_bytes_list {
+        let (ptr, len) = leak_slice(items.into_iter().map(grove_bytes::from_vec).collect());
+        grove_bytes_list { ptr, len }
+    }
+}
+
+/// Hands a vector to C as `(ptr, len)`: `(NULL, 0)` when empty. Take it back with
+/// [`reclaim_slice`].
+pub(crate) fn leak_slice<T>(items: Vec<T>) -> (*mut T, usize) {
+    if items.is_empty() {
+        return (std::ptr::null_mut(), 0);
+    }
+    let boxed: Box<[T]> = items.into_boxed_slice();
+    let len = boxed.len();
+    (Box::into_raw(boxed).cast::<T>(), len)
+}
+
+/// Takes back what [`leak_slice`] handed out (an empty vector for a NULL `ptr`).
+///
+/// # Safety
+/// A non-NULL `ptr` with `len` must come from `leak_slice::<T>` and not have been reclaimed.
+pub(crate) unsafe fn reclaim_slice<T>(ptr: *mut T, len: usize) -> Vec<T> {
+    if ptr.is_null() {
+        return Vec::new();
+    }
+    let raw = std::ptr::slice_from_raw_parts_mut(ptr, len);
+    // SAFETY: ptr/len came from Box::<[T]>::into_raw in `leak_slice` (caller contract).
+    unsafe { Box::from_raw(raw) }.into_vec()
+}
+
+/// Releases a list the library returned (every buffer and the array) and resets it to
+/// `{NULL, 0}`; NULL, and a list already `{NULL, 0}`, are accepted and ignored.
+#[no_mangle]
+pub unsafe extern "C" fn grove_bytes_list_free(list: *mut grove_bytes_list) {
+    if list.is_null() {
+        return;
+    }
+    run_void(|| {
+        // SAFETY: a non-NULL `list` points to a grove_bytes_list the caller owns (contract).
+        let l = unsafe { &mut *list };
+        // SAFETY: ptr/len came from `leak_slice` in `from_vecs`; reset below, so a second call
+        // frees nothing.
+        for mut item in unsafe { reclaim_slice(l.ptr, l.len) } {
+            // SAFETY: each item was made by grove_bytes::from_vec and is freed once.
+            unsafe { grove_bytes_free(&mut item) };
+        }
+        l.ptr = std::ptr::null_mut();
+        l.len = 0;
+    });
+}
+
 /// Releases a buffer the library returned and resets it to `{NULL, 0}`; NULL, and a buffer
 /// already `{NULL, 0}`, are accepted and ignored.
 #[no_mangle]

@@ -22,6 +22,7 @@
 mod error;
 mod buf;
 mod counter;
+mod crdt;
 mod keys;
 mod kv;
 mod leaderboard;
@@ -30,11 +31,29 @@ mod queue;
 mod ratelimit;
 mod session;
 mod store;
+mod sync;
 
-pub use buf::{grove_bytes, grove_bytes_free, grove_pair, grove_slice};
+pub use buf::{
+    grove_bytes, grove_bytes_free, grove_bytes_list, grove_bytes_list_free, grove_pair, grove_slice,
+};
 pub use counter::{
     grove_counter, grove_counter_decrement, grove_counter_free, grove_counter_get,
     grove_counter_increment, grove_counter_new, grove_counter_reset, grove_counter_set,
+};
+pub use crdt::{
+    grove_crdt_contribution, grove_crdt_contribution_list, grove_crdt_contribution_list_free,
+    grove_crdt_counter, grove_crdt_counter_add, grove_crdt_counter_contributions,
+    grove_crdt_counter_decrement, grove_crdt_counter_free, grove_crdt_counter_increment,
+    grove_crdt_counter_merge, grove_crdt_counter_new, grove_crdt_counter_reset_local,
+    grove_crdt_counter_state, grove_crdt_counter_totals, grove_crdt_counter_value,
+    grove_crdt_field, grove_crdt_field_list, grove_crdt_field_list_free, grove_crdt_map,
+    grove_crdt_map_all, grove_crdt_map_delete, grove_crdt_map_free, grove_crdt_map_get,
+    grove_crdt_map_keys, grove_crdt_map_merge, grove_crdt_map_new, grove_crdt_map_set,
+    grove_crdt_map_state, grove_crdt_register, grove_crdt_register_free, grove_crdt_register_get,
+    grove_crdt_register_merge, grove_crdt_register_new, grove_crdt_register_set,
+    grove_crdt_register_state, grove_crdt_set, grove_crdt_set_add, grove_crdt_set_contains,
+    grove_crdt_set_free, grove_crdt_set_len, grove_crdt_set_members, grove_crdt_set_merge,
+    grove_crdt_set_new, grove_crdt_set_remove, grove_crdt_set_state,
 };
 pub use error::{
     grove_error, grove_error_free, grove_error_message, grove_error_status, grove_status,
@@ -79,13 +98,17 @@ pub use store::{
     grove_store_node_id, grove_store_open, grove_store_open_memory, grove_store_path,
     grove_store_size_on_disk, GROVE_DURABILITY_EVERY_WRITE, GROVE_DURABILITY_PERIODIC,
 };
+pub use sync::{
+    grove_store_apply_changes, grove_store_export_changes, grove_store_max_drift,
+    grove_store_set_max_drift, grove_sync, grove_sync_report,
+};
 
 use std::ffi::c_char;
 
 /// Major version of the C ABI in this header; a change means existing callers must be rebuilt.
 pub const GROVE_ABI_VERSION_MAJOR: u32 = 0;
 /// Minor version of the C ABI in this header; a change only adds functions or constants.
-pub const GROVE_ABI_VERSION_MINOR: u32 = 3;
+pub const GROVE_ABI_VERSION_MINOR: u32 = 4;
 
 /// The crate version with a trailing NUL, handed out by `grove_version`.
 const VERSION_NUL: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
@@ -113,6 +136,6 @@ mod tests {
         // SAFETY: grove_version returns a pointer to a static NUL-terminated string.
         let v = unsafe { CStr::from_ptr(grove_version()) };
         assert_eq!(v.to_str().unwrap(), grove_core::VERSION);
-        assert_eq!(grove_abi_version(), 3);
+        assert_eq!(grove_abi_version(), 4);
     }
 }

@@ -19,6 +19,11 @@ int main(void) {
     grove_job job = {0, {NULL, 0}, 0, 0};
     grove_job_list jobs = {NULL, 0};
     grove_queue_counts counts = {0, 0, 0};
+    grove_bytes_list blist = {NULL, 0};
+    grove_crdt_contribution_list contrib = {NULL, 0};
+    grove_crdt_field_list fields = {NULL, 0};
+    grove_sync_report report = {0, 0, 0};
+    (void)report;
     (void)counts;
     (void)info;
     (void)dec;
@@ -31,6 +36,9 @@ int main(void) {
     grove_ranked_list_free(&ranked);
     grove_job_free(&job);
     grove_job_list_free(&jobs);
+    grove_bytes_list_free(&blist);
+    grove_crdt_contribution_list_free(&contrib);
+    grove_crdt_field_list_free(&fields);
     grove_store_free(db);
     printf("%s %s %d.%d\n", grove_version(), grove_status_name(st), GROVE_ABI_VERSION_MAJOR,
            GROVE_ABI_VERSION_MINOR);

@@ -1,12 +1,14 @@
 /*
  * C tests of libgrove: every exported function, every error path, threads on one counter,
- * one lock, one rate-limited key and one job queue.
+ * one lock, one rate-limited key, one job queue and one CRDT counter; CRDT sync between stores
+ * and between processes, with the shared vectors of tests/vectors.
  *
  * Build: see tests/c/Makefile; run: tests/c/run.sh (also under valgrind and ASan/UBSan).
  * Ends with a line "N passed, M failed" and exits non-zero on any failure.
  *
  * `test_grove --hold PATH` is the helper mode used by the locked-store test: it opens PATH,
- * prints "ready" and holds the store until its stdin is closed.
+ * prints "ready" and holds the store until its stdin is closed. `test_grove --crdt-peer ...` is
+ * one replica of the two-process CRDT test (see crdt_peer_main).
  */
 #include "grove.h"
 
@@ -2631,6 +2633,1156 @@ static void test_lb_queue_after_close(void) {
     grove_store_free(db);
 }
 
+/* ---------------------------------------------------------------- CRDTs and sync */
+
+static grove_store *open_node(const char *node) {
+    grove_options *o = NULL;
+    grove_store *db = NULL;
+    OK(grove_options_new(&o, &err));
+    OK(grove_options_set_node_id(o, S(node), &err));
+    OK(grove_store_open_memory(o, &db, &err));
+    grove_options_free(o);
+    return db;
+}
+
+static grove_store *open_node_dir(const char *dir, const char *node) {
+    grove_options *o = NULL;
+    grove_store *db = NULL;
+    OK(grove_options_new(&o, &err));
+    OK(grove_options_set_node_id(o, S(node), &err));
+    OK(grove_store_open(S(dir), o, &db, &err));
+    grove_options_free(o);
+    return db;
+}
+
+static grove_crdt_counter *ccounter(grove_store *db, const char *key) {
+    grove_crdt_counter *c = NULL;
+    OK(grove_crdt_counter_new(db, S(key), &c, &err));
+    return c;
+}
+
+static grove_crdt_register *creg(grove_store *db, const char *key) {
+    grove_crdt_register *r = NULL;
+    OK(grove_crdt_register_new(db, S(key), &r, &err));
+    return r;
+}
+
+static grove_crdt_set *cset(grove_store *db, const char *key) {
+    grove_crdt_set *s = NULL;
+    OK(grove_crdt_set_new(db, S(key), &s, &err));
+    return s;
+}
+
+static grove_crdt_map *cmap(grove_store *db, const char *key) {
+    grove_crdt_map *m = NULL;
+    OK(grove_crdt_map_new(db, S(key), &m, &err));
+    return m;
+}
+
+static int64_t cvalue(const grove_crdt_counter *c) {
+    int64_t v = INT64_MIN;
+    OK(grove_crdt_counter_value(c, &v, &err));
+    return v;
+}
+
+static int64_t cadd(const grove_crdt_counter *c, int64_t delta) {
+    int64_t v = INT64_MIN;
+    OK(grove_crdt_counter_add(c, delta, &v, &err));
+    return v;
+}
+
+/* The register's value equals `want` (canonical JSON), or is unset when `want` is NULL. */
+static int reg_is(const grove_crdt_register *r, const char *want) {
+    grove_bytes b = {NULL, 0};
+    bool found = !want;
+    OK(grove_crdt_register_get(r, &b, &found, &err));
+    int ok = want ? (found && bytes_eq(b, want)) : (!found && b.ptr == NULL && b.len == 0);
+    if (!ok) {
+        fprintf(stderr, "  register is %.*s (found %d), want %s\n", (int)b.len,
+                b.ptr ? (const char *)b.ptr : "", found, want ? want : "(unset)");
+    }
+    grove_bytes_free(&b);
+    return ok;
+}
+
+/* The map field's value equals `want`, or the field has none when `want` is NULL. */
+static int field_is(const grove_crdt_map *m, const char *field, const char *want) {
+    grove_bytes b = {NULL, 0};
+    bool found = !want;
+    OK(grove_crdt_map_get(m, S(field), &b, &found, &err));
+    int ok = want ? (found && bytes_eq(b, want)) : (!found && b.ptr == NULL);
+    if (!ok) {
+        fprintf(stderr, "  field %s is %.*s (found %d), want %s\n", field, (int)b.len,
+                b.ptr ? (const char *)b.ptr : "", found, want ? want : "(none)");
+    }
+    grove_bytes_free(&b);
+    return ok;
+}
+
+static bool has(const grove_crdt_set *s, const char *json) {
+    bool yes = false;
+    OK(grove_crdt_set_contains(s, S(json), &yes, &err));
+    return yes;
+}
+
+/* The list holds exactly the `n` strings of `want`, in order. */
+static int strings_are(grove_bytes_list l, const char *const *want, size_t n) {
+    if (l.len != n) {
+        fprintf(stderr, "  list has %zu items, want %zu\n", l.len, n);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!bytes_eq(l.ptr[i], want[i])) {
+            fprintf(stderr, "  item %zu is %.*s, want %s\n", i, (int)l.ptr[i].len,
+                    (const char *)l.ptr[i].ptr, want[i]);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static grove_sync_report sync2(const grove_store *a, const grove_store *b) {
+    grove_sync_report r = {99, 99, 99};
+    OK(grove_sync(a, b, &r, &err));
+    return r;
+}
+
+static int report_is(grove_sync_report r, uint64_t pulled, uint64_t pushed, uint64_t merged) {
+    int ok = r.pulled == pulled && r.pushed == pushed && r.merged == merged;
+    if (!ok) {
+        fprintf(stderr, "  report %llu/%llu/%llu, want %llu/%llu/%llu\n",
+                (unsigned long long)r.pulled, (unsigned long long)r.pushed,
+                (unsigned long long)r.merged, (unsigned long long)pulled,
+                (unsigned long long)pushed, (unsigned long long)merged);
+    }
+    return ok;
+}
+
+/* The shared test vectors: tests/vectors next to tests/c (GROVE_VECTORS_DIR overrides). */
+static void vector_path(char *out, size_t cap, const char *name) {
+    const char *dir = getenv("GROVE_VECTORS_DIR");
+    if (dir != NULL && dir[0] != '\0') {
+        int n = snprintf(out, cap, "%s/%s", dir, name);
+        if (n < 0 || (size_t)n >= cap) {
+            out[0] = '\0';
+        }
+        return;
+    }
+    /* g_self is <repo>/tests/c/build/test_grove */
+    char base[PATH_MAX];
+    snprintf(base, sizeof base, "%s", g_self);
+    for (int i = 0; i < 2; i++) {
+        char *slash = strrchr(base, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+        }
+    }
+    int n = snprintf(out, cap, "%s/../vectors/%s", base, name);
+    if (n < 0 || (size_t)n >= cap) {
+        out[0] = '\0';
+    }
+}
+
+/* Reads a whole file into a malloc'd buffer (free() it); NULL on failure. */
+static uint8_t *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "  cannot open %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    uint8_t *buf = malloc(cap);
+    size_t r;
+    while (buf != NULL && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            uint8_t *bigger = realloc(buf, cap * 2);
+            if (bigger == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static uint8_t *read_vector(const char *name, size_t *len) {
+    char path[PATH_MAX];
+    vector_path(path, sizeof path, name);
+    uint8_t *b = read_file(path, len);
+    CHECK(b != NULL && *len > 0);
+    return b;
+}
+
+static int write_file(const char *path, const uint8_t *data, size_t len) {
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        return -1;
+    }
+    size_t w = len ? fwrite(data, 1, len, f) : 0;
+    return (fclose(f) == 0 && w == len) ? 0 : -1;
+}
+
+static void test_crdt_counter(void) {
+    grove_store *db = open_node("n1");
+    grove_crdt_counter *c = ccounter(db, "crdt:views");
+    int64_t v = -1;
+    uint64_t p = 9, n = 9;
+    CHECK(cvalue(c) == 0);
+    OK(grove_crdt_counter_totals(c, &p, &n, &err));
+    CHECK(p == 0 && n == 0);
+    OK(grove_crdt_counter_increment(c, 10, &v, &err));
+    CHECK(v == 10);
+    OK(grove_crdt_counter_decrement(c, 3, &v, &err));
+    CHECK(v == 7);
+    CHECK(cadd(c, -10) == -3);
+    CHECK(cadd(c, 4) == 1);
+    OK(grove_crdt_counter_totals(c, &p, &n, &err));
+    CHECK(p == 14 && n == 13);
+    grove_crdt_contribution_list contrib = {NULL, 0};
+    OK(grove_crdt_counter_contributions(c, &contrib, &err));
+    CHECK(contrib.len == 1 && bytes_eq(contrib.ptr[0].node, "n1") && contrib.ptr[0].p == 14 &&
+          contrib.ptr[0].n == 13);
+    grove_crdt_contribution_list_free(&contrib);
+    CHECK(contrib.ptr == NULL && contrib.len == 0);
+    OK(grove_crdt_counter_reset_local(c, &v, &err));
+    CHECK(v == 0 && cvalue(c) == 0);
+    OK(grove_crdt_counter_totals(c, &p, &n, &err));
+    CHECK(p == 14 && n == 14); /* monotone: the smaller total was raised */
+
+    /* Kind and state round trip into another replica. */
+    grove_kind kind = GROVE_KIND_NONE;
+    OK(grove_store_kind_of(db, S("crdt:views"), &kind, &err));
+    CHECK(kind != GROVE_KIND_NONE && kind != GROVE_KIND_COUNTER);
+    OK(grove_crdt_counter_increment(c, 5, &v, &err));
+    grove_bytes state = {NULL, 0};
+    OK(grove_crdt_counter_state(c, &state, &err));
+    CHECK(state.len > 5 && memcmp(state.ptr, "GRV", 3) == 0);
+    grove_store *db2 = open_node("n2");
+    grove_crdt_counter *c2 = ccounter(db2, "crdt:views");
+    bool changed = false;
+    OK(grove_crdt_counter_merge(c2, state.ptr, state.len, &changed, &err));
+    CHECK(changed && cvalue(c2) == 5);
+    OK(grove_crdt_counter_merge(c2, state.ptr, state.len, &changed, &err));
+    CHECK(!changed && cvalue(c2) == 5); /* idempotent */
+    grove_bytes_free(&state);
+
+    /* Overflow: checked, nothing changed. */
+    grove_crdt_counter *big = ccounter(db, "crdt:big");
+    EXPECT(GROVE_OVERFLOW, grove_crdt_counter_increment(big, UINT64_MAX, &v, &err));
+    CHECK(cvalue(big) == 0);
+    OK(grove_crdt_counter_increment(big, (uint64_t)INT64_MAX, &v, &err));
+    CHECK(v == INT64_MAX);
+    EXPECT(GROVE_OVERFLOW, grove_crdt_counter_increment(big, 1, &v, &err));
+    EXPECT(GROVE_OVERFLOW, grove_crdt_counter_add(big, 1, &v, &err));
+    CHECK(cvalue(big) == INT64_MAX);
+    grove_crdt_counter_free(big);
+
+    /* A key holding something else is WRONG_TYPE, and is left alone. */
+    OK(grove_store_set(db, S("plain"), S("hello"), NULL, &err));
+    grove_crdt_counter *t = ccounter(db, "plain");
+    EXPECT(GROVE_WRONG_TYPE, grove_crdt_counter_increment(t, 1, &v, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_crdt_counter_value(t, &v, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_crdt_counter_state(t, &state, &err));
+    grove_bytes got = {NULL, 0};
+    bool found = false;
+    OK(grove_store_get(db, S("plain"), &got, &found, &err));
+    CHECK(found && bytes_eq(got, "hello"));
+    grove_bytes_free(&got);
+    grove_crdt_counter_free(t);
+
+    /* Bad arguments. */
+    grove_crdt_counter *x = NULL;
+    INVALID(grove_crdt_counter_new(db, S(""), &x, &err));
+    INVALID(grove_crdt_counter_new(db, (const uint8_t *)"\xff", 1, &x, &err));
+    INVALID(grove_crdt_counter_new(NULL, S("k"), &x, &err));
+    INVALID(grove_crdt_counter_new(db, NULL, 1, &x, &err));
+    INVALID(grove_crdt_counter_new(db, S("k"), NULL, &err));
+    CHECK(x == NULL);
+    INVALID(grove_crdt_counter_increment(NULL, 1, &v, &err));
+    INVALID(grove_crdt_counter_increment(c, 1, NULL, &err));
+    INVALID(grove_crdt_counter_decrement(NULL, 1, &v, &err));
+    INVALID(grove_crdt_counter_decrement(c, 1, NULL, &err));
+    INVALID(grove_crdt_counter_add(NULL, 1, &v, &err));
+    INVALID(grove_crdt_counter_add(c, 1, NULL, &err));
+    INVALID(grove_crdt_counter_value(NULL, &v, &err));
+    INVALID(grove_crdt_counter_value(c, NULL, &err));
+    INVALID(grove_crdt_counter_totals(c, NULL, &n, &err));
+    INVALID(grove_crdt_counter_totals(c, &p, NULL, &err));
+    INVALID(grove_crdt_counter_contributions(c, NULL, &err));
+    INVALID(grove_crdt_counter_reset_local(c, NULL, &err));
+    INVALID(grove_crdt_counter_state(c, NULL, &err));
+    INVALID(grove_crdt_counter_merge(c, NULL, 3, &changed, &err));
+    INVALID(grove_crdt_counter_merge(c, (const uint8_t *)"x", 1, NULL, &err));
+    EXPECT(GROVE_CORRUPT, grove_crdt_counter_merge(c, NULL, 0, &changed, &err));
+    CHECK(cvalue(c) == 5);
+
+    grove_crdt_counter_free(c);
+    grove_crdt_counter_free(c2);
+    grove_store_free(db2);
+    grove_store_free(db);
+}
+
+static void test_crdt_register(void) {
+    grove_store *db = open_node("r1");
+    grove_crdt_register *r = creg(db, "crdt:user:name");
+    CHECK(reg_is(r, NULL));
+    OK(grove_crdt_register_set(r, S("\"Ada\""), &err));
+    CHECK(reg_is(r, "\"Ada\""));
+    /* Canonical JSON: sorted keys, no whitespace. */
+    OK(grove_crdt_register_set(r, S("{ \"b\": [1, 2],\n \"a\": null }"), &err));
+    CHECK(reg_is(r, "{\"a\":null,\"b\":[1,2]}"));
+    /* Not JSON, not UTF-8: INVALID_ARGUMENT and nothing changed. */
+    INVALID(grove_crdt_register_set(r, S("{nope"), &err));
+    INVALID(grove_crdt_register_set(r, S(""), &err));
+    INVALID(grove_crdt_register_set(r, (const uint8_t *)"\"\xff\"", 3, &err));
+    INVALID(grove_crdt_register_set(r, NULL, 0, &err));
+    CHECK(reg_is(r, "{\"a\":null,\"b\":[1,2]}"));
+
+    /* Later write wins across replicas, both ways. */
+    grove_store *db2 = open_node("r2");
+    grove_crdt_register *r2 = creg(db2, "crdt:user:name");
+    sleep_ms(3);
+    OK(grove_crdt_register_set(r2, S("\"Grace\""), &err));
+    grove_bytes s1 = {NULL, 0}, s2 = {NULL, 0};
+    OK(grove_crdt_register_state(r, &s1, &err));
+    OK(grove_crdt_register_state(r2, &s2, &err));
+    bool changed = true;
+    OK(grove_crdt_register_merge(r2, s1.ptr, s1.len, &changed, &err));
+    CHECK(!changed && reg_is(r2, "\"Grace\""));
+    OK(grove_crdt_register_merge(r, s2.ptr, s2.len, &changed, &err));
+    CHECK(changed && reg_is(r, "\"Grace\""));
+    grove_bytes_free(&s1);
+    grove_bytes_free(&s2);
+
+    /* Merging another CRDT type is WRONG_TYPE, garbage is CORRUPT; nothing changes. */
+    grove_crdt_counter *c = ccounter(db, "crdt:c");
+    OK(grove_crdt_counter_state(c, &s1, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_crdt_register_merge(r, s1.ptr, s1.len, &changed, &err));
+    grove_bytes_free(&s1);
+    EXPECT(GROVE_CORRUPT, grove_crdt_register_merge(r, S("GRV\x07garbage"), &changed, &err));
+    CHECK(reg_is(r, "\"Grace\""));
+    grove_crdt_counter_free(c);
+
+    /* A register handle on a counter key: WRONG_TYPE for every operation. */
+    grove_crdt_counter *c2 = ccounter(db, "crdt:c2");
+    int64_t v;
+    OK(grove_crdt_counter_increment(c2, 1, &v, &err));
+    grove_crdt_register *wrong = creg(db, "crdt:c2");
+    grove_bytes b = {NULL, 0};
+    bool found;
+    EXPECT(GROVE_WRONG_TYPE, grove_crdt_register_set(wrong, S("1"), &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_crdt_register_get(wrong, &b, &found, &err));
+    CHECK(cvalue(c2) == 1);
+    grove_crdt_register_free(wrong);
+    grove_crdt_counter_free(c2);
+
+    grove_crdt_register *x = NULL;
+    INVALID(grove_crdt_register_new(NULL, S("k"), &x, &err));
+    INVALID(grove_crdt_register_new(db, S(""), &x, &err));
+    INVALID(grove_crdt_register_new(db, S("k"), NULL, &err));
+    INVALID(grove_crdt_register_set(NULL, S("1"), &err));
+    INVALID(grove_crdt_register_get(NULL, &b, &found, &err));
+    INVALID(grove_crdt_register_get(r, NULL, &found, &err));
+    INVALID(grove_crdt_register_get(r, &b, NULL, &err));
+    INVALID(grove_crdt_register_state(NULL, &b, &err));
+    INVALID(grove_crdt_register_state(r, NULL, &err));
+    INVALID(grove_crdt_register_merge(NULL, S("x"), &changed, &err));
+    INVALID(grove_crdt_register_merge(r, S("x"), NULL, &err));
+
+    grove_crdt_register_free(r);
+    grove_crdt_register_free(r2);
+    grove_store_free(db);
+    grove_store_free(db2);
+}
+
+static void test_crdt_set(void) {
+    grove_store *db = open_node("s1");
+    grove_crdt_set *s = cset(db, "crdt:tags");
+    uint64_t n = 9;
+    bool yes = true;
+    OK(grove_crdt_set_len(s, &n, &err));
+    CHECK(n == 0);
+    grove_bytes_list l = {NULL, 0};
+    OK(grove_crdt_set_members(s, &l, &err));
+    CHECK(l.ptr == NULL && l.len == 0);
+    OK(grove_crdt_set_add(s, S("\"go\""), &err));
+    OK(grove_crdt_set_add(s, S("{\"y\": 2, \"x\": 1}"), &err));
+    OK(grove_crdt_set_add(s, S("\"go\""), &err)); /* again: still one member */
+    OK(grove_crdt_set_add(s, S("7"), &err));
+    OK(grove_crdt_set_len(s, &n, &err));
+    CHECK(n == 3);
+    CHECK(has(s, "\"go\"") && has(s, "{\"x\":1,\"y\":2}") && has(s, " { \"x\" : 1 , \"y\" : 2 } "));
+    CHECK(!has(s, "\"rust\""));
+    OK(grove_crdt_set_members(s, &l, &err));
+    const char *want[] = {"\"go\"", "7", "{\"x\":1,\"y\":2}"};
+    CHECK(strings_are(l, want, 3));
+    grove_bytes_list_free(&l);
+    CHECK(l.ptr == NULL && l.len == 0);
+    OK(grove_crdt_set_remove(s, S("7"), &yes, &err));
+    CHECK(yes && !has(s, "7"));
+    OK(grove_crdt_set_remove(s, S("7"), &yes, &err));
+    CHECK(!yes);
+    INVALID(grove_crdt_set_add(s, S("not json"), &err));
+    INVALID(grove_crdt_set_remove(s, S("[1,"), &yes, &err));
+    INVALID(grove_crdt_set_contains(s, S(""), &yes, &err));
+    OK(grove_crdt_set_len(s, &n, &err));
+    CHECK(n == 2);
+
+    /* Wrong type and corrupt merges change nothing. */
+    grove_crdt_register *r = creg(db, "crdt:reg");
+    OK(grove_crdt_register_set(r, S("1"), &err));
+    grove_bytes st = {NULL, 0};
+    OK(grove_crdt_register_state(r, &st, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_crdt_set_merge(s, st.ptr, st.len, &yes, &err));
+    grove_bytes_free(&st);
+    EXPECT(GROVE_CORRUPT, grove_crdt_set_merge(s, S("nonsense"), &yes, &err));
+    grove_crdt_set *ws = cset(db, "crdt:reg");
+    EXPECT(GROVE_WRONG_TYPE, grove_crdt_set_add(ws, S("1"), &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_crdt_set_members(ws, &l, &err));
+    CHECK(reg_is(r, "1"));
+    grove_crdt_set_free(ws);
+    grove_crdt_register_free(r);
+    OK(grove_crdt_set_len(s, &n, &err));
+    CHECK(n == 2);
+
+    grove_crdt_set *x = NULL;
+    INVALID(grove_crdt_set_new(NULL, S("k"), &x, &err));
+    INVALID(grove_crdt_set_new(db, S("k"), NULL, &err));
+    INVALID(grove_crdt_set_add(NULL, S("1"), &err));
+    INVALID(grove_crdt_set_add(s, NULL, 1, &err));
+    INVALID(grove_crdt_set_remove(s, S("1"), NULL, &err));
+    INVALID(grove_crdt_set_contains(s, S("1"), NULL, &err));
+    INVALID(grove_crdt_set_members(s, NULL, &err));
+    INVALID(grove_crdt_set_len(s, NULL, &err));
+    INVALID(grove_crdt_set_state(s, NULL, &err));
+    INVALID(grove_crdt_set_merge(s, S("x"), NULL, &err));
+    grove_crdt_set_free(s);
+    grove_store_free(db);
+}
+
+static void test_crdt_map(void) {
+    grove_store *db = open_node("m1");
+    grove_crdt_map *m = cmap(db, "crdt:config:app");
+    bool yes = true;
+    CHECK(field_is(m, "a", NULL));
+    OK(grove_crdt_map_set(m, S("max_connections"), S("100"), &err));
+    OK(grove_crdt_map_set(m, S("log_level"), S("\"info\""), &err));
+    OK(grove_crdt_map_set(m, S("limits"), S("{\"z\": 1, \"a\": [true]}"), &err));
+    CHECK(field_is(m, "max_connections", "100"));
+    CHECK(field_is(m, "limits", "{\"a\":[true],\"z\":1}"));
+    grove_bytes_list keys = {NULL, 0};
+    OK(grove_crdt_map_keys(m, &keys, &err));
+    const char *want_keys[] = {"limits", "log_level", "max_connections"};
+    CHECK(strings_are(keys, want_keys, 3));
+    grove_bytes_list_free(&keys);
+    OK(grove_crdt_map_delete(m, S("limits"), &yes, &err));
+    CHECK(yes && field_is(m, "limits", NULL));
+    OK(grove_crdt_map_delete(m, S("limits"), &yes, &err));
+    CHECK(!yes);
+    OK(grove_crdt_map_delete(m, S("never"), &yes, &err));
+    CHECK(!yes);
+    grove_crdt_field_list all = {NULL, 0};
+    OK(grove_crdt_map_all(m, &all, &err));
+    CHECK(all.len == 2);
+    if (all.len == 2) {
+        CHECK(bytes_eq(all.ptr[0].name, "log_level") && bytes_eq(all.ptr[0].value, "\"info\""));
+        CHECK(bytes_eq(all.ptr[1].name, "max_connections") && bytes_eq(all.ptr[1].value, "100"));
+    }
+    grove_crdt_field_list_free(&all);
+    CHECK(all.ptr == NULL && all.len == 0);
+
+    INVALID(grove_crdt_map_set(m, S(""), S("1"), &err));
+    INVALID(grove_crdt_map_set(m, S("f"), S("{"), &err));
+    INVALID(grove_crdt_map_set(m, (const uint8_t *)"\xfe", 1, S("1"), &err));
+    INVALID(grove_crdt_map_delete(m, S(""), &yes, &err));
+    CHECK(field_is(m, "f", NULL));
+
+    grove_bytes st = {NULL, 0};
+    bool changed = false;
+    grove_crdt_set *s = cset(db, "crdt:s");
+    OK(grove_crdt_set_state(s, &st, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_crdt_map_merge(m, st.ptr, st.len, &changed, &err));
+    grove_bytes_free(&st);
+    EXPECT(GROVE_CORRUPT, grove_crdt_map_merge(m, S("GRVX"), &changed, &err));
+    CHECK(field_is(m, "log_level", "\"info\""));
+    grove_crdt_set_free(s);
+
+    grove_crdt_map *x = NULL;
+    grove_bytes b = {NULL, 0};
+    INVALID(grove_crdt_map_new(NULL, S("k"), &x, &err));
+    INVALID(grove_crdt_map_new(db, S("k"), NULL, &err));
+    INVALID(grove_crdt_map_set(NULL, S("f"), S("1"), &err));
+    INVALID(grove_crdt_map_set(m, NULL, 1, S("1"), &err));
+    INVALID(grove_crdt_map_set(m, S("f"), NULL, 1, &err));
+    INVALID(grove_crdt_map_get(m, S("f"), NULL, &yes, &err));
+    INVALID(grove_crdt_map_get(m, S("f"), &b, NULL, &err));
+    INVALID(grove_crdt_map_delete(m, S("f"), NULL, &err));
+    INVALID(grove_crdt_map_keys(m, NULL, &err));
+    INVALID(grove_crdt_map_all(m, NULL, &err));
+    INVALID(grove_crdt_map_state(m, NULL, &err));
+    INVALID(grove_crdt_map_merge(m, S("x"), NULL, &err));
+    grove_crdt_map_free(m);
+    grove_store_free(db);
+}
+
+/* Seed story: US-East +100 and EU-West +250 give 350 on both after a sync. */
+static void test_crdt_seed_page_views(void) {
+    grove_store *us = open_node("us-east-1");
+    grove_store *eu = open_node("eu-west-1");
+    grove_crdt_counter *a = ccounter(us, "crdt:page:home:views");
+    grove_crdt_counter *b = ccounter(eu, "crdt:page:home:views");
+    int64_t v;
+    OK(grove_crdt_counter_increment(a, 100, &v, &err));
+    OK(grove_crdt_counter_increment(b, 250, &v, &err));
+    CHECK(report_is(sync2(us, eu), 0, 0, 1));
+    CHECK(cvalue(a) == 350 && cvalue(b) == 350);
+    CHECK(report_is(sync2(us, eu), 0, 0, 0)); /* nothing left to do */
+    CHECK(report_is(sync2(eu, us), 0, 0, 0));
+    grove_crdt_contribution_list l = {NULL, 0};
+    OK(grove_crdt_counter_contributions(b, &l, &err));
+    CHECK(l.len == 2);
+    if (l.len == 2) {
+        CHECK(bytes_eq(l.ptr[0].node, "eu-west-1") && l.ptr[0].p == 250 && l.ptr[0].n == 0);
+        CHECK(bytes_eq(l.ptr[1].node, "us-east-1") && l.ptr[1].p == 100 && l.ptr[1].n == 0);
+    }
+    grove_crdt_contribution_list_free(&l);
+    grove_crdt_counter_free(a);
+    grove_crdt_counter_free(b);
+    grove_store_free(us);
+    grove_store_free(eu);
+}
+
+/* Seed story: Node A +5, Node B +3, Node A -2 gives 6. */
+static void test_crdt_seed_pn(void) {
+    grove_store *na = open_node("node-a");
+    grove_store *nb = open_node("node-b");
+    grove_crdt_counter *a = ccounter(na, "crdt:stock");
+    grove_crdt_counter *b = ccounter(nb, "crdt:stock");
+    int64_t v;
+    OK(grove_crdt_counter_increment(a, 5, &v, &err));
+    OK(grove_crdt_counter_increment(b, 3, &v, &err));
+    OK(grove_crdt_counter_decrement(a, 2, &v, &err));
+    CHECK(v == 3);
+    CHECK(report_is(sync2(na, nb), 0, 0, 1));
+    CHECK(cvalue(a) == 6 && cvalue(b) == 6);
+    uint64_t p = 0, n = 0;
+    OK(grove_crdt_counter_totals(b, &p, &n, &err));
+    CHECK(p == 8 && n == 2);
+    /* reset_local survives a merge: A's net becomes 0, B's 3 remains. */
+    OK(grove_crdt_counter_reset_local(a, &v, &err));
+    CHECK(v == 3);
+    sync2(na, nb);
+    CHECK(cvalue(a) == 3 && cvalue(b) == 3);
+    grove_crdt_counter_free(a);
+    grove_crdt_counter_free(b);
+    grove_store_free(na);
+    grove_store_free(nb);
+}
+
+/* Seed story: a concurrent add and remove of a tag keeps it (add wins). */
+static void test_crdt_seed_tags(void) {
+    grove_store *na = open_node("node-a");
+    grove_store *nb = open_node("node-b");
+    grove_crdt_set *a = cset(na, "crdt:tags:article:1");
+    grove_crdt_set *b = cset(nb, "crdt:tags:article:1");
+    bool removed = true;
+    OK(grove_crdt_set_add(a, S("\"go\""), &err));
+    OK(grove_crdt_set_add(a, S("\"crdt\""), &err));
+    OK(grove_crdt_set_add(b, S("\"distributed\""), &err));
+    OK(grove_crdt_set_remove(b, S("\"crdt\""), &removed, &err)); /* never observed A's add */
+    CHECK(!removed);
+    sync2(na, nb);
+    const char *want[] = {"\"crdt\"", "\"distributed\"", "\"go\""};
+    grove_bytes_list la = {NULL, 0}, lb = {NULL, 0};
+    OK(grove_crdt_set_members(a, &la, &err));
+    OK(grove_crdt_set_members(b, &lb, &err));
+    CHECK(strings_are(la, want, 3) && strings_are(lb, want, 3));
+    grove_bytes_list_free(&la);
+    grove_bytes_list_free(&lb);
+
+    /* Both see "crdt"; A removes it while B adds it again: B's new add wins. */
+    OK(grove_crdt_set_remove(a, S("\"crdt\""), &removed, &err));
+    CHECK(removed);
+    OK(grove_crdt_set_add(b, S("\"crdt\""), &err));
+    sync2(na, nb);
+    CHECK(has(a, "\"crdt\"") && has(b, "\"crdt\""));
+    /* An observed remove does remove: B removes "go", which both have seen. */
+    OK(grove_crdt_set_remove(b, S("\"go\""), &removed, &err));
+    sync2(na, nb);
+    CHECK(!has(a, "\"go\"") && !has(b, "\"go\""));
+    grove_crdt_set_free(a);
+    grove_crdt_set_free(b);
+    grove_store_free(na);
+    grove_store_free(nb);
+}
+
+/* Seed story: the per-field config map merges field by field. */
+static void test_crdt_seed_config_map(void) {
+    grove_store *na = open_node("node-a");
+    grove_store *nb = open_node("node-b");
+    grove_crdt_map *a = cmap(na, "crdt:config:app");
+    grove_crdt_map *b = cmap(nb, "crdt:config:app");
+    OK(grove_crdt_map_set(a, S("max_connections"), S("100"), &err));
+    OK(grove_crdt_map_set(a, S("log_level"), S("\"info\""), &err));
+    sleep_ms(3);
+    OK(grove_crdt_map_set(b, S("log_level"), S("\"debug\""), &err));
+    OK(grove_crdt_map_set(b, S("feature_x"), S("true"), &err));
+    sync2(na, nb);
+    const char *want[] = {"feature_x", "log_level", "max_connections"};
+    grove_bytes_list ka = {NULL, 0}, kb = {NULL, 0};
+    OK(grove_crdt_map_keys(a, &ka, &err));
+    OK(grove_crdt_map_keys(b, &kb, &err));
+    CHECK(strings_are(ka, want, 3) && strings_are(kb, want, 3));
+    grove_bytes_list_free(&ka);
+    grove_bytes_list_free(&kb);
+    CHECK(field_is(a, "log_level", "\"debug\"") && field_is(b, "log_level", "\"debug\""));
+    CHECK(field_is(a, "max_connections", "100") && field_is(b, "feature_x", "true"));
+    grove_crdt_map_free(a);
+    grove_crdt_map_free(b);
+    grove_store_free(na);
+    grove_store_free(nb);
+}
+
+/* A field deleted on one side is not resurrected by an older concurrent set on the other. */
+static void test_crdt_map_delete_not_resurrected(void) {
+    grove_store *na = open_node("node-a");
+    grove_store *nb = open_node("node-b");
+    grove_crdt_map *a = cmap(na, "crdt:cfg");
+    grove_crdt_map *b = cmap(nb, "crdt:cfg");
+    bool yes = false;
+    OK(grove_crdt_map_set(a, S("x"), S("0"), &err));
+    OK(grove_crdt_map_set(a, S("keep"), S("1"), &err));
+    sync2(na, nb);
+    CHECK(field_is(b, "x", "0"));
+    OK(grove_crdt_map_set(a, S("x"), S("1"), &err)); /* older, not seen by B */
+    sleep_ms(3);
+    OK(grove_crdt_map_delete(b, S("x"), &yes, &err)); /* newer */
+    CHECK(yes);
+    grove_sync_report r = sync2(na, nb);
+    CHECK(r.merged == 1);
+    CHECK(field_is(a, "x", NULL) && field_is(b, "x", NULL));
+    CHECK(field_is(a, "keep", "1") && field_is(b, "keep", "1"));
+    /* The tombstone travels in the state too: merging A's old state into a fresh replica and
+     * then B's keeps the field deleted. */
+    grove_store *nc = open_node("node-c");
+    grove_crdt_map *c = cmap(nc, "crdt:cfg");
+    grove_bytes sb = {NULL, 0};
+    OK(grove_crdt_map_state(b, &sb, &err));
+    OK(grove_crdt_map_merge(c, sb.ptr, sb.len, &yes, &err));
+    CHECK(yes && field_is(c, "x", NULL) && field_is(c, "keep", "1"));
+    grove_bytes_free(&sb);
+    CHECK(report_is(sync2(na, nb), 0, 0, 0));
+    grove_crdt_map_free(a);
+    grove_crdt_map_free(b);
+    grove_crdt_map_free(c);
+    grove_store_free(na);
+    grove_store_free(nb);
+    grove_store_free(nc);
+}
+
+/* The Go Syncer scenario: every CRDT type survives a sync unchanged in value. */
+static void test_crdt_sync_keeps_values(void) {
+    grove_store *na = open_node("node-a");
+    grove_store *nb = open_node("node-b");
+    grove_crdt_counter *c = ccounter(na, "crdt:c");
+    grove_crdt_register *r = creg(na, "crdt:r");
+    grove_crdt_set *s = cset(na, "crdt:s");
+    grove_crdt_map *m = cmap(na, "crdt:m");
+    int64_t v;
+    OK(grove_crdt_counter_increment(c, 42, &v, &err));
+    OK(grove_crdt_register_set(r, S("{\"name\":\"Ada\"}"), &err));
+    OK(grove_crdt_set_add(s, S("\"x\""), &err));
+    OK(grove_crdt_map_set(m, S("f"), S("[1]"), &err));
+    CHECK(report_is(sync2(na, nb), 0, 4, 0));
+    CHECK(report_is(sync2(nb, na), 0, 0, 0));
+    CHECK(cvalue(c) == 42 && reg_is(r, "{\"name\":\"Ada\"}") && has(s, "\"x\"") &&
+          field_is(m, "f", "[1]"));
+    grove_crdt_counter *c2 = ccounter(nb, "crdt:c");
+    grove_crdt_register *r2 = creg(nb, "crdt:r");
+    grove_crdt_set *s2 = cset(nb, "crdt:s");
+    grove_crdt_map *m2 = cmap(nb, "crdt:m");
+    CHECK(cvalue(c2) == 42 && reg_is(r2, "{\"name\":\"Ada\"}") && has(s2, "\"x\"") &&
+          field_is(m2, "f", "[1]"));
+    /* B pulls from A when B is the first argument. */
+    grove_store *nc = open_node("node-c");
+    CHECK(report_is(sync2(nc, na), 4, 0, 0));
+
+    /* Refusals: the same engine, the same node id, NULL. */
+    grove_sync_report rep = {7, 7, 7};
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "itself", grove_sync(na, na, &rep, &err));
+    grove_store *view = NULL;
+    OK(grove_store_namespace(na, S("t"), &view, &err));
+    EXPECT(GROVE_INVALID_ARGUMENT, grove_sync(na, view, &rep, &err));
+    grove_store *twin = open_node("node-a");
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "node id", grove_sync(na, twin, &rep, &err));
+    INVALID(grove_sync(NULL, nb, &rep, &err));
+    INVALID(grove_sync(na, NULL, &rep, &err));
+    INVALID(grove_sync(na, nb, NULL, &err));
+    CHECK(rep.pulled == 7 && rep.pushed == 7 && rep.merged == 7);
+
+    /* A key of another type on each side: WRONG_TYPE, nothing applied. */
+    grove_store *nd = open_node("node-d");
+    grove_crdt_counter *cz = ccounter(nd, "crdt:r");
+    OK(grove_crdt_counter_increment(cz, 1, &v, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_sync(nd, na, &rep, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_sync(na, nd, &rep, &err));
+    CHECK(reg_is(r, "{\"name\":\"Ada\"}") && cvalue(cz) == 1);
+
+    grove_crdt_counter_free(cz);
+    grove_crdt_counter_free(c);
+    grove_crdt_register_free(r);
+    grove_crdt_set_free(s);
+    grove_crdt_map_free(m);
+    grove_crdt_counter_free(c2);
+    grove_crdt_register_free(r2);
+    grove_crdt_set_free(s2);
+    grove_crdt_map_free(m2);
+    grove_store_free(view);
+    grove_store_free(twin);
+    grove_store_free(nd);
+    grove_store_free(na);
+    grove_store_free(nb);
+    grove_store_free(nc);
+}
+
+/* Export since a cursor carries only the keys changed after it. */
+static void test_crdt_export_since_cursor(void) {
+    grove_store *na = open_node("node-a");
+    grove_crdt_counter *c1 = ccounter(na, "crdt:one");
+    grove_crdt_counter *c2 = ccounter(na, "crdt:two");
+    grove_crdt_set *s = cset(na, "crdt:three");
+    int64_t v;
+    OK(grove_crdt_counter_increment(c1, 1, &v, &err));
+    OK(grove_crdt_counter_increment(c2, 2, &v, &err));
+    OK(grove_crdt_set_add(s, S("3"), &err));
+    grove_bytes full = {NULL, 0};
+    uint64_t cursor = 0, cursor2 = 0;
+    OK(grove_store_export_changes(na, 0, &full, &cursor, &err));
+    CHECK(full.len > 5 && memcmp(full.ptr, "GRVX", 4) == 0 && cursor > 0);
+
+    OK(grove_crdt_counter_increment(c2, 5, &v, &err));
+    grove_bytes delta = {NULL, 0};
+    OK(grove_store_export_changes(na, cursor, &delta, &cursor2, &err));
+    CHECK(cursor2 > cursor && delta.len < full.len);
+
+    grove_store *nb = open_node("node-b");
+    grove_sync_report rep = {9, 9, 9};
+    OK(grove_store_apply_changes(nb, delta.ptr, delta.len, &rep, &err));
+    CHECK(report_is(rep, 1, 0, 0));
+    bool found = true;
+    grove_bytes b = {NULL, 0};
+    OK(grove_store_get(nb, S("crdt:one"), &b, &found, &err));
+    CHECK(!found); /* only the changed key travelled */
+    grove_crdt_counter *b2 = ccounter(nb, "crdt:two");
+    CHECK(cvalue(b2) == 7);
+
+    /* The full bundle fills in the rest; applying it twice changes nothing. */
+    OK(grove_store_apply_changes(nb, full.ptr, full.len, &rep, &err));
+    CHECK(report_is(rep, 2, 0, 0));
+    OK(grove_store_apply_changes(nb, full.ptr, full.len, &rep, &err));
+    CHECK(report_is(rep, 0, 0, 0));
+    CHECK(cvalue(b2) == 7);
+
+    /* Nothing changed since cursor2: an empty bundle that applies as 0/0/0. */
+    grove_bytes none = {NULL, 0};
+    uint64_t cursor3 = 0;
+    OK(grove_store_export_changes(na, cursor2, &none, &cursor3, &err));
+    CHECK(cursor3 == cursor2);
+    OK(grove_store_apply_changes(nb, none.ptr, none.len, &rep, &err));
+    CHECK(report_is(rep, 0, 0, 0));
+
+    INVALID(grove_store_export_changes(NULL, 0, &b, &cursor, &err));
+    INVALID(grove_store_export_changes(na, 0, NULL, &cursor, &err));
+    INVALID(grove_store_export_changes(na, 0, &b, NULL, &err));
+    INVALID(grove_store_apply_changes(NULL, full.ptr, full.len, &rep, &err));
+    INVALID(grove_store_apply_changes(nb, NULL, 4, &rep, &err));
+    INVALID(grove_store_apply_changes(nb, full.ptr, full.len, NULL, &err));
+    EXPECT(GROVE_CORRUPT, grove_store_apply_changes(nb, NULL, 0, &rep, &err));
+    /* A truncated bundle is CORRUPT and applies nothing. */
+    EXPECT(GROVE_CORRUPT, grove_store_apply_changes(nb, full.ptr, full.len - 1, &rep, &err));
+
+    grove_bytes_free(&full);
+    grove_bytes_free(&delta);
+    grove_bytes_free(&none);
+    grove_crdt_counter_free(c1);
+    grove_crdt_counter_free(c2);
+    grove_crdt_counter_free(b2);
+    grove_crdt_set_free(s);
+    grove_store_free(na);
+    grove_store_free(nb);
+}
+
+/* The shared vectors in tests/vectors. */
+static void test_crdt_vectors(void) {
+    size_t flen = 0, clen = 0, blen = 0, glen = 0;
+    uint8_t *future = read_vector("register_future.bin", &flen);
+    uint8_t *counter = read_vector("counter_us_east_100.bin", &clen);
+    uint8_t *bundle = read_vector("bundle_us_east.bin", &blen);
+    uint8_t *garbage = read_vector("garbage.bin", &glen);
+    if (!future || !counter || !bundle || !garbage) {
+        free(future);
+        free(counter);
+        free(bundle);
+        free(garbage);
+        return;
+    }
+    grove_store *db = open_node("local");
+    bool changed = true;
+
+    /* A future stamp beyond max drift: CLOCK_DRIFT, the register untouched. */
+    grove_crdt_register *r = creg(db, "crdt:user:name");
+    OK(grove_crdt_register_set(r, S("\"local\""), &err));
+    grove_bytes before = {NULL, 0}, after = {NULL, 0};
+    OK(grove_crdt_register_state(r, &before, &err));
+    EXPECT(GROVE_CLOCK_DRIFT, grove_crdt_register_merge(r, future, flen, &changed, &err));
+    OK(grove_crdt_register_state(r, &after, &err));
+    CHECK(before.len == after.len && memcmp(before.ptr, after.ptr, before.len) == 0);
+    CHECK(reg_is(r, "\"local\""));
+    grove_crdt_register *empty = creg(db, "crdt:empty");
+    EXPECT(GROVE_CLOCK_DRIFT, grove_crdt_register_merge(empty, future, flen, &changed, &err));
+    CHECK(reg_is(empty, NULL));
+    bool found = true;
+    grove_bytes b = {NULL, 0};
+    OK(grove_store_get(db, S("crdt:empty"), &b, &found, &err));
+    CHECK(!found);
+    /* Local writes after the refusal still work and still win locally. */
+    OK(grove_crdt_register_set(r, S("\"local2\""), &err));
+    CHECK(reg_is(r, "\"local2\""));
+
+    /* With a drift allowance past 2100 the same state merges (and wins). */
+    double drift = 0;
+    OK(grove_store_max_drift(db, &drift, &err));
+    CHECK(drift == 60.0);
+    INVALID(grove_store_set_max_drift(db, -1.0, &err));
+    INVALID(grove_store_set_max_drift(db, NAN, &err));
+    INVALID(grove_store_set_max_drift(db, INFINITY, &err));
+    INVALID(grove_store_set_max_drift(NULL, 1.0, &err));
+    INVALID(grove_store_max_drift(db, NULL, &err));
+    OK(grove_store_set_max_drift(db, 99.0 * 365 * 86400, &err));
+    OK(grove_store_max_drift(db, &drift, &err));
+    CHECK(drift == 99.0 * 365 * 86400);
+    OK(grove_crdt_register_merge(r, future, flen, &changed, &err));
+    CHECK(changed && reg_is(r, "\"from the future\""));
+    OK(grove_store_set_max_drift(db, 60.0, &err));
+
+    /* The counter state: 100 into an empty counter, WRONG_TYPE into the other types. */
+    grove_crdt_counter *c = ccounter(db, "crdt:views");
+    OK(grove_crdt_counter_merge(c, counter, clen, &changed, &err));
+    CHECK(changed && cvalue(c) == 100);
+    grove_crdt_set *s = cset(db, "crdt:set");
+    grove_crdt_map *m = cmap(db, "crdt:map");
+    EXPECT(GROVE_WRONG_TYPE, grove_crdt_register_merge(empty, counter, clen, &changed, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_crdt_set_merge(s, counter, clen, &changed, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_crdt_map_merge(m, counter, clen, &changed, &err));
+
+    /* Garbage: CORRUPT for every merge and for apply_changes. */
+    EXPECT(GROVE_CORRUPT, grove_crdt_counter_merge(c, garbage, glen, &changed, &err));
+    EXPECT(GROVE_CORRUPT, grove_crdt_register_merge(r, garbage, glen, &changed, &err));
+    EXPECT(GROVE_CORRUPT, grove_crdt_set_merge(s, garbage, glen, &changed, &err));
+    EXPECT(GROVE_CORRUPT, grove_crdt_map_merge(m, garbage, glen, &changed, &err));
+    grove_sync_report rep = {9, 9, 9};
+    EXPECT(GROVE_CORRUPT, grove_store_apply_changes(db, garbage, glen, &rep, &err));
+    CHECK(cvalue(c) == 100);
+
+    /* The bundle: pulled 2 into an empty store. */
+    grove_store *fresh = open_node("fresh");
+    OK(grove_store_apply_changes(fresh, bundle, blen, &rep, &err));
+    CHECK(report_is(rep, 2, 0, 0));
+    grove_crdt_counter *fc = ccounter(fresh, "crdt:page:home:views");
+    grove_crdt_set *fs = cset(fresh, "crdt:tags:article:1");
+    CHECK(cvalue(fc) == 100 && has(fs, "\"go\""));
+    uint64_t n = 0;
+    OK(grove_crdt_set_len(fs, &n, &err));
+    CHECK(n == 1);
+    /* A state that is not a bundle is CORRUPT for apply_changes. */
+    EXPECT(GROVE_CORRUPT, grove_store_apply_changes(fresh, counter, clen, &rep, &err));
+
+    grove_bytes_free(&before);
+    grove_bytes_free(&after);
+    grove_crdt_register_free(r);
+    grove_crdt_register_free(empty);
+    grove_crdt_counter_free(c);
+    grove_crdt_set_free(s);
+    grove_crdt_map_free(m);
+    grove_crdt_counter_free(fc);
+    grove_crdt_set_free(fs);
+    grove_store_free(db);
+    grove_store_free(fresh);
+    free(future);
+    free(counter);
+    free(bundle);
+    free(garbage);
+}
+
+static void test_crdt_after_close(void) {
+    grove_store *db = open_node("closing");
+    grove_store *other = open_node("other");
+    grove_crdt_counter *c = ccounter(db, "crdt:c");
+    grove_crdt_register *r = creg(db, "crdt:r");
+    grove_crdt_set *s = cset(db, "crdt:s");
+    grove_crdt_map *m = cmap(db, "crdt:m");
+    OK(grove_store_close(db, &err));
+    int64_t v;
+    uint64_t u;
+    bool yes;
+    grove_bytes b = {NULL, 0};
+    grove_bytes_list l = {NULL, 0};
+    grove_crdt_contribution_list cl = {NULL, 0};
+    grove_crdt_field_list fl = {NULL, 0};
+    grove_sync_report rep;
+    EXPECT(GROVE_CLOSED, grove_crdt_counter_increment(c, 1, &v, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_counter_decrement(c, 1, &v, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_counter_add(c, 1, &v, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_counter_value(c, &v, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_counter_totals(c, &u, &u, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_counter_contributions(c, &cl, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_counter_reset_local(c, &v, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_counter_state(c, &b, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_counter_merge(c, S("x"), &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_register_set(r, S("1"), &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_register_get(r, &b, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_register_state(r, &b, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_register_merge(r, S("x"), &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_set_add(s, S("1"), &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_set_remove(s, S("1"), &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_set_contains(s, S("1"), &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_set_members(s, &l, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_set_len(s, &u, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_set_state(s, &b, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_set_merge(s, S("x"), &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_map_set(m, S("f"), S("1"), &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_map_get(m, S("f"), &b, &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_map_delete(m, S("f"), &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_map_keys(m, &l, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_map_all(m, &fl, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_map_state(m, &b, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_map_merge(m, S("x"), &yes, &err));
+    EXPECT(GROVE_CLOSED, grove_store_export_changes(db, 0, &b, &u, &err));
+    EXPECT(GROVE_CLOSED, grove_store_apply_changes(db, S("x"), &rep, &err));
+    EXPECT(GROVE_CLOSED, grove_sync(db, other, &rep, &err));
+    EXPECT(GROVE_CLOSED, grove_sync(other, db, &rep, &err));
+    EXPECT(GROVE_CLOSED, grove_store_set_max_drift(db, 5.0, &err));
+    double d;
+    EXPECT(GROVE_CLOSED, grove_store_max_drift(db, &d, &err));
+    grove_crdt_counter *c2 = NULL;
+    grove_crdt_register *r2 = NULL;
+    grove_crdt_set *s2 = NULL;
+    grove_crdt_map *m2 = NULL;
+    EXPECT(GROVE_CLOSED, grove_crdt_counter_new(db, S("k"), &c2, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_register_new(db, S("k"), &r2, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_set_new(db, S("k"), &s2, &err));
+    EXPECT(GROVE_CLOSED, grove_crdt_map_new(db, S("k"), &m2, &err));
+    CHECK(!c2 && !r2 && !s2 && !m2 && b.ptr == NULL && l.ptr == NULL && cl.ptr == NULL &&
+          fl.ptr == NULL);
+    grove_crdt_counter_free(c);
+    grove_crdt_register_free(r);
+    grove_crdt_set_free(s);
+    grove_crdt_map_free(m);
+    grove_store_free(db);
+    grove_store_free(other);
+}
+
+static void test_crdt_free_functions_accept_null(void) {
+    grove_crdt_counter_free(NULL);
+    grove_crdt_register_free(NULL);
+    grove_crdt_set_free(NULL);
+    grove_crdt_map_free(NULL);
+    grove_bytes_list_free(NULL);
+    grove_crdt_contribution_list_free(NULL);
+    grove_crdt_field_list_free(NULL);
+    grove_bytes_list l = {NULL, 0};
+    grove_crdt_contribution_list c = {NULL, 0};
+    grove_crdt_field_list f = {NULL, 0};
+    grove_bytes_list_free(&l);
+    grove_crdt_contribution_list_free(&c);
+    grove_crdt_field_list_free(&f);
+    CHECK(l.ptr == NULL && c.ptr == NULL && f.ptr == NULL);
+}
+
+struct crdt_worker {
+    grove_crdt_counter *counter;
+    long iterations;
+    int failures;
+};
+
+static void *crdt_increment_worker(void *arg) {
+    struct crdt_worker *w = arg;
+    for (long i = 0; i < w->iterations; i++) {
+        int64_t v;
+        grove_error *err = NULL;
+        grove_status st = (i % 4 == 3) ? grove_crdt_counter_add(w->counter, -1, &v, &err)
+                                       : grove_crdt_counter_increment(w->counter, 2, &v, &err);
+        if (st != GROVE_OK) {
+            w->failures++;
+            grove_error_free(err);
+        }
+    }
+    return NULL;
+}
+
+/* THREADS threads share one CRDT counter handle: no update is lost. */
+static void crdt_hammer(grove_store *db, long per_thread) {
+    grove_crdt_counter *c = ccounter(db, "crdt:hits");
+    pthread_t threads[THREADS];
+    struct crdt_worker workers[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        workers[i].counter = c;
+        workers[i].iterations = per_thread;
+        workers[i].failures = 0;
+        CHECK(pthread_create(&threads[i], NULL, crdt_increment_worker, &workers[i]) == 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK(workers[i].failures == 0);
+    }
+    /* per thread: 3 of every 4 ops add 2, the 4th subtracts 1 */
+    long quads = per_thread / 4, rest = per_thread % 4;
+    int64_t per = quads * 5 + rest * 2;
+    int64_t want = (int64_t)THREADS * per;
+    int64_t v = cvalue(c);
+    CHECK(v == want);
+    if (v != want) {
+        fprintf(stderr, "  CRDT counter is %lld, want %lld\n", (long long)v, (long long)want);
+    }
+    uint64_t p = 0, n = 0;
+    OK(grove_crdt_counter_totals(c, &p, &n, &err));
+    CHECK(n == (uint64_t)THREADS * (uint64_t)quads);
+    CHECK(p == (uint64_t)THREADS * (uint64_t)(quads * 3 + rest) * 2);
+    grove_crdt_counter_free(c);
+}
+
+static void test_crdt_threads_memory(void) {
+    grove_store *db = open_node("threads");
+    crdt_hammer(db, 8000 / g_scale);
+    grove_store_free(db);
+}
+
+static void test_crdt_threads_disk(void) {
+    char dir[PATH_MAX];
+    fresh_dir(dir, sizeof dir, "crdt-threads");
+    grove_store *db = open_node_dir(dir, "threads-disk");
+    if (db != NULL) {
+        crdt_hammer(db, 2000 / g_scale);
+        OK(grove_store_close(db, &err));
+    }
+    grove_store_free(db);
+}
+
+/* `test_grove --crdt-peer DIR NODE AMOUNT IN OUT`: opens DIR as NODE, adds AMOUNT to the CRDT
+ * counter crdt:views, applies the bundle file IN (when not "-"), exports everything to the
+ * file OUT and prints the counter's value. One replica in its own process. */
+static int crdt_peer_main(char **argv) {
+    const char *dir = argv[0], *node = argv[1], *in = argv[3], *out = argv[4];
+    long amount = atol(argv[2]);
+    grove_options *o = NULL;
+    grove_store *db = NULL;
+    grove_crdt_counter *c = NULL;
+    grove_error *err = NULL;
+    grove_bytes bundle = {NULL, 0};
+    uint64_t cursor = 0;
+    int64_t v = 0;
+    int rc = 1;
+    if (grove_options_new(&o, &err) || grove_options_set_node_id(o, S(node), &err) ||
+        grove_store_open(S(dir), o, &db, &err) ||
+        grove_crdt_counter_new(db, S("crdt:views"), &c, &err) ||
+        grove_crdt_counter_add(c, amount, &v, &err)) {
+        goto done;
+    }
+    if (strcmp(in, "-") != 0) {
+        size_t len = 0;
+        uint8_t *data = read_file(in, &len);
+        grove_sync_report rep;
+        grove_status st = data ? grove_store_apply_changes(db, data, len, &rep, &err) : GROVE_IO;
+        free(data);
+        if (st != GROVE_OK) {
+            goto done;
+        }
+    }
+    if (grove_store_export_changes(db, 0, &bundle, &cursor, &err) ||
+        grove_crdt_counter_value(c, &v, &err) || write_file(out, bundle.ptr, bundle.len) != 0 ||
+        grove_store_close(db, &err)) {
+        goto done;
+    }
+    printf("value %lld\n", (long long)v);
+    rc = 0;
+done:
+    if (err != NULL) {
+        printf("error %s: %s\n", grove_status_name(grove_error_status(err)),
+               grove_error_message(err));
+    }
+    grove_error_free(err);
+    grove_bytes_free(&bundle);
+    grove_crdt_counter_free(c);
+    grove_store_free(db);
+    grove_options_free(o);
+    return rc;
+}
+
+/* Runs `self --crdt-peer ...` and returns the value it printed (INT64_MIN on failure). */
+static int64_t run_peer(const char *dir, const char *node, const char *amount, const char *in,
+                        const char *out) {
+    int from_child[2];
+    if (pipe(from_child) != 0) {
+        return INT64_MIN;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(from_child[1], 1);
+        close(from_child[0]);
+        close(from_child[1]);
+        execl(g_self, g_self, "--crdt-peer", dir, node, amount, in, out, (char *)NULL);
+        _exit(127);
+    }
+    close(from_child[1]);
+    char line[256] = {0};
+    ssize_t got = 0, r;
+    while (got < (ssize_t)sizeof line - 1 &&
+           (r = read(from_child[0], line + got, sizeof line - 1 - (size_t)got)) > 0) {
+        got += r;
+    }
+    close(from_child[0]);
+    int wstatus = 0;
+    if (pid < 0 || waitpid(pid, &wstatus, 0) != pid || !WIFEXITED(wstatus) ||
+        WEXITSTATUS(wstatus) != 0 || strncmp(line, "value ", 6) != 0) {
+        fprintf(stderr, "  peer %s said: %s\n", node, line);
+        return INT64_MIN;
+    }
+    return (int64_t)atoll(line + 6);
+}
+
+/* Two processes, each with its own store, converge by exchanging bundles through files. */
+static void test_crdt_two_processes(void) {
+    char da[PATH_MAX], db_[PATH_MAX], fa[PATH_MAX], fb[PATH_MAX];
+    fresh_dir(da, sizeof da, "peer-us");
+    fresh_dir(db_, sizeof db_, "peer-eu");
+    fresh_dir(fa, sizeof fa, "peer-us.bin");
+    fresh_dir(fb, sizeof fb, "peer-eu.bin");
+    CHECK(run_peer(da, "us-east-1", "100", "-", fa) == 100);
+    CHECK(run_peer(db_, "eu-west-1", "250", fa, fb) == 350);
+    CHECK(run_peer(da, "us-east-1", "0", fb, fa) == 350);
+    /* And this process, a third replica, reads either file into memory. */
+    grove_store *mem = open_node("observer");
+    size_t len = 0;
+    uint8_t *data = read_file(fa, &len);
+    CHECK(data != NULL);
+    grove_sync_report rep = {0, 0, 0};
+    if (data != NULL) {
+        OK(grove_store_apply_changes(mem, data, len, &rep, &err));
+        CHECK(report_is(rep, 1, 0, 0));
+    }
+    free(data);
+    grove_crdt_counter *c = ccounter(mem, "crdt:views");
+    CHECK(cvalue(c) == 350);
+    grove_crdt_counter_free(c);
+    grove_store_free(mem);
+}
+
 static void remove_tree(const char *root) {
     char cmd[PATH_MAX + 16];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
@@ -2642,6 +3794,9 @@ static void remove_tree(const char *root) {
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "--hold") == 0) {
         return hold_main(argv[2]);
+    }
+    if (argc == 7 && strcmp(argv[1], "--crdt-peer") == 0) {
+        return crdt_peer_main(argv + 2);
     }
     if (realpath(argv[0], g_self) == NULL) {
         perror("realpath");
@@ -2695,6 +3850,23 @@ int main(int argc, char **argv) {
     run_case("queue_4x4_threads_disk", test_queue_threads_disk);
     run_case("queue_persists", test_queue_persists);
     run_case("leaderboard_queue_after_close", test_lb_queue_after_close);
+    run_case("crdt_free_functions_accept_null", test_crdt_free_functions_accept_null);
+    run_case("crdt_counter", test_crdt_counter);
+    run_case("crdt_register", test_crdt_register);
+    run_case("crdt_set", test_crdt_set);
+    run_case("crdt_map", test_crdt_map);
+    run_case("crdt_seed_page_views_350", test_crdt_seed_page_views);
+    run_case("crdt_seed_pn_counter_6", test_crdt_seed_pn);
+    run_case("crdt_seed_tags_add_wins", test_crdt_seed_tags);
+    run_case("crdt_seed_config_map", test_crdt_seed_config_map);
+    run_case("crdt_map_delete_not_resurrected", test_crdt_map_delete_not_resurrected);
+    run_case("crdt_sync_keeps_values", test_crdt_sync_keeps_values);
+    run_case("crdt_export_since_cursor", test_crdt_export_since_cursor);
+    run_case("crdt_vectors", test_crdt_vectors);
+    run_case("crdt_after_close", test_crdt_after_close);
+    run_case("crdt_8_threads_memory", test_crdt_threads_memory);
+    run_case("crdt_8_threads_disk", test_crdt_threads_disk);
+    run_case("crdt_two_processes", test_crdt_two_processes);
 
     remove_tree(g_tmp);
     printf("%d passed, %d failed\n", g_passed, g_failed);
