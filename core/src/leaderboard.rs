@@ -12,6 +12,8 @@ use crate::store::Store;
 use crate::value::{encode, Entry, Kind};
 use parking_lot::Mutex;
 use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -44,17 +46,37 @@ fn order(a_score: f64, a_member: &str, b_score: f64, b_member: &str) -> Ordering
         .then_with(|| a_member.cmp(b_member))
 }
 
-/// Sorted blocks of items with a Fenwick tree over block sizes for O(log n) ranks.
+/// Sorted blocks of items with a Fenwick tree over block sizes for O(log n) ranks, plus each
+/// member's score by a 64-bit hash of the member, so `rank`, `score` and `incr` need no store read.
 #[derive(Debug, Default)]
 struct Index {
     blocks: Vec<Vec<Item>>,
     fenwick: Vec<u64>,
     len: u64,
+    /// Score by member hash; NaN marks a hash shared by two members (then read the store).
+    scores: HashMap<u64, f64>,
+}
+
+fn member_hash(member: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    member.hash(&mut h);
+    h.finish()
+}
+
+/// What the score map knows about a member.
+enum Known {
+    Absent,
+    Score(f64),
+    Ambiguous,
 }
 
 impl Index {
     fn from_sorted(items: Vec<Item>) -> Index {
         let len = items.len() as u64;
+        let mut scores = HashMap::with_capacity(items.len());
+        for it in &items {
+            note_score(&mut scores, member_hash(&it.member), it.score);
+        }
         let mut blocks = Vec::with_capacity(items.len() / BLOCK + 1);
         let mut it = items.into_iter().peekable();
         while it.peek().is_some() {
@@ -64,6 +86,7 @@ impl Index {
             blocks,
             fenwick: Vec::new(),
             len,
+            scores,
         };
         idx.rebuild_fenwick();
         idx
@@ -135,7 +158,16 @@ impl Index {
             .map(|(b, i)| self.before(b) + i as u64)
     }
 
+    fn known(&self, member: &str) -> Known {
+        match self.scores.get(&member_hash(member)) {
+            None => Known::Absent,
+            Some(s) if s.is_nan() => Known::Ambiguous,
+            Some(s) => Known::Score(*s),
+        }
+    }
+
     fn insert(&mut self, score: f64, member: &str) {
+        note_score(&mut self.scores, member_hash(member), score);
         let item = Item {
             score,
             member: member.into(),
@@ -166,6 +198,10 @@ impl Index {
         let Some((b, i)) = self.position(score, member) else {
             return false;
         };
+        let h = member_hash(member);
+        if self.scores.get(&h).is_some_and(|s| !s.is_nan()) {
+            self.scores.remove(&h);
+        }
         self.blocks[b].remove(i);
         self.len -= 1;
         if self.blocks[b].is_empty() {
@@ -202,6 +238,15 @@ impl Index {
         }
         out
     }
+}
+
+/// Records `score` under `h`; a hash already used by another member becomes ambiguous (NaN).
+/// Callers remove a member's old score before recording its new one.
+fn note_score(scores: &mut HashMap<u64, f64>, h: u64, score: f64) {
+    scores
+        .entry(h)
+        .and_modify(|s| *s = f64::NAN)
+        .or_insert(score);
 }
 
 /// The shared state of one board in one engine: its lazily built index.
@@ -333,6 +378,15 @@ impl Leaderboard {
         Ok(Index::from_sorted(items))
     }
 
+    /// `member`'s score from the index, reading the store only for an ambiguous hash.
+    fn score_in(&self, idx: &Index, member: &str, pk: &[u8], key: &[u8]) -> Result<Option<f64>> {
+        match idx.known(member) {
+            Known::Absent => Ok(None),
+            Known::Score(s) => Ok(Some(s)),
+            Known::Ambiguous => self.stored_score(pk, key),
+        }
+    }
+
     fn stored_score(&self, pk: &[u8], key: &[u8]) -> Result<Option<f64>> {
         match self.store.read_live(pk)? {
             None => Ok(None),
@@ -364,12 +418,23 @@ impl Leaderboard {
     fn write(&self, member: &str, f: impl FnOnce(Option<f64>) -> Result<f64>) -> Result<f64> {
         let (key, pk) = self.member_key(member)?;
         let new = self.with_index(|idx| {
-            let old = self.stored_score(&pk, &key)?;
+            let old = self.score_in(idx, member, &pk, &key)?;
             let new = f(old)?;
             if old == Some(new) {
                 return Ok(new);
             }
-            self.store.backend()?.insert(&pk, encode_score(new))?;
+            let backend = self.store.backend()?;
+            if old.is_some() {
+                backend.insert(&pk, encode_score(new))?;
+            } else if let Err(current) =
+                backend.compare_and_swap(&pk, None, Some(encode_score(new)))?
+            {
+                // Not a member, yet the key is taken: another primitive chose a key under this
+                // board's prefix. Report what holds it; never overwrite it.
+                let raw = current.unwrap_or_default();
+                let kind = Entry::decode(&raw)?.kind;
+                return Err(crate::value::wrong_type(&key, kind, Kind::Leaderboard));
+            }
             if let Some(old) = old {
                 idx.remove(old, member);
             }
@@ -383,14 +448,14 @@ impl Leaderboard {
     /// `member`'s score, or `None` if absent.
     pub fn score(&self, member: &str) -> Result<Option<f64>> {
         let (key, pk) = self.member_key(member)?;
-        self.stored_score(&pk, &key)
+        self.with_index(|idx| self.score_in(idx, member, &pk, &key))
     }
 
     /// `member`'s rank (0 = highest), or `None` if absent.
     pub fn rank(&self, member: &str) -> Result<Option<u64>> {
         let (key, pk) = self.member_key(member)?;
         self.with_index(|idx| {
-            Ok(match self.stored_score(&pk, &key)? {
+            Ok(match self.score_in(idx, member, &pk, &key)? {
                 None => None,
                 Some(s) => idx.rank(s, member),
             })
@@ -411,7 +476,7 @@ impl Leaderboard {
     pub fn around(&self, member: &str, n: u64) -> Result<Vec<Ranked>> {
         let (key, pk) = self.member_key(member)?;
         self.with_index(|idx| {
-            let Some(score) = self.stored_score(&pk, &key)? else {
+            let Some(score) = self.score_in(idx, member, &pk, &key)? else {
                 return Ok(Vec::new());
             };
             let Some(r) = idx.rank(score, member) else {
@@ -425,7 +490,7 @@ impl Leaderboard {
     pub fn remove(&self, member: &str) -> Result<bool> {
         let (key, pk) = self.member_key(member)?;
         let removed = self.with_index(|idx| {
-            let Some(old) = self.stored_score(&pk, &key)? else {
+            let Some(old) = self.score_in(idx, member, &pk, &key)? else {
                 return Ok(false);
             };
             self.store.backend()?.remove(&pk)?;
@@ -462,9 +527,12 @@ impl Leaderboard {
                         + b.iter().map(|it| chunk(it.member.len())).sum::<usize>()
                 })
                 .sum();
+            // hashbrown: 16-byte entries plus one control byte per bucket.
+            let scores = idx.scores.capacity() * 17;
             Ok(blocks
                 + idx.blocks.capacity() * std::mem::size_of::<Vec<Item>>()
-                + idx.fenwick.capacity() * 8)
+                + idx.fenwick.capacity() * 8
+                + scores)
         })
     }
 
@@ -524,6 +592,22 @@ pub(crate) fn kv_may_remove(kind: Kind, key: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colliding_hashes_become_ambiguous_and_stay_correct() {
+        let mut scores = HashMap::new();
+        note_score(&mut scores, 7, 1.0);
+        note_score(&mut scores, 7, 2.0);
+        assert!(scores[&7].is_nan());
+        let mut idx = Index::from_sorted(vec![Item {
+            score: 3.0,
+            member: "a".into(),
+        }]);
+        assert!(matches!(idx.known("a"), Known::Score(s) if s == 3.0));
+        assert!(matches!(idx.known("b"), Known::Absent));
+        idx.scores.insert(member_hash("b"), f64::NAN);
+        assert!(matches!(idx.known("b"), Known::Ambiguous));
+    }
 
     #[test]
     fn index_matches_a_sorted_vector() {

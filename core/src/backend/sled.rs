@@ -12,6 +12,8 @@ use std::path::Path;
 /// A sled database used through its default tree.
 pub(crate) struct SledBackend {
     db: sl::Db,
+    /// sled's data file, for the fdatasync that sled's own `flush` leaves out.
+    file: std::fs::File,
 }
 
 /// Maps a sled error to a Grove error; `path` names the store in lock errors.
@@ -57,7 +59,10 @@ impl SledBackend {
                     )
                 }
             })?;
-        Ok(SledBackend { db })
+        let file = std::fs::File::open(path.join("db")).map_err(|e| {
+            Error::new(ErrorKind::Io, format!("opening {}/db: {e}", path.display()))
+        })?;
+        Ok(SledBackend { db, file })
     }
 }
 
@@ -244,6 +249,10 @@ impl Backend for SledBackend {
 
     fn flush(&self) -> Result<()> {
         self.db.flush().map_err(map_err)?;
+        // sled 0.34 ends an explicit flush with sync_file_range, which neither flushes the
+        // drive's write cache nor the file's metadata; only its background flusher calls
+        // sync_all. A durable write must survive power loss, so fdatasync here.
+        self.file.sync_data()?;
         Ok(())
     }
 
