@@ -5,4 +5,4 @@ demo:
 test:
 	./scripts/test.sh
 bench:
-	cargo bench -p grove-core --bench core_bench
+	./scripts/bench.sh

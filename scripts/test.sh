@@ -38,6 +38,9 @@ bindings/python/test.sh
 step "Node: node --test"
 bindings/node/test.sh
 
+step "benchmarks vs Redis, quick (so the suite cannot rot; figures are not pass/fail)"
+./scripts/bench.sh --quick
+
 step "demo"
 ./target/release/grove demo --threads 4 --views 5000
 
