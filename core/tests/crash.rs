@@ -99,6 +99,9 @@ fn run_cycles(mode: &str) {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         check(&path, dir.path(), mode, cycle);
+        if (cycle + 1) % 50 == 0 {
+            eprintln!("crash test ({mode}): {} cycles passed", cycle + 1);
+        }
     }
 }
 
