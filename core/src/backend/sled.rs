@@ -7,19 +7,23 @@ use sl::transaction::{
     ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
 };
 use std::ops::Bound;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A sled database used through its default tree.
 pub(crate) struct SledBackend {
     db: sl::Db,
     /// sled's data file, for the fdatasync that sled's own `flush` leaves out.
     file: std::fs::File,
+    /// Where that file lives, to notice the directory being deleted or replaced under us.
+    path: PathBuf,
+    /// `(device, inode)` of that file when opened.
+    identity: (u64, u64),
 }
 
 /// Maps a sled error to a Grove error; `path` names the store in lock errors.
 pub(crate) fn map_err(e: sl::Error) -> Error {
     match e {
-        sl::Error::Io(io) => Error::new(ErrorKind::Io, io.to_string()),
+        sl::Error::Io(io) => Error::new(ErrorKind::Io, describe_io(&io)),
         sl::Error::Corruption { at, .. } => {
             Error::corrupt(format!("sled reported corruption at {at:?}"))
         }
@@ -27,6 +31,28 @@ pub(crate) fn map_err(e: sl::Error) -> Error {
         sl::Error::Unsupported(m) => Error::new(ErrorKind::Internal, format!("sled: {m}")),
         sl::Error::CollectionNotFound(_) => Error::new(ErrorKind::Internal, "sled: missing tree"),
     }
+}
+
+/// A readable message for an I/O error from sled, which wraps OS errors in their Debug text
+/// (`Os { code: 28, .. }`); the OS's own wording ("No space left on device") is what users search for.
+fn describe_io(io: &std::io::Error) -> String {
+    let text = io.to_string();
+    let code = text
+        .split_once("code: ")
+        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse::<i32>().ok());
+    match code {
+        Some(code) if text.starts_with("Os {") => {
+            std::io::Error::from_raw_os_error(code).to_string()
+        }
+        _ => text,
+    }
+}
+
+/// `(device, inode)` of an open file or a path, to tell whether they are still the same file.
+fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
 }
 
 impl SledBackend {
@@ -62,7 +88,13 @@ impl SledBackend {
         let file = std::fs::File::open(path.join("db")).map_err(|e| {
             Error::new(ErrorKind::Io, format!("opening {}/db: {e}", path.display()))
         })?;
-        Ok(SledBackend { db, file })
+        let identity = identity(&file.metadata()?);
+        Ok(SledBackend {
+            db,
+            file,
+            path: path.join("db"),
+            identity,
+        })
     }
 }
 
@@ -253,7 +285,19 @@ impl Backend for SledBackend {
         // drive's write cache nor the file's metadata; only its background flusher calls
         // sync_all. A durable write must survive power loss, so fdatasync here.
         self.file.sync_data()?;
-        Ok(())
+        // A deleted (or replaced) directory leaves sled writing into unlinked files: every write
+        // "succeeds" and is lost at close. Say so at the first flush instead.
+        match std::fs::metadata(&self.path) {
+            Ok(meta) if identity(&meta) == self.identity => Ok(()),
+            _ => Err(Error::new(
+                ErrorKind::Io,
+                format!(
+                    "the store's file {} was deleted or replaced while the store was open; \
+                     writes since then are not on disk (close the store and reopen it)",
+                    self.path.display()
+                ),
+            )),
+        }
     }
 
     fn size_on_disk(&self) -> Result<u64> {
