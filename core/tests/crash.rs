@@ -2,11 +2,15 @@
 //! operation; the parent kills it with SIGKILL at random moments, reopens the store and checks
 //! that nothing acknowledged was lost (durable mode), or nothing acknowledged before the last
 //! `flush()` returned (periodic mode). Cycles: GROVE_CRASH_CYCLES (default 25).
+//!
+//! Each cycle's log is read once into the running [`Expected`] state. Every cycle checks what
+//! that cycle acknowledged plus the counters, fencing and queue; the whole history is checked
+//! again every 25 cycles and after the last, so a long soak stays linear in its length.
 
 mod common;
 
 use grove_core::{Durability, Options, Store};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Write as _};
 use std::time::Duration;
 
@@ -39,6 +43,7 @@ fn crash_child() {
     let crdt = db.crdt_counter("crdt:hits").unwrap();
     let lock = db.lock("jobs", Duration::from_secs(60)).unwrap();
     let set = db.crdt_set("crdt:seen").unwrap();
+    let queue = db.queue("jobs", Duration::from_secs(3600), 1000).unwrap();
     let start = db.counter("round").unwrap().increment(1).unwrap();
     println!("GROVE-CHILD-READY");
     for i in 0u64.. {
@@ -58,6 +63,16 @@ fn crash_child() {
             note(format!("F {}\n", lock.fencing_token()));
             lock.release().unwrap();
         }
+        let id = queue.enqueue(b"job", Duration::ZERO).unwrap();
+        note(format!("QE {id}\n"));
+        if let Some(job) = queue.dequeue().unwrap() {
+            if job.id % 3 != 0 {
+                // "Qa" before the ack, "QA" after it returned: a kill in between may go either way.
+                note(format!("Qa {}\n", job.id));
+                assert!(queue.ack(job.id).unwrap());
+                note(format!("QA {}\n", job.id));
+            }
+        }
         if !durable && i % 25 == 24 {
             db.flush().unwrap();
             note("FLUSHED\n".to_string());
@@ -69,7 +84,9 @@ fn run_cycles(mode: &str) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
     let mut seed = std::process::id() as u64 | 1;
-    for cycle in 0..cycles() {
+    let mut expected = Expected::default();
+    let total = cycles();
+    for cycle in 0..total {
         // One log per cycle: in periodic mode each run's loss window ends at its own last flush.
         let log_path = dir.path().join(format!("log-{cycle:04}"));
         let mut child = common::child(
@@ -98,97 +115,199 @@ fn run_cycles(mode: &str) {
         std::thread::sleep(Duration::from_millis(10 + seed % 120));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        check(&path, dir.path(), mode, cycle);
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let fresh = expected.absorb(&log, mode);
+        let everything = cycle % 25 == 24 || cycle + 1 == total;
+        expected.check(&path, mode, cycle, &fresh, everything);
         if (cycle + 1) % 50 == 0 {
-            eprintln!("crash test ({mode}): {} cycles passed", cycle + 1);
+            eprintln!(
+                "crash test ({mode}): {} cycles passed, {} writes, {} jobs checked",
+                cycle + 1,
+                expected.kv.len(),
+                expected.jobs_present.len() + expected.jobs_acked.len()
+            );
         }
     }
 }
 
-/// The acknowledged operations of every cycle so far that must have survived.
-fn acknowledged(logs: &std::path::Path, mode: &str, upto: u32) -> Vec<String> {
-    let mut all = Vec::new();
-    for cycle in 0..=upto {
-        let log = std::fs::read_to_string(logs.join(format!("log-{cycle:04}"))).unwrap_or_default();
+/// What the reopened store must hold: everything acknowledged (before the last flush, in
+/// periodic mode) by every cycle so far.
+#[derive(Default)]
+struct Expected {
+    kv: BTreeMap<String, String>,
+    members: BTreeSet<String>,
+    /// Highest acknowledged counter, CRDT counter and fencing token ("C", "R", "F").
+    max: BTreeMap<String, u64>,
+    /// Jobs whose enqueue was acknowledged and whose ack was never started.
+    jobs_present: BTreeSet<u64>,
+    /// Jobs whose ack returned: never to be seen again.
+    jobs_acked: BTreeSet<u64>,
+}
+
+/// The items one cycle added to [`Expected`], checked at once.
+#[derive(Default)]
+struct Fresh {
+    kv: Vec<String>,
+    members: Vec<String>,
+}
+
+impl Expected {
+    /// Reads one cycle's log into the expectations and returns what it added.
+    fn absorb(&mut self, log: &str, mode: &str) -> Fresh {
         // Whole lines only: the last one may have been cut by the kill.
-        let mut lines: Vec<String> = log
+        let whole: Vec<&str> = log
             .split_inclusive('\n')
             .filter(|l| l.ends_with('\n'))
-            .map(|l| l.trim_end().to_string())
+            .map(|l| l.trim_end())
             .collect();
-        if mode == "periodic" {
-            // Only what was acknowledged before that run's last completed flush must survive.
-            let last = lines
+        // Periodic mode: only what was acknowledged before that run's last completed flush must
+        // survive; what came after may or may not have reached the disk.
+        let kept = if mode == "periodic" {
+            whole
                 .iter()
-                .rposition(|l| l == "FLUSHED")
-                .map_or(0, |i| i + 1);
-            lines.truncate(last);
+                .rposition(|l| *l == "FLUSHED")
+                .map_or(0, |i| i + 1)
+        } else {
+            whole.len()
+        };
+        let mut fresh = Fresh::default();
+        for (n, l) in whole.iter().enumerate() {
+            let (tag, rest) = l.split_once(' ').unwrap_or((l, ""));
+            if tag == "Qa" {
+                // An ack was started, durable or not: the job may be gone, whatever came before.
+                self.jobs_present.remove(&rest.parse().unwrap());
+            }
+            if n >= kept {
+                continue;
+            }
+            match tag {
+                "S" => {
+                    let (key, value) = rest.split_once(' ').unwrap();
+                    self.kv.insert(key.to_string(), value.to_string());
+                    fresh.kv.push(key.to_string());
+                }
+                "T" => {
+                    self.members.insert(rest.to_string());
+                    fresh.members.push(rest.to_string());
+                }
+                "C" | "R" | "F" => {
+                    let v: u64 = rest.parse().unwrap();
+                    let m = self.max.entry(tag.to_string()).or_default();
+                    *m = (*m).max(v);
+                }
+                "QE" => {
+                    let id = rest.parse().unwrap();
+                    let acking = whole.contains(&format!("Qa {id}").as_str());
+                    if !acking {
+                        self.jobs_present.insert(id);
+                    }
+                }
+                "QA" => {
+                    self.jobs_acked.insert(rest.parse().unwrap());
+                }
+                "Qa" | "FLUSHED" => {}
+                other => panic!("unknown log tag {other}"),
+            }
         }
-        all.extend(lines);
+        fresh
     }
-    all
-}
 
-/// Checks the reopened store against the acknowledged operations of every cycle so far.
-fn check(path: &std::path::Path, logs: &std::path::Path, mode: &str, cycle: u32) {
-    let db = Store::open(path).unwrap();
-    let lines = acknowledged(logs, mode, cycle);
-    let mut max: BTreeMap<&str, u64> = BTreeMap::new();
-    for l in &lines {
-        let (tag, rest) = l.split_once(' ').unwrap_or((l.as_str(), ""));
-        match tag {
-            "S" => {
-                let (key, value) = rest.split_once(' ').unwrap();
-                assert_eq!(
-                    db.get(key.as_bytes()).unwrap().as_deref(),
-                    Some(value.as_bytes()),
-                    "cycle {cycle} ({mode}): acknowledged set of {key} lost"
-                );
-            }
-            "T" => assert!(
-                db.crdt_set("crdt:seen").unwrap().contains(rest).unwrap(),
-                "cycle {cycle} ({mode}): acknowledged set add {rest} lost"
-            ),
-            "C" | "R" | "F" => {
-                let v: u64 = rest.parse().unwrap();
-                let m = max.entry(tag).or_default();
-                *m = (*m).max(v);
-            }
-            _ => {}
+    /// Checks the reopened store: this cycle's items, counters, fencing and jobs always; every
+    /// key and member ever acknowledged when `everything`.
+    fn check(
+        &self,
+        path: &std::path::Path,
+        mode: &str,
+        cycle: u32,
+        fresh: &Fresh,
+        everything: bool,
+    ) {
+        let db = Store::open(path).unwrap();
+        let all_kv: Vec<&String> = self.kv.keys().collect();
+        let kv_keys: Vec<&String> = if everything {
+            all_kv
+        } else {
+            fresh.kv.iter().collect()
+        };
+        for key in kv_keys {
+            assert_eq!(
+                db.get(key.as_bytes()).unwrap().as_deref(),
+                Some(self.kv[key].as_bytes()),
+                "cycle {cycle} ({mode}): acknowledged set of {key} lost"
+            );
         }
-    }
-    let counter = db.counter("hits").unwrap().get().unwrap() as u64;
-    let crdt = db.crdt_counter("crdt:hits").unwrap().value().unwrap() as u64;
-    let c = max.get("C").copied().unwrap_or(0);
-    let r = max.get("R").copied().unwrap_or(0);
-    // At most one increment may be durable without having been acknowledged (killed between).
-    assert!(
-        counter >= c,
-        "cycle {cycle} ({mode}): counter {counter} < acknowledged {c}"
-    );
-    assert!(
-        crdt >= r,
-        "cycle {cycle} ({mode}): CRDT counter {crdt} < acknowledged {r}"
-    );
-    if mode == "durable" {
+        let set = db.crdt_set("crdt:seen").unwrap();
+        let members: Vec<&String> = if everything {
+            self.members.iter().collect()
+        } else {
+            fresh.members.iter().collect()
+        };
+        for m in members {
+            assert!(
+                set.contains(m).unwrap(),
+                "cycle {cycle} ({mode}): acknowledged set add {m} lost"
+            );
+        }
+        let counter = db.counter("hits").unwrap().get().unwrap() as u64;
+        let crdt = db.crdt_counter("crdt:hits").unwrap().value().unwrap() as u64;
+        let c = self.max.get("C").copied().unwrap_or(0);
+        let r = self.max.get("R").copied().unwrap_or(0);
+        // At most one increment may be durable without having been acknowledged (killed between).
         assert!(
-            counter <= c + 1 && crdt <= r + 1,
-            "cycle {cycle}: counts ran ahead"
+            counter >= c,
+            "cycle {cycle} ({mode}): counter {counter} < acknowledged {c}"
         );
-    }
-    // Fencing tokens never go backwards, across the crash too.
-    let lock = db.lock("jobs", Duration::from_secs(60)).unwrap();
-    if lock.try_acquire().unwrap() {
-        let f = max.get("F").copied().unwrap_or(0);
         assert!(
-            lock.fencing_token() > f,
-            "cycle {cycle} ({mode}): fencing token went back"
+            crdt >= r,
+            "cycle {cycle} ({mode}): CRDT counter {crdt} < acknowledged {r}"
         );
-        lock.release().unwrap();
+        if mode == "durable" {
+            assert!(
+                counter <= c + 1 && crdt <= r + 1,
+                "cycle {cycle}: counts ran ahead"
+            );
+        }
+        // Fencing tokens never go backwards, across the crash too.
+        let lock = db.lock("jobs", Duration::from_secs(60)).unwrap();
+        if lock.try_acquire().unwrap() {
+            let f = self.max.get("F").copied().unwrap_or(0);
+            assert!(
+                lock.fencing_token() > f,
+                "cycle {cycle} ({mode}): fencing token went back"
+            );
+            lock.release().unwrap();
+        }
+        // No job lost once its enqueue returned; none acked comes back.
+        let job_exists = |id: u64| {
+            db.exists(format!("queue:jobs:j:{id:016x}").as_bytes())
+                .unwrap()
+        };
+        for &id in &self.jobs_present {
+            assert!(
+                job_exists(id),
+                "cycle {cycle} ({mode}): job {id} was enqueued and is lost"
+            );
+        }
+        for &id in &self.jobs_acked {
+            assert!(
+                !job_exists(id),
+                "cycle {cycle} ({mode}): job {id} was acked and came back"
+            );
+        }
+        let stats = db
+            .queue("jobs", Duration::from_secs(3600), 1000)
+            .unwrap()
+            .stats()
+            .unwrap();
+        assert!(
+            stats.ready + stats.in_flight >= self.jobs_present.len() as u64,
+            "cycle {cycle} ({mode}): queue counts {stats:?} below the {} jobs known present",
+            self.jobs_present.len()
+        );
+        // Every CRDT state still decodes, and the store exports.
+        db.export_changes(0).unwrap();
+        db.close().unwrap();
     }
-    // Every CRDT state still decodes, and the store exports.
-    db.export_changes(0).unwrap();
-    db.close().unwrap();
 }
 
 #[test]
