@@ -4,7 +4,7 @@ use crate::errors::invalid_argument;
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyInt, PyString};
 use std::time::Duration;
 
 /// A Python `str` encoded as UTF-8 with `surrogateescape` (so keys read back round-trip).
@@ -78,12 +78,17 @@ pub fn int_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
         Ok(v) => Ok(v),
         Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Err(invalid_argument(
             obj.py(),
-            format!("{what} {obj} does not fit in a signed 64-bit integer"),
+            format!(
+                "{what} {} does not fit in a signed 64-bit integer",
+                describe(obj)
+            ),
         )),
-        Err(_) => Err(PyTypeError::new_err(format!(
+        Err(e) if e.is_instance_of::<PyTypeError>(obj.py()) => Err(PyTypeError::new_err(format!(
             "{what} must be an int, not {}",
             type_name(obj)
         ))),
+        // An exception raised by the object's own `__index__` is the caller's to see.
+        Err(e) => Err(e),
     }
 }
 
@@ -104,12 +109,7 @@ pub fn ttl_required(obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
             type_name(obj)
         )));
     }
-    let secs: f64 = obj.extract().map_err(|_| {
-        PyTypeError::new_err(format!(
-            "ttl must be a number of seconds, not {}",
-            type_name(obj)
-        ))
-    })?;
+    let secs = seconds_f64(obj, "ttl")?;
     grove_core::ttl_from_secs(secs).map_err(|e| crate::errors::to_py(obj.py(), e))
 }
 
@@ -125,7 +125,7 @@ pub fn seconds_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Duration> {
     if obj.cast::<PyString>().is_ok() || obj.cast::<PyBytes>().is_ok() {
         return Err(not_a_number());
     }
-    let secs: f64 = obj.extract().map_err(|_| not_a_number())?;
+    let secs = seconds_f64(obj, what)?;
     if !secs.is_finite() || secs < 0.0 {
         return Err(invalid_argument(
             obj.py(),
@@ -141,6 +141,24 @@ pub fn seconds_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Duration> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// A number of seconds as `f64`: TypeError for non-numbers, InvalidArgumentError for an int too
+/// large for a float (so `10**400` is out of range like `2**64`, not of the wrong type); an
+/// exception raised by the object's own `__float__` propagates.
+fn seconds_f64(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<f64> {
+    match obj.extract::<f64>() {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Err(invalid_argument(
+            obj.py(),
+            format!("{what} of {} s is out of range", describe(obj)),
+        )),
+        Err(e) if e.is_instance_of::<PyTypeError>(obj.py()) => Err(PyTypeError::new_err(format!(
+            "{what} must be a number of seconds, not {}",
+            type_name(obj)
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
 /// The longest duration argument accepted (100 years, as the core's TTL limit).
 const MAX_SECONDS: f64 = 100.0 * 365.0 * 86400.0;
 
@@ -151,12 +169,17 @@ pub fn u64_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
         Ok(v) => Ok(v),
         Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Err(invalid_argument(
             obj.py(),
-            format!("{what} must be an int from 0 to 2**64-1, got {obj}"),
+            format!(
+                "{what} must be an int from 0 to 2**64-1, got {}",
+                describe(obj)
+            ),
         )),
-        Err(_) => Err(PyTypeError::new_err(format!(
+        Err(e) if e.is_instance_of::<PyTypeError>(obj.py()) => Err(PyTypeError::new_err(format!(
             "{what} must be an int, not {}",
             type_name(obj)
         ))),
+        // An exception raised by the object's own `__index__` is the caller's to see.
+        Err(e) => Err(e),
     }
 }
 
@@ -168,6 +191,29 @@ pub fn str_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
     s.to_cow()
         .map(|c| c.into_owned())
         .map_err(|e| invalid_argument(obj.py(), format!("{what} is not valid Unicode: {e}")))
+}
+
+/// An argument as message text: its `str()`, except that an int too long to print usefully (or
+/// at all: `str()` of an int past 4300 digits raises) is described by its size.
+pub fn describe(obj: &Bound<'_, PyAny>) -> String {
+    if obj.is_instance_of::<PyInt>() {
+        let bits = obj
+            .call_method0("bit_length")
+            .and_then(|b| b.extract::<u64>())
+            .unwrap_or(u64::MAX);
+        if bits > 128 {
+            let sign = if obj.lt(0i32).unwrap_or(false) {
+                "-"
+            } else {
+                ""
+            };
+            return format!("{sign}<an int of {bits} bits>");
+        }
+    }
+    match obj.str() {
+        Ok(s) => s.to_string_lossy().into_owned(),
+        Err(_) => format!("<unprintable {}>", type_name(obj)),
+    }
 }
 
 /// The name of an object's type, for messages.

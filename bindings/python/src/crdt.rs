@@ -355,6 +355,11 @@ pub fn export_changes<'py>(
     store: &Store,
     since: u64,
 ) -> PyResult<Bound<'py, PyTuple>> {
+    // The core only notices a closed handle when it reads an entry, so a closed view with no
+    // changed CRDT keys would answer an empty bundle.
+    if store.is_closed() {
+        return Err(closed(py));
+    }
     let (bytes, cursor) = py.detach(|| store.export_changes(since)).py_err(py)?;
     PyTuple::new(
         py,

@@ -1,7 +1,7 @@
 //! `grovekv.Leaderboard`: the leaderboard at `lb:<name>:<member>`, ranked by an in-memory index
 //! in the core (highest score first, ties by member).
 
-use crate::convert::{str_arg, type_name, u64_arg};
+use crate::convert::{describe, str_arg, type_name, u64_arg};
 use crate::errors::{closed, invalid_argument, IntoPy};
 use crate::types::ranked;
 use grove_core::{Leaderboard, Ranked, Store};
@@ -38,9 +38,11 @@ fn score_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<f64> {
         Ok(v) => Ok(v),
         Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Err(invalid_argument(
             obj.py(),
-            format!("{what} {obj} is too large for a finite float"),
+            format!("{what} {} is too large for a finite float", describe(obj)),
         )),
-        Err(_) => Err(not_a_number()),
+        Err(e) if e.is_instance_of::<PyTypeError>(obj.py()) => Err(not_a_number()),
+        // An exception raised by the object's own `__float__` is the caller's to see.
+        Err(e) => Err(e),
     }
 }
 

@@ -602,6 +602,10 @@ fn open(
         (false, Some(ms)) => Durability::Periodic { every_ms: ms },
         (false, None) => Durability::default(),
     };
+    // Checked before the core creates the directory: a refused open leaves no trace on disk.
+    if let Some(id) = &node_id {
+        grove_core::validate_node_id(id).py_err(py)?;
+    }
     let opts = Options {
         node_id,
         durability,

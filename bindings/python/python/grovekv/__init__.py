@@ -116,9 +116,32 @@ StrPath = Union[str, "os.PathLike[str]"]
 
 
 def _check_node_id(node_id: object) -> None:
-    """Raises TypeError unless ``node_id`` is None or a str."""
+    """Raises TypeError unless ``node_id`` is None or a str, InvalidArgumentError if that str
+    is not valid Unicode (a lone surrogate); the core checks the rest."""
     if node_id is not None and not isinstance(node_id, str):
         raise TypeError(f"node_id must be str or None, not {type(node_id).__name__}")
+    if node_id is not None:
+        try:
+            node_id.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise InvalidArgumentError(f"node_id is not valid Unicode: {e}") from None
+
+
+def _check_path(path: StrPath) -> None:
+    """Raises InvalidArgumentError for a path no file system can name: one holding a NUL
+    character, or characters the file system encoding cannot encode (a lone surrogate that
+    ``surrogateescape`` does not map back to a byte)."""
+    raw: str | bytes = os.fspath(path)
+    if isinstance(raw, bytes):
+        if b"\0" in raw:
+            raise InvalidArgumentError(f"store path {raw!r} contains a NUL byte")
+        return
+    if "\0" in raw:
+        raise InvalidArgumentError(f"store path {raw!r} contains a NUL character")
+    try:
+        os.fsencode(raw)
+    except UnicodeEncodeError as e:
+        raise InvalidArgumentError(f"store path {raw!r} cannot be encoded: {e}") from None
 
 
 def open(
@@ -136,6 +159,7 @@ def open(
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be str or os.PathLike, not {type(path).__name__}")
+    _check_path(path)
     _check_node_id(node_id)
     if not isinstance(durable, bool):
         raise TypeError(f"durable must be bool, not {type(durable).__name__}")
