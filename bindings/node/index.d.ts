@@ -1,7 +1,7 @@
 // Type declarations for grovekv (hand-written for the public layer in index.js; the native
 // layer's declarations are generated into native.d.ts by `napi build`).
 
-/** A key or value: strings are encoded UTF-8. */
+/** A key or value: strings are encoded UTF-8 (a lone surrogate is a TypeError with code 'InvalidArgument'). */
 export type Bytes = string | Buffer | Uint8Array
 
 /** Every Grove error kind; a Grove error's `code` is one of these. */
@@ -397,8 +397,8 @@ export declare class RateLimiter {
 
 /**
  * A session store: ids are 256 bits from the OS CSPRNG as 43 URL-safe characters; data is any
- * JSON value (functions, symbols, bigints, non-finite numbers, cycles and a top-level
- * `undefined` throw a TypeError with code 'InvalidArgument').
+ * JSON value (functions, symbols, bigints, non-finite numbers, cycles, strings with a lone
+ * surrogate and a top-level `undefined` throw a TypeError with code 'InvalidArgument').
  */
 export declare class Sessions {
   private constructor()

@@ -65,9 +65,34 @@ function typeName(v) {
   return typeof v
 }
 
+/** Whether a string is well-formed UTF-16 (no lone surrogate), so it encodes to UTF-8 losslessly. */
+const wellFormed =
+  typeof String.prototype.isWellFormed === 'function'
+    ? (s) => s.isWellFormed()
+    : (s) => !/\p{Cs}/u.test(s)
+
+/**
+ * A string that encodes to UTF-8 losslessly. A lone surrogate ('\ud800') would be replaced by
+ * U+FFFD on the way to Rust, so two different strings would name one key: a TypeError instead.
+ */
+function textArg(s, what) {
+  if (!wellFormed(s)) {
+    throw typeError(`${what} is not well-formed Unicode (it holds a lone surrogate); pass a Buffer for arbitrary bytes`)
+  }
+  return s
+}
+
+/** Whether `v` is a plain object (an object literal or Object.create(null)), as options must be. */
+function isPlainObject(v) {
+  if (v === null || typeof v !== 'object') return false
+  const proto = Object.getPrototypeOf(v)
+  return proto === null || Object.getPrototypeOf(proto) === null
+}
+
 /** A key/value argument as the native layer wants it: a string or a Buffer. */
 function bytesArg(v, what) {
-  if (typeof v === 'string' || Buffer.isBuffer(v)) return v
+  if (typeof v === 'string') return textArg(v, what)
+  if (Buffer.isBuffer(v)) return v
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
   throw typeError(`${what} must be a string, Buffer or Uint8Array, got ${typeName(v)}`)
 }
@@ -76,7 +101,7 @@ function bytesArg(v, what) {
 function ttlArg(opts, what = 'ttl') {
   if (opts === undefined || opts === null) return undefined
   if (typeof opts === 'number') return opts
-  if (typeof opts === 'object') {
+  if (isPlainObject(opts)) {
     checkKeys(opts, ['ttl'], 'options')
     const t = opts.ttl
     if (t === undefined || t === null) return undefined
@@ -96,14 +121,20 @@ function checkKeys(obj, allowed, what) {
 /** An options object or an empty one; TypeError for anything else. */
 function optsArg(opts, allowed, what = 'options') {
   if (opts === undefined || opts === null) return {}
-  if (typeof opts !== 'object' || Array.isArray(opts)) throw typeError(`${what} must be an object, got ${typeName(opts)}`)
+  if (!isPlainObject(opts)) throw typeError(`${what} must be a plain object, got ${typeName(opts)}`)
   checkKeys(opts, allowed, what)
   return opts
 }
 
-/** A string argument; TypeError otherwise. */
+/** A string argument (well-formed Unicode); TypeError otherwise. */
 function stringArg(v, what) {
   if (typeof v !== 'string') throw typeError(`${what} must be a string, got ${typeName(v)}`)
+  return textArg(v, what)
+}
+
+/** A session id: any string (one Grove could not have issued is simply not found); TypeError otherwise. */
+function sessionIdArg(v) {
+  if (typeof v !== 'string') throw typeError(`session id must be a string, got ${typeName(v)}`)
   return v
 }
 
@@ -228,6 +259,9 @@ function jsonReplacer(what) {
       const where = key === '' ? '' : ` at key '${key}'`
       const held = t === 'number' ? String(v) : `a ${t}`
       throw typeError(`${what} holds ${held}${where}, which JSON cannot represent`)
+    }
+    if ((t === 'string' && !wellFormed(v)) || !wellFormed(key)) {
+      throw typeError(`${what} holds a string that is not well-formed Unicode (a lone surrogate)`)
     }
     return v
   }
@@ -440,9 +474,9 @@ class Store {
         keys.push(bytesArg(pair[0], 'key'))
         values.push(bytesArg(pair[1], 'value'))
       }
-    } else if (entries !== null && typeof entries === 'object' && !Buffer.isBuffer(entries)) {
+    } else if (isPlainObject(entries)) {
       for (const [k, v] of Object.entries(entries)) {
-        keys.push(k)
+        keys.push(textArg(k, 'key'))
         values.push(bytesArg(v, 'value'))
       }
     } else {
@@ -850,7 +884,7 @@ class Sessions {
 
   /** The data of a live session, or null when missing, expired or not an id Grove could issue. */
   get(id) {
-    const text = this.#n.get(stringArg(id, 'session id'))
+    const text = this.#n.get(sessionIdArg(id))
     if (text === null || text === undefined) return null
     try {
       return JSON.parse(text)
@@ -863,23 +897,23 @@ class Sessions {
 
   /** Replaces a live session's data and restarts its TTL; false (nothing stored) if missing or expired. */
   update(id, data) {
-    const i = stringArg(id, 'session id')
+    const i = sessionIdArg(id)
     return this.#n.update(i, jsonArg(data))
   }
 
   /** Restarts a live session's TTL; false if missing or expired (it is never recreated). */
   touch(id) {
-    return this.#n.touch(stringArg(id, 'session id'))
+    return this.#n.touch(sessionIdArg(id))
   }
 
   /** Deletes a session; true if it was live. */
   delete(id) {
-    return this.#n.delete(stringArg(id, 'session id'))
+    return this.#n.delete(sessionIdArg(id))
   }
 
   /** Whether a session is live. */
   exists(id) {
-    return this.#n.exists(stringArg(id, 'session id'))
+    return this.#n.exists(sessionIdArg(id))
   }
 }
 
