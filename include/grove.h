@@ -1363,7 +1363,8 @@ grove_status grove_store_node_id(const struct grove_store *store, struct grove_b
 /**
  * Opens (creating if needed) the sled store at `path` (`path_len` bytes, UTF-8) with `opts`
  * (NULL for defaults); the new handle goes to `*out`, free it with `grove_store_free`.
- * A path already open in this process shares its engine. Errors: INVALID_ARGUMENT,
+ * A path already open in this process shares its engine. Errors: INVALID_ARGUMENT (NULL,
+ * empty, not UTF-8, or containing a NUL byte, as when `path_len` counts the terminator),
  * STORE_LOCKED (another process holds it), IO, CORRUPT.
  */
 grove_status grove_store_open(const uint8_t *path, size_t path_len, const struct grove_options *opts, struct grove_store **out, struct grove_error **err);

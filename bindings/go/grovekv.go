@@ -175,10 +175,19 @@ func (db *DB) finalize() {
 	}
 }
 
+// errNilDB is returned by the methods of a nil *DB (as os.File's methods return ErrInvalid for
+// a nil *File): a failed Open returns a nil *DB, and using it must not panic.
+func errNilDB() error {
+	return errInvalid("nil *grovekv.DB (did Open fail?)")
+}
+
 // Close closes the store and everything made from it (namespaces, counters, iterators); they
 // then fail with ErrClosed. The last handle in the process flushes and releases the directory.
-// Closing twice is fine.
+// Closing twice is fine; closing a nil *DB is ErrInvalidArgument.
 func (db *DB) Close() error {
+	if db == nil {
+		return errNilDB()
+	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if db.ptr == nil {
@@ -195,8 +204,12 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// with runs f with the live handle under the read lock, or returns ErrClosed.
+// with runs f with the live handle under the read lock, or returns ErrClosed (a zero DB{} is
+// not open, so it is closed), or ErrInvalidArgument for a nil *DB.
 func (db *DB) with(f func(*C.grove_store) error) error {
+	if db == nil {
+		return errNilDB()
+	}
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	if db.ptr == nil {
@@ -207,11 +220,21 @@ func (db *DB) with(f func(*C.grove_store) error) error {
 	return err
 }
 
-// NodeID is this replica's persisted id, used by CRDTs.
-func (db *DB) NodeID() string { return db.nodeID }
+// NodeID is this replica's persisted id, used by CRDTs ("" for a nil *DB).
+func (db *DB) NodeID() string {
+	if db == nil {
+		return ""
+	}
+	return db.nodeID
+}
 
-// Path is the store's directory ("" in memory).
-func (db *DB) Path() string { return db.path }
+// Path is the store's directory ("" in memory, and for a nil *DB).
+func (db *DB) Path() string {
+	if db == nil {
+		return ""
+	}
+	return db.path
+}
 
 // Flush makes every write so far durable; it returns when fsynced.
 func (db *DB) Flush() error {

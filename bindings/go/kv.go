@@ -240,7 +240,16 @@ func cSlices(parts []string) (*C.grove_slice, unsafe.Pointer) {
 // (a present empty value is a non-nil empty slice).
 func (db *DB) GetMany(keys []string) ([][]byte, error) {
 	if len(keys) == 0 {
-		return [][]byte{}, db.with(func(*C.grove_store) error { return nil })
+		// Still ask libgrove: the store may have been closed through another handle (a
+		// namespace view), which only the C side knows.
+		err := db.with(func(p *C.grove_store) error {
+			var cerr *C.grove_error
+			return status(C.grove_store_get_many(p, nil, 0, nil, nil, &cerr), cerr)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return [][]byte{}, nil
 	}
 	slices, block := cSlices(keys)
 	defer C.free(block)

@@ -129,7 +129,8 @@ unsafe fn options_or_default(opts: *const grove_options) -> Options {
 
 /// Opens (creating if needed) the sled store at `path` (`path_len` bytes, UTF-8) with `opts`
 /// (NULL for defaults); the new handle goes to `*out`, free it with `grove_store_free`.
-/// A path already open in this process shares its engine. Errors: INVALID_ARGUMENT,
+/// A path already open in this process shares its engine. Errors: INVALID_ARGUMENT (NULL,
+/// empty, not UTF-8, or containing a NUL byte, as when `path_len` counts the terminator),
 /// STORE_LOCKED (another process holds it), IO, CORRUPT.
 #[no_mangle]
 pub unsafe extern "C" fn grove_store_open(
@@ -142,6 +143,14 @@ pub unsafe extern "C" fn grove_store_open(
     ffi_body!(err, [path, out], {
         // SAFETY: `path` points to `path_len` readable bytes (contract).
         let path = unsafe { text_arg(path, path_len, "path") }?;
+        // No OS path holds a NUL; a C caller passing `sizeof path` (terminator included) gets
+        // a clear argument error rather than an I/O one.
+        if let Some(at) = path.find('\0') {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("argument `path` contains a NUL byte at offset {at}"),
+            ));
+        }
         // SAFETY: `opts` is NULL or a live handle (contract).
         let opts = unsafe { options_or_default(opts) };
         let store = Store::open_with(path, opts)?;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The C suite of libgrove: header drift check, header compile checks (C99, C11, C++17), the C
-# tests natively, under valgrind (leak-check=full) and with ASan+LSan+UBSan.
+# tests and the bad-input matrix natively, under valgrind (leak-check=full) and with
+# ASan+LSan+UBSan.
 # Runnable from anywhere; ends with "N passed, M failed" and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -66,6 +67,7 @@ run_suite() {
 
 echo "== C tests (native)"
 run_suite "native" tests/c/build/test_grove
+run_suite "bad-input native" tests/c/build/test_bad_input
 
 echo "== C tests under valgrind"
 if ! command -v valgrind >/dev/null 2>&1; then
@@ -79,6 +81,9 @@ if command -v valgrind >/dev/null 2>&1; then
     GROVE_TEST_SCALE=10 run_suite "valgrind" valgrind -q --leak-check=full --error-exitcode=1 \
         --errors-for-leak-kinds=definite,indirect,possible \
         --suppressions=tests/c/valgrind.supp tests/c/build/test_grove
+    GROVE_TEST_SCALE=10 run_suite "bad-input valgrind" valgrind -q --leak-check=full --error-exitcode=1 \
+        --errors-for-leak-kinds=definite,indirect,possible \
+        --suppressions=tests/c/valgrind.supp tests/c/build/test_bad_input
 else
     echo "valgrind is not available and could not be installed: the ASan+LSan+UBSan run below is the leak check"
 fi
@@ -87,6 +92,9 @@ echo "== C tests with ASan + LSan + UBSan"
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     run_suite "asan+ubsan" tests/c/build/test_grove_asan
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    run_suite "bad-input asan+ubsan" tests/c/build/test_bad_input_asan
 
 echo "== summary"
 echo "$passed passed, $failed failed"
