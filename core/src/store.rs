@@ -168,7 +168,7 @@ impl Engine {
             }
             (None, Some(stored)) => stored,
             (None, None) => {
-                let id = crate::random::hex_token(8);
+                let id = crate::random::hex_token(8)?;
                 backend.insert(NODE_ID_KEY, id.as_bytes().to_vec())?;
                 backend.flush()?;
                 id

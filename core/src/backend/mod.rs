@@ -108,7 +108,7 @@ mod tests {
                 let p = std::env::temp_dir().join(format!(
                     "grove-backend-{}-{}",
                     std::process::id(),
-                    crate::random::hex_token(8)
+                    crate::random::hex_token(8).unwrap()
                 ));
                 Dir(p)
             }
