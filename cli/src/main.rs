@@ -1,4 +1,5 @@
 //! `grove`: inspect and drive a Grove store from the shell, and `grove demo`.
+#![forbid(unsafe_code)]
 
 use clap::{Args, Parser, Subcommand};
 use grove_core::{ttl_from_secs, Durability, Error, ErrorKind, Kind, Options, Store};

@@ -11,6 +11,7 @@
 //! # Ok::<(), grove_core::Error>(())
 //! ```
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod backend;
 mod clock;

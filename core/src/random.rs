@@ -34,7 +34,10 @@ mod tests {
         }
         // Every bit position is set about half the time (20,000 draws: 10,000 ± 6 sigma).
         for (bit, &count) in ones.iter().enumerate() {
-            assert!((9_575..=10_425).contains(&count), "bit {bit} set {count} times");
+            assert!(
+                (9_575..=10_425).contains(&count),
+                "bit {bit} set {count} times"
+            );
         }
         let hex = hex_token(8).unwrap();
         assert_eq!(hex.len(), 16);

@@ -14,6 +14,7 @@
 // The C names (`grove_store`, `GROVE_OK`) are the public API; keep them as C spells them.
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 // Every export's contract (valid handles, buffers of the given length) is stated once in the
 // header's conventions and per function in its doc line, not in a `# Safety` section each.
 #![allow(clippy::missing_safety_doc)]

@@ -67,6 +67,8 @@ unsafe fn throw(env: sys::napi_env, fail: Fail) {
     };
     let code = cstring(code);
     let msg = cstring(&msg);
+    // SAFETY: `env` is the live env of the running callback, on its JS thread (caller contract);
+    // `code` and `msg` are NUL-terminated `CString`s that outlive the call, which copies them.
     unsafe {
         if type_error {
             sys::napi_throw_type_error(env, code.as_ptr(), msg.as_ptr());
@@ -97,6 +99,7 @@ unsafe fn run(
             ))
         }
     };
+    // SAFETY: `env` is the live env of the running callback (caller contract), all `throw` needs.
     unsafe { throw(env, fail) };
     ptr::null_mut()
 }
@@ -108,6 +111,9 @@ unsafe fn args<const N: usize>(
 ) -> Result<[sys::napi_value; N], Fail> {
     let mut argv = [ptr::null_mut(); N];
     let mut argc = N;
+    // SAFETY: `env` and `info` are the pair Node-API passed to the running callback (caller
+    // contract); `argv` has room for `argc` = N values, the most Node-API writes; the `this` and
+    // `data` out-params may be NULL.
     check(unsafe {
         sys::napi_get_cb_info(
             env,
@@ -120,6 +126,7 @@ unsafe fn args<const N: usize>(
     })?;
     if argc < N {
         let mut undef = ptr::null_mut();
+        // SAFETY: `env` is live (caller contract) and `undef` is a writable `napi_value` slot.
         check(unsafe { sys::napi_get_undefined(env, &mut undef) })?;
         for slot in argv.iter_mut().skip(argc) {
             *slot = undef;
@@ -131,20 +138,30 @@ unsafe fn args<const N: usize>(
 /// The counter inside a handle made by [`new_counter`]; TypeError for anything else.
 unsafe fn counter<'a>(env: sys::napi_env, v: sys::napi_value) -> Result<&'a Counter, Fail> {
     let mut ok = false;
+    // SAFETY: `env` is live and `v` belongs to the running callback's scope (caller contract);
+    // `COUNTER_TAG` is a static and `ok` a writable bool. A non-object `v` only makes the call
+    // fail (`napi_object_expected`), which gives the TypeError below.
     let status = unsafe { sys::napi_check_object_type_tag(env, v, &COUNTER_TAG, &mut ok) };
     if status != sys::Status::napi_ok || !ok {
         return Err(Fail::Type("expected a grovekv counter handle".into()));
     }
     let mut data = ptr::null_mut();
+    // SAFETY: `env` and `v` as above; `data` is a writable pointer slot. A tagged `v` that is not
+    // an external only makes the call fail (`napi_invalid_arg`), which `check` turns into an error.
     check(unsafe { sys::napi_get_value_external(env, v, &mut data) })?;
-    // SAFETY: the tag proves `new_counter` made this external around a live `Box<Counter>`,
-    // which is only freed by the finalizer once the external is unreachable.
+    // SAFETY: the tag proves `new_counter` made this external around a live `Box<Counter>` (the
+    // tag is private to this crate; only `new_counter` applies it), which is only freed by the
+    // finalizer once the external is unreachable. `v` is held by the running callback's handle
+    // scope, so it stays reachable for as long as callers use the reference (they never keep it
+    // past the callback). Only shared access is handed out (`Counter` methods take `&self`).
     Ok(unsafe { &*(data as *const Counter) })
 }
 
 /// A safe-integer JS number argument as i64; TypeError/InvalidArgument otherwise.
 unsafe fn int_arg(env: sys::napi_env, v: sys::napi_value, what: &str) -> Result<i64, Fail> {
     let mut d = 0f64;
+    // SAFETY: `env` is live and `v` belongs to the running callback's scope (caller contract);
+    // `d` is a writable f64. A non-number `v` only makes the call fail (`napi_number_expected`).
     let status = unsafe { sys::napi_get_value_double(env, v, &mut d) };
     if status == sys::Status::napi_number_expected {
         return Err(Fail::Type(format!("{what} must be a number")));
@@ -163,6 +180,9 @@ unsafe fn int_arg(env: sys::napi_env, v: sys::napi_value, what: &str) -> Result<
 unsafe fn big_arg(env: sys::napi_env, v: sys::napi_value, what: &str) -> Result<i64, Fail> {
     let mut n = 0i64;
     let mut lossless = false;
+    // SAFETY: `env` is live and `v` belongs to the running callback's scope (caller contract);
+    // `n` and `lossless` are writable. A non-bigint `v` only makes the call fail
+    // (`napi_bigint_expected`).
     let status = unsafe { sys::napi_get_value_bigint_int64(env, v, &mut n, &mut lossless) };
     if status == sys::Status::napi_bigint_expected {
         return Err(Fail::Type(format!("{what} must be a bigint")));
@@ -181,8 +201,10 @@ unsafe fn big_arg(env: sys::napi_env, v: sys::napi_value, what: &str) -> Result<
 unsafe fn i64_value(env: sys::napi_env, n: i64) -> Result<sys::napi_value, Fail> {
     let mut v = ptr::null_mut();
     if (-MAX_SAFE..=MAX_SAFE).contains(&n) {
+        // SAFETY: `env` is live (caller contract) and `v` is a writable `napi_value` slot.
         check(unsafe { sys::napi_create_int64(env, n, &mut v) })?;
     } else {
+        // SAFETY: `env` is live (caller contract) and `v` is a writable `napi_value` slot.
         check(unsafe { sys::napi_create_bigint_int64(env, n, &mut v) })?;
     }
     Ok(v)
@@ -191,6 +213,7 @@ unsafe fn i64_value(env: sys::napi_env, n: i64) -> Result<sys::napi_value, Fail>
 /// `undefined`.
 unsafe fn undefined(env: sys::napi_env) -> Result<sys::napi_value, Fail> {
     let mut v = ptr::null_mut();
+    // SAFETY: `env` is live (caller contract) and `v` is a writable `napi_value` slot.
     check(unsafe { sys::napi_get_undefined(env, &mut v) })?;
     Ok(v)
 }
@@ -205,6 +228,10 @@ unsafe extern "C" fn finalize_counter(_env: sys::napi_env, data: *mut c_void, _h
 pub(crate) unsafe fn new_counter(env: sys::napi_env, c: Counter) -> napi::Result<sys::napi_value> {
     let data = Box::into_raw(Box::new(c));
     let mut v = ptr::null_mut();
+    // SAFETY: `env` is the live env of the current call (caller contract); `data` is a valid,
+    // uniquely owned `Box<Counter>` pointer whose ownership passes to the external on success,
+    // to be freed exactly once by `finalize_counter` (which ignores its hint, so NULL is fine);
+    // `v` is a writable `napi_value` slot.
     let status = unsafe {
         sys::napi_create_external(
             env,
@@ -215,11 +242,17 @@ pub(crate) unsafe fn new_counter(env: sys::napi_env, c: Counter) -> napi::Result
         )
     };
     if status != sys::Status::napi_ok {
+        // SAFETY: `data` came from `Box::into_raw` above, and the external that would own it was
+        // not created: Node-API's `napi_create_external` only fails in its env/argument checks,
+        // before the external and its finalizer exist. So the Box is still ours, freed once here.
         drop(unsafe { Box::from_raw(data) });
         return Err(napi::Error::from_reason(
             "could not create a counter handle",
         ));
     }
+    // SAFETY: `v` is the external just created in the live `env`; `COUNTER_TAG` is a static
+    // (Node-API copies it). If tagging fails the untagged external still owns the Box and its
+    // finalizer still frees it; `counter` rejects an untagged value, so it is never read.
     napi::check_status!(unsafe { sys::napi_type_tag_object(env, v, &COUNTER_TAG) })?;
     Ok(v)
 }
@@ -231,6 +264,11 @@ macro_rules! callback {
             $env: sys::napi_env,
             info: sys::napi_callback_info,
         ) -> sys::napi_value {
+            // SAFETY: Node-API calls this function (registered by `register`) on the JS thread
+            // with the live `env` and the `info` of this call, which is exactly what `run`,
+            // `args` and the helpers in `$body` (`counter`, `int_arg`, `big_arg`, `i64_value`,
+            // `undefined`, Node-API calls) require: a live env and `napi_value`s of this
+            // callback's scope. `counter` checks the type tag, so any JS value is safe to pass.
             unsafe {
                 run($env, || {
                     let $argv = args::<$n>($env, info)?;
@@ -308,6 +346,9 @@ pub(crate) unsafe fn register(env: sys::napi_env, exports: sys::napi_value) -> n
     for (name, cb) in CALLBACKS {
         let cname = cstring(name);
         let mut f = ptr::null_mut();
+        // SAFETY: `env` is the env being initialised (caller contract); `cname` is a live
+        // NUL-terminated copy of `name` whose length is `name.len()` (the names have no NUL);
+        // `cb` has the `napi_callback` signature and uses no data (NULL); `f` is writable.
         napi::check_status!(unsafe {
             sys::napi_create_function(
                 env,
@@ -318,6 +359,8 @@ pub(crate) unsafe fn register(env: sys::napi_env, exports: sys::napi_value) -> n
                 &mut f,
             )
         })?;
+        // SAFETY: `exports` is the module's exports object in `env` (caller contract), `f` the
+        // function just created in that env, and `cname` a live NUL-terminated name.
         napi::check_status!(unsafe {
             sys::napi_set_named_property(env, exports, cname.as_ptr(), f)
         })?;

@@ -6,6 +6,7 @@
 //! napi-rs glue costs more than an in-memory increment. Argument checking (TypeError/RangeError),
 //! options objects, iterators and the 64-bit number policy live in the hand-written `index.js`.
 #![deny(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod coord;
 mod crdt;

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 /// A Python `str` encoded as UTF-8 with `surrogateescape` (so keys read back round-trip).
 fn encode_surrogateescape<'py>(s: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyBytes>> {
-    // SAFETY: `s` is a valid str; the C-string literals are NUL-terminated; the result is a new
-    // reference to a bytes object or NULL with an exception set.
+    // SAFETY: the GIL is held (`s` is a `Bound<'py, _>`) and `s` is a valid str; the C-string
+    // literals are NUL-terminated; the result is a new reference to a bytes object (the documented
+    // return type, which makes the unchecked cast sound) or NULL with an exception set.
     unsafe {
         let raw = ffi::PyUnicode_AsEncodedString(
             s.as_ptr(),
@@ -60,8 +61,9 @@ pub fn key_to_str<'py>(py: Python<'py>, key: &[u8]) -> PyResult<Bound<'py, PyStr
     if let Ok(s) = std::str::from_utf8(key) {
         return Ok(PyString::new(py, s));
     }
-    // SAFETY: pointer and length describe `key`; the error handler name is NUL-terminated; the
-    // result is a new reference to a str or NULL with an exception set.
+    // SAFETY: the GIL is held (`py` token); pointer and length describe `key` (a slice's length
+    // fits in `Py_ssize_t`); the error handler name is NUL-terminated; the result is a new
+    // reference to a str (which makes the unchecked cast sound) or NULL with an exception set.
     unsafe {
         let raw = ffi::PyUnicode_DecodeUTF8(
             key.as_ptr().cast(),

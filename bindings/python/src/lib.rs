@@ -3,6 +3,7 @@
 //! Every call that touches the store releases the GIL (`py.detach`); every class is frozen,
 //! `Send + Sync`, and safe to share between Python threads.
 #![warn(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod convert;
 mod crdt;
