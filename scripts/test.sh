@@ -19,8 +19,17 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "rust: release build, once, reused by every suite below"
 cargo build --release -p grove-cli -p grove-ffi
 
-step "rust: tests (core, CLI, FFI)"
+step "rust: tests (core, CLI, FFI; includes the crash, fault, soak and security tests)"
 cargo test --release -p grove-core -p grove-cli -p grove-ffi
+
+step "rust: Miri over threads on the in-memory backend"
+scripts/miri.sh
+
+step "rust: fuzz smoke (every cargo-fuzz target a few seconds on its committed corpus)"
+scripts/fuzz.sh smoke
+
+step "rust: cargo deny (licences, bans, sources)"
+scripts/deny.sh
 
 step "rust: benchmark smoke run (ratios; not a pass/fail timing)"
 GROVE_BENCH_QUICK=1 cargo bench -p grove-core --bench core_bench
