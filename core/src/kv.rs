@@ -171,6 +171,8 @@ impl Store {
             check_value(v)?;
             writes.push((self.data_key(k)?, encode(Kind::Bytes, expires_at, v), *k));
         }
+        // An empty batch still answers for a closed store, as every other call does.
+        self.check_open()?;
         if writes.is_empty() {
             return Ok(());
         }

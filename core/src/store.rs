@@ -303,6 +303,13 @@ impl Store {
         if path.as_os_str().is_empty() {
             return Err(Error::invalid("store path is empty"));
         }
+        if path.as_os_str().as_encoded_bytes().contains(&0) {
+            return Err(Error::invalid("store path contains a NUL byte"));
+        }
+        // Refuse a bad node id before touching the disk, so a refused open leaves nothing behind.
+        if let Some(id) = &opts.node_id {
+            validate_node_id(id)?;
+        }
         std::fs::create_dir_all(path)
             .map_err(|e| Error::new(ErrorKind::Io, format!("creating {}: {e}", path.display())))?;
         let canon = std::fs::canonicalize(path)

@@ -315,3 +315,18 @@ fn deleted_directory_is_reported_not_silently_lost() {
         s.close().unwrap();
     }
 }
+
+#[test]
+fn refused_opens_leave_nothing_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("never");
+    let err = Store::open_with(&path, Options::new().node_id("bad id")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(!path.exists(), "a refused open created {}", path.display());
+    let err = Store::open(dir.path().join("a\0b")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    // An empty batch on a closed store still reports Closed.
+    let s = Store::open_memory();
+    s.close().unwrap();
+    assert_eq!(s.set_many(&[], None).unwrap_err().kind(), ErrorKind::Closed);
+}
