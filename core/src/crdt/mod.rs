@@ -23,7 +23,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::store::{Store, DATA_MARKER};
 use crate::value::{encode, Entry, Kind};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{hash_map::Entry as MapEntry, BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 
 pub use hlc::Stamp;
@@ -206,7 +206,9 @@ impl Store {
     /// A fresh change sequence number, registered as in flight.
     fn begin_change(&self) -> Result<u64> {
         let mut ch = self.changes().lock();
-        let seq = ch.last + 1;
+        let seq = ch.last.checked_add(1).ok_or_else(|| {
+            Error::corrupt("CRDT change sequence numbers are exhausted (corrupt store metadata?)")
+        })?;
         if seq > ch.reserved {
             let hwm = seq.saturating_add(SEQ_BLOCK);
             self.backend()?
@@ -216,6 +218,18 @@ impl Store {
         ch.last = seq;
         ch.in_flight.insert(seq);
         Ok(seq)
+    }
+
+    /// Makes the next change sequence number larger than `seq`, one found stored on a key.
+    fn skip_changes_past(&self, seq: u64) -> Result<()> {
+        if seq == u64::MAX {
+            return Err(Error::corrupt(
+                "CRDT value has the largest change sequence number",
+            ));
+        }
+        let mut ch = self.changes().lock();
+        ch.last = ch.last.max(seq);
+        Ok(())
     }
 
     /// Ends the changes `seqs`; `landed` is the key and sequence that was written, if any.
@@ -247,9 +261,10 @@ impl Store {
                 Err(e) => break Err(e),
             };
             seqs.push(seq);
-            let mut stale = false;
+            // The stored sequence when it is not below ours (the attempt is stale).
+            let mut stale = None;
             let res = self.update_entry(&pk, |cur| {
-                stale = false;
+                stale = None;
                 let (old_seq, mut state) = match cur {
                     None => (None, S::default()),
                     Some(e) => {
@@ -264,8 +279,8 @@ impl Store {
                 if state == before {
                     return Ok((Write::Keep, Some((out, false))));
                 }
-                if old_seq.is_some_and(|old| old >= seq) {
-                    stale = true;
+                if let Some(old) = old_seq.filter(|&old| old >= seq) {
+                    stale = Some(old);
                     return Ok((Write::Keep, None));
                 }
                 let mut payload = seq.to_be_bytes().to_vec();
@@ -276,9 +291,14 @@ impl Store {
                 ))
             });
             match res {
-                Ok(None) if stale => continue,
+                // Jump past the stored sequence rather than counting up to it: a value written
+                // above this engine's counter (a store without its `mseq`) would take forever.
+                Ok(None) => match stale.map(|old| self.skip_changes_past(old)) {
+                    Some(Ok(())) => continue,
+                    Some(Err(e)) => break Err(e),
+                    None => unreachable!("only a stale attempt returns no output"),
+                },
                 Ok(Some((out, changed))) => break Ok((out, changed, seq)),
-                Ok(None) => unreachable!("only a stale attempt returns no output"),
                 Err(e) => break Err(e),
             }
         };
@@ -362,6 +382,7 @@ impl Store {
     /// and the cursor to pass next time. A key may come again in a later export (merging is
     /// idempotent); none that changed after `since` is left out.
     pub fn export_changes(&self, since: u64) -> Result<(Vec<u8>, u64)> {
+        self.check_open()?;
         let (candidates, cursor) = self.with_change_index(|ix, ch| {
             let candidates: Vec<Vec<u8>> = ix
                 .by_seq
@@ -415,12 +436,40 @@ impl Store {
     fn apply_changes_keys(&self, bytes: &[u8]) -> Result<(SyncReport, Vec<Vec<u8>>)> {
         self.check_open()?;
         let bundle = decode_bundle(bytes)?;
+        // A key listed twice must have one type too, or the second entry would fail after the
+        // first was applied.
+        let mut kinds: HashMap<&[u8], Kind> = HashMap::new();
+        // A PN-counter merge can be refused (`Overflow`): try each one here, on the local
+        // state plus the bundle's earlier entries for the key, so none is refused half-way.
+        let mut counters: HashMap<&[u8], pncounter::PnState> = HashMap::new();
         for (key, state) in &bundle.entries {
             let kind = state_kind(state)?;
             if let Some(local) = self.kind_of(key)? {
                 if local != kind {
                     return Err(crate::value::wrong_type(key, local, kind));
                 }
+            }
+            if let Some(&first) = kinds.get(key.as_slice()) {
+                if first != kind {
+                    return Err(Error::new(
+                        ErrorKind::WrongType,
+                        format!(
+                            "change bundle holds key '{}' as both a {} and a {}",
+                            String::from_utf8_lossy(key),
+                            first.name(),
+                            kind.name()
+                        ),
+                    ));
+                }
+            }
+            kinds.insert(key, kind);
+            if kind == Kind::CrdtCounter {
+                let remote = decode_state::<pncounter::PnState>(state)?;
+                let pending = match counters.entry(key) {
+                    MapEntry::Occupied(o) => o.into_mut(),
+                    MapEntry::Vacant(v) => v.insert(self.crdt_read(key)?),
+                };
+                pending.merge(&remote)?;
             }
             let max_ms = state_max_stamp_ms(kind, state)?;
             self.check_drift(max_ms)?;
