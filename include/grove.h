@@ -1167,10 +1167,11 @@ grove_status grove_ratelimiter_allow(const struct grove_ratelimiter *rl, const u
 void grove_ratelimiter_free(struct grove_ratelimiter *rl);
 
 /**
- * Makes a rate limiter named `name` (UTF-8, `name_len` bytes; keys `ratelimit:<name>:<key>`)
- * admitting `limit` summed cost per sliding window of `window_secs` seconds, into `*out`; free
- * it with `grove_ratelimiter_free`. Errors: INVALID_ARGUMENT (NULL, empty or non-UTF-8 name,
- * limit 0, window under 1 ms, negative, NaN or infinite), CLOSED.
+ * Makes a rate limiter named `name` (UTF-8, `name_len` bytes, no ':'; keys
+ * `ratelimit:<name>:<key>`) admitting `limit` summed cost per sliding window of `window_secs`
+ * seconds, into `*out`; free it with `grove_ratelimiter_free`. Errors: INVALID_ARGUMENT (NULL,
+ * empty or non-UTF-8 name or one containing ':', name leaving no room for a key, limit 0, window
+ * under 1 ms, negative, NaN or infinite), CLOSED.
  */
 grove_status grove_ratelimiter_new(const struct grove_store *store, const uint8_t *name, size_t name_len, uint64_t limit, double window_secs, struct grove_ratelimiter **out, struct grove_error **err);
 

@@ -284,19 +284,8 @@ type biCase struct {
 }
 
 // biCoreBugs names the cases that hit a known bug of the Rust core (core/ is not this
-// binding's to fix): a mismatch skips the case with that label instead of failing it. (The
-// core's CrdtMap::get accepting an empty field does not reach Go: "" crosses as NULL.)
-var biCoreBugs = map[string]string{
-	"SetMany nil": "core/src/kv.rs Store::set_many returns Ok for an empty batch before " +
-		"self.backend() checks the store is open, so it succeeds on a closed store",
-	"Lock Held on KV bytes":    biLockBug,
-	"Lock Release on KV bytes": biLockBug,
-	"Lock Extend on KV bytes":  biLockBug,
-}
-
-const biLockBug = "core/src/lock.rs Lock::held and Lock::with_own (release, extend) return false " +
-	"before reading the key when the handle never acquired, so a lock key holding KV bytes is " +
-	"not reported as ErrWrongType"
+// binding's to fix): a mismatch skips the case with that label instead of failing it.
+var biCoreBugs = map[string]string{}
 
 func biCheckErr(t *testing.T, err, want error) bool {
 	t.Helper()
@@ -501,6 +490,10 @@ func TestBadInputOversized(t *testing.T) {
 		{"Counter name", inv, func(f *biFixture) error { return e2(f.db.Counter(bigKey[8:]).Increment(1)) }},
 		{"Lock name", inv, func(f *biFixture) error { return e2(f.db.Lock(bigKey, time.Second).TryAcquire()) }},
 		{"RateLimiter name", inv, func(f *biFixture) error { return e2(f.db.RateLimiter(bigKey, 1, time.Second).Allow("k", 1)) }},
+		// ratelimit:<name>:<key> must fit in the key limit with a one-byte key.
+		{"RateLimiter name leaving no room for a key", inv, func(f *biFixture) error {
+			return e2(f.db.RateLimiter(bigKey[len("ratelimit:")+2:], 1, time.Second).Peek("k"))
+		}},
 		{"Sessions prefix", inv, func(f *biFixture) error { return e2(f.db.Sessions(time.Minute, bigKey[10:]).Create(nil)) }},
 		{"Leaderboard name", inv, func(f *biFixture) error { return f.db.Leaderboard(bigKey).Add("m", 1) }},
 		{"Queue name", inv, func(f *biFixture) error { return e2(f.db.Queue(bigKey, time.Minute, 1).Enqueue(nil, 0)) }},
@@ -610,6 +603,17 @@ func biWantLen(rs []grovekv.Ranked, err error) func(int) error {
 
 func TestBadInputIntegerOverflow(t *testing.T) {
 	ovf := grovekv.ErrOverflow
+	// A replica whose crdt:c holds MaxInt64 increments: merged into p = 7, n = 2 the value
+	// would pass MaxInt64, so every merge path refuses it and changes nothing.
+	big, err := grovekv.OpenMemory(grovekv.WithNodeID("big-replica"))
+	biMust(t, err)
+	defer big.Close()
+	_, err = big.CRDTCounter("crdt:c").Increment(math.MaxInt64)
+	biMust(t, err)
+	bigState, err := big.CRDTCounter("crdt:c").State()
+	biMust(t, err)
+	bigBundle, _, err := big.ExportChanges(0)
+	biMust(t, err)
 	cases := []biCase{
 		// hits = 42, low = MinInt64 + 5
 		{"Increment MaxInt64", ovf, func(f *biFixture) error { return e2(f.hits.Increment(math.MaxInt64)) }},
@@ -626,6 +630,9 @@ func TestBadInputIntegerOverflow(t *testing.T) {
 		{"CRDT Increment MaxInt64", ovf, func(f *biFixture) error { return e2(f.cc.Increment(math.MaxInt64)) }},
 		{"CRDT Add MaxInt64", ovf, func(f *biFixture) error { return e2(f.cc.Add(math.MaxInt64)) }},
 		{"CRDT Decrement MaxInt64+7", ovf, func(f *biFixture) error { return e2(f.cc.Decrement(math.MaxInt64 + 7)) }},
+		{"CRDT Merge past MaxInt64", ovf, func(f *biFixture) error { return e2(f.cc.Merge(bigState)) }},
+		{"ApplyChanges past MaxInt64", ovf, func(f *biFixture) error { return e2(f.db.ApplyChanges(bigBundle)) }},
+		{"Sync past MaxInt64", ovf, func(f *biFixture) error { return e2(grovekv.Sync(big, f.db)) }},
 		{"RateLimiter cost over limit", grovekv.ErrInvalidArgument, func(f *biFixture) error { return e2(f.rl.Allow("user1", 11)) }},
 		{"RateLimiter cost MaxUint64", grovekv.ErrInvalidArgument, func(f *biFixture) error { return e2(f.rl.Allow("user1", math.MaxUint64)) }},
 		{"Ack id 0", nil, func(f *biFixture) error { return biWantFalse(f.q.Ack(0)) }},
@@ -694,6 +701,7 @@ func TestBadInputInvalidUTF8(t *testing.T) {
 		biCase{"WithNodeID with NUL", inv, func(f *biFixture) error { return e2(grovekv.OpenMemory(grovekv.WithNodeID("a\x00b"))) }},
 		biCase{"Leaderboard name with colon", inv, func(f *biFixture) error { return e2(f.db.Leaderboard("a:b").Len()) }},
 		biCase{"Queue name with colon", inv, func(f *biFixture) error { return e2(f.db.Queue("a:b", time.Minute, 1).Stats()) }},
+		biCase{"RateLimiter name with colon", inv, func(f *biFixture) error { return e2(f.db.RateLimiter("a:b", 5, time.Minute).Peek("c")) }},
 	)
 	biRun(t, cases)
 }

@@ -46,7 +46,9 @@ type RateLimiter struct {
 }
 
 // RateLimiter returns the limiter name admitting limit (>= 1) summed cost per sliding window
-// (>= 1ms). Invalid arguments or a closed store are reported by the methods.
+// (>= 1ms), with its state at ratelimit:<name>:<key>. The name may not contain ':' and must
+// leave room for a key in the key limit. Invalid arguments or a closed store are reported by
+// the methods.
 func (db *DB) RateLimiter(name string, limit uint64, window time.Duration) *RateLimiter {
 	rl := &RateLimiter{}
 	rl.err = db.with(func(p *C.grove_store) error {

@@ -284,7 +284,7 @@ export declare class Store {
     options: WithLockOptions & { bigint: true },
     fn: (lock: Lock<bigint>) => R | PromiseLike<R>,
   ): Promise<R>
-  /** A sliding-window rate limiter `name` (keys under `ratelimit:<name>:`). */
+  /** A sliding-window rate limiter `name` (keys under `ratelimit:<name>:`; `name` may not contain ':'). */
   rateLimiter(name: string, options: RateLimiterOptions): RateLimiter
   /** A session store of JSON values with keys `<prefix>:<id>` and a sliding TTL. */
   sessions(options?: SessionsOptions): Sessions

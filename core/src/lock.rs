@@ -218,7 +218,12 @@ impl Lock {
         self.store.check_open()?;
         let token = match self.mine.lock().as_ref() {
             Some((t, _)) => t.clone(),
-            None => return Ok(otherwise),
+            None => {
+                // Never acquired, so nothing to change; the key must still hold a lock (or
+                // nothing), like every other call on it.
+                self.read_record()?;
+                return Ok(otherwise);
+            }
         };
         let key = &self.key;
         let now = self.store.now_ms();
@@ -270,15 +275,22 @@ impl Lock {
     /// Whether this object owns the lock now (an unexpired lease with its token).
     pub fn held(&self) -> Result<bool> {
         self.store.check_open()?;
-        let token = match self.mine.lock().as_ref() {
-            Some((t, _)) => t.clone(),
-            None => return Ok(false),
-        };
+        let token = self.mine.lock().as_ref().map(|(t, _)| t.clone());
         let now = self.store.now_ms();
-        Ok(match self.store.read_live(&self.pk)? {
-            None => false,
-            Some(raw) => Record::decode(&Entry::decode(&raw)?, &self.key)?.held_by(&token, now),
+        // Read even without a token: a key holding another kind is WrongType, not "not held".
+        let rec = self.read_record()?;
+        Ok(match (rec, token) {
+            (Some(rec), Some(token)) => rec.held_by(&token, now),
+            _ => false,
         })
+    }
+
+    /// The stored record, if any (`WrongType` when the key holds something else).
+    fn read_record(&self) -> Result<Option<Record>> {
+        match self.store.read_live(&self.pk)? {
+            None => Ok(None),
+            Some(raw) => Ok(Some(Record::decode(&Entry::decode(&raw)?, &self.key)?)),
+        }
     }
 
     /// The fencing token of this object's latest successful acquire (0 before the first).
@@ -310,5 +322,26 @@ impl LockGuard<'_> {
 impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
         let _ = self.lock.release();
+    }
+}
+
+#[cfg(test)]
+mod token_tests {
+    use crate::Store;
+    use std::collections::HashSet;
+    use std::time::Duration;
+
+    #[test]
+    fn every_acquisition_gets_a_fresh_128_bit_token() {
+        let db = Store::open_memory();
+        let lock = db.lock("t", Duration::from_secs(60)).unwrap();
+        let mut seen = HashSet::new();
+        for _ in 0..5_000 {
+            assert!(lock.try_acquire().unwrap());
+            let token = lock.mine.lock().as_ref().unwrap().0.clone();
+            assert_eq!(token.len(), 16, "128-bit tokens");
+            assert!(seen.insert(token), "a lock token repeated");
+            assert!(lock.release().unwrap());
+        }
     }
 }

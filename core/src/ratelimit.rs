@@ -11,9 +11,13 @@
 
 use crate::backend::Write;
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::leaderboard::check_name;
+use crate::store::{Store, MAX_KEY_LEN};
 use crate::value::{encode, Entry, Kind};
 use std::time::Duration;
+
+/// The key prefix of every limiter's state: `ratelimit:<name>:<key>`.
+const PREFIX: &str = "ratelimit:";
 
 /// Most distinct timestamps kept per key before old entries are merged conservatively.
 pub const MAX_LOG_ENTRIES: usize = 256;
@@ -43,11 +47,20 @@ pub struct RateLimiter {
 type Log = Vec<(u64, u64)>;
 
 impl Store {
-    /// A rate limiter named `name` admitting `limit` (summed cost) per sliding `window`.
+    /// A rate limiter named `name` admitting `limit` (summed cost) per sliding `window`, keeping
+    /// its state under `ratelimit:<name>:`. `name` may not contain ':' (so one limiter's keys
+    /// never fall under another's prefix), and `ratelimit:<name>:` plus a one-byte key must fit
+    /// in [`MAX_KEY_LEN`].
     pub fn rate_limiter(&self, name: &str, limit: u64, window: Duration) -> Result<RateLimiter> {
         self.check_open()?;
-        if name.is_empty() {
-            return Err(Error::invalid("rate limiter name is empty"));
+        check_name(name, "rate limiter")?;
+        let longest = MAX_KEY_LEN - PREFIX.len() - 2;
+        if name.len() > longest {
+            return Err(Error::invalid(format!(
+                "rate limiter name is {} bytes, the limit is {longest} \
+                 (the key {PREFIX}<name>:<key> may be at most {MAX_KEY_LEN} bytes)",
+                name.len()
+            )));
         }
         if limit == 0 {
             return Err(Error::invalid("rate limit must be at least 1"));
@@ -143,7 +156,16 @@ impl RateLimiter {
         if key.is_empty() {
             return Err(Error::invalid("rate limit key is empty"));
         }
-        let k = format!("ratelimit:{}:{key}", self.name).into_bytes();
+        let longest = MAX_KEY_LEN - PREFIX.len() - self.name.len() - 1;
+        if key.len() > longest {
+            return Err(Error::invalid(format!(
+                "rate limit key is {} bytes, the limit for limiter {:?} is {longest} \
+                 (the key {PREFIX}<name>:<key> may be at most {MAX_KEY_LEN} bytes)",
+                key.len(),
+                self.name
+            )));
+        }
+        let k = format!("{PREFIX}{}:{key}", self.name).into_bytes();
         let pk = self.store.data_key(&k)?;
         Ok((k, pk))
     }
@@ -154,30 +176,35 @@ impl RateLimiter {
             None => Vec::new(),
             Some(e) => decode_log(&e, key)?,
         };
-        log.retain(|(t, _)| t + self.window_ms > now);
+        log.retain(|&(t, _)| t.saturating_add(self.window_ms) > now);
         Ok(log)
     }
 
     fn decide(&self, log: &Log, cost: u64, now: u64) -> Decision {
-        let used: u64 = log.iter().map(|(_, c)| c).sum();
-        let allowed = used.saturating_add(cost) <= self.limit;
+        // In u128: at most MAX_LOG_ENTRIES u64 costs, so no sum can overflow, and usage
+        // recorded above this limiter's limit (by one with a larger limit, or a longer window
+        // over the same key) is simply over the limit.
+        let limit = u128::from(self.limit);
+        let cost = u128::from(cost);
+        let used: u128 = log.iter().map(|&(_, c)| u128::from(c)).sum();
+        let allowed = used + cost <= limit;
         let used_after = if allowed { used + cost } else { used };
         let newest = if allowed && cost > 0 {
             Some(now)
         } else {
             log.last().map(|(t, _)| *t)
         };
-        let reset_after = newest.map_or(0, |t| t + self.window_ms - now);
+        let reset_after = newest.map_or(0, |t| self.until_out(t, now));
         let retry_after = if allowed {
             0
         } else {
             // Walk the log oldest first until enough cost has left the window.
             let mut freed_used = used;
             let mut when = 0;
-            for (t, c) in log {
-                freed_used -= c;
-                when = t + self.window_ms - now;
-                if freed_used + cost <= self.limit {
+            for &(t, c) in log {
+                freed_used -= u128::from(c);
+                when = self.until_out(t, now);
+                if freed_used + cost <= limit {
                     break;
                 }
             }
@@ -185,10 +212,16 @@ impl RateLimiter {
         };
         Decision {
             allowed,
-            remaining: self.limit - used_after,
+            // Below `limit` when it is positive, so it fits in u64.
+            remaining: limit.saturating_sub(used_after) as u64,
             reset_after: Duration::from_millis(reset_after),
             retry_after: Duration::from_millis(retry_after),
         }
+    }
+
+    /// Milliseconds from `now` until an entry admitted at `t` leaves the window.
+    fn until_out(&self, t: u64, now: u64) -> u64 {
+        t.saturating_add(self.window_ms).saturating_sub(now)
     }
 
     /// Admits `cost` for `key` if it fits in the sliding window, atomically; records it if so.
@@ -213,7 +246,8 @@ impl RateLimiter {
                 return Ok((Write::Keep, d));
             }
             match log.last_mut() {
-                Some((t, c)) if *t == now => *c += cost,
+                // Cannot saturate: the whole log plus `cost` fits in the limit (u64).
+                Some((t, c)) if *t == now => *c = c.saturating_add(cost),
                 _ => log.push((now, cost)),
             }
             if log.len() > MAX_LOG_ENTRIES {
@@ -223,9 +257,12 @@ impl RateLimiter {
                     .min_by_key(|&i| log[i + 1].0 - log[i].0)
                     .unwrap_or(0);
                 let (_, c) = log.remove(i);
-                log[i].1 += c;
+                log[i].1 = log[i].1.saturating_add(c);
             }
-            Ok((Write::Put(encode_log(&log, now + self.window_ms)), d))
+            Ok((
+                Write::Put(encode_log(&log, now.saturating_add(self.window_ms))),
+                d,
+            ))
         })
     }
 
@@ -242,7 +279,7 @@ impl RateLimiter {
             // Nothing was admitted: report the capacity before this hypothetical request.
             d.remaining += 1;
             d.reset_after =
-                Duration::from_millis(log.last().map_or(0, |(t, _)| t + self.window_ms - now));
+                Duration::from_millis(log.last().map_or(0, |&(t, _)| self.until_out(t, now)));
         }
         Ok(d)
     }

@@ -752,3 +752,82 @@ fn json_values_are_canonical_and_never_rounded() {
     db.close().unwrap();
     assert_eq!(db.crdt_set("s").unwrap_err().kind(), ErrorKind::Closed);
 }
+
+#[test]
+fn a_counter_merge_that_would_leave_i64_is_refused_and_changes_nothing() {
+    let clock = Arc::new(ManualClock::default());
+    let a = replica("a", &clock);
+    let big = replica("big", &clock);
+    a.crdt_counter("c").unwrap().add(5).unwrap();
+    big.crdt_counter("c").unwrap().add(i64::MAX).unwrap();
+    let before = a.crdt_counter("c").unwrap().state().unwrap();
+    let remote = big.crdt_counter("c").unwrap().state().unwrap();
+
+    // merge
+    let e = a.crdt_counter("c").unwrap().merge(&remote).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Overflow, "{e}");
+    let c = a.crdt_counter("c").unwrap();
+    assert_eq!(c.value().unwrap(), 5);
+    assert_eq!(c.state().unwrap(), before);
+
+    // apply_changes
+    let (bundle, _) = big.export_changes(0).unwrap();
+    let e = a.apply_changes(&bundle).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Overflow, "{e}");
+    assert_eq!(c.value().unwrap(), 5);
+    assert_eq!(c.state().unwrap(), before);
+
+    // sync, either way round: neither side ends up unreadable
+    for (x, y) in [(&a, &big), (&big, &a)] {
+        let e = sync(x, y).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Overflow, "{e}");
+        assert_eq!(a.crdt_counter("c").unwrap().value().unwrap(), 5);
+        assert_eq!(big.crdt_counter("c").unwrap().value().unwrap(), i64::MAX);
+    }
+
+    // The negative side too, and totals past u64 with an in-range value.
+    let neg = replica("neg", &clock);
+    neg.crdt_counter("c").unwrap().add(i64::MIN + 1).unwrap();
+    neg.crdt_counter("c").unwrap().decrement(2).unwrap_err();
+    let low = replica("low", &clock);
+    low.crdt_counter("c").unwrap().decrement(2).unwrap();
+    let e = neg
+        .crdt_counter("c")
+        .unwrap()
+        .merge(&low.crdt_counter("c").unwrap().state().unwrap())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Overflow, "{e}");
+    assert_eq!(
+        neg.crdt_counter("c").unwrap().value().unwrap(),
+        i64::MIN + 1
+    );
+
+    // A merge that stays in range is still accepted, including one that brings a value back.
+    let back = replica("back", &clock);
+    back.crdt_counter("c").unwrap().decrement(10).unwrap();
+    let bc = big.crdt_counter("c").unwrap();
+    assert!(bc
+        .merge(&back.crdt_counter("c").unwrap().state().unwrap())
+        .unwrap());
+    assert_eq!(bc.value().unwrap(), i64::MAX - 10);
+}
+
+#[test]
+fn a_map_get_of_an_empty_field_is_invalid() {
+    let db = Store::open_memory();
+    let m = db.crdt_map("m").unwrap();
+    for e in [
+        m.get("").unwrap_err(),
+        m.set("", "1").unwrap_err(),
+        m.delete("").unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    }
+    assert_eq!(
+        m.get(&"f".repeat(grove_core::MAX_KEY_LEN + 1))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidArgument
+    );
+    assert!(!db.exists(b"m").unwrap());
+}

@@ -342,3 +342,139 @@ fn every_primitive_reports_closed_even_on_early_return_paths() {
     assert_eq!(s.get("malformed").unwrap_err().kind(), ErrorKind::Closed);
     assert_eq!(s.touch("malformed").unwrap_err().kind(), ErrorKind::Closed);
 }
+
+#[test]
+fn a_limiter_with_a_smaller_limit_over_recorded_usage_refuses_without_panicking() {
+    let (stores, _dir, _) = stores();
+    for (name, db) in stores {
+        let w = Duration::from_secs(60);
+        assert!(
+            db.rate_limiter("api", 5, w)
+                .unwrap()
+                .allow("k", 3)
+                .unwrap()
+                .allowed
+        );
+        let smaller = db.rate_limiter("api", 2, w).unwrap();
+        let p = smaller.peek("k").unwrap();
+        assert!(!p.allowed && p.remaining == 0, "{name}: {p:?}");
+        assert_eq!(p.retry_after, w, "{name}");
+        let d = smaller.allow("k", 1).unwrap();
+        assert!(!d.allowed && d.remaining == 0, "{name}: {d:?}");
+        assert_eq!(d.retry_after, w, "{name}");
+        // Nothing recorded by the refusal: the larger limiter still sees 3 used.
+        let p = db.rate_limiter("api", 5, w).unwrap().peek("k").unwrap();
+        assert_eq!(p.remaining, 2, "{name}");
+    }
+}
+
+#[test]
+fn costs_summing_past_64_bits_are_refused_without_panicking() {
+    let (stores, _dir, clock) = stores();
+    for (name, db) in stores {
+        let w = Duration::from_secs(60);
+        let rl = db.rate_limiter("huge", u64::MAX, w).unwrap();
+        assert!(rl.allow("k", 1 << 63).unwrap().allowed, "{name}");
+        let d = rl.allow("k", 1 << 63).unwrap();
+        assert!(!d.allowed, "{name}");
+        assert_eq!(d.remaining, (1 << 63) - 1, "{name}");
+        assert_eq!(rl.peek("k").unwrap().remaining, (1 << 63) - 1, "{name}");
+        assert!(rl.allow("k", (1 << 63) - 1).unwrap().allowed, "{name}");
+        assert_eq!(rl.peek("k").unwrap().remaining, 0, "{name}");
+        // Usage past u64::MAX in one window: a shorter-window limiter admitted u64::MAX twice
+        // into what a longer-window limiter sees as one window.
+        let short = db
+            .rate_limiter("sum", u64::MAX, Duration::from_millis(10))
+            .unwrap();
+        assert!(short.allow("k", u64::MAX).unwrap().allowed, "{name}");
+        clock.advance(Duration::from_millis(20));
+        assert!(short.allow("k", u64::MAX).unwrap().allowed, "{name}");
+        let long = db.rate_limiter("sum", u64::MAX, w).unwrap();
+        let d = long.allow("k", 1).unwrap();
+        assert!(!d.allowed && d.remaining == 0, "{name}: {d:?}");
+        let p = long.peek("k").unwrap();
+        assert!(!p.allowed && p.remaining == 0, "{name}: {p:?}");
+    }
+}
+
+#[test]
+fn rate_limiter_names_may_not_alias_or_overflow_the_key_limit() {
+    let db = Store::open_memory();
+    let w = Duration::from_secs(60);
+    let invalid = |r: grove_core::Result<_>| r.map(|_: grove_core::RateLimiter| ()).unwrap_err();
+    for bad in ["", "a:b", ":", "a:"] {
+        assert_eq!(
+            invalid(db.rate_limiter(bad, 5, w)).kind(),
+            ErrorKind::InvalidArgument,
+            "{bad:?}"
+        );
+    }
+    // `ratelimit:<name>:<key>` with a one-byte key must fit in MAX_KEY_LEN.
+    let fits = "n".repeat(grove_core::MAX_KEY_LEN - "ratelimit:".len() - 2);
+    let rl = db.rate_limiter(&fits, 5, w).unwrap();
+    assert!(rl.allow("k", 1).unwrap().allowed);
+    let too_long = format!("{fits}n");
+    let e = invalid(db.rate_limiter(&too_long, 5, w));
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(e.message().contains("rate limiter name"), "{e}");
+    // The per-call key: refused up front with a message naming it, and nothing written.
+    assert_eq!(
+        rl.allow("kk", 1).unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+    let short = db.rate_limiter("api", 5, w).unwrap();
+    let longest = "k".repeat(grove_core::MAX_KEY_LEN - "ratelimit:api:".len());
+    assert!(short.allow(&longest, 1).unwrap().allowed);
+    let over = format!("{longest}k");
+    for e in [
+        short.allow(&over, 1).unwrap_err(),
+        short.peek(&over).unwrap_err(),
+        short.reset(&over).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(e.message().contains("rate limit key"), "{e}");
+    }
+    // Keys may contain ':' — with ':'-free names they cannot collide.
+    let a = db.rate_limiter("a", 5, w).unwrap();
+    assert!(a.allow("b:c", 5).unwrap().allowed);
+    assert_eq!(a.peek("b").unwrap().remaining, 5);
+    assert_eq!(a.peek("b:c").unwrap().remaining, 0);
+}
+
+#[test]
+fn a_lock_handle_that_never_acquired_reports_wrong_type_on_a_foreign_key() {
+    let (stores, _dir, _) = stores();
+    for (name, db) in stores {
+        db.set(b"lock:kv", b"bytes", None).unwrap();
+        let lock = db.lock("kv", Duration::from_secs(5)).unwrap();
+        assert_eq!(
+            lock.held().unwrap_err().kind(),
+            ErrorKind::WrongType,
+            "{name}"
+        );
+        assert_eq!(
+            lock.release().unwrap_err().kind(),
+            ErrorKind::WrongType,
+            "{name}"
+        );
+        assert_eq!(
+            lock.extend(Duration::from_secs(1)).unwrap_err().kind(),
+            ErrorKind::WrongType,
+            "{name}"
+        );
+        assert_eq!(db.get(b"lock:kv").unwrap().as_deref(), Some(&b"bytes"[..]));
+        // An absent key, or someone else's lock, is still just "not ours".
+        let free = db.lock("free", Duration::from_secs(5)).unwrap();
+        assert!(!free.held().unwrap() && !free.release().unwrap(), "{name}");
+        assert!(!free.extend(Duration::from_secs(1)).unwrap(), "{name}");
+        let owner = db.lock("taken", Duration::from_secs(5)).unwrap();
+        assert!(owner.try_acquire().unwrap());
+        let other = db.lock("taken", Duration::from_secs(5)).unwrap();
+        assert!(
+            !other.held().unwrap() && !other.release().unwrap(),
+            "{name}"
+        );
+        assert!(!other.extend(Duration::from_secs(1)).unwrap(), "{name}");
+        assert!(owner.held().unwrap(), "{name}");
+    }
+}

@@ -38,10 +38,11 @@ impl grove_ratelimit_decision {
     }
 }
 
-/// Makes a rate limiter named `name` (UTF-8, `name_len` bytes; keys `ratelimit:<name>:<key>`)
-/// admitting `limit` summed cost per sliding window of `window_secs` seconds, into `*out`; free
-/// it with `grove_ratelimiter_free`. Errors: INVALID_ARGUMENT (NULL, empty or non-UTF-8 name,
-/// limit 0, window under 1 ms, negative, NaN or infinite), CLOSED.
+/// Makes a rate limiter named `name` (UTF-8, `name_len` bytes, no ':'; keys
+/// `ratelimit:<name>:<key>`) admitting `limit` summed cost per sliding window of `window_secs`
+/// seconds, into `*out`; free it with `grove_ratelimiter_free`. Errors: INVALID_ARGUMENT (NULL,
+/// empty or non-UTF-8 name or one containing ':', name leaving no room for a key, limit 0, window
+/// under 1 ms, negative, NaN or infinite), CLOSED.
 #[no_mangle]
 pub unsafe extern "C" fn grove_ratelimiter_new(
     store: *const grove_store,

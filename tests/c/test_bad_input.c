@@ -1120,10 +1120,7 @@ static void case_empty_inputs(fixture *fx) {
         if (e == NULL) {
             NUL_ARG(grove_crdt_map_get(fx->cm, e, 0, &b, &yes, &err));
         } else {
-            KNOWN_CORE_BUG(GROVE_INVALID_ARGUMENT,
-                           "core/src/crdt/map.rs CrdtMap::get skips check_field: an empty field "
-                           "(refused by set/delete) reads as not found",
-                           grove_crdt_map_get(fx->cm, e, 0, &b, &yes, &err));
+            INVALID(grove_crdt_map_get(fx->cm, e, 0, &b, &yes, &err));
         }
 
         /* Empty JSON text is not JSON. */
@@ -1269,17 +1266,11 @@ static void case_oversized(fixture *fx) {
     INVALID(grove_crdt_register_new(db, key, BIG, &cr, &err));
     INVALID(grove_crdt_set_new(db, key, BIG, &cs, &err));
     INVALID(grove_crdt_map_new(db, key, BIG, &cm, &err));
-    st = grove_ratelimiter_new(db, key, BIG, 10, 10, &rl, &cerr);
-    if (st == GROVE_OK) {
-        grove_ratelimit_decision d;
-        INVALID(grove_ratelimiter_allow(rl, S("k"), 1, &d, &err));
-        grove_ratelimiter_free(rl);
-    } else {
-        check_status(__FILE__, __LINE__, "grove_ratelimiter_new(long name)", st, cerr,
-                     GROVE_INVALID_ARGUMENT, NULL);
-        cerr = NULL;
-    }
-    grove_error_free(cerr);
+    /* Refused up front, even when "ratelimit:" + name + ':' fills the key with no room for
+     * a one-byte key. */
+    INVALID(grove_ratelimiter_new(db, key, BIG, 10, 10, &rl, &err));
+    INVALID(grove_ratelimiter_new(db, key, BIG - 1 - strlen("ratelimit:") - 1, 10, 10, &rl, &err));
+    CHECK(rl == NULL);
     /* A namespace whose prefix alone fills a key. */
     st = grove_store_namespace(db, key, BIG, &ns, &cerr);
     if (st == GROVE_OK) {
@@ -1420,6 +1411,27 @@ static void case_integer_extremes(fixture *fx) {
     OVERFLOW(grove_crdt_counter_add(fx->cc, INT64_MAX, &v, &err));
     OVERFLOW(grove_crdt_counter_decrement(fx->cc, (uint64_t)INT64_MAX + 7, &v, &err));
     CHECK(v == 77);
+    /* Another replica's INT64_MAX increments: merged here the value would pass INT64_MAX, so
+     * merge, apply_changes and sync all refuse and change nothing. */
+    grove_store *big = NULL;
+    grove_crdt_counter *bigc = NULL;
+    grove_bytes state = {NULL, 0}, big_bundle = {NULL, 0};
+    grove_sync_report report;
+    OK(grove_store_open_memory(NULL, &big, &err));
+    OK(grove_crdt_counter_new(big, S("crdt:c"), &bigc, &err));
+    OK(grove_crdt_counter_increment(bigc, (uint64_t)INT64_MAX, &v, &err));
+    OK(grove_crdt_counter_state(bigc, &state, &err));
+    OK(grove_store_export_changes(big, 0, &big_bundle, &u64, &err));
+    OVERFLOW(grove_crdt_counter_merge(fx->cc, state.ptr, state.len, &yes, &err));
+    OVERFLOW(grove_store_apply_changes(fx->db, big_bundle.ptr, big_bundle.len, &report, &err));
+    OVERFLOW(grove_sync(big, fx->db, &report, &err));
+    OK(grove_crdt_counter_value(fx->cc, &v, &err));
+    CHECK(v == 5);
+    v = 77;
+    grove_bytes_free(&state);
+    grove_bytes_free(&big_bundle);
+    grove_crdt_counter_free(bigc);
+    grove_store_free(big);
 
     /* Rate limiter: a cost that can never fit. */
     grove_ratelimit_decision d;
@@ -1558,9 +1570,11 @@ static void case_invalid_utf8(fixture *fx) {
     /* Names with ':' where the docs forbid it. */
     grove_leaderboard *lb = NULL;
     grove_queue *q = NULL;
+    grove_ratelimiter *rl = NULL;
     INVALID(grove_leaderboard_new(db, S("a:b"), &lb, &err));
     INVALID(grove_queue_new(db, S("a:b"), 30, 5, &q, &err));
-    CHECK(lb == NULL && q == NULL);
+    INVALID(grove_ratelimiter_new(db, S("a:b"), 10, 10, &rl, &err));
+    CHECK(lb == NULL && q == NULL && rl == NULL);
 }
 
 /* Text that is not JSON where JSON is expected. */
@@ -1839,15 +1853,10 @@ static void case_wrong_type(fixture *fx) {
     WRONG(grove_lock_try_acquire(fx->other_lock, &yes, &err));
     WRONG(grove_lock_acquire(fx->other_lock, 0.05, 0.01, &yes, &err));
     WRONG(grove_store_lock_info(db, S("kvbytes"), &li, &err));
-    /* A handle that never acquired answers held/release/extend without reading the key. */
-#define LOCK_BUG "core/src/lock.rs Lock::held/with_own return false before reading the key, " \
-                 "so a lock key holding KV bytes is not reported as WrongType"
-    KNOWN_CORE_BUG(GROVE_WRONG_TYPE, LOCK_BUG ": held", grove_lock_held(fx->other_lock, &yes, &err));
-    KNOWN_CORE_BUG(GROVE_WRONG_TYPE, LOCK_BUG ": release",
-                   grove_lock_release(fx->other_lock, &yes, &err));
-    KNOWN_CORE_BUG(GROVE_WRONG_TYPE, LOCK_BUG ": extend",
-                   grove_lock_extend(fx->other_lock, 5, &yes, &err));
-#undef LOCK_BUG
+    /* A handle that never acquired still reads the key for held/release/extend. */
+    WRONG(grove_lock_held(fx->other_lock, &yes, &err));
+    WRONG(grove_lock_release(fx->other_lock, &yes, &err));
+    WRONG(grove_lock_extend(fx->other_lock, 5, &yes, &err));
     /* KV bytes as rate-limiter state, as a session. */
     grove_ratelimit_decision d;
     WRONG(grove_ratelimiter_allow(fx->rl, S("kvbytes"), 1, &d, &err));
@@ -2022,10 +2031,7 @@ static void case_use_after_close(fixture *fx) {
         bool found[1];
         CLOSED(grove_store_get_many(s, keys, 1, vals, found, &err));
         CLOSED(grove_store_get_many(s, NULL, 0, NULL, NULL, &err));
-        KNOWN_CORE_BUG(GROVE_CLOSED,
-                       "core/src/kv.rs Store::set_many returns Ok for an empty batch before "
-                       "self.backend() checks the store is open",
-                       grove_store_set_many(s, NULL, 0, NULL, &err));
+        CLOSED(grove_store_set_many(s, NULL, 0, NULL, &err));
         CLOSED(grove_store_keys(s, NULL, 0, &it2, &err));
         CLOSED(grove_store_namespace(s, S("x"), &sp, &err));
         CLOSED(grove_store_flush(s, &err));

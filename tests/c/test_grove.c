@@ -1087,7 +1087,11 @@ static void test_lock_basics(void) {
     EXPECT_MSG(GROVE_WRONG_TYPE, "lock:text", grove_lock_try_acquire(w, &got, &err));
     EXPECT(GROVE_WRONG_TYPE, grove_lock_acquire(w, 0.0, 0.01, &got, &err));
     EXPECT(GROVE_WRONG_TYPE, grove_store_lock_info(db, S("text"), &info, &err));
-    CHECK(!held(w) && !release(w)); /* never acquired: nothing to read */
+    /* Never acquired, but the key is still read: held/release/extend are WRONG_TYPE too. */
+    bool h = false;
+    EXPECT(GROVE_WRONG_TYPE, grove_lock_held(w, &h, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_lock_release(w, &h, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_lock_extend(w, 1.0, &h, &err));
     OK(grove_store_get(db, S("lock:text"), &v, &found, &err));
     CHECK(found && bytes_eq(v, "hello"));
     grove_bytes_free(&v);

@@ -674,10 +674,10 @@ STR_CALLS: dict[str, Callable[[World, Any], object]] = {
     "leaderboard.remove": lambda w, s: w.board.remove(s),
     "crdt_map.set-field": lambda w, s: w.cmap.set(s, 1),
     "crdt_map.delete": lambda w, s: w.cmap.delete(s),
+    "crdt_map.get": lambda w, s: w.cmap.get(s),
 }
 # Calls whose argument is a str but where "" and oversized strings are plain misses.
 STR_TYPE_ONLY: dict[str, Callable[[World, Any], object]] = {
-    "crdt_map.get": lambda w, s: w.cmap.get(s),
     "sessions.get": lambda w, s: w.sessions.get(s),
     "sessions.update": lambda w, s: w.sessions.update(s, {"new": True}),
     "sessions.touch": lambda w, s: w.sessions.touch(s),
@@ -698,9 +698,12 @@ def str_cases() -> list[Any]:
     for name, call in STR_TYPE_ONLY.items():
         for label, s in STR_WRONG_TYPES:
             out.append(case(f"{name}-{label}", TypeError, with_arg(call, s)))
-    out.append(case("crdt_map.get-lone-surrogate", IAE, lambda w: w.cmap.get(LONE)))
-    for name in ("store.leaderboard", "store.queue"):
+    for name in ("store.leaderboard", "store.queue", "store.rate_limiter"):
         out.append(case(f"{name}-colon", IAE, with_arg(STR_CALLS[name], "a:b")))
+    # ratelimit:<name>:<key> must fit in MAX_KEY_LEN with a one-byte key: refused up front.
+    too_long = "n" * (MAX_KEY - len("ratelimit:") - 1)
+    no_room = lambda w: w.db.rate_limiter(too_long, 5, 1.0)  # noqa: E731
+    out.append(case("store.rate_limiter-no-room-for-a-key", IAE, no_room))
     return out
 
 
@@ -839,22 +842,16 @@ def data_cases() -> list[Any]:
             "crdt_counter.merge-overflowing-state",
             OVF,
             lambda w: w.cc.merge(w.overflow_state),
-            core_bug="PnState::merge (core/src/crdt/pncounter.rs) accepts a state whose "
-            "totals leave i64; merge() returns True and value() raises OverflowError forever",
         ),
         case(
             "store.apply_changes-overflowing-counter",
             OVF,
             lambda w: w.db.apply_changes(w.overflow_bundle),
-            core_bug="apply_changes merges a PN-counter into a value outside i64 "
-            "(PnState::merge, core/src/crdt/pncounter.rs); the counter is left unreadable",
         ),
         case(
             "sync-overflowing-counter",
             OVF,
             lambda w: grovekv.sync(w.db, overflow_replica()),
-            core_bug="sync merges a PN-counter into a value outside i64 "
-            "(PnState::merge, core/src/crdt/pncounter.rs); the counter is left unreadable",
         ),
     ]
     return out
@@ -938,6 +935,10 @@ def wrong_kind_cases() -> list[Any]:
         ("counter.set-string", WTE, lambda w: w.db.counter("text").set(1)),
         ("counter.reset-string", WTE, lambda w: w.db.counter("text").reset()),
         ("lock.acquire-string", WTE, lambda w: w.db.lock("text", 10.0).acquire()),
+        # A handle that never acquired must still read the key, not answer False blindly.
+        ("lock.held-string", WTE, lambda w: w.db.lock("text", 10.0).held()),
+        ("lock.release-string", WTE, lambda w: w.db.lock("text", 10.0).release()),
+        ("lock.extend-string", WTE, lambda w: w.db.lock("text", 10.0).extend(10.0)),
         ("store.lock_info-string", WTE, lambda w: w.db.lock_info("text")),
         ("rate_limiter.allow-string", WTE, lambda w: w.limiter.allow("text")),
         ("rate_limiter.peek-string", WTE, lambda w: w.limiter.peek("text")),
@@ -1083,7 +1084,6 @@ QUIET_CALLS = [
     pytest.param(lambda w: w.rival.extend(10.0), False, id="lock.extend-by-non-owner"),
     pytest.param(lambda w: w.rival.acquire(), False, id="lock.acquire-held-by-other"),
     pytest.param(lambda w: w.rival.held(), False, id="lock.held-by-non-owner"),
-    pytest.param(lambda w: w.db.lock("text", 10.0).held(), False, id="lock.held-string-key"),
     pytest.param(lambda w: w.queue.ack(2**64 - 1), False, id="queue.ack-u64-max"),
     pytest.param(lambda w: w.queue.nack(0), False, id="queue.nack-zero"),
     pytest.param(lambda w: w.queue.ack(w.inflight + 1), False, id="queue.ack-ready-job"),
@@ -1102,7 +1102,6 @@ QUIET_CALLS = [
     pytest.param(lambda w: list(w.db.keys(LONG_KEY)), [], id="store.keys-oversized-prefix"),
     pytest.param(lambda w: w.db.get_many([]), [], id="store.get_many-empty"),
     pytest.param(lambda w: w.db.export_changes(2**64 - 1)[1], 2**64 - 1, id="export-u64-max"),
-    pytest.param(lambda w: w.cmap.get(""), None, id="crdt_map.get-empty-field"),
     pytest.param(lambda w: w.cset.remove("absent"), False, id="crdt_set.remove-absent"),
     pytest.param(lambda w: w.cc.merge(w.cc.state()), False, id="crdt_counter.merge-own-state"),
     pytest.param(lambda w: w.limiter.reset("nobody"), False, id="rate_limiter.reset-unknown"),
@@ -1417,16 +1416,9 @@ def test_invalid_argument_is_a_value_error(world: World) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Core bugs found by this matrix (strict xfails: they turn into failures once fixed, so the
-# marker gets removed). Each runs on its own store, since a panic may leave state behind.
+# Core bugs found by this matrix, now fixed in the core. Each runs on its own store.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: RateLimiter::decide (core/src/ratelimit.rs) computes limit - used with "
-    "plain u64 arithmetic; a limiter re-created with a smaller limit over recorded usage "
-    "panics ('attempt to subtract with overflow') in peek and allow",
-)
 @pytest.mark.parametrize("method", ["peek", "allow"])
 def test_rate_limiter_with_smaller_limit_does_not_panic(method: str) -> None:
     db = grovekv.open_memory()
@@ -1439,12 +1431,6 @@ def test_rate_limiter_with_smaller_limit_does_not_panic(method: str) -> None:
         db.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: RateLimiter::decide (core/src/ratelimit.rs) checks used+cost with "
-    "saturating_add but then adds with plain u64 arithmetic; costs summing past 2**64 "
-    "panic ('attempt to add with overflow')",
-)
 def test_rate_limiter_costs_summing_past_64_bits_do_not_panic() -> None:
     db = grovekv.open_memory()
     try:
@@ -1457,19 +1443,14 @@ def test_rate_limiter_costs_summing_past_64_bits_do_not_panic() -> None:
         db.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: rate limiter names may contain ':' (leaderboard and queue names may "
-    "not), so limiter 'a' key 'b:c' and limiter 'a:b' key 'c' share ratelimit:a:b:c",
-)
 def test_rate_limiter_names_do_not_alias() -> None:
     db = grovekv.open_memory()
     try:
         db.rate_limiter("a", 5, 60.0).allow("b:c", cost=5)
-        try:
-            other = db.rate_limiter("a:b", 5, 60.0)
-        except grovekv.InvalidArgumentError:
-            return  # refusing ':' in names, like leaderboards and queues, also fixes it
-        assert other.peek("c").remaining == 5
+        # ':' is refused in limiter names (as in leaderboard and queue names), so limiter "a"
+        # key "b:c" and limiter "a:b" key "c" can never share ratelimit:a:b:c.
+        with pytest.raises(grovekv.InvalidArgumentError):
+            db.rate_limiter("a:b", 5, 60.0)
+        assert db.rate_limiter("a", 5, 60.0).peek("b").remaining == 5
     finally:
         db.close()

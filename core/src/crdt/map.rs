@@ -93,6 +93,7 @@ impl CrdtMap {
 
     /// The value of `field` as canonical JSON text, or `None`.
     pub fn get(&self, field: &str) -> Result<Option<String>> {
+        check_field(field)?;
         Ok(self
             .store
             .crdt_read::<MapState>(&self.key)?

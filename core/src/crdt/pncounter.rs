@@ -16,12 +16,25 @@ pub(crate) struct PnState {
 impl CrdtState for PnState {
     const KIND: Kind = Kind::CrdtCounter;
 
+    /// Per-node maximum. Refused with `Overflow`, changing nothing, when the merged counter's
+    /// totals or value would leave the ranges [`CrdtCounter::value`] and
+    /// [`CrdtCounter::totals`] report in: accepting it would leave a counter no one can read
+    /// (and every sync would spread it), just as `increment` refuses to go past them.
     fn merge(&mut self, other: &Self) -> Result<()> {
+        let mut merged = self.nodes.clone();
         for (node, (p, n)) in &other.nodes {
-            let mine = self.nodes.entry(node.clone()).or_default();
+            let mine = merged.entry(node.clone()).or_default();
             mine.0 = mine.0.max(*p);
             mine.1 = mine.1.max(*n);
         }
+        let merged = PnState { nodes: merged };
+        merged.value().map_err(|e| {
+            Error::overflow(format!(
+                "merging this counter state would overflow it ({}); nothing was merged",
+                e.message()
+            ))
+        })?;
+        *self = merged;
         Ok(())
     }
 }

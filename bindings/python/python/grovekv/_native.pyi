@@ -82,7 +82,7 @@ class Store:
     def lock_info(self, name: str) -> LockInfo:
         """The state of lock ``name`` as any observer sees it."""
     def rate_limiter(self, name: str, limit: int, window: _Seconds) -> RateLimiter:
-        """A sliding-window rate limiter admitting ``limit`` (summed cost) per ``window``."""
+        """A sliding-window rate limiter (keys under ``ratelimit:<name>:``; no ':' in ``name``)."""
     def sessions(self, ttl: _Seconds = 1800.0, prefix: str = "sess") -> Sessions:
         """A session store with keys ``<prefix>:<id>`` and a sliding ``ttl``."""
     def leaderboard(self, name: str) -> Leaderboard:
