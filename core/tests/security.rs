@@ -151,3 +151,11 @@ fn change_bundles_land_inside_the_applying_view() {
     assert_eq!(c.crdt_counter("cc").unwrap().value().unwrap(), 0);
     assert_eq!(db.crdt_counter("cc").unwrap().value().unwrap(), 1000);
 }
+
+#[test]
+fn a_closed_store_exports_nothing() {
+    let db = Store::open_memory();
+    db.crdt_counter("cc").unwrap().add(1).unwrap();
+    db.close().unwrap();
+    assert_eq!(db.export_changes(0).unwrap_err().kind(), ErrorKind::Closed);
+}

@@ -2,9 +2,9 @@
 
 use super::{Backend, Page, Txn, Write};
 use crate::error::Result;
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::collections::BTreeMap;
 use std::ops::Bound;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// An ordered map behind one reader-writer lock; every write is atomic by holding it.
 ///
