@@ -81,7 +81,8 @@ fn crash_child() {
 }
 
 fn run_cycles(mode: &str) {
-    let dir = tempfile::tempdir().unwrap();
+    // Kept on failure (for a look at what sled recovered), removed on success.
+    let dir = KeptOnFailure(tempfile::tempdir().unwrap().keep());
     let path = dir.path().join("db");
     let mut seed = std::process::id() as u64 | 1;
     let mut expected = Expected::default();
@@ -126,6 +127,28 @@ fn run_cycles(mode: &str) {
                 expected.kv.len(),
                 expected.jobs_present.len() + expected.jobs_acked.len()
             );
+        }
+    }
+}
+
+/// A directory removed when dropped, unless a panic is under way: then its path is printed.
+struct KeptOnFailure(std::path::PathBuf);
+
+impl KeptOnFailure {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for KeptOnFailure {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "crash test failed: store and logs kept in {}",
+                self.0.display()
+            );
+        } else {
+            let _ = std::fs::remove_dir_all(&self.0);
         }
     }
 }
