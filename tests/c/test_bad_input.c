@@ -26,16 +26,8 @@
 
 /* ---------------------------------------------------------------- tiny framework */
 
-static int g_passed, g_failed, g_case_failed, g_known;
+static int g_known;
 static char g_tmp[512];
-
-#define CHECK(cond)                                                               \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
-            g_case_failed = 1;                                                    \
-            fprintf(stderr, "  FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);     \
-        }                                                                         \
-    } while (0)
 
 /* A message is readable when it is non-empty, valid UTF-8 and free of control characters. */
 static int readable(const char *m) {
@@ -69,45 +61,9 @@ static int readable(const char *m) {
     return 1;
 }
 
-/* Checks a status and its error object (exact status, readable message, optional part). */
-static void check_status(const char *file, int line, const char *expr, grove_status got,
-                         grove_error *err, grove_status want, const char *part) {
-    int ok = got == want;
-    if (want == GROVE_OK) {
-        ok = ok && err == NULL;
-    } else {
-        ok = ok && err != NULL && grove_error_status(err) == want &&
-             readable(grove_error_message(err));
-        if (ok && part != NULL) {
-            ok = strstr(grove_error_message(err), part) != NULL;
-        }
-    }
-    if (!ok) {
-        g_case_failed = 1;
-        fprintf(stderr, "  FAIL %s:%d: %s\n    want %s, got %s (%s)%s%s\n", file, line, expr,
-                grove_status_name(want), grove_status_name(got),
-                err ? grove_error_message(err) : "no error object",
-                part ? " expecting message part " : "", part ? part : "");
-    }
-    grove_error_free(err);
-}
+#define CHECK_MESSAGE_OK(msg) readable(msg)
+#include "check.h"
 
-#define EXPECT(want, call)                                                             \
-    do {                                                                               \
-        grove_error *err = NULL;                                                       \
-        grove_status st_ = (call);                                                     \
-        check_status(__FILE__, __LINE__, #call, st_, err, (want), NULL);               \
-    } while (0)
-
-#define EXPECT_MSG(want, part, call)                                                   \
-    do {                                                                               \
-        grove_error *err = NULL;                                                       \
-        grove_status st_ = (call);                                                     \
-        check_status(__FILE__, __LINE__, #call, st_, err, (want), (part));             \
-    } while (0)
-
-#define OK(call) EXPECT(GROVE_OK, call)
-#define INVALID(call) EXPECT(GROVE_INVALID_ARGUMENT, call)
 /* A NULL argument: INVALID_ARGUMENT whose message says NULL. */
 #define NUL_ARG(call) EXPECT_MSG(GROVE_INVALID_ARGUMENT, "NULL", call)
 #define CLOSED(call) EXPECT(GROVE_CLOSED, call)

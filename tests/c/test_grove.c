@@ -30,60 +30,11 @@
 
 /* ---------------------------------------------------------------- tiny framework */
 
-static int g_passed, g_failed, g_case_failed;
+#include "check.h"
+
 static char g_self[PATH_MAX];
 static char g_tmp[512];
 static long g_scale = 1; /* divides the work of the thread tests (valgrind runs set 10) */
-
-#define CHECK(cond)                                                               \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
-            g_case_failed = 1;                                                    \
-            fprintf(stderr, "  FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);     \
-        }                                                                         \
-    } while (0)
-
-/* Checks a status and the error object that came with it; frees the error. */
-static void check_status(const char *file, int line, const char *expr, grove_status got,
-                         grove_error *err, grove_status want, const char *msg_part) {
-    int ok = got == want;
-    if (want == GROVE_OK) {
-        ok = ok && err == NULL;
-    } else {
-        ok = ok && err != NULL && grove_error_status(err) == want &&
-             strlen(grove_error_message(err)) > 0;
-        if (ok && msg_part != NULL) {
-            ok = strstr(grove_error_message(err), msg_part) != NULL;
-        }
-    }
-    if (!ok) {
-        g_case_failed = 1;
-        fprintf(stderr, "  FAIL %s:%d: %s\n    want %s, got %s (%s)%s%s\n", file, line, expr,
-                grove_status_name(want), grove_status_name(got),
-                err ? grove_error_message(err) : "no error object",
-                msg_part ? " expecting message part " : "", msg_part ? msg_part : "");
-    }
-    grove_error_free(err);
-}
-
-/* Runs `call`, which must pass `&err` as its error out-param, and checks its status. */
-#define EXPECT(want, call)                                                             \
-    do {                                                                               \
-        grove_error *err = NULL;                                                       \
-        grove_status st_ = (call);                                                     \
-        check_status(__FILE__, __LINE__, #call, st_, err, (want), NULL);               \
-    } while (0)
-
-/* As EXPECT, and the error message must contain `part`. */
-#define EXPECT_MSG(want, part, call)                                                   \
-    do {                                                                               \
-        grove_error *err = NULL;                                                       \
-        grove_status st_ = (call);                                                     \
-        check_status(__FILE__, __LINE__, #call, st_, err, (want), (part));             \
-    } while (0)
-
-#define OK(call) EXPECT(GROVE_OK, call)
-#define INVALID(call) EXPECT(GROVE_INVALID_ARGUMENT, call)
 
 /* A string literal or C string as (ptr, len). */
 #define S(s) (const uint8_t *)(s), strlen(s)
