@@ -63,7 +63,7 @@ cargo build --release -p grove-ffi -p grove-bench
 .venv/bin/python -c "import grovekv" 2>/dev/null || bindings/python/test.sh >/dev/null
 [ -e bindings/node/grovekv.linux-x64-gnu.node ] || (cd bindings/node && npm install --no-audit --no-fund)
 .venv/bin/pip install -q -r bench/python/requirements.txt
-[ "$QUICK" = 1 ] || .venv/bin/pip install -q matplotlib
+[ "$QUICK" = 1 ] || .venv/bin/pip install -q matplotlib==3.10.8  # pinned: the chart only
 
 run() { step "bench: $1"; shift; "$@"; }
 run rust ./target/release/grove-bench

@@ -9,7 +9,8 @@
 # after the mode to run only those (`scripts/fuzz.sh long 60 api_model`). New inputs go to
 # fuzz/target/corpus/<target> (ignored); the committed fuzz/corpus/<target> is read, never
 # written, except by `cmin`. Crashes land in fuzz/artifacts/<target>/. Exits non-zero if any
-# target crashed or failed. Env: FUZZ_TOOLCHAIN (default nightly), FUZZ_SMOKE_SECONDS (10).
+# target crashed or failed. Env: FUZZ_TOOLCHAIN (default: the nightly pinned in scripts/lib.sh),
+# FUZZ_SMOKE_SECONDS (10).
 set -uo pipefail
 
 usage() {
@@ -38,15 +39,15 @@ cmin) secs=0 ;;
 esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib.sh
+source "$root/scripts/lib.sh"
+[ -n "${FUZZ_TOOLCHAIN:-}" ] || ensure_nightly || exit 1
 cd "$root/fuzz" || exit 1
-tc=+${FUZZ_TOOLCHAIN:-nightly}
+tc=+${FUZZ_TOOLCHAIN:-$GROVE_NIGHTLY}
 all_targets=(crdt_merge apply_changes value_envelope api_model)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
-if ! cargo "$tc" fuzz --version >/dev/null 2>&1; then
-    echo "cargo-fuzz is missing; installing it (cargo install cargo-fuzz --locked)"
-    cargo install cargo-fuzz --locked || exit 1
-fi
+ensure_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" || exit 1
 
 echo "== building fuzz targets"
 cargo "$tc" fuzz build || {

@@ -4,9 +4,9 @@
 //! `cargo bench -p grove-core --bench core_bench` (set `GROVE_BENCH_QUICK=1` for a smoke run).
 
 use grove_core::Store;
-use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::hint::black_box;
+use std::sync::Mutex;
 use std::time::Instant;
 
 struct Case {
@@ -79,10 +79,10 @@ fn main() {
                 black_box(c.increment(1).unwrap());
             }
         }),
-        base_name: "parking_lot::Mutex<HashMap> increment",
+        base_name: "std Mutex<HashMap> increment",
         base: Box::new(move |n| {
             for _ in 0..n {
-                let mut m = map.lock();
+                let mut m = map.lock().unwrap();
                 let v = m.entry(b"counter:hot".to_vec()).or_insert(0);
                 *v += 1;
                 black_box(*v);

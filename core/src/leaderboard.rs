@@ -9,8 +9,8 @@
 use crate::error::{Error, Result};
 use crate::kv::prefix_end;
 use crate::store::Store;
+use crate::sync::Mutex;
 use crate::value::{encode, Entry, Kind};
-use parking_lot::Mutex;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};

@@ -26,6 +26,7 @@ mod random;
 mod ratelimit;
 mod session;
 mod store;
+mod sync;
 mod value;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -7,8 +7,8 @@
 use crate::backend::Write;
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::{ttl_ms, Store};
+use crate::sync::Mutex;
 use crate::value::{encode, Entry, Kind};
-use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
 /// Default pause between attempts of a waiting [`Lock::acquire`].

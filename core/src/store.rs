@@ -6,8 +6,8 @@ use crate::backend::sled::SledBackend;
 use crate::backend::{Backend, Write};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorKind, Result};
+use crate::sync::{Mutex, RwLock, SomeReadGuard};
 use crate::value::Entry;
-use parking_lot::{MappedRwLockReadGuard, Mutex, RwLock, RwLockReadGuard};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -457,10 +457,9 @@ impl Store {
     }
 
     /// The backend, or `Closed`. Never hold the guard across another call to `backend()`.
-    pub(crate) fn backend(&self) -> Result<MappedRwLockReadGuard<'_, dyn Backend>> {
+    pub(crate) fn backend(&self) -> Result<SomeReadGuard<'_, dyn Backend>> {
         self.check_open()?;
-        RwLockReadGuard::try_map(self.handle.engine.backend.read(), |b| b.as_deref())
-            .map_err(|_| Error::closed())
+        SomeReadGuard::new(self.handle.engine.backend.read()).ok_or_else(Error::closed)
     }
 
     /// Checks a caller's key (and that the handle is open) and returns its physical key.
