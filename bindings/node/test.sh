@@ -7,12 +7,18 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 echo "== grovekv (node): npm install (from the committed package-lock.json)"
-# Not `npm ci`: on node 20, @napi-rs/cli's dependency @napi-rs/lzma is EBADENGINE, so npm 11
-# leaves its optional platform packages out of the lock and `npm ci` rejects the lock as out of
-# sync. `npm install` installs exactly the locked versions and leaves the lock unchanged.
+# The lock lists every package npm 11 resolves here, optional ones included (@emnapi/*, which
+# an older lock left out and npm then fetched unpinned), so `npm install` takes exactly the
+# locked versions; a lock it would rewrite means something was fetched unpinned, and fails.
 # (The package's own install script, scripts/build.js, runs here too: it builds the addon with
 # cargo unless a grovekv.<platform>.node is already present.)
+lock_before=$(sha256sum package-lock.json)
 npm install --no-audit --no-fund
+if [ "$(sha256sum package-lock.json)" != "$lock_before" ]; then
+  git --no-pager diff --stat -- package-lock.json || true
+  echo "error: npm install rewrote package-lock.json: a dependency is not pinned by the lock" >&2
+  exit 1
+fi
 
 echo "== grovekv (node): napi build --release (+ drift check of native.js / native.d.ts)"
 gen="$(mktemp -d)"
