@@ -96,11 +96,15 @@ impl Options {
 /// One open backend shared by every handle to the same path in this process.
 pub(crate) struct Engine {
     path: Option<PathBuf>,
-    backend: RwLock<Option<Box<dyn Backend>>>,
+    backend: RwLock<Option<Arc<dyn Backend>>>,
     handles: AtomicUsize,
     node_id: String,
     clock: Arc<dyn Clock>,
     durability: Durability,
+    /// The backend's [`Backend::exclusive`]: may state derived from the data live in memory?
+    #[allow(dead_code)]
+    // read by the shared-store paths of the leaderboard and CRDTs (issue 14)
+    exclusive: bool,
     write_seq: AtomicU64,
     flushed_seq: Mutex<u64>,
     /// In-memory leaderboard indexes, by physical key prefix.
@@ -150,7 +154,7 @@ pub fn validate_node_id(id: &str) -> Result<()> {
 }
 
 impl Engine {
-    fn new(path: Option<PathBuf>, backend: Box<dyn Backend>, opts: &Options) -> Result<Engine> {
+    fn new(path: Option<PathBuf>, backend: Arc<dyn Backend>, opts: &Options) -> Result<Engine> {
         let stored = backend
             .get(NODE_ID_KEY)?
             .map(|v| {
@@ -192,6 +196,7 @@ impl Engine {
         };
         Ok(Engine {
             path,
+            exclusive: backend.exclusive(),
             backend: RwLock::new(Some(backend)),
             handles: AtomicUsize::new(1),
             node_id,
@@ -345,7 +350,7 @@ impl Store {
             }
         };
         reg.released.remove(&canon);
-        let engine = Arc::new(Engine::new(Some(canon.clone()), Box::new(backend), &opts)?);
+        let engine = Arc::new(Engine::new(Some(canon.clone()), Arc::new(backend), &opts)?);
         reg.open.insert(canon, engine.clone());
         Ok(Store::from_engine(engine))
     }
@@ -357,8 +362,31 @@ impl Store {
 
     /// Opens a fresh in-memory store; fails only on an invalid node id.
     pub fn open_memory_with(opts: Options) -> Result<Store> {
-        let engine = Engine::new(None, Box::new(MemoryBackend::default()), &opts)?;
+        let engine = Engine::new(None, Arc::new(MemoryBackend::default()), &opts)?;
         Ok(Store::from_engine(Arc::new(engine)))
+    }
+
+    /// A second engine over this store's data that shares nothing in memory with the first:
+    /// what another process opening the same shared store has. Tests use it to check the
+    /// cross-process guarantees on every engine, even in one process (not part of the API).
+    #[doc(hidden)]
+    pub fn second_engine_for_tests(&self) -> Result<Store> {
+        self.check_open()?;
+        let engine = &self.handle.engine;
+        let backend = engine.backend.read().clone().ok_or_else(Error::closed)?;
+        if backend.exclusive() {
+            return Err(Error::invalid(
+                "this engine keeps its store to one process; a second engine needs a shared one",
+            ));
+        }
+        let opts = Options {
+            node_id: Some(engine.node_id.clone()),
+            durability: engine.durability,
+            clock: Some(engine.clock.clone()),
+        };
+        Ok(Store::from_engine(Arc::new(Engine::new(
+            None, backend, &opts,
+        )?)))
     }
 
     fn from_engine(engine: Arc<Engine>) -> Store {
@@ -454,6 +482,12 @@ impl Store {
         } else {
             Ok(())
         }
+    }
+
+    /// Whether this engine is the only writer of its data (see [`Backend::exclusive`]).
+    #[allow(dead_code)] // read by the shared-store paths of the leaderboard and CRDTs (issue 14)
+    pub(crate) fn exclusive(&self) -> bool {
+        self.handle.engine.exclusive
     }
 
     /// The backend, or `Closed`. Never hold the guard across another call to `backend()`.

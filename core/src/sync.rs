@@ -7,7 +7,7 @@
 //! a panicking holder cannot leave half-written (a sequence number, a cache that is rebuilt).
 
 use std::ops::Deref;
-use std::sync::{PoisonError, RwLockReadGuard};
+use std::sync::{Arc, PoisonError, RwLockReadGuard};
 
 /// A mutual-exclusion lock whose `lock()` never reports poisoning.
 #[derive(Default, Debug)]
@@ -49,13 +49,13 @@ impl<T> RwLock<T> {
     }
 }
 
-/// A read guard of an `RwLock<Option<Box<U>>>` known to hold `Some`, seen as `&U` (std has no
+/// A read guard of an `RwLock<Option<Arc<U>>>` known to hold `Some`, seen as `&U` (std has no
 /// stable mapped guards).
-pub(crate) struct SomeReadGuard<'a, U: ?Sized>(RwLockReadGuard<'a, Option<Box<U>>>);
+pub(crate) struct SomeReadGuard<'a, U: ?Sized>(RwLockReadGuard<'a, Option<Arc<U>>>);
 
 impl<'a, U: ?Sized> SomeReadGuard<'a, U> {
     /// The guard if the option holds a value, `None` otherwise (the guard is then released).
-    pub(crate) fn new(guard: RwLockReadGuard<'a, Option<Box<U>>>) -> Option<Self> {
+    pub(crate) fn new(guard: RwLockReadGuard<'a, Option<Arc<U>>>) -> Option<Self> {
         guard.is_some().then(|| SomeReadGuard(guard))
     }
 }

@@ -85,6 +85,15 @@ pub(crate) trait Backend: Send + Sync {
     fn flush(&self) -> Result<()>;
     /// Bytes the store occupies on disk (0 in memory).
     fn size_on_disk(&self) -> Result<u64>;
+    /// True when this engine is the only writer of the data (sled holds its directory for one
+    /// process), so state the core derives from the data may be kept in memory and trusted.
+    /// Otherwise another process (or [`crate::Store::second_engine_for_tests`]) may write at any
+    /// moment, and such state must be stored or checked against the store in the same
+    /// transaction. The memory backend says false on purpose: it is the model every shared-store
+    /// path is tested on.
+    fn exclusive(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

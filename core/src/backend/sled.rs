@@ -303,4 +303,9 @@ impl Backend for SledBackend {
     fn size_on_disk(&self) -> Result<u64> {
         self.db.size_on_disk().map_err(map_err)
     }
+
+    fn exclusive(&self) -> bool {
+        // sled's directory lock keeps every other process out.
+        true
+    }
 }
