@@ -371,6 +371,13 @@ impl Store {
     /// cross-process guarantees on every engine, even in one process (not part of the API).
     #[doc(hidden)]
     pub fn second_engine_for_tests(&self) -> Result<Store> {
+        self.second_engine_with_clock_for_tests(self.handle.engine.clock.clone())
+    }
+
+    /// [`Store::second_engine_for_tests`] with its own wall clock, as another process has
+    /// (not part of the API).
+    #[doc(hidden)]
+    pub fn second_engine_with_clock_for_tests(&self, clock: Arc<dyn Clock>) -> Result<Store> {
         self.check_open()?;
         let engine = &self.handle.engine;
         let backend = engine.backend.read().clone().ok_or_else(Error::closed)?;
@@ -382,7 +389,7 @@ impl Store {
         let opts = Options {
             node_id: Some(engine.node_id.clone()),
             durability: engine.durability,
-            clock: Some(engine.clock.clone()),
+            clock: Some(clock),
         };
         Ok(Store::from_engine(Arc::new(Engine::new(
             None, backend, &opts,
@@ -485,7 +492,6 @@ impl Store {
     }
 
     /// Whether this engine is the only writer of its data (see [`Backend::exclusive`]).
-    #[allow(dead_code)] // read by the shared-store paths of the leaderboard and CRDTs (issue 14)
     pub(crate) fn exclusive(&self) -> bool {
         self.handle.engine.exclusive
     }

@@ -50,8 +50,21 @@ impl Store {
     fn persist_hlc(&self, st: &mut HlcState) -> Result<()> {
         if st.last_ms >= st.persisted_until {
             let hwm = st.last_ms.saturating_add(RESERVE_MS);
-            self.backend()?
-                .insert(HLC_KEY, hwm.to_be_bytes().to_vec())?;
+            // Compare-and-max, never a blind write: another process sharing the store may have
+            // persisted a higher mark, and the mark must never go back.
+            self.backend()?.update(HLC_KEY, &mut |cur| {
+                let stored = match cur {
+                    None => 0,
+                    Some(v) => u64::from_be_bytes(v.try_into().map_err(|_| {
+                        Error::corrupt("stored clock high-water mark is malformed")
+                    })?),
+                };
+                Ok(if stored >= hwm {
+                    crate::backend::Write::Keep
+                } else {
+                    crate::backend::Write::Put(hwm.to_be_bytes().to_vec())
+                })
+            })?;
             st.persisted_until = hwm;
         }
         Ok(())
@@ -89,6 +102,18 @@ impl Store {
         Ok(())
     }
 
+    /// Moves the clock past `stamp`, a stamp written by a local operation: later local stamps
+    /// sort after it even if it was raised above this clock by [`stamp_above`].
+    pub(crate) fn hlc_witness(&self, stamp: &Stamp) -> Result<()> {
+        let mut st = self.hlc().lock();
+        if (stamp.ms, stamp.logical) > (st.last_ms, st.last_logical) {
+            st.last_ms = stamp.ms;
+            st.last_logical = stamp.logical;
+            self.persist_hlc(&mut st)?;
+        }
+        Ok(())
+    }
+
     /// `ClockDrift` if `ms` is further ahead of the local wall clock than the allowed drift.
     pub(crate) fn check_drift(&self, ms: u64) -> Result<()> {
         let wall = self.now_ms();
@@ -103,5 +128,28 @@ impl Store {
             ));
         }
         Ok(())
+    }
+}
+
+/// `stamp` if it sorts after `floor`, else the next stamp after `floor` issued by `stamp`'s node.
+///
+/// A local write must win over the value it replaces, whoever wrote that: another process
+/// sharing the store (whose clock this engine never saw, and which may even share this node id)
+/// or a replica whose merged stamp is ahead of this clock. Pure, so it may run inside a
+/// transaction; the caller then moves the clock past the result with [`Store::hlc_witness`].
+pub(crate) fn stamp_above(stamp: &Stamp, floor: Option<&Stamp>) -> Stamp {
+    match floor {
+        Some(f) if f >= stamp => {
+            let (ms, logical) = match f.logical.checked_add(1) {
+                Some(l) => (f.ms, l),
+                None => (f.ms.saturating_add(1), 0),
+            };
+            Stamp {
+                ms,
+                logical,
+                node: stamp.node.clone(),
+            }
+        }
+        _ => stamp.clone(),
     }
 }

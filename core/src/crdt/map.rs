@@ -69,13 +69,18 @@ fn check_field(field: &str) -> Result<()> {
 impl CrdtMap {
     fn write(&self, field: &str, value: Option<String>) -> Result<bool> {
         check_field(field)?;
-        let stamp = self.store.hlc_now()?;
-        let (was_live, _) = self.store.crdt_update::<MapState, bool>(&self.key, |s| {
-            let was = matches!(s.fields.get(field), Some((_, Some(_))));
-            s.fields
-                .insert(field.to_string(), (stamp.clone(), value.clone()));
-            Ok(was)
-        })?;
+        let now = self.store.hlc_now()?;
+        let ((was_live, stamp), _) =
+            self.store
+                .crdt_update::<MapState, (bool, Stamp)>(&self.key, |s| {
+                    let old = s.fields.get(field);
+                    let was = matches!(old, Some((_, Some(_))));
+                    let stamp = super::hlc::stamp_above(&now, old.map(|(st, _)| st));
+                    s.fields
+                        .insert(field.to_string(), (stamp.clone(), value.clone()));
+                    Ok((was, stamp))
+                })?;
+        self.store.hlc_witness(&stamp)?;
         Ok(was_live)
     }
 

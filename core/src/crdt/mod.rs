@@ -11,6 +11,13 @@
 //! the stored values the first time it is needed after open and kept current by every change.
 //! Sequence numbers are reserved in blocks whose high-water mark is persisted before use, so a
 //! cursor handed out before a restart stays valid after it.
+//!
+//! That in-memory bookkeeping is only true while this engine is the store's only writer (sled).
+//! On a store other processes share (lmdb, and the memory engine, which models it), nothing of it
+//! is kept in memory: each change takes its number from the stored `mseq` inside the same
+//! transaction as the state, so numbers are unique across processes and land in order, and a
+//! stored change record `mchg<seq>` -> key replaces the index. `export_changes` reads `mseq`
+//! first, then the records above the cursor: every change numbered up to it has landed.
 
 pub(crate) mod hlc;
 pub(crate) mod map;
@@ -37,6 +44,29 @@ const BUNDLE_VERSION: u8 = 1;
 pub(crate) const SEQ_KEY: &[u8] = b"mseq";
 /// Sequence numbers reserved per persisted high-water mark.
 const SEQ_BLOCK: u64 = 1 << 20;
+/// Private prefix of the stored change records of a shared store: `mchg<seq BE>` -> physical key.
+const CHANGE_PREFIX: &[u8] = b"mchg";
+/// Change records read per page by `export_changes` on a shared store.
+const CHANGE_PAGE: usize = 1024;
+
+/// The stored change record of sequence number `seq`.
+fn change_key(seq: u64) -> Vec<u8> {
+    let mut k = CHANGE_PREFIX.to_vec();
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// A stored sequence number (`mseq`), 0 when absent.
+fn stored_seq(raw: Option<Vec<u8>>) -> Result<u64> {
+    match raw {
+        None => Ok(0),
+        Some(v) => {
+            Ok(u64::from_be_bytes(v.as_slice().try_into().map_err(
+                |_| Error::corrupt("stored change sequence is malformed"),
+            )?))
+        }
+    }
+}
 
 /// Engine-wide change tracking of CRDT keys.
 #[derive(Debug, Default)]
@@ -252,6 +282,9 @@ impl Store {
         mut f: impl FnMut(&mut S) -> Result<T>,
     ) -> Result<(T, bool)> {
         let pk = self.data_key(key)?;
+        if !self.exclusive() {
+            return self.crdt_update_shared(key, &pk, f);
+        }
         let mut seqs = Vec::new();
         let result = loop {
             // Allocated outside any backend lock; a key's stored sequence only ever grows, so a
@@ -312,6 +345,101 @@ impl Store {
                 Err(e)
             }
         }
+    }
+
+    /// [`Store::crdt_update`] on a store other processes share: one transaction reads the state
+    /// and the stored sequence, and writes the state, the next sequence and its change record.
+    fn crdt_update_shared<S: CrdtState, T>(
+        &self,
+        key: &[u8],
+        pk: &[u8],
+        mut f: impl FnMut(&mut S) -> Result<T>,
+    ) -> Result<(T, bool)> {
+        let now = self.now_ms();
+        let mut out = None;
+        self.backend()?.transaction(&mut |tx| {
+            out = None;
+            let raw = tx.get(pk)?;
+            let (old_seq, expired, mut state) = match raw.as_deref() {
+                None => (None, false, S::default()),
+                Some(raw) => {
+                    let e = Entry::decode(raw)?;
+                    if e.expired_at(now) {
+                        (Some(split_payload(e.payload)?.0), true, S::default())
+                    } else {
+                        e.expect(S::KIND, key)?;
+                        let (seq, bytes) = split_payload(e.payload)?;
+                        (Some(seq), false, decode_state::<S>(bytes)?)
+                    }
+                }
+            };
+            let before = state.clone();
+            let o = f(&mut state)?;
+            if state == before {
+                if expired {
+                    // Reclaim the expired value we just looked at, as `update_entry` does.
+                    tx.delete(pk)?;
+                }
+                out = Some((o, false));
+                return Ok(());
+            }
+            let last = stored_seq(tx.get(SEQ_KEY)?)?;
+            let seq = last
+                .max(old_seq.unwrap_or(0))
+                .checked_add(1)
+                .ok_or_else(|| {
+                    Error::corrupt("CRDT value has the largest change sequence number")
+                })?;
+            tx.put(SEQ_KEY, seq.to_be_bytes().to_vec())?;
+            if let Some(old) = old_seq {
+                tx.delete(&change_key(old))?;
+            }
+            tx.put(&change_key(seq), pk.to_vec())?;
+            let mut payload = seq.to_be_bytes().to_vec();
+            payload.extend(encode_state(&state));
+            tx.put(pk, encode(S::KIND, None, &payload))?;
+            out = Some((o, true));
+            Ok(())
+        })?;
+        let (o, changed) =
+            out.ok_or_else(|| Error::new(ErrorKind::Internal, "transaction never ran"))?;
+        if changed {
+            self.wrote()?;
+        }
+        Ok((o, changed))
+    }
+
+    /// Physical keys of CRDTs changed after `since`, from the stored change records of a shared
+    /// store, and the cursor: the stored sequence read first, so every change up to it is listed.
+    fn changed_keys_shared(&self, since: u64) -> Result<(Vec<Vec<u8>>, u64)> {
+        let cursor = stored_seq(self.backend()?.get(SEQ_KEY)?)?.max(since);
+        let mut lower = match since.checked_add(1) {
+            Some(first) => change_key(first),
+            None => return Ok((Vec::new(), cursor)),
+        };
+        let mut upper = CHANGE_PREFIX.to_vec();
+        *upper.last_mut().expect("non-empty prefix") += 1;
+        let mut keys = Vec::new();
+        let mut inclusive = true;
+        loop {
+            let start = if inclusive {
+                Bound::Included(lower.as_slice())
+            } else {
+                Bound::Excluded(lower.as_slice())
+            };
+            let page = self
+                .backend()?
+                .scan(start, Bound::Excluded(&upper), false, CHANGE_PAGE)?;
+            keys.extend(page.iter().map(|(_, pk)| pk.clone()));
+            match page.last() {
+                Some((k, _)) if page.len() == CHANGE_PAGE => {
+                    lower = k.clone();
+                    inclusive = false;
+                }
+                _ => break,
+            }
+        }
+        Ok((keys, cursor))
     }
 
     /// The current state of the CRDT at `key` (default when absent).
@@ -383,23 +511,29 @@ impl Store {
     /// idempotent); none that changed after `since` is left out.
     pub fn export_changes(&self, since: u64) -> Result<(Vec<u8>, u64)> {
         self.check_open()?;
-        let (candidates, cursor) = self.with_change_index(|ix, ch| {
-            let candidates: Vec<Vec<u8>> = ix
-                .by_seq
-                .range(since.saturating_add(1)..)
-                .map(|(_, pk)| pk.clone())
-                .collect();
-            // Never past a change still being written: it may land with a lower number.
-            let cursor = match ch.in_flight.first() {
-                Some(first) => (first - 1).max(since),
-                None => ch.last.max(since),
-            };
-            (candidates, cursor)
-        })?;
+        let (candidates, cursor) = if !self.exclusive() {
+            self.changed_keys_shared(since)?
+        } else {
+            self.with_change_index(|ix, ch| {
+                let candidates: Vec<Vec<u8>> = ix
+                    .by_seq
+                    .range(since.saturating_add(1)..)
+                    .map(|(_, pk)| pk.clone())
+                    .collect();
+                // Never past a change still being written: it may land with a lower number.
+                let cursor = match ch.in_flight.first() {
+                    Some(first) => (first - 1).max(since),
+                    None => ch.last.max(since),
+                };
+                (candidates, cursor)
+            })?
+        };
         let prefix = self.physical_prefix().to_vec();
         let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for pk in candidates {
-            if !pk.starts_with(&prefix) {
+            // A record left by a key deleted and made again can name a key twice.
+            if !pk.starts_with(&prefix) || !seen.insert(pk.clone()) {
                 continue;
             }
             let Some(raw) = self.backend()?.get(&pk)? else {

@@ -57,12 +57,13 @@ impl CrdtRegister {
     pub fn set(&self, json: &str) -> Result<()> {
         let value = canonical_json(json)?;
         crate::store::check_value(value.as_bytes())?;
-        let stamp = self.store.hlc_now()?;
-        self.store.crdt_update::<RegState, ()>(&self.key, |s| {
+        let now = self.store.hlc_now()?;
+        let (stamp, _) = self.store.crdt_update::<RegState, Stamp>(&self.key, |s| {
+            let stamp = super::hlc::stamp_above(&now, s.entry.as_ref().map(|(st, _)| st));
             s.entry = Some((stamp.clone(), value.clone()));
-            Ok(())
+            Ok(stamp)
         })?;
-        Ok(())
+        self.store.hlc_witness(&stamp)
     }
 
     /// The current value as canonical JSON text, or `None` when never set.
