@@ -378,3 +378,173 @@ fn crdt_commands_and_sync_between_two_directories() {
     db.close().unwrap();
     assert_eq!(grove(&c, &["crdt", "show", "nope"]).status.code(), Some(1));
 }
+
+/// Runs `grove --db <db> ARGS` in `cwd`, asserting success; returns trimmed stdout.
+fn ok_in(cwd: &std::path::Path, db: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_grove"))
+        .current_dir(cwd)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "grove {args:?}: {out:?}");
+    stdout(&out)
+}
+
+// Issue 19: one session id in 64 used to start with `-`, and clap read it as a flag. Every
+// argument that carries a user's id, key, name, value or file must take a leading `-`, in every
+// command, with options still accepted after it. Session ids no longer start with `-`, so the
+// session commands are driven with a well-formed dash id (as older stores hold) and a live
+// session whose data starts with `-`.
+#[test]
+fn ids_keys_values_and_files_may_start_with_a_dash_in_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    let db = cwd.join("store");
+    let ok = |args: &[&str]| ok_in(cwd, &db, args);
+    let code = |args: &[&str]| grove(&db, args).status.code();
+
+    // kv: every command, options after the positionals, and `--` still working.
+    ok(&["kv", "set", "-k", "-v", "--ttl", "60"]);
+    assert_eq!(ok(&["kv", "get", "-k"]), "-v");
+    ok(&["kv", "exists", "-k"]);
+    let ttl: f64 = ok(&["kv", "ttl", "-k"]).parse().unwrap();
+    assert!(ttl > 50.0 && ttl <= 60.0, "{ttl}");
+    ok(&["kv", "expire", "-k", "120"]);
+    assert_eq!(ok(&["kv", "type", "-k"]), "string");
+    assert_eq!(ok(&["kv", "keys", "-"]), "-k");
+    ok(&["kv", "del", "-k"]);
+    assert_eq!(code(&["kv", "get", "-k"]), Some(1));
+    assert_eq!(code(&["kv", "exists", "-k"]), Some(1));
+    ok(&["kv", "set", "--", "--ttl", "-x"]);
+    assert_eq!(ok(&["kv", "get", "--", "--ttl"]), "-x");
+    ok(&["kv", "set", "-1", "-2"]);
+    assert_eq!(ok(&["kv", "get", "-1"]), "-2");
+
+    // counter: dash names with negative amounts.
+    assert_eq!(ok(&["counter", "incr", "-c"]), "1");
+    assert_eq!(ok(&["counter", "incr", "-c", "-5"]), "-4");
+    assert_eq!(ok(&["counter", "decr", "-c"]), "-5");
+    assert_eq!(ok(&["counter", "decr", "-c", "-5"]), "0");
+    ok(&["counter", "set", "-c", "-7"]);
+    assert_eq!(ok(&["counter", "get", "-c"]), "-7");
+    ok(&["counter", "reset", "-c"]);
+    assert_eq!(ok(&["counter", "get", "-c"]), "0");
+
+    // lock
+    assert!(ok(&["lock", "info", "-l"]).contains("held: false"));
+    ok(&["lock", "run", "-l", "--ttl", "5", "--", "true"]);
+    assert!(ok(&["lock", "info", "-l"]).contains("fencing_token: 1"));
+
+    // ratelimit: dash limiter name and client key.
+    let rl = |cmd: &'static str| {
+        [
+            "ratelimit",
+            cmd,
+            "-api",
+            "-alice",
+            "--limit",
+            "1",
+            "--window",
+            "60",
+        ]
+    };
+    assert!(ok(&rl("allow")).starts_with("allowed: true"));
+    assert_eq!(code(&rl("allow")), Some(1));
+    assert!(ok(&rl("peek")).contains("remaining: 0"));
+    ok(&rl("reset"));
+    assert!(ok(&rl("allow")).starts_with("allowed: true"));
+
+    // session: data starting with `-`, and a well-formed id starting with `-` reaches the store
+    // (not found: exit 1 naming it) in every command, options before or after it.
+    let id = ok(&["session", "create", "-data", "--ttl", "60"]);
+    assert_eq!(ok(&["session", "get", &id]), "-data");
+    ok(&["session", "update", &id, "-v2"]);
+    assert_eq!(ok(&["session", "get", &id, "--prefix", "sess"]), "-v2");
+    let dash = format!("-{}", "o".repeat(grove_core::SESSION_ID_LEN - 1));
+    for args in [
+        vec!["session", "get", &dash],
+        vec!["session", "get", &dash, "--ttl", "60"],
+        vec!["session", "get", "--prefix", "sess", &dash],
+        vec!["session", "update", &dash, "-data"],
+        vec!["session", "touch", &dash],
+        vec!["session", "delete", &dash],
+    ] {
+        let out = grove(&db, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&format!("session '{dash}' not found")),
+            "{args:?}: {out:?}"
+        );
+    }
+    ok(&["session", "touch", &id]);
+    ok(&["session", "delete", &id]);
+
+    // lb: dash board and member, negative scores.
+    ok(&["lb", "add", "-b", "-m", "-3"]);
+    ok(&["lb", "add", "-b", "-n", "1"]);
+    assert_eq!(ok(&["lb", "incr", "-b", "-m", "-1.5"]), "-4.5");
+    assert_eq!(ok(&["lb", "get", "-b", "-m"]), "score: -4.5\nrank: 1");
+    assert_eq!(ok(&["lb", "top", "-b"]), "0 -n 1\n1 -m -4.5");
+    assert_eq!(ok(&["lb", "range", "-b", "1", "2"]), "1 -m -4.5");
+    assert_eq!(ok(&["lb", "around", "-b", "-m", "0"]), "1 -m -4.5");
+    assert_eq!(ok(&["lb", "len", "-b"]), "2");
+    ok(&["lb", "remove", "-b", "-m"]);
+
+    // queue: dash name and payload.
+    assert_eq!(ok(&["queue", "enqueue", "-q", "-p", "--delay", "0"]), "1");
+    assert_eq!(ok(&["queue", "dequeue", "-q"]), "1 1 -p");
+    ok(&["queue", "nack", "-q", "1"]);
+    assert_eq!(
+        ok(&["queue", "dequeue", "-q", "--max-attempts", "2"]),
+        "1 2 -p"
+    );
+    ok(&["queue", "ack", "-q", "1"]);
+    assert_eq!(
+        ok(&["queue", "stats", "-q"]),
+        "ready: 0\nin_flight: 0\ndead: 0"
+    );
+    assert_eq!(ok(&["queue", "dead", "-q"]), "");
+
+    // crdt and sync: dash keys and file names (relative to cwd).
+    let s = grove_core::Store::open(&db).unwrap();
+    s.crdt_counter("-views").unwrap().increment(7).unwrap();
+    s.close().unwrap();
+    assert!(ok(&["crdt", "show", "-views"]).contains("nodes"));
+    ok(&["crdt", "state", "-views", "-state.bin"]);
+    ok(&["crdt", "merge", "-copy", "-state.bin"]);
+    ok(&["crdt", "export", "-bundle.bin", "--since", "0"]);
+    let other = cwd.join("-other");
+    assert_eq!(
+        ok_in(cwd, &other, &["crdt", "apply", "-bundle.bin"]),
+        "pulled: 2\npushed: 0\nmerged: 0"
+    );
+    assert_eq!(
+        ok(&["sync", "-other", "store"]),
+        "pulled: 0\npushed: 0\nmerged: 0"
+    );
+
+    // A negative duration is the core's InvalidArgument (13) in every option, not a usage error.
+    for args in [
+        &["session", "create", "x", "--ttl", "-1"][..],
+        &[
+            "ratelimit",
+            "peek",
+            "a",
+            "b",
+            "--limit",
+            "1",
+            "--window",
+            "-1",
+        ],
+        &["lock", "run", "l", "--ttl", "-1", "--", "true"],
+        &["lock", "run", "l", "--timeout", "-1", "--", "true"],
+        &["queue", "stats", "q", "--visibility-timeout", "-1"],
+        &["queue", "enqueue", "q", "p", "--delay", "-1"],
+        &["queue", "dequeue", "q", "--wait", "-1"],
+        &["queue", "nack", "q", "1", "--delay", "-1"],
+    ] {
+        assert_eq!(code(args), Some(13), "{args:?}");
+    }
+}
