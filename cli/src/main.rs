@@ -614,15 +614,16 @@ fn lock(db: &Store, cmd: &LockCmd) -> Result<(), Fail> {
                 .map_err(|e| Fail(20, format!("running {}: {e}", command[0])))?;
             let done = AtomicBool::new(false);
             let status = std::thread::scope(|s| {
-                // Keep the lease alive while the command runs.
+                // Keep the lease alive while the command runs. Measure real time, not ticks: on
+                // a loaded machine each 20 ms sleep can last far longer, and counted ticks would
+                // stretch the renewal past the lease.
                 s.spawn(|| {
                     let tick = Duration::from_millis(20);
-                    let mut since = Duration::ZERO;
+                    let mut renewed = Instant::now();
                     while !done.load(Ordering::SeqCst) {
                         std::thread::sleep(tick);
-                        since += tick;
-                        if since >= lease / 3 {
-                            since = Duration::ZERO;
+                        if renewed.elapsed() >= lease / 3 {
+                            renewed = Instant::now();
                             if !matches!(lock.extend(lease), Ok(true)) {
                                 eprintln!("grove: warning: lost the lease on lock '{name}'");
                             }
