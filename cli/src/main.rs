@@ -25,7 +25,10 @@ macro_rules! say {
     after_help = "Exit status: 0 ok, 1 not found (or refused by a rate limiter), 2 usage, \
                   10+N a Grove error of kind N (12 WrongType, 13 InvalidArgument, 14 Overflow, \
                   16 StoreLocked, 17 LockTimeout, 19 Corrupt, 20 Io); `lock run` exits with \
-                  its command's status."
+                  its command's status.\n\n\
+                  Ids, keys, names, values and files may start with `-` (`grove kv get -k`); \
+                  one spelled exactly like a flag of its command (`-h`, `--ttl`) goes after \
+                  `--`, or for an option's value after `=` (`--prefix=-h`)."
 )]
 struct Cli {
     /// Store directory (sled); also read from GROVE_DB.
@@ -65,7 +68,12 @@ enum Command {
     #[command(subcommand)]
     Crdt(CrdtCmd),
     /// Merge every CRDT of two stores both ways (each directory is opened by this process).
-    Sync { dir_a: PathBuf, dir_b: PathBuf },
+    Sync {
+        #[arg(allow_hyphen_values = true)]
+        dir_a: PathBuf,
+        #[arg(allow_hyphen_values = true)]
+        dir_b: PathBuf,
+    },
     /// Show the store's path, node id, key counts by kind and size on disk.
     Stats,
     /// Remove expired keys now.
@@ -77,75 +85,106 @@ enum Command {
 #[derive(Subcommand)]
 enum KvCmd {
     /// Print the value of KEY (exit 1 if absent).
-    Get { key: String },
+    Get {
+        #[arg(allow_hyphen_values = true)]
+        key: String,
+    },
     /// Store VALUE at KEY.
     Set {
+        #[arg(allow_hyphen_values = true)]
         key: String,
+        #[arg(allow_hyphen_values = true)]
         value: String,
         /// Expire after this many seconds.
         #[arg(long, allow_negative_numbers = true)]
         ttl: Option<f64>,
     },
     /// Delete KEY (exit 1 if it did not exist).
-    Del { key: String },
+    Del {
+        #[arg(allow_hyphen_values = true)]
+        key: String,
+    },
     /// Exit 0 if KEY exists, 1 otherwise.
-    Exists { key: String },
+    Exists {
+        #[arg(allow_hyphen_values = true)]
+        key: String,
+    },
     /// List keys starting with PREFIX.
     Keys {
-        #[arg(default_value = "")]
+        #[arg(allow_hyphen_values = true, default_value = "")]
         prefix: String,
     },
     /// Print the seconds KEY has left ("none" without expiry; exit 1 if absent).
-    Ttl { key: String },
+    Ttl {
+        #[arg(allow_hyphen_values = true)]
+        key: String,
+    },
     /// Make KEY expire after SECONDS (exit 1 if absent).
     Expire {
+        #[arg(allow_hyphen_values = true)]
         key: String,
         #[arg(allow_negative_numbers = true)]
         seconds: f64,
     },
     /// Print what KEY holds (string, counter, …).
-    Type { key: String },
+    Type {
+        #[arg(allow_hyphen_values = true)]
+        key: String,
+    },
 }
 
 #[derive(Subcommand)]
 enum CounterCmd {
     /// Add BY (default 1) and print the new value.
     Incr {
+        #[arg(allow_hyphen_values = true)]
         name: String,
         #[arg(default_value_t = 1, allow_negative_numbers = true)]
         by: i64,
     },
     /// Subtract BY (default 1) and print the new value.
     Decr {
+        #[arg(allow_hyphen_values = true)]
         name: String,
         #[arg(default_value_t = 1, allow_negative_numbers = true)]
         by: i64,
     },
     /// Print the value (0 when unset).
-    Get { name: String },
+    Get {
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+    },
     /// Set the value.
     Set {
+        #[arg(allow_hyphen_values = true)]
         name: String,
         #[arg(allow_negative_numbers = true)]
         value: i64,
     },
     /// Set the value to 0.
-    Reset { name: String },
+    Reset {
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
 enum LockCmd {
     /// Print whether NAME is held, its latest fencing token and the lease time left.
-    Info { name: String },
+    Info {
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+    },
     /// Hold NAME while running COMMAND (lease extended every ttl/3), then release it.
     /// The command sees the fencing token in GROVE_FENCING_TOKEN; exits with its status.
     Run {
+        #[arg(allow_hyphen_values = true)]
         name: String,
         /// Lease length in seconds.
-        #[arg(long, default_value_t = 30.0)]
+        #[arg(long, allow_negative_numbers = true, default_value_t = 30.0)]
         ttl: f64,
         /// Seconds to wait for the lock (0: one try); exit 17 (LockTimeout) if not acquired.
-        #[arg(long, default_value_t = 0.0)]
+        #[arg(long, allow_negative_numbers = true, default_value_t = 0.0)]
         timeout: f64,
         /// The command and its arguments (after `--`).
         #[arg(trailing_var_arg = true, required = true)]
@@ -156,14 +195,16 @@ enum LockCmd {
 #[derive(Args)]
 struct LimitArgs {
     /// Limiter name.
+    #[arg(allow_hyphen_values = true)]
     name: String,
     /// The client key being limited.
+    #[arg(allow_hyphen_values = true)]
     key: String,
     /// Cost admitted per window.
     #[arg(long)]
     limit: u64,
     /// Window length in seconds.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     window: f64,
 }
 
@@ -192,7 +233,7 @@ enum RateCmd {
 #[derive(Args)]
 struct SessArgs {
     /// Session lifetime in seconds after the last touch.
-    #[arg(long, default_value_t = 1800.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1800.0)]
     ttl: f64,
     /// Key prefix.
     #[arg(long, default_value = "sess")]
@@ -205,31 +246,37 @@ enum SessionCmd {
     Create {
         #[command(flatten)]
         s: SessArgs,
+        #[arg(allow_hyphen_values = true)]
         data: String,
     },
     /// Print a session's data (exit 1 if missing or expired).
     Get {
         #[command(flatten)]
         s: SessArgs,
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
     /// Replace a live session's data and restart its TTL (exit 1 if missing).
     Update {
         #[command(flatten)]
         s: SessArgs,
+        #[arg(allow_hyphen_values = true)]
         id: String,
+        #[arg(allow_hyphen_values = true)]
         data: String,
     },
     /// Restart a live session's TTL (exit 1 if missing).
     Touch {
         #[command(flatten)]
         s: SessArgs,
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
     /// Delete a session (exit 1 if missing).
     Delete {
         #[command(flatten)]
         s: SessArgs,
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
 }
@@ -238,51 +285,73 @@ enum SessionCmd {
 enum LbCmd {
     /// Set MEMBER's score.
     Add {
+        #[arg(allow_hyphen_values = true)]
         board: String,
+        #[arg(allow_hyphen_values = true)]
         member: String,
         #[arg(allow_negative_numbers = true)]
         score: f64,
     },
     /// Add DELTA to MEMBER's score and print the new score.
     Incr {
+        #[arg(allow_hyphen_values = true)]
         board: String,
+        #[arg(allow_hyphen_values = true)]
         member: String,
         #[arg(allow_negative_numbers = true)]
         delta: f64,
     },
     /// Print MEMBER's score and rank (exit 1 if absent).
-    Get { board: String, member: String },
+    Get {
+        #[arg(allow_hyphen_values = true)]
+        board: String,
+        #[arg(allow_hyphen_values = true)]
+        member: String,
+    },
     /// Print the N highest members, one "rank member score" line each.
     Top {
+        #[arg(allow_hyphen_values = true)]
         board: String,
         #[arg(default_value_t = 10)]
         n: u64,
     },
     /// Print members ranked in [START, STOP).
     Range {
+        #[arg(allow_hyphen_values = true)]
         board: String,
         start: u64,
         stop: u64,
     },
     /// Print MEMBER with up to N members above and below.
     Around {
+        #[arg(allow_hyphen_values = true)]
         board: String,
+        #[arg(allow_hyphen_values = true)]
         member: String,
         #[arg(default_value_t = 5)]
         n: u64,
     },
     /// Remove MEMBER (exit 1 if absent).
-    Remove { board: String, member: String },
+    Remove {
+        #[arg(allow_hyphen_values = true)]
+        board: String,
+        #[arg(allow_hyphen_values = true)]
+        member: String,
+    },
     /// Print the number of members.
-    Len { board: String },
+    Len {
+        #[arg(allow_hyphen_values = true)]
+        board: String,
+    },
 }
 
 #[derive(Args)]
 struct QueueArgs {
     /// Queue name.
+    #[arg(allow_hyphen_values = true)]
     name: String,
     /// Seconds a delivered job stays invisible before it is delivered again.
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 30.0)]
     visibility_timeout: f64,
     /// Deliveries before a job goes to the dead-letter list.
     #[arg(long, default_value_t = 5)]
@@ -295,9 +364,10 @@ enum QueueCmd {
     Enqueue {
         #[command(flatten)]
         q: QueueArgs,
+        #[arg(allow_hyphen_values = true)]
         payload: String,
         /// Seconds before the job may be delivered.
-        #[arg(long, default_value_t = 0.0)]
+        #[arg(long, allow_negative_numbers = true, default_value_t = 0.0)]
         delay: f64,
     },
     /// Deliver one job: prints "id attempts payload" (exit 1 if none is ready).
@@ -305,7 +375,7 @@ enum QueueCmd {
         #[command(flatten)]
         q: QueueArgs,
         /// Seconds to wait for a job.
-        #[arg(long, default_value_t = 0.0)]
+        #[arg(long, allow_negative_numbers = true, default_value_t = 0.0)]
         wait: f64,
     },
     /// Mark job ID done (exit 1 if it is not in flight).
@@ -319,7 +389,7 @@ enum QueueCmd {
         #[command(flatten)]
         q: QueueArgs,
         id: u64,
-        #[arg(long, default_value_t = 0.0)]
+        #[arg(long, allow_negative_numbers = true, default_value_t = 0.0)]
         delay: f64,
     },
     /// Print the ready, in-flight and dead counts.
@@ -337,19 +407,36 @@ enum QueueCmd {
 #[derive(Subcommand)]
 enum CrdtCmd {
     /// Print the CRDT at KEY (its full state) as JSON.
-    Show { key: String },
+    Show {
+        #[arg(allow_hyphen_values = true)]
+        key: String,
+    },
     /// Write the CRDT's versioned state bytes to FILE.
-    State { key: String, file: PathBuf },
+    State {
+        #[arg(allow_hyphen_values = true)]
+        key: String,
+        #[arg(allow_hyphen_values = true)]
+        file: PathBuf,
+    },
     /// Merge state bytes from FILE into KEY (any CRDT type; exit 1 if nothing changed).
-    Merge { key: String, file: PathBuf },
+    Merge {
+        #[arg(allow_hyphen_values = true)]
+        key: String,
+        #[arg(allow_hyphen_values = true)]
+        file: PathBuf,
+    },
     /// Write the CRDT keys changed since cursor SINCE to FILE; prints the next cursor.
     Export {
+        #[arg(allow_hyphen_values = true)]
         file: PathBuf,
         #[arg(long, default_value_t = 0)]
         since: u64,
     },
     /// Merge a bundle written by `export` (from any store); prints what changed.
-    Apply { file: PathBuf },
+    Apply {
+        #[arg(allow_hyphen_values = true)]
+        file: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -527,15 +614,16 @@ fn lock(db: &Store, cmd: &LockCmd) -> Result<(), Fail> {
                 .map_err(|e| Fail(20, format!("running {}: {e}", command[0])))?;
             let done = AtomicBool::new(false);
             let status = std::thread::scope(|s| {
-                // Keep the lease alive while the command runs.
+                // Keep the lease alive while the command runs. Measure real time, not ticks: on
+                // a loaded machine each 20 ms sleep can last far longer, and counted ticks would
+                // stretch the renewal past the lease.
                 s.spawn(|| {
                     let tick = Duration::from_millis(20);
-                    let mut since = Duration::ZERO;
+                    let mut renewed = Instant::now();
                     while !done.load(Ordering::SeqCst) {
                         std::thread::sleep(tick);
-                        since += tick;
-                        if since >= lease / 3 {
-                            since = Duration::ZERO;
+                        if renewed.elapsed() >= lease / 3 {
+                            renewed = Instant::now();
                             if !matches!(lock.extend(lease), Ok(true)) {
                                 eprintln!("grove: warning: lost the lease on lock '{name}'");
                             }

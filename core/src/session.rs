@@ -1,4 +1,10 @@
-//! The session store: `<prefix>:<id>` with 256-bit ids from the OS CSPRNG and a sliding TTL.
+//! The session store: `<prefix>:<id>` with 257-bit ids from the OS CSPRNG and a sliding TTL.
+//!
+//! An id is 43 URL-safe characters (the unpadded base64url alphabet) and never starts with `-`:
+//! people paste ids into shells, where a leading `-` reads as a flag. The first character is one
+//! of 32 letters (5 random bits) and the other 42 carry 6 random bits each, so an id holds
+//! 257 random bits, never fewer than the 256 promised. Ids issued before this rule (one in 64
+//! began with `-`) stay valid: lookups accept any 43-character base64url text.
 //!
 //! `update` and `touch` only ever modify a live session; a missing or expired one is never
 //! recreated. An id that is not one Grove could have issued simply is not found (ids come from
@@ -10,8 +16,11 @@ use crate::store::{check_value, ttl_ms, Store};
 use crate::value::{encode, Entry, Kind};
 use std::time::Duration;
 
-/// Length of a session id: 32 random bytes in unpadded URL-safe base64.
+/// Length of a session id: a random letter, then 42 random base64url characters (257 bits).
 pub const SESSION_ID_LEN: usize = 43;
+
+/// The unpadded URL-safe base64 alphabet (RFC 4648 §5); its first 32 characters are letters.
+const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Creates, reads and expires sessions under one key prefix.
 #[derive(Debug, Clone)]
@@ -42,7 +51,6 @@ impl Store {
 
 /// Unpadded URL-safe base64 (RFC 4648 §5).
 fn base64url(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let n = chunk
@@ -50,10 +58,19 @@ fn base64url(bytes: &[u8]) -> String {
             .enumerate()
             .fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
         for i in 0..=chunk.len() {
-            out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            out.push(BASE64URL[(n >> (18 - 6 * i) & 63) as usize] as char);
         }
     }
     out
+}
+
+/// A new id from 33 CSPRNG bytes: 5 bits pick a leading letter, 252 bits make the other 42
+/// characters (base64 of 32 bytes is 43 characters whose last holds only 4 bits: dropped).
+fn new_id(raw: &[u8; 33]) -> String {
+    let mut id = String::with_capacity(SESSION_ID_LEN);
+    id.push(BASE64URL[(raw[0] & 31) as usize] as char);
+    id.push_str(&base64url(&raw[1..])[..SESSION_ID_LEN - 1]);
+    id
 }
 
 fn well_formed(id: &str) -> bool {
@@ -87,17 +104,21 @@ impl Sessions {
     pub fn create(&self, data: &[u8]) -> Result<String> {
         check_value(data)?;
         loop {
-            let mut raw = [0u8; 32];
+            let mut raw = [0u8; 33];
             crate::random::fill(&mut raw)?;
-            let id = base64url(&raw);
-            let (_, pk) = self.pk(&id)?.expect("generated ids are well formed");
-            let value = encode(Kind::Session, Some(self.expiry()), data);
-            // Never overwrite: a (2^-256) collision just draws again.
-            let fresh = self.store.insert_new(&pk, value)?;
-            if fresh {
+            let id = new_id(&raw);
+            // Never overwrite: a (2^-257) collision just draws again.
+            if self.insert(&id, data)? {
                 return Ok(id);
             }
         }
+    }
+
+    /// Stores a session under `id` unless one exists there; true if it was stored.
+    fn insert(&self, id: &str, data: &[u8]) -> Result<bool> {
+        let (_, pk) = self.pk(id)?.expect("ids given to insert are well formed");
+        let value = encode(Kind::Session, Some(self.expiry()), data);
+        self.store.insert_new(&pk, value)
     }
 
     /// The data of a live session, or `None`.
@@ -183,5 +204,40 @@ mod tests {
             assert_eq!(base64url(input), want);
         }
         assert_eq!(base64url(&[0u8; 32]).len(), SESSION_ID_LEN);
+    }
+
+    #[test]
+    fn new_ids_lead_with_a_letter_and_keep_every_random_bit() {
+        // The id uses the first byte's 5 low bits and the next 32 bytes' first 252 bits; the
+        // last 4 bits would land in a 43rd base64 character, which is dropped.
+        assert_eq!(new_id(&[0; 33]), "A".repeat(SESSION_ID_LEN));
+        assert_eq!(new_id(&[0xff; 33]), format!("f{}", "_".repeat(42)));
+        let mut raw = [0u8; 33];
+        raw[0] = 0xe0; // the 3 high bits are not used
+        raw[1] = 0xf8; // 111110 00…: `-` right after the letter
+        assert_eq!(new_id(&raw), format!("A-{}", "A".repeat(41)));
+        for first in 0..=255u8 {
+            raw[0] = first;
+            let id = new_id(&raw);
+            assert!(
+                id.as_bytes()[0].is_ascii_alphabetic() && well_formed(&id),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn ids_issued_before_the_leading_letter_still_work() {
+        let db = Store::open_memory();
+        let s = db.sessions(Duration::from_secs(60), "sess").unwrap();
+        let old = base64url(&[0xfb; 32]);
+        assert!(old.starts_with('-') && well_formed(&old), "{old}");
+        assert!(s.insert(&old, b"v1").unwrap());
+        assert_eq!(s.get(&old).unwrap(), Some(b"v1".to_vec()));
+        assert!(s.update(&old, b"v2").unwrap());
+        assert!(s.touch(&old).unwrap());
+        assert_eq!(s.get(&old).unwrap(), Some(b"v2".to_vec()));
+        assert!(s.delete(&old).unwrap());
+        assert!(!s.exists(&old).unwrap());
     }
 }

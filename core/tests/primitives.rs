@@ -263,17 +263,40 @@ fn eight_threads_on_the_real_clock_admit_exactly_the_limit_and_never_panic() {
 }
 
 #[test]
-fn session_ids_are_unique_url_safe_and_256_bit() {
+fn session_ids_are_unique_url_safe_never_lead_with_a_dash_and_carry_257_bits() {
     let db = Store::open_memory();
     let s = db.sessions(Duration::from_secs(1800), "sess").unwrap();
     let mut seen = HashSet::new();
+    // Which characters appeared at each position: the first draws from 32 letters (5 bits), every
+    // other from all 64 (6 bits), so 5 + 42 * 6 = 257 random bits. A symbol missing from 100,000
+    // draws has odds below 64 * (63/64)^100000 = 10^-680: this cannot flake.
+    let mut used = [[false; 256]; 43];
     for _ in 0..100_000 {
         let id = s.create(b"{}").unwrap();
         assert_eq!(id.len(), 43);
         assert!(id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        // A leading `-` reads as a flag in a shell (`grove session get -o6i…`: issue 19).
+        assert!(!id.starts_with('-'), "{id}");
+        for (i, b) in id.bytes().enumerate() {
+            used[i][b as usize] = true;
+        }
         assert!(seen.insert(id));
+    }
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let symbols = |i: usize| -> Vec<u8> { (0..=255u8).filter(|&b| used[i][b as usize]).collect() };
+    let mut letters = alphabet[..32].to_vec();
+    letters.sort_unstable();
+    assert_eq!(
+        symbols(0),
+        letters,
+        "the first character is one of 32 letters"
+    );
+    let mut all = alphabet.to_vec();
+    all.sort_unstable();
+    for i in 1..43 {
+        assert_eq!(symbols(i), all, "character {i} uses all 64 symbols");
     }
 }
 

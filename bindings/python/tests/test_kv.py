@@ -41,12 +41,13 @@ def test_kind(db: grovekv.Store) -> None:
 
 
 def test_ttl_and_expiry(db: grovekv.Store) -> None:
-    db.set("short", "v", ttl=0.05)
+    # 0.3 s, not 0.05: the key must still be live at the ttl() call even on a busy machine.
+    db.set("short", "v", ttl=0.3)
     db.set("forever", "v")
     remaining = db.ttl("short")
-    assert remaining is not None and 0 < remaining <= 0.05
+    assert remaining is not None and 0 < remaining <= 0.3
     assert db.ttl("forever") is None
-    time.sleep(0.12)
+    time.sleep(0.4)
     assert db.get("short") is None
     assert db.exists("short") is False
     with pytest.raises(grovekv.NotFoundError) as info:
@@ -83,9 +84,9 @@ def test_expire_and_persist(db: grovekv.Store) -> None:
 def test_expire_works_on_counters(db: grovekv.Store) -> None:
     c = db.counter("hits")
     c.increment(3)
-    assert db.expire("counter:hits", 0.05) is True
-    assert c.increment() == 4  # an increment keeps the expiry
-    time.sleep(0.12)
+    assert db.expire("counter:hits", 0.3) is True
+    assert c.increment() == 4  # an increment keeps the expiry (0.3 s: still live on a busy machine)
+    time.sleep(0.4)
     assert c.get() == 0
 
 
@@ -177,11 +178,11 @@ def test_set_many_is_atomic_on_bad_key(db: grovekv.Store) -> None:
 
 
 def test_purge_expired(db: grovekv.Store) -> None:
-    db.set("a", "1", ttl=0.05)
-    db.set("b", "2", ttl=0.05)
+    db.set("a", "1", ttl=0.3)  # 0.3 s: nothing has expired yet at the first purge, even when busy
+    db.set("b", "2", ttl=0.3)
     db.set("c", "3")
     assert db.purge_expired() == 0
-    time.sleep(0.12)
+    time.sleep(0.4)
     assert db.purge_expired() == 2
     assert db.purge_expired() == 0
     assert list(db.keys()) == ["c"]
