@@ -176,10 +176,15 @@ impl Lock {
         }
     }
 
-    /// Tries until `timeout` passes, sleeping `retry_interval` between attempts; true on success.
+    /// Tries until `timeout` passes, true on success. Between attempts it sleeps at most
+    /// `retry_interval`, and is woken at once by a release in this process (on a store other
+    /// processes share, it looks at least every few ms, so their releases wake it too).
     pub fn acquire(&self, timeout: Duration, retry_interval: Duration) -> Result<bool> {
         let deadline = Instant::now() + timeout;
+        let pause = self.store.wait_pause(retry_interval);
         loop {
+            // Read before trying, so a release landing between the try and the wait still wakes.
+            let seen = self.store.bell().count();
             if self.try_acquire()? {
                 return Ok(true);
             }
@@ -187,11 +192,7 @@ impl Lock {
             if now >= deadline {
                 return Ok(false);
             }
-            std::thread::sleep(
-                retry_interval
-                    .max(Duration::from_millis(1))
-                    .min(deadline - now),
-            );
+            self.store.bell().wait(seen, pause.min(deadline - now));
         }
     }
 
@@ -241,7 +242,7 @@ impl Lock {
 
     /// Releases the lock if this object still owns an unexpired lease; false (and no change) otherwise.
     pub fn release(&self) -> Result<bool> {
-        self.with_own(
+        let released = self.with_own(
             |rec, _| {
                 let free = Record {
                     fence: rec.fence,
@@ -251,7 +252,11 @@ impl Lock {
                 (Write::Put(free.encode()), true)
             },
             false,
-        )
+        )?;
+        if released {
+            self.store.bell().ring();
+        }
+        Ok(released)
     }
 
     /// Sets the lease to end `ttl` from now if this object still owns it; false otherwise.

@@ -266,6 +266,7 @@ impl Queue {
             Ok(id)
         })?;
         self.store.wrote()?;
+        self.store.bell().ring();
         Ok(id)
     }
 
@@ -360,11 +361,16 @@ impl Queue {
         Ok(Claim::Delivered(rec.job(id)))
     }
 
-    /// Like [`Queue::dequeue`], waiting up to `timeout` for a job (polling, never spinning hot).
+    /// Like [`Queue::dequeue`], waiting up to `timeout` for a job: woken at once by an enqueue in
+    /// this process; it also looks again after a pause growing to 50 ms (a few ms on a store
+    /// other processes share, whose enqueues ring no bell here), so a delayed job or an expired
+    /// lease is picked up too. Never spins hot.
     pub fn dequeue_wait(&self, timeout: Duration) -> Result<Option<Job>> {
         let deadline = Instant::now() + timeout;
         let mut pause = Duration::from_millis(1);
         loop {
+            // Read before trying, so an enqueue landing between the try and the wait still wakes.
+            let seen = self.store.bell().count();
             if let Some(job) = self.dequeue()? {
                 return Ok(Some(job));
             }
@@ -372,7 +378,9 @@ impl Queue {
             if now >= deadline {
                 return Ok(None);
             }
-            std::thread::sleep(pause.min(deadline - now));
+            self.store
+                .bell()
+                .wait(seen, self.store.wait_pause(pause).min(deadline - now));
             pause = (pause * 2).min(Duration::from_millis(50));
         }
     }
@@ -414,14 +422,18 @@ impl Queue {
     /// Gives a delivered job back, deliverable again after `delay`; false if it is not in flight.
     pub fn nack(&self, id: u64, delay: Duration) -> Result<bool> {
         let at = self.store.now_ms().saturating_add(ttl_ms(delay));
-        self.settle(id, |tx, mut rec, meta| {
+        let back = self.settle(id, |tx, mut rec, meta| {
             meta.shift(IN_FLIGHT, READY);
             rec.state = READY;
             rec.visible_at = at;
             let sched = self.pk(&Self::sched_suffix(at, id))?;
             tx.put(&sched, encode(Kind::Queue, None, &[]))?;
             tx.put(&self.pk(&Self::job_suffix(id))?, rec.encode())
-        })
+        })?;
+        if back {
+            self.store.bell().ring();
+        }
+        Ok(back)
     }
 
     /// Counts of ready, in-flight and dead jobs.

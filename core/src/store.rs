@@ -6,7 +6,7 @@ use crate::backend::sled::SledBackend;
 use crate::backend::{Backend, Write};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorKind, Result};
-use crate::sync::{Mutex, RwLock, SomeReadGuard};
+use crate::sync::{Bell, Mutex, RwLock, SomeReadGuard};
 use crate::value::Entry;
 use std::collections::HashMap;
 use std::fmt;
@@ -115,6 +115,8 @@ pub(crate) struct Engine {
     max_drift_ms: AtomicU64,
     /// Change tracking of the CRDT keys.
     changes: Mutex<crate::crdt::Changes>,
+    /// Rung when a lock is released or a job enqueued, for this process's waiters.
+    bell: Bell,
 }
 
 /// Engines open in this process, by canonical path.
@@ -130,6 +132,10 @@ fn registry() -> &'static Mutex<Registry> {
     static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
     REGISTRY.get_or_init(Default::default)
 }
+
+/// The longest a waiter on a shared store sleeps between looks at the store: a point read per
+/// look, so 200 looks a second cost a waiter well under 1% of a core.
+const SHARED_POLL: Duration = Duration::from_millis(4);
 
 /// How long a reopen waits for sled to let go of a path this process just released.
 const RELEASE_GRACE: Duration = Duration::from_secs(2);
@@ -208,6 +214,7 @@ impl Engine {
             hlc: Mutex::new(crate::crdt::hlc::HlcState::starting_at(hwm)),
             max_drift_ms: AtomicU64::new(crate::crdt::hlc::DEFAULT_MAX_DRIFT_MS),
             changes: Mutex::new(crate::crdt::Changes::starting_at(seq_hwm)),
+            bell: Bell::default(),
         })
     }
 
@@ -488,6 +495,23 @@ impl Store {
             Err(Error::closed())
         } else {
             Ok(())
+        }
+    }
+
+    /// The bell this process's waiters sleep on.
+    pub(crate) fn bell(&self) -> &Bell {
+        &self.handle.engine.bell
+    }
+
+    /// How long a waiter sleeps on the bell before it looks at the store again, at most
+    /// `wanted`: on a store other processes share, their releases and enqueues ring no bell
+    /// here, so it looks at least every [`SHARED_POLL`] to wake within 10 ms of them.
+    pub(crate) fn wait_pause(&self, wanted: Duration) -> Duration {
+        let wanted = wanted.max(Duration::from_millis(1));
+        if self.exclusive() {
+            wanted
+        } else {
+            wanted.min(SHARED_POLL)
         }
     }
 

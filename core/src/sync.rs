@@ -68,3 +68,35 @@ impl<U: ?Sized> Deref for SomeReadGuard<'_, U> {
         self.0.as_deref().expect("SomeReadGuard holds Some")
     }
 }
+
+/// Wakes this process's waiters (a waiting lock acquire, a waiting dequeue) the moment something
+/// they wait for happens here: a lock released, a job enqueued or put back. What another process
+/// does rings no bell in this one, so waiters on a shared store also poll (see
+/// `Store::wait_pause`).
+#[derive(Default, Debug)]
+pub(crate) struct Bell {
+    rung: std::sync::Mutex<u64>,
+    cv: std::sync::Condvar,
+}
+
+impl Bell {
+    /// Wakes every waiter.
+    pub(crate) fn ring(&self) {
+        *self.rung.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        self.cv.notify_all();
+    }
+
+    /// How often the bell has rung; pass it to [`Bell::wait`] to miss no ring after reading it.
+    pub(crate) fn count(&self) -> u64 {
+        *self.rung.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sleeps until the bell rings after `seen` rings, or `timeout` passes.
+    pub(crate) fn wait(&self, seen: u64, timeout: std::time::Duration) {
+        let guard = self.rung.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ = self
+            .cv
+            .wait_timeout_while(guard, timeout, |rung| *rung == seen)
+            .unwrap_or_else(PoisonError::into_inner);
+    }
+}
