@@ -114,7 +114,7 @@ impl Mode {
 }
 
 /// Iterations between two `flush()` calls of the periodic workload.
-const FLUSH_EVERY: u32 = 25;
+const FLUSH_EVERY: u32 = 10;
 
 /// CRDT sets the members are spread over, by round. An add rewrites its whole set, so one set
 /// holding every member made each cycle slower than the last (0.2 ms an add in the first
@@ -251,7 +251,7 @@ fn draw(rng: &mut Rng, mode: Mode) -> (KillPoint, u32) {
         (Mode::Periodic, Step::Flush) => rng.range(2, 4),
         // Steps met once an iteration (an ack two times in three): past the first flush.
         (Mode::Periodic, _) => rng.range(FLUSH_EVERY + 1, 4 * FLUSH_EVERY),
-        (Mode::Durable, _) => rng.range(2, 30),
+        (Mode::Durable, _) => rng.range(2, 16),
     };
     // Half the "during" kills as soon as the signal arrives, the rest up to 2 ms later: most
     // steps take microseconds (periodic) to a few milliseconds (an fsync).
