@@ -270,3 +270,50 @@ fn the_change_log_stays_bounded() {
     assert_eq!(lb.len().unwrap(), 0);
     assert_eq!(ns.len().unwrap(), 1);
 }
+
+#[test]
+fn an_engine_building_its_index_during_writes_is_exact() {
+    // Step k sets member (k * STRIDE) % N to score k. STRIDE is coprime with N, so after any
+    // step g >= N every member holds one of the last N steps and the scores are exactly the N
+    // consecutive numbers g-N .. g-1. Fresh engines build their index (a paged scan, several
+    // pages long) while the writer runs and jumps between pages; a scan mixing pages of
+    // different moments without replaying the writes made meanwhile shows a state the store
+    // never held, with scores further apart.
+    const N: u64 = 10_000;
+    const STRIDE: u64 = 4_099;
+    let member = |k: u64| format!("m{:05}", (k * STRIDE) % N);
+    let a = Store::open_memory();
+    let lb = a.leaderboard("shape").unwrap();
+    for k in 0..N {
+        lb.add(&member(k), k as f64).unwrap();
+    }
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let bad = std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut k = N;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                lb.add(&member(k), k as f64).unwrap();
+                k += 1;
+            }
+        });
+        // Check outside the scope: a panic here would wait forever for the writer.
+        let bad = (0..30).find_map(|round| {
+            let fresh = a.second_engine_for_tests().unwrap();
+            let all = fresh.leaderboard("shape").unwrap().top(u64::MAX).unwrap();
+            // Rank order is score descending: consecutive numbers step down by exactly 1.
+            let exact =
+                all.len() as u64 == N && all.windows(2).all(|w| w[0].score - w[1].score == 1.0);
+            (!exact).then(|| {
+                format!(
+                    "round {round}: {} members, scores {:?} down to {:?}",
+                    all.len(),
+                    all.first().map(|r| r.score),
+                    all.last().map(|r| r.score)
+                )
+            })
+        });
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        bad
+    });
+    assert_eq!(bad, None, "a state the store never held");
+}
