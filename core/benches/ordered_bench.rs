@@ -206,6 +206,56 @@ fn main() {
         if per <= 100.0 { "ok" } else { "MISSED" }
     );
 
+    // The memory engine is not exclusive: it takes the shared-store path (a stored generation
+    // read per call, one transaction per write) that the lmdb engine will take, so it shows what
+    // sharing costs. For the record, against a memory KV get; no goal.
+    {
+        let mem = Store::open_memory();
+        let mlb = mem.leaderboard("scores").unwrap();
+        for i in 0..members {
+            mlb.add(&format!("player-{i:07}"), score(i)).unwrap();
+            mem.set(format!("plain-{i:07}").as_bytes(), b"12345678", None)
+                .unwrap();
+        }
+        let mem_get = |seed| {
+            let (db, mut next) = (mem.clone(), randoms(members, seed));
+            move |n: u64| {
+                for _ in 0..n {
+                    black_box(db.get(format!("plain-{:07}", next()).as_bytes()).unwrap());
+                }
+            }
+        };
+        let mem_rank = |seed| {
+            let (lb, mut next) = (mlb.clone(), randoms(members, seed));
+            move |n: u64| {
+                for _ in 0..n {
+                    black_box(lb.rank(&format!("player-{:07}", next())).unwrap());
+                }
+            }
+        };
+        let mem_incr = |seed| {
+            let (lb, mut next) = (mlb.clone(), randoms(members, seed));
+            move |n: u64| {
+                for _ in 0..n {
+                    black_box(lb.incr(&format!("player-{:07}", next()), 1.0).unwrap());
+                }
+            }
+        };
+        let mem_base = "KV get of a random key among as many, memory";
+        report(
+            "leaderboard rank (memory)",
+            ab(rounds, n, &mut mem_rank(11), &mut mem_get(12)),
+            None,
+            mem_base,
+        );
+        report(
+            "leaderboard incr (memory)",
+            ab(rounds, n, &mut mem_incr(13), &mut mem_get(14)),
+            None,
+            mem_base,
+        );
+    }
+
     // Queue: enqueue+dequeue+ack on a periodic and a durable store, for the record.
     for (label, durability) in [
         ("periodic flush", Durability::default()),

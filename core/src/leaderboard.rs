@@ -1,11 +1,31 @@
 //! The leaderboard at `lb:<name>:<member>`: scores persisted one key per member, ranked through
-//! an in-memory order-statistics index (sorted blocks plus a Fenwick tree of block sizes) that is
-//! built from the store on first use after open and kept in step with every write.
+//! an in-memory order-statistics index (sorted blocks plus a Fenwick tree of block sizes).
 //!
-//! One mutex per board orders its writes: the store write and the index update happen under it,
-//! so the index never disagrees with the store. Member keys cannot be deleted or expired through
-//! the plain key/value API (that would bypass the index); use `remove` and `clear`.
+//! One mutex per board and engine orders that engine's use of its index. Member keys cannot be
+//! deleted or expired through the plain key/value API (that would bypass the index); use `remove`
+//! and `clear`.
+//!
+//! On an exclusive engine (sled: one process holds the directory) every write goes through this
+//! engine, so the index is built once from the store and kept in step with each write: the old
+//! score an `incr` needs comes from it, and no read touches the store.
+//!
+//! On a shared engine (memory, which models them, and lmdb) another process may write at any
+//! moment, so the index is only a cache of the store at some point in its history. To know which
+//! point, each board stores, under metadata keys no user key can reach (`m` + `lb` + the length of
+//! the board's physical prefix + that prefix, so boards and namespace views never collide):
+//! - `…g`: the board's generation, bumped by every write (add, incr, remove, clear);
+//! - `…l<gen>`: a change record per generation (member and new score, member removed, or board
+//!   cleared), of which the last [`LOG_KEEP`] are kept; each write deletes the record that falls
+//!   out, so the log never grows past that bound.
+//!
+//! Every write is one backend transaction that reads the old score from the store (never from the
+//! cache), writes the member key, bumps the generation and appends the record. Every call first
+//! reads the stored generation (one point read); if it moved since the cache's, the cache replays
+//! the records in between, or rebuilds from the member keys when the log no longer reaches back.
+//! So a read made after a write returned, in any process, sees that write; and rank stays one
+//! point read plus the in-memory lookup.
 
+use crate::backend::Txn;
 use crate::error::{Error, Result};
 use crate::kv::prefix_end;
 use crate::store::Store;
@@ -19,8 +39,12 @@ use std::sync::Arc;
 
 /// Target block size of the index; blocks split at twice this.
 const BLOCK: usize = 512;
-/// Members read from the store per page while building the index.
+/// Members (or change records) read from the store per page while building (or catching up).
 const BUILD_PAGE: usize = 4096;
+/// Change records a shared board keeps: a cache at most this many writes behind catches up by
+/// replaying them; one further behind rebuilds from the member keys.
+#[doc(hidden)]
+pub const LOG_KEEP: u64 = 65_536;
 
 /// A member with its score and its rank (0 = highest).
 #[derive(Debug, Clone, PartialEq)]
@@ -213,6 +237,35 @@ impl Index {
         true
     }
 
+    /// `member`'s score by a walk over every item: only for a hash shared by two members.
+    fn find(&self, member: &str) -> Option<f64> {
+        self.blocks
+            .iter()
+            .flatten()
+            .find(|it| &*it.member == member)
+            .map(|it| it.score)
+    }
+
+    /// `member`'s score in this index (never the store's, which may be ahead of it).
+    fn cached(&self, member: &str) -> Option<f64> {
+        match self.known(member) {
+            Known::Absent => None,
+            Known::Score(s) => Some(s),
+            Known::Ambiguous => self.find(member),
+        }
+    }
+
+    /// Sets (`Some`) or removes (`None`) `member`, whatever the index held for it: replaying a
+    /// change record may meet a member at any score, or not at all.
+    fn set(&mut self, member: &str, score: Option<f64>) {
+        if let Some(old) = self.cached(member) {
+            self.remove(old, member);
+        }
+        if let Some(s) = score {
+            self.insert(s, member);
+        }
+    }
+
     /// Items with ranks in `[start, stop)`.
     fn slice(&self, start: u64, stop: u64) -> Vec<Ranked> {
         let stop = stop.min(self.len);
@@ -249,11 +302,26 @@ fn note_score(scores: &mut HashMap<u64, f64>, h: u64, score: f64) {
         .or_insert(score);
 }
 
+/// One engine's cache of a board: the index, and (on shared engines) the stored generation it
+/// reflects exactly.
+#[derive(Debug, Default)]
+struct Cache {
+    index: Option<Index>,
+    gen: u64,
+}
+
 /// The shared state of one board in one engine: its lazily built index.
 #[derive(Debug, Default)]
 pub(crate) struct Board {
-    index: Mutex<Option<Index>>,
+    cache: Mutex<Cache>,
 }
+
+/// A change record's first byte: the member's new score follows, then the member.
+const REC_SET: u8 = b's';
+/// A change record's first byte: the member follows, which was removed.
+const REC_REMOVED: u8 = b'r';
+/// A change record's first byte: the board was cleared.
+const REC_CLEARED: u8 = b'c';
 
 /// A leaderboard of members ranked by score (highest first, ties by member).
 #[derive(Debug, Clone)]
@@ -263,6 +331,10 @@ pub struct Leaderboard {
     prefix: String,
     /// Physical key prefix of the members.
     pk_prefix: Vec<u8>,
+    /// Physical prefix of the board's metadata (generation and change log), see the module doc.
+    meta: Arc<[u8]>,
+    /// Physical key of the board's stored generation (`meta` + `g`).
+    gen_key: Arc<[u8]>,
     board: Arc<Board>,
 }
 
@@ -273,10 +345,19 @@ impl Store {
         let prefix = format!("lb:{name}:");
         let pk_prefix = self.data_key(prefix.as_bytes())?;
         let board = self.board(&pk_prefix);
+        // The length makes the encoding prefix-free: one board's metadata never lies under
+        // another's, even when one physical prefix extends the other (a namespace named `lb:x`).
+        let mut meta = b"mlb".to_vec();
+        meta.extend_from_slice(&(pk_prefix.len() as u32).to_be_bytes());
+        meta.extend_from_slice(&pk_prefix);
+        let mut gen_key = meta.clone();
+        gen_key.push(b'g');
         Ok(Leaderboard {
             store: self.clone(),
             prefix,
             pk_prefix,
+            meta: meta.into(),
+            gen_key: gen_key.into(),
             board,
         })
     }
@@ -329,14 +410,157 @@ impl Leaderboard {
         Ok((key, pk))
     }
 
-    /// Runs `f` on the index, building it from the store first if needed.
+    /// Runs `f` on an index that reflects the store as of this call.
     fn with_index<T>(&self, f: impl FnOnce(&mut Index) -> Result<T>) -> Result<T> {
         self.store.check_open()?;
-        let mut guard = self.board.index.lock();
-        if guard.is_none() {
-            *guard = Some(self.build()?);
+        let mut cache = self.board.cache.lock();
+        self.refresh(&mut cache)?;
+        f(cache.index.as_mut().expect("index just refreshed"))
+    }
+
+    /// Brings the cache up to date: on an exclusive engine, builds it once (every write goes
+    /// through it afterwards); on a shared one, catches up to the stored generation.
+    fn refresh(&self, cache: &mut Cache) -> Result<()> {
+        if self.store.exclusive() {
+            if cache.index.is_none() {
+                cache.index = Some(self.build()?);
+            }
+            return Ok(());
         }
-        f(guard.as_mut().expect("index just built"))
+        let target = self.stored_gen()?;
+        self.catch_up(cache, target)
+    }
+
+    /// The board's stored generation (0 before its first write on a shared engine).
+    fn stored_gen(&self) -> Result<u64> {
+        decode_gen(self.store.backend()?.get(&self.gen_key)?)
+    }
+
+    /// Physical key of the change record of generation `gen`.
+    fn log_key(&self, gen: u64) -> Vec<u8> {
+        let mut k = Vec::with_capacity(self.meta.len() + 9);
+        k.extend_from_slice(&self.meta);
+        k.push(b'l');
+        k.extend_from_slice(&gen.to_be_bytes());
+        k
+    }
+
+    /// Makes the cache reflect generation `target` or a later one: replays the change records
+    /// after the cache's generation, or rebuilds when there is no cache or the log no longer
+    /// reaches back that far.
+    fn catch_up(&self, cache: &mut Cache, mut target: u64) -> Result<()> {
+        loop {
+            if cache.index.is_some() && cache.gen <= target && target - cache.gen <= LOG_KEEP {
+                if cache.gen == target {
+                    return Ok(());
+                }
+                match self.replay(cache, target) {
+                    Ok(true) => return Ok(()),
+                    Ok(false) => {}
+                    Err(e) => {
+                        cache.index = None;
+                        return Err(e);
+                    }
+                }
+            }
+            // Rebuild. The member scan is paged, not one snapshot: writes landing during it may
+            // leave some members newer than others. Each such write has a change record after
+            // `from`, and a record sets its member outright, so replaying from `from` up to the
+            // generation read after the scan makes the index exact again.
+            cache.index = None;
+            let from = self.stored_gen()?;
+            cache.index = Some(self.build()?);
+            cache.gen = from;
+            target = target.max(self.stored_gen()?);
+        }
+    }
+
+    /// Applies the change records after the cache's generation up to `target`; false when the
+    /// log no longer holds all of them (then the caller rebuilds).
+    fn replay(&self, cache: &mut Cache, target: u64) -> Result<bool> {
+        let Cache { index, gen } = cache;
+        let idx = index.as_mut().expect("replay needs an index");
+        let end = self.log_key(target + 1);
+        let mut start = Bound::Included(self.log_key(*gen + 1));
+        let mut next = *gen + 1;
+        loop {
+            let page = self.store.backend()?.scan(
+                bound_ref(&start),
+                Bound::Excluded(&end),
+                false,
+                BUILD_PAGE,
+            )?;
+            for (k, v) in &page {
+                let g = k[self.meta.len() + 1..]
+                    .try_into()
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| Error::corrupt("leaderboard change record key is malformed"))?;
+                if g != next {
+                    return Ok(false);
+                }
+                apply_record(idx, v)?;
+                *gen = g;
+                next += 1;
+            }
+            match page.last() {
+                Some((k, _)) if page.len() == BUILD_PAGE => start = Bound::Excluded(k.clone()),
+                _ => break,
+            }
+        }
+        Ok(*gen == target)
+    }
+
+    /// In a write transaction that read generation `gen`: bumps the generation, appends
+    /// `record` as the change of `gen + 1`, and deletes the record that falls out of the bound.
+    fn log(&self, tx: &mut dyn Txn, gen: u64, record: Vec<u8>) -> Result<()> {
+        let next = gen + 1;
+        tx.put(&self.gen_key, next.to_be_bytes().to_vec())?;
+        tx.put(&self.log_key(next), record)?;
+        if next > LOG_KEEP {
+            tx.delete(&self.log_key(next - LOG_KEEP))?;
+        }
+        Ok(())
+    }
+
+    /// After this engine's write of generation `gen + 1`: applies `change` if the cache was
+    /// exactly at `gen`, else catches up from the log, which holds this write too.
+    fn follow(&self, cache: &mut Cache, gen: u64, change: impl FnOnce(&mut Index)) {
+        match cache.index.as_mut() {
+            Some(idx) if cache.gen == gen => {
+                change(idx);
+                cache.gen = gen + 1;
+            }
+            _ => {
+                // The write is committed, so it succeeded whatever happens here; a cache that
+                // cannot catch up now is dropped and rebuilt by the next call.
+                if self.catch_up(cache, gen + 1).is_err() {
+                    cache.index = None;
+                }
+            }
+        }
+    }
+
+    /// Change records this board's log holds on a shared engine (for the tests of its bound).
+    #[doc(hidden)]
+    pub fn change_log_len(&self) -> Result<u64> {
+        let mut log = self.meta.to_vec();
+        log.push(b'l');
+        let end = prefix_end(&log);
+        let mut start = Bound::Included(log);
+        let mut n = 0;
+        loop {
+            let page = self.store.backend()?.scan(
+                bound_ref(&start),
+                bound_ref(&end),
+                false,
+                BUILD_PAGE,
+            )?;
+            n += page.len() as u64;
+            match page.last() {
+                Some((k, _)) if page.len() == BUILD_PAGE => start = Bound::Excluded(k.clone()),
+                _ => return Ok(n),
+            }
+        }
     }
 
     fn build(&self) -> Result<Index> {
@@ -383,7 +607,9 @@ impl Leaderboard {
         match idx.known(member) {
             Known::Absent => Ok(None),
             Known::Score(s) => Ok(Some(s)),
-            Known::Ambiguous => self.stored_score(pk, key),
+            Known::Ambiguous if self.store.exclusive() => self.stored_score(pk, key),
+            // The store may be ahead of a shared engine's cache; answer from the cache.
+            Known::Ambiguous => Ok(idx.find(member)),
         }
     }
 
@@ -415,8 +641,11 @@ impl Leaderboard {
         })
     }
 
-    fn write(&self, member: &str, f: impl FnOnce(Option<f64>) -> Result<f64>) -> Result<f64> {
+    fn write(&self, member: &str, f: impl Fn(Option<f64>) -> Result<f64>) -> Result<f64> {
         let (key, pk) = self.member_key(member)?;
+        if !self.store.exclusive() {
+            return self.write_shared(member, &key, &pk, &f);
+        }
         let new = self.with_index(|idx| {
             let old = self.score_in(idx, member, &pk, &key)?;
             let new = f(old)?;
@@ -441,6 +670,56 @@ impl Leaderboard {
             idx.insert(new, member);
             Ok(new)
         })?;
+        self.store.wrote()?;
+        Ok(new)
+    }
+
+    /// A write on a shared engine: one transaction reads the stored old score, writes the new
+    /// one, bumps the generation and appends the change record; then the cache follows.
+    fn write_shared(
+        &self,
+        member: &str,
+        key: &[u8],
+        pk: &[u8],
+        f: &dyn Fn(Option<f64>) -> Result<f64>,
+    ) -> Result<f64> {
+        self.store.check_open()?;
+        let mut cache = self.board.cache.lock();
+        let mut out = None;
+        self.store.backend()?.transaction(&mut |tx| {
+            out = None;
+            let gen = decode_gen(tx.get(&self.gen_key)?)?;
+            let old = match tx.get(pk)? {
+                None => None,
+                Some(raw) => {
+                    let e = Entry::decode(&raw)?;
+                    if e.kind != Kind::Leaderboard {
+                        // Another primitive chose a key under this board's prefix. Report what
+                        // holds it; never overwrite it.
+                        return Err(crate::value::wrong_type(key, e.kind, Kind::Leaderboard));
+                    }
+                    Some(decode_score(&e, key)?)
+                }
+            };
+            let new = f(old)?;
+            if old != Some(new) {
+                tx.put(pk, encode_score(new))?;
+                self.log(tx, gen, set_record(member, new))?;
+            }
+            out = Some((gen, old, new));
+            Ok(())
+        })?;
+        let (gen, old, new) = out.ok_or_else(never_ran)?;
+        if old == Some(new) {
+            return Ok(new);
+        }
+        self.follow(&mut cache, gen, |idx| {
+            if let Some(old) = old {
+                idx.remove(old, member);
+            }
+            idx.insert(new, member);
+        });
+        drop(cache);
         self.store.wrote()?;
         Ok(new)
     }
@@ -489,6 +768,9 @@ impl Leaderboard {
     /// Removes `member`; true if it was there.
     pub fn remove(&self, member: &str) -> Result<bool> {
         let (key, pk) = self.member_key(member)?;
+        if !self.store.exclusive() {
+            return self.remove_shared(member, &key, &pk);
+        }
         let removed = self.with_index(|idx| {
             let Some(old) = self.score_in(idx, member, &pk, &key)? else {
                 return Ok(false);
@@ -501,6 +783,39 @@ impl Leaderboard {
             self.store.wrote()?;
         }
         Ok(removed)
+    }
+
+    /// `remove` on a shared engine: one transaction, as for [`Leaderboard::write_shared`].
+    fn remove_shared(&self, member: &str, key: &[u8], pk: &[u8]) -> Result<bool> {
+        self.store.check_open()?;
+        let mut cache = self.board.cache.lock();
+        let mut out = None;
+        self.store.backend()?.transaction(&mut |tx| {
+            out = None;
+            let gen = decode_gen(tx.get(&self.gen_key)?)?;
+            let Some(raw) = tx.get(pk)? else {
+                return Ok(());
+            };
+            let e = Entry::decode(&raw)?;
+            if e.kind != Kind::Leaderboard {
+                // Another primitive's key under this board's prefix is not a member.
+                return Ok(());
+            }
+            let old = decode_score(&e, key)?;
+            tx.delete(pk)?;
+            self.log(tx, gen, removed_record(member))?;
+            out = Some((gen, old));
+            Ok(())
+        })?;
+        let Some((gen, old)) = out else {
+            return Ok(false);
+        };
+        self.follow(&mut cache, gen, |idx| {
+            idx.remove(old, member);
+        });
+        drop(cache);
+        self.store.wrote()?;
+        Ok(true)
     }
 
     /// Number of members.
@@ -538,6 +853,9 @@ impl Leaderboard {
 
     /// Removes every member; returns how many there were.
     pub fn clear(&self) -> Result<u64> {
+        if !self.store.exclusive() {
+            return self.clear_shared();
+        }
         let n = self.with_index(|idx| {
             let all = idx.slice(0, idx.len);
             let backend = self.store.backend()?;
@@ -558,6 +876,115 @@ impl Leaderboard {
         self.store.wrote()?;
         Ok(n)
     }
+}
+
+impl Leaderboard {
+    /// `clear` on a shared engine: deletes the members the up-to-date cache lists, in one
+    /// transaction that first checks the generation has not moved (the list is exact only then;
+    /// a transaction cannot scan), and retries after catching up if it has.
+    fn clear_shared(&self) -> Result<u64> {
+        self.store.check_open()?;
+        let mut cache = self.board.cache.lock();
+        loop {
+            self.refresh(&mut cache)?;
+            let gen = cache.gen;
+            let members: Vec<Vec<u8>> = cache
+                .index
+                .as_ref()
+                .expect("index just refreshed")
+                .blocks
+                .iter()
+                .flatten()
+                .map(|it| [&self.pk_prefix[..], it.member.as_bytes()].concat())
+                .collect();
+            if members.is_empty() {
+                return Ok(0);
+            }
+            let mut cleared = false;
+            self.store.backend()?.transaction(&mut |tx| {
+                cleared = false;
+                if decode_gen(tx.get(&self.gen_key)?)? != gen {
+                    return Ok(());
+                }
+                for pk in &members {
+                    tx.delete(pk)?;
+                }
+                self.log(tx, gen, vec![REC_CLEARED])?;
+                cleared = true;
+                Ok(())
+            })?;
+            if cleared {
+                cache.index = Some(Index::default());
+                cache.gen = gen + 1;
+                drop(cache);
+                self.store.wrote()?;
+                return Ok(members.len() as u64);
+            }
+        }
+    }
+}
+
+fn never_ran() -> Error {
+    Error::new(
+        crate::error::ErrorKind::Internal,
+        "transaction closure never ran",
+    )
+}
+
+/// A borrowed view of an owned scan bound.
+fn bound_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match b {
+        Bound::Included(k) => Bound::Included(k.as_slice()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// A stored generation (absent: 0).
+fn decode_gen(raw: Option<Vec<u8>>) -> Result<u64> {
+    match raw {
+        None => Ok(0),
+        Some(v) => v
+            .as_slice()
+            .try_into()
+            .map(u64::from_be_bytes)
+            .map_err(|_| Error::corrupt("leaderboard generation is malformed")),
+    }
+}
+
+/// The change record "`member` now has `score`".
+fn set_record(member: &str, score: f64) -> Vec<u8> {
+    let mut r = Vec::with_capacity(9 + member.len());
+    r.push(REC_SET);
+    r.extend_from_slice(&score.to_bits().to_be_bytes());
+    r.extend_from_slice(member.as_bytes());
+    r
+}
+
+/// The change record "`member` was removed".
+fn removed_record(member: &str) -> Vec<u8> {
+    let mut r = Vec::with_capacity(1 + member.len());
+    r.push(REC_REMOVED);
+    r.extend_from_slice(member.as_bytes());
+    r
+}
+
+/// Applies one change record to an index.
+fn apply_record(idx: &mut Index, rec: &[u8]) -> Result<()> {
+    fn member(b: &[u8]) -> Result<&str> {
+        std::str::from_utf8(b).map_err(|_| Error::corrupt("leaderboard member is not UTF-8"))
+    }
+    match rec.split_first() {
+        Some((&REC_SET, rest)) if rest.len() > 8 => {
+            let (score, m) = rest.split_at(8);
+            let score = f64::from_bits(u64::from_be_bytes(score.try_into().expect("8 bytes")));
+            idx.set(member(m)?, Some(score));
+        }
+        Some((&REC_REMOVED, m)) if !m.is_empty() => idx.set(member(m)?, None),
+        Some((&REC_CLEARED, [])) => *idx = Index::default(),
+        _ => return Err(Error::corrupt("leaderboard change record is malformed")),
+    }
+    Ok(())
 }
 
 /// Fails if plain KV writes may not create `key`: the `lb:` and `queue:` prefixes belong to

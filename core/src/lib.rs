@@ -39,6 +39,8 @@ pub use crdt::register::CrdtRegister;
 pub use crdt::{canonical_json, sync, Stamp, SyncReport, STATE_VERSION};
 pub use error::{Error, ErrorKind, Result};
 pub use kv::Keys;
+#[doc(hidden)]
+pub use leaderboard::LOG_KEEP as LEADERBOARD_LOG_KEEP;
 pub use leaderboard::{Leaderboard, Ranked};
 pub use lock::{Lock, LockGuard, LockInfo, DEFAULT_RETRY_INTERVAL};
 pub use queue::{Job, Queue, QueueStats};
