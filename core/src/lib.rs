@@ -11,7 +11,8 @@
 //! # Ok::<(), grove_core::Error>(())
 //! ```
 #![warn(missing_docs)]
-#![forbid(unsafe_code)]
+// Denied everywhere; backend/lmdb.rs alone allows it for heed's unsafe environment calls.
+#![deny(unsafe_code)]
 
 mod backend;
 mod clock;
@@ -27,6 +28,7 @@ mod ratelimit;
 mod session;
 mod store;
 mod sync;
+mod target;
 mod value;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -1,12 +1,14 @@
 //! The store: opening and closing engines, the per-process registry, handles, namespaces,
 //! durability and node identity. Every primitive is reached from a [`Store`].
 
+use crate::backend::lmdb::LmdbBackend;
 use crate::backend::memory::MemoryBackend;
 use crate::backend::sled::SledBackend;
 use crate::backend::{Backend, Write};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sync::{Mutex, RwLock, SomeReadGuard};
+use crate::target::Target;
 use crate::value::Entry;
 use std::collections::HashMap;
 use std::fmt;
@@ -93,9 +95,32 @@ impl Options {
     }
 }
 
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// In memory, this process only.
+    Memory,
+    /// sled on disk, one process at a time.
+    Sled,
+    /// LMDB on disk, shared by the processes of one machine.
+    Lmdb,
+}
+
+impl Kind {
+    /// The scheme that names this engine in a target.
+    fn scheme(self) -> &'static str {
+        match self {
+            Kind::Memory => "memory",
+            Kind::Sled => "sled",
+            Kind::Lmdb => "lmdb",
+        }
+    }
+}
+
 /// One open backend shared by every handle to the same path in this process.
 pub(crate) struct Engine {
     path: Option<PathBuf>,
+    kind: Kind,
     backend: RwLock<Option<Box<dyn Backend>>>,
     handles: AtomicUsize,
     node_id: String,
@@ -150,7 +175,12 @@ pub fn validate_node_id(id: &str) -> Result<()> {
 }
 
 impl Engine {
-    fn new(path: Option<PathBuf>, backend: Box<dyn Backend>, opts: &Options) -> Result<Engine> {
+    fn new(
+        path: Option<PathBuf>,
+        kind: Kind,
+        backend: Box<dyn Backend>,
+        opts: &Options,
+    ) -> Result<Engine> {
         let stored = backend
             .get(NODE_ID_KEY)?
             .map(|v| {
@@ -192,6 +222,7 @@ impl Engine {
         };
         Ok(Engine {
             path,
+            kind,
             backend: RwLock::new(Some(backend)),
             handles: AtomicUsize::new(1),
             node_id,
@@ -237,7 +268,9 @@ impl Engine {
             None => Ok(()),
         };
         drop(backend);
-        if let Some(path) = &self.path {
+        // Only sled lets go of its directory lock a moment after the drop; LMDB's environment is
+        // closed when the backend (and its flusher thread) is dropped.
+        if let (Some(path), Kind::Sled) = (&self.path, self.kind) {
             crate::backend::sled::wait_until_released(path);
         }
         flushed
@@ -292,20 +325,23 @@ impl fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the sled store at `path` with default options.
-    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
-        Store::open_with(path, Options::default())
+    /// Opens (creating if needed) the store at `target` with default options.
+    ///
+    /// The target names the engine and the place: `./data` or `sled:./data` (sled, the default),
+    /// `lmdb:./data` (LMDB, shared by every process of this machine), `memory:` (in memory).
+    pub fn open(target: impl AsRef<Path>) -> Result<Store> {
+        Store::open_with(target, Options::default())
     }
 
-    /// Opens the sled store at `path`; a path already open in this process shares its engine.
-    pub fn open_with(path: impl AsRef<Path>, opts: Options) -> Result<Store> {
-        let path = path.as_ref();
-        if path.as_os_str().is_empty() {
-            return Err(Error::invalid("store path is empty"));
-        }
-        if path.as_os_str().as_encoded_bytes().contains(&0) {
-            return Err(Error::invalid("store path contains a NUL byte"));
-        }
+    /// Opens the store at `target` (see [`Store::open`]); a path already open in this process
+    /// shares its engine.
+    pub fn open_with(target: impl AsRef<Path>, opts: Options) -> Result<Store> {
+        let (kind, path) = match crate::target::parse(target.as_ref())? {
+            Target::Memory => return Store::open_memory_with(opts),
+            Target::Sled(p) => (Kind::Sled, p),
+            Target::Lmdb(p) => (Kind::Lmdb, p),
+        };
+        let path = path.as_path();
         // Refuse a bad node id before touching the disk, so a refused open leaves nothing behind.
         if let Some(id) = &opts.node_id {
             validate_node_id(id)?;
@@ -316,6 +352,15 @@ impl Store {
             .map_err(|e| Error::new(ErrorKind::Io, format!("resolving {}: {e}", path.display())))?;
         let mut reg = registry().lock();
         if let Some(engine) = reg.open.get(&canon) {
+            if engine.kind != kind {
+                return Err(Error::invalid(format!(
+                    "store {} is already open in this process as a {} store; it cannot be \
+                     opened as {}: too",
+                    canon.display(),
+                    engine.kind.scheme(),
+                    kind.scheme()
+                )));
+            }
             if let Some(id) = &opts.node_id {
                 if *id != engine.node_id {
                     return Err(Error::invalid(format!(
@@ -328,24 +373,30 @@ impl Store {
             engine.handles.fetch_add(1, Ordering::SeqCst);
             return Ok(Store::from_engine(engine.clone()));
         }
+        refuse_other_engine(&canon, kind)?;
         let flush_ms = match opts.durability {
             Durability::Periodic { every_ms } => Some(every_ms.max(1)),
             Durability::EveryWrite => None,
         };
-        let released = reg.released.get(&canon).copied();
-        let backend = loop {
-            match SledBackend::open(&canon, flush_ms) {
-                Err(e)
-                    if e.kind() == ErrorKind::StoreLocked
-                        && released.is_some_and(|t| t.elapsed() < RELEASE_GRACE) =>
-                {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                other => break other?,
+        let backend: Box<dyn Backend> = match kind {
+            Kind::Lmdb => Box::new(LmdbBackend::open(&canon, flush_ms)?),
+            Kind::Sled | Kind::Memory => {
+                let released = reg.released.get(&canon).copied();
+                Box::new(loop {
+                    match SledBackend::open(&canon, flush_ms) {
+                        Err(e)
+                            if e.kind() == ErrorKind::StoreLocked
+                                && released.is_some_and(|t| t.elapsed() < RELEASE_GRACE) =>
+                        {
+                            std::thread::sleep(Duration::from_millis(10));
+                        }
+                        other => break other?,
+                    }
+                })
             }
         };
         reg.released.remove(&canon);
-        let engine = Arc::new(Engine::new(Some(canon.clone()), Box::new(backend), &opts)?);
+        let engine = Arc::new(Engine::new(Some(canon.clone()), kind, backend, &opts)?);
         reg.open.insert(canon, engine.clone());
         Ok(Store::from_engine(engine))
     }
@@ -357,7 +408,12 @@ impl Store {
 
     /// Opens a fresh in-memory store; fails only on an invalid node id.
     pub fn open_memory_with(opts: Options) -> Result<Store> {
-        let engine = Engine::new(None, Box::new(MemoryBackend::default()), &opts)?;
+        let engine = Engine::new(
+            None,
+            Kind::Memory,
+            Box::new(MemoryBackend::default()),
+            &opts,
+        )?;
         Ok(Store::from_engine(Arc::new(engine)))
     }
 
@@ -402,7 +458,7 @@ impl Store {
         &self.handle.engine.node_id
     }
 
-    /// The directory of a sled store (`None` in memory).
+    /// The directory of an on-disk store (`None` in memory).
     pub fn path(&self) -> Option<&Path> {
         self.handle.engine.path.as_deref()
     }
@@ -595,6 +651,29 @@ impl Store {
         }
         Ok(Some(raw))
     }
+}
+
+/// Refuses to open `dir` as `kind` when it holds the other engine's files: each engine would
+/// otherwise start an empty store next to the other's data, and the user would see their data
+/// "vanish".
+fn refuse_other_engine(dir: &Path, kind: Kind) -> Result<()> {
+    let (other, files): (Kind, &[&str]) = match kind {
+        Kind::Lmdb => (Kind::Sled, &["db", "conf"]),
+        Kind::Sled => (Kind::Lmdb, &[crate::backend::lmdb::DATA_FILE]),
+        Kind::Memory => return Ok(()),
+    };
+    if files.iter().any(|f| dir.join(f).exists()) {
+        return Err(Error::invalid(format!(
+            "{} holds a {} store, not a {} one; open it as {}:{} (the two engines cannot \
+             share a directory)",
+            dir.display(),
+            other.scheme(),
+            kind.scheme(),
+            other.scheme(),
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Checks a key: non-empty and at most [`MAX_KEY_LEN`] bytes.

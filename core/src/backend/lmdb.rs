@@ -1,0 +1,491 @@
+//! The LMDB backend (through heed 0.23), behind `lmdb:PATH`: every process of one machine may
+//! open the same store at once. Nothing heed-specific leaves this file.
+//!
+//! What LMDB gives: one write transaction at a time across all processes, serialized by a robust
+//! mutex in `lock.mdb` (a writer that dies mid-transaction is detected and its transaction
+//! discarded); readers are lock-free MVCC snapshots; the copy-on-write B+tree never needs a
+//! recovery step after a crash. So every read-modify-write here is one write transaction:
+//! atomic across processes with no retry loop.
+//!
+//! Durability mirrors sled: the environment is opened with `NO_SYNC`, so a commit reaches the OS
+//! page cache (a process crash loses nothing committed) and [`Backend::flush`] is one
+//! `mdb_env_sync`; the store's group commit (`EveryWrite`) and the periodic flusher below
+//! (`Periodic`) decide when. The LMDB manual's wording for `MDB_NOSYNC`: a system crash (power
+//! loss, kernel panic) between syncs can lose the last transactions, and can corrupt the database
+//! unless the filesystem preserves write order.
+//!
+//! Limits: local filesystems only, never NFS or other network filesystems (the lock file relies
+//! on shared memory and POSIX locks of one kernel); the data file never shrinks (freed pages are
+//! reused); a long-lived read transaction pins old pages (scans here are one short read
+//! transaction per page).
+
+#![allow(unsafe_code)] // only the three heed calls below, each with its SAFETY argument
+
+use super::{Backend, Page, Txn, Write};
+use crate::error::{Error, ErrorKind, Result};
+use crate::sync::RwLock;
+use heed::types::Bytes;
+use heed::{CommitOrAbort, Database, Env, EnvFlags, EnvOpenOptions, MdbError, RwTxn, WithoutTls};
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The map reserved at open: address space, not disk, so a large value costs nothing until used
+/// and no user ever has to size the store.
+#[cfg(target_pointer_width = "64")]
+const MAP_SIZE: usize = 1 << 40;
+#[cfg(not(target_pointer_width = "64"))]
+const MAP_SIZE: usize = 1 << 30;
+
+/// Reader slots in `lock.mdb`, shared by every process (LMDB's default of 126 is easily reached
+/// by a few multi-threaded processes reading at once).
+const MAX_READERS: u32 = 1024;
+
+/// The data file LMDB keeps in the store directory.
+pub(crate) const DATA_FILE: &str = "data.mdb";
+
+type Db = Database<'static, Bytes, Bytes>;
+
+/// An LMDB environment used through its unnamed database.
+pub(crate) struct LmdbBackend {
+    env: Env<WithoutTls>,
+    db: Db,
+    /// Held shared by every transaction of this process and exclusively by a map resize, which
+    /// LMDB allows only while this process has no transaction open.
+    gate: RwLock<()>,
+    /// The longest key this environment stores (LMDB's limit, from the page size).
+    max_key: usize,
+    /// `data.mdb`, for [`Backend::size_on_disk`].
+    data_file: PathBuf,
+    /// The periodic flusher; dropping the sender stops it.
+    flusher: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
+}
+
+/// Why a write transaction has to start over.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// The map is full: grow it.
+    Grow,
+    /// Another process grew the map beyond ours: adopt its size.
+    Adopt,
+}
+
+/// Maps a heed error to a Grove error, naming what was being done.
+fn map_err(e: heed::Error) -> Error {
+    match e {
+        heed::Error::Io(io) => Error::new(ErrorKind::Io, format!("lmdb: {io}")),
+        heed::Error::Mdb(m) => match m {
+            MdbError::Corrupted | MdbError::PageNotFound | MdbError::Invalid => {
+                Error::corrupt(format!("lmdb reported corruption: {m}"))
+            }
+            MdbError::VersionMismatch => Error::corrupt(format!(
+                "lmdb: the store was written by an incompatible LMDB version: {m}"
+            )),
+            MdbError::BadValSize => Error::invalid(format!("lmdb: key or value size: {m}")),
+            MdbError::ReadersFull => Error::new(
+                ErrorKind::Io,
+                format!("lmdb: every reader slot ({MAX_READERS}) is in use: {m}"),
+            ),
+            other => Error::new(ErrorKind::Internal, format!("lmdb: {other}")),
+        },
+        heed::Error::EnvAlreadyOpened => Error::new(
+            ErrorKind::Internal,
+            "lmdb: the environment is already open in this process",
+        ),
+        other => Error::new(ErrorKind::Internal, format!("lmdb: {other}")),
+    }
+}
+
+/// Whether a heed error asks for a restart of the write transaction, and which.
+fn retry_of(e: &heed::Error) -> Option<Retry> {
+    match e {
+        heed::Error::Mdb(MdbError::MapFull) => Some(Retry::Grow),
+        heed::Error::Mdb(MdbError::MapResized) => Some(Retry::Adopt),
+        _ => None,
+    }
+}
+
+/// One write transaction in progress, remembering a map-size condition seen by any of its calls
+/// (the closure of `update`/`transaction` may turn it into its own error, so it is kept aside).
+struct WriteCx<'t, 'e> {
+    txn: &'t mut RwTxn<'e>,
+    db: Db,
+    max_key: usize,
+    retry: Option<Retry>,
+}
+
+impl WriteCx<'_, '_> {
+    fn note(&mut self, e: heed::Error) -> Error {
+        if let Some(r) = retry_of(&e) {
+            self.retry = Some(r);
+        }
+        map_err(e)
+    }
+    fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        check_key(key, self.max_key)?;
+        match self.db.get(self.txn, key) {
+            Ok(v) => Ok(v.map(<[u8]>::to_vec)),
+            Err(e) => Err(self.note(e)),
+        }
+    }
+    fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        check_key(key, self.max_key)?;
+        self.db.put(self.txn, key, value).map_err(|e| self.note(e))
+    }
+    fn delete(&mut self, key: &[u8]) -> Result<bool> {
+        check_key(key, self.max_key)?;
+        self.db.delete(self.txn, key).map_err(|e| self.note(e))
+    }
+}
+
+impl Txn for WriteCx<'_, '_> {
+    fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        WriteCx::get(self, key)
+    }
+    fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<()> {
+        WriteCx::put(self, key, &value)
+    }
+    fn delete(&mut self, key: &[u8]) -> Result<()> {
+        WriteCx::delete(self, key).map(|_| ())
+    }
+}
+
+/// Refuses a key LMDB cannot store (empty, or longer than the environment's limit) up front, so
+/// it is a clear `InvalidArgument` and never an LMDB error mid-transaction.
+fn check_key(key: &[u8], max: usize) -> Result<()> {
+    if key.is_empty() || key.len() > max {
+        return Err(Error::invalid(format!(
+            "key is {} bytes with its namespace prefix; the lmdb engine stores 1 to {max}",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
+impl LmdbBackend {
+    /// Opens (creating if needed) the LMDB environment in the existing directory `dir`.
+    ///
+    /// `flush_every_ms` is the period of the background flush; `None` disables it.
+    pub(crate) fn open(dir: &Path, flush_every_ms: Option<u64>) -> Result<Self> {
+        Self::open_sized(dir, flush_every_ms, MAP_SIZE)
+    }
+
+    /// [`LmdbBackend::open`] with an initial map of `map_size` bytes (tests use a small one to
+    /// exercise growth).
+    pub(crate) fn open_sized(
+        dir: &Path,
+        flush_every_ms: Option<u64>,
+        map_size: usize,
+    ) -> Result<Self> {
+        let in_dir = |e: Error| {
+            Error::new(
+                e.kind(),
+                format!("opening lmdb store {}: {}", dir.display(), e.message()),
+            )
+        };
+        let mut opts = EnvOpenOptions::new().read_txn_without_tls();
+        opts.map_size(map_size).max_readers(MAX_READERS);
+        // SAFETY: `NO_SYNC` is unsafe only in that commits are not fsynced; durability is
+        // restored by `flush` (`mdb_env_sync`), which the store calls per its durability mode
+        // (group commit or the periodic flusher below), as documented in the file header.
+        unsafe {
+            opts.flags(EnvFlags::NO_SYNC);
+        }
+        // SAFETY: heed's rules for `open`: (1) one environment per path per process — the Store
+        // registry opens each canonical path once and heed's own registry refuses a second open
+        // (`EnvAlreadyOpened`); (2) the files are only modified through LMDB — Grove never
+        // touches `data.mdb`/`lock.mdb` and refuses a directory that holds a sled store;
+        // (3) `NO_LOCK` is not used, so LMDB's lock file serializes every process; (4) no
+        // transaction outlives its function here, so none is open when a process aborts except
+        // the one a crash interrupts, which LMDB's robust mutex and stale-reader check recover.
+        // Network filesystems are excluded by documentation (file header, README).
+        let env = unsafe { opts.open(dir) }.map_err(|e| in_dir(map_err(e)))?;
+        // Reader slots of processes that died holding them would pin pages forever.
+        env.clear_stale_readers().map_err(|e| in_dir(map_err(e)))?;
+        let db = loop {
+            let wtxn = match env.write_txn() {
+                Err(e) if retry_of(&e) == Some(Retry::Adopt) => {
+                    adopt_map_size(&env).map_err(in_dir)?;
+                    continue;
+                }
+                other => other.map_err(|e| in_dir(map_err(e)))?,
+            };
+            let created = env.create_databases_and_commit(wtxn, |opener, wtxn| {
+                opener
+                    .create_database::<Bytes, Bytes>(wtxn, None)
+                    .map(CommitOrAbort::<_, ()>::Commit)
+            });
+            match created {
+                Ok(c) => break c.unwrap_commit(),
+                Err(e) if retry_of(&e) == Some(Retry::Grow) => {
+                    grow_map(&env).map_err(in_dir)?;
+                }
+                Err(e) => return Err(in_dir(map_err(e))),
+            }
+        };
+        let max_key = env.max_key_size();
+        let flusher = flush_every_ms.map(|ms| {
+            let (stop, wait) = mpsc::channel::<()>();
+            let env = env.clone();
+            let thread = std::thread::Builder::new()
+                .name("grove-lmdb-flush".into())
+                .spawn(move || {
+                    // A failed background sync is seen again by the next explicit flush.
+                    while let Err(mpsc::RecvTimeoutError::Timeout) =
+                        wait.recv_timeout(Duration::from_millis(ms))
+                    {
+                        let _ = env.force_sync();
+                    }
+                })
+                .map_err(|e| in_dir(Error::new(ErrorKind::Io, format!("flush thread: {e}"))));
+            thread.map(|t| (stop, t))
+        });
+        Ok(LmdbBackend {
+            env,
+            db,
+            gate: RwLock::new(()),
+            max_key,
+            data_file: dir.join(DATA_FILE),
+            flusher: flusher.transpose()?,
+        })
+    }
+
+    /// Runs `f` in one write transaction and commits it when `f` says so (`Ok((true, _))`);
+    /// starts over, after fixing the map, when LMDB reports it full or resized elsewhere.
+    fn write<T>(&self, mut f: impl FnMut(&mut WriteCx<'_, '_>) -> Result<(bool, T)>) -> Result<T> {
+        loop {
+            let retry = {
+                let _gate = self.gate.read();
+                let mut txn = match self.env.write_txn() {
+                    Ok(t) => t,
+                    Err(e) => match retry_of(&e) {
+                        Some(r) => {
+                            drop(_gate);
+                            self.fix_map(r)?;
+                            continue;
+                        }
+                        None => return Err(map_err(e)),
+                    },
+                };
+                let mut cx = WriteCx {
+                    txn: &mut txn,
+                    db: self.db,
+                    max_key: self.max_key,
+                    retry: None,
+                };
+                let out = f(&mut cx);
+                match (cx.retry, out) {
+                    (Some(r), _) => r, // dropping `txn` aborts it
+                    (None, Err(e)) => return Err(e),
+                    (None, Ok((false, v))) => return Ok(v),
+                    (None, Ok((true, v))) => match txn.commit() {
+                        Ok(()) => return Ok(v),
+                        Err(e) => match retry_of(&e) {
+                            Some(r) => r,
+                            None => return Err(map_err(e)),
+                        },
+                    },
+                }
+            };
+            self.fix_map(retry)?;
+        }
+    }
+
+    /// Grows or adopts the map with no transaction of this process open.
+    fn fix_map(&self, r: Retry) -> Result<()> {
+        let _excl = self.gate.write();
+        match r {
+            Retry::Grow => grow_map(&self.env),
+            Retry::Adopt => adopt_map_size(&self.env),
+        }
+    }
+}
+
+/// Doubles the map. Called only with no transaction of this process open.
+fn grow_map(env: &Env<WithoutTls>) -> Result<()> {
+    let size = env.info().map_size;
+    let page = 1 << 16; // a multiple of every page size LMDB runs with
+    let new = size
+        .checked_mul(2)
+        .map(|n| n.div_ceil(page) * page)
+        .ok_or_else(|| Error::new(ErrorKind::Io, "lmdb: the map cannot grow any further"))?;
+    // SAFETY: LMDB allows `mdb_env_set_mapsize` while this process has no transaction open;
+    // every transaction of this environment runs under `gate.read()` and the caller holds
+    // `gate.write()` (or, at open, no other thread has the environment yet).
+    unsafe { env.resize(new) }.map_err(map_err)
+}
+
+/// Adopts the map size another process has set (LMDB's `mdb_env_set_mapsize(0)`).
+fn adopt_map_size(env: &Env<WithoutTls>) -> Result<()> {
+    // SAFETY: as in `grow_map`: no transaction of this process is open.
+    unsafe { env.resize(0) }.map_err(map_err)
+}
+
+impl Drop for LmdbBackend {
+    fn drop(&mut self) {
+        // Stop and join the flusher so its clone of the environment is gone when we return:
+        // heed closes the environment (and a reopen may follow) only once every clone is dropped.
+        if let Some((stop, thread)) = self.flusher.take() {
+            drop(stop);
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Backend for LmdbBackend {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        check_key(key, self.max_key)?;
+        self.read(|rtxn| Ok(self.db.get(rtxn, key).map_err(map_err)?.map(<[u8]>::to_vec)))
+    }
+
+    fn insert(&self, key: &[u8], value: Vec<u8>) -> Result<()> {
+        check_key(key, self.max_key)?;
+        self.write(|cx| cx.put(key, &value).map(|()| (true, ())))
+    }
+
+    fn remove(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        check_key(key, self.max_key)?;
+        self.write(|cx| {
+            let old = cx.get(key)?;
+            if old.is_some() {
+                cx.delete(key)?;
+            }
+            Ok((old.is_some(), old))
+        })
+    }
+
+    fn compare_and_swap(
+        &self,
+        key: &[u8],
+        expected: Option<&[u8]>,
+        new: Option<Vec<u8>>,
+    ) -> Result<Result<(), Option<Vec<u8>>>> {
+        check_key(key, self.max_key)?;
+        self.write(|cx| {
+            let current = cx.get(key)?;
+            if current.as_deref() != expected {
+                return Ok((false, Err(current)));
+            }
+            match &new {
+                Some(v) => cx.put(key, v)?,
+                None => {
+                    cx.delete(key)?;
+                }
+            }
+            Ok((true, Ok(())))
+        })
+    }
+
+    fn update(&self, key: &[u8], f: &mut dyn FnMut(Option<&[u8]>) -> Result<Write>) -> Result<()> {
+        check_key(key, self.max_key)?;
+        self.write(|cx| {
+            let current = cx.get(key)?;
+            match f(current.as_deref())? {
+                Write::Keep => Ok((false, ())),
+                Write::Put(v) => cx.put(key, &v).map(|()| (true, ())),
+                Write::Delete if current.is_none() => Ok((false, ())),
+                Write::Delete => cx.delete(key).map(|_| (true, ())),
+            }
+        })
+    }
+
+    fn apply_batch(&self, ops: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<()> {
+        for (k, _) in &ops {
+            check_key(k, self.max_key)?;
+        }
+        self.write(|cx| {
+            for (k, v) in &ops {
+                match v {
+                    Some(v) => cx.put(k, v)?,
+                    None => {
+                        cx.delete(k)?;
+                    }
+                }
+            }
+            Ok((true, ()))
+        })
+    }
+
+    fn transaction(&self, f: &mut dyn FnMut(&mut dyn Txn) -> Result<()>) -> Result<()> {
+        self.write(|cx| f(cx).map(|()| (true, ())))
+    }
+
+    fn scan(
+        &self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<Page> {
+        // LMDB positions a cursor with the bound as a key, so it has to be a storable key.
+        // Nothing sorts before the empty key, and no stored key is empty.
+        let start = match start {
+            Bound::Included([]) | Bound::Excluded([]) => Bound::Unbounded,
+            b => b,
+        };
+        if let Bound::Included([]) | Bound::Excluded([]) = end {
+            return Ok(Vec::new());
+        }
+        for b in [start, end] {
+            if let Bound::Included(k) | Bound::Excluded(k) = b {
+                check_key(k, self.max_key)?;
+            }
+        }
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let range = (start, end);
+        self.read(|rtxn| {
+            let mut out = Vec::with_capacity(limit.min(1024));
+            let mut push = |item: heed::Result<(&[u8], &[u8])>| -> Result<bool> {
+                let (k, v) = item.map_err(map_err)?;
+                out.push((k.to_vec(), v.to_vec()));
+                Ok(out.len() < limit)
+            };
+            if reverse {
+                for item in self.db.rev_range(rtxn, &range).map_err(map_err)? {
+                    if !push(item)? {
+                        break;
+                    }
+                }
+            } else {
+                for item in self.db.range(rtxn, &range).map_err(map_err)? {
+                    if !push(item)? {
+                        break;
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn flush(&self) -> Result<()> {
+        self.env.force_sync().map_err(|e| {
+            let e = map_err(e);
+            Error::new(e.kind(), format!("syncing the lmdb store: {}", e.message()))
+        })
+    }
+
+    fn size_on_disk(&self) -> Result<u64> {
+        Ok(std::fs::metadata(&self.data_file)?.len())
+    }
+}
+
+impl LmdbBackend {
+    /// Runs `f` in one read transaction, first adopting a map another process grew.
+    fn read<T>(&self, f: impl FnOnce(&heed::RoTxn<'_, WithoutTls>) -> Result<T>) -> Result<T> {
+        loop {
+            let gate = self.gate.read();
+            match self.env.read_txn() {
+                Ok(rtxn) => return f(&rtxn),
+                Err(e) if retry_of(&e) == Some(Retry::Adopt) => {
+                    drop(gate);
+                    self.fix_map(Retry::Adopt)?;
+                }
+                Err(e) => return Err(map_err(e)),
+            }
+        }
+    }
+}
