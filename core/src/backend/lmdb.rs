@@ -489,3 +489,139 @@ impl LmdbBackend {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
+    }
+
+    /// 100 values of 64 KiB under `tag`: 6.4 MiB, several times a 1 MiB map.
+    fn fill(b: &LmdbBackend, tag: &str) {
+        for i in 0..100 {
+            b.insert(format!("{tag}{i:03}").as_bytes(), vec![i as u8; 64 * 1024])
+                .unwrap();
+        }
+    }
+
+    fn check_filled(b: &LmdbBackend, tag: &str) {
+        for i in 0..100 {
+            let v = b.get(format!("{tag}{i:03}").as_bytes()).unwrap().unwrap();
+            assert_eq!(v, vec![i as u8; 64 * 1024]);
+        }
+    }
+
+    #[test]
+    fn a_full_map_grows_without_losing_a_write() {
+        let d = dir();
+        let b = LmdbBackend::open_sized(d.path(), None, 1 << 20).unwrap();
+        fill(&b, "a");
+        check_filled(&b, "a");
+        assert!(b.env.info().map_size > 1 << 20);
+        // A transaction too big for the grown map retries whole, not half-applied.
+        let ops = (0..50)
+            .map(|i| (format!("t{i:03}").into_bytes(), Some(vec![7u8; 256 * 1024])))
+            .collect();
+        b.apply_batch(ops).unwrap();
+        assert_eq!(
+            b.scan(Bound::Included(b"t"), Bound::Excluded(b"u"), false, 100)
+                .unwrap()
+                .len(),
+            50
+        );
+    }
+
+    #[test]
+    fn the_reserved_map_costs_no_disk() {
+        let d = dir();
+        let b = LmdbBackend::open(d.path(), None).unwrap();
+        b.insert(b"k", b"v".to_vec()).unwrap();
+        b.flush().unwrap();
+        assert_eq!(b.env.info().map_size, MAP_SIZE);
+        let size = b.size_on_disk().unwrap();
+        assert!(size > 0 && size < 1 << 20, "data file is {size} bytes");
+    }
+
+    #[test]
+    fn keys_lmdb_cannot_store_are_invalid_argument_not_a_panic() {
+        let d = dir();
+        let b = LmdbBackend::open(d.path(), None).unwrap();
+        assert!(b.max_key >= 1024 + 64, "longer-keys is on: {}", b.max_key);
+        let long = vec![b'x'; b.max_key + 1];
+        let kind = |r: Result<()>| r.unwrap_err().kind();
+        assert_eq!(
+            kind(b.insert(&long, vec![]).map(|_| ())),
+            ErrorKind::InvalidArgument
+        );
+        assert_eq!(kind(b.get(&long).map(|_| ())), ErrorKind::InvalidArgument);
+        assert_eq!(kind(b.insert(b"", vec![])), ErrorKind::InvalidArgument);
+        assert_eq!(
+            kind(b.transaction(&mut |tx| tx.put(&long, vec![]))),
+            ErrorKind::InvalidArgument
+        );
+        let longest = vec![b'y'; b.max_key];
+        b.insert(&longest, b"ok".to_vec()).unwrap();
+        assert_eq!(b.get(&longest).unwrap(), Some(b"ok".to_vec()));
+        // Empty scan bounds mean "from the start" / "nothing".
+        assert_eq!(
+            b.scan(Bound::Included(b""), Bound::Unbounded, false, 10)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(b
+            .scan(Bound::Unbounded, Bound::Excluded(b""), false, 10)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn data_survives_close_and_reopen_and_the_flusher_stops() {
+        let d = dir();
+        let b = LmdbBackend::open(d.path(), Some(5)).unwrap();
+        b.insert(b"k", b"v".to_vec()).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        drop(b); // joins the flusher; heed then closes the environment, so it can reopen
+        let b = LmdbBackend::open(d.path(), Some(5)).unwrap();
+        assert_eq!(b.get(b"k").unwrap(), Some(b"v".to_vec()));
+    }
+
+    #[test]
+    #[ignore = "child process of a_map_grown_by_another_process_is_adopted"]
+    fn child_grows_the_map() {
+        let path = std::env::var("GROVE_LMDB_CHILD_DIR").unwrap();
+        let b = LmdbBackend::open_sized(Path::new(&path), None, 1 << 20).unwrap();
+        fill(&b, "child");
+        b.flush().unwrap();
+    }
+
+    #[test]
+    fn a_map_grown_by_another_process_is_adopted() {
+        let d = dir();
+        let b = LmdbBackend::open_sized(d.path(), None, 1 << 20).unwrap();
+        b.insert(b"before", b"1".to_vec()).unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--ignored",
+                "--exact",
+                "backend::lmdb::tests::child_grows_the_map",
+                "--test-threads=1",
+            ])
+            .env("GROVE_LMDB_CHILD_DIR", d.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
+        // Our map is still 1 MiB; the file now needs more: the first read adopts the new size.
+        check_filled(&b, "child");
+        assert!(b.env.info().map_size > 1 << 20);
+        b.insert(b"after", b"2".to_vec()).unwrap();
+        assert_eq!(b.get(b"before").unwrap(), Some(b"1".to_vec()));
+    }
+}

@@ -1,0 +1,218 @@
+//! The `lmdb:` engine through `Store`: real OS processes share one store and count exactly, data
+//! survives reopen, and sled and lmdb refuse each other's directories with a clear error.
+
+mod common;
+
+use grove_core::{Durability, ErrorKind, Options, Store};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+fn target(dir: &std::path::Path) -> String {
+    format!("lmdb:{}", dir.display())
+}
+
+#[test]
+#[ignore = "entry point for the child processes of the cross-process tests"]
+fn lmdb_child_entry() {
+    let t = std::env::var("GROVE_CHILD_TARGET").unwrap();
+    let n: i64 = std::env::var("GROVE_CHILD_N").unwrap().parse().unwrap();
+    let durable = std::env::var("GROVE_CHILD_DURABLE").is_ok();
+    let opts = if durable {
+        Options::new().durability(Durability::EveryWrite)
+    } else {
+        Options::new()
+    };
+    let db = Store::open_with(&t, opts).unwrap();
+    let c = db.counter("shared").unwrap();
+    println!("GROVE-CHILD-READY");
+    // Start together with the siblings, so the increments really interleave.
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).unwrap();
+    for _ in 0..n {
+        c.increment(1).unwrap();
+    }
+    db.close().unwrap();
+}
+
+fn count_from_processes(durable: bool) {
+    const PROCS: usize = 3;
+    const N: i64 = 400;
+    let dir = tempfile::tempdir().unwrap();
+    let t = target(&dir.path().join("db"));
+    let n = N.to_string();
+    let mut env = vec![
+        ("GROVE_CHILD_TARGET", t.as_str()),
+        ("GROVE_CHILD_N", n.as_str()),
+    ];
+    if durable {
+        env.push(("GROVE_CHILD_DURABLE", "1"));
+    }
+    // This process holds the store open too, and counts along.
+    let db = Store::open(&t).unwrap();
+    let mut children: Vec<_> = (0..PROCS)
+        .map(|_| {
+            common::child("lmdb_child_entry", &env)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    // Kept open until the children exit: their last lines must not hit a closed pipe.
+    let mut outputs = Vec::new();
+    for child in &mut children {
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        loop {
+            let line = lines.next().expect("child exited early").unwrap();
+            if line.contains("GROVE-CHILD-READY") {
+                break;
+            }
+        }
+        outputs.push(lines);
+    }
+    for child in &mut children {
+        use std::io::Write as _;
+        writeln!(child.stdin.take().unwrap()).unwrap();
+    }
+    let c = db.counter("shared").unwrap();
+    for _ in 0..N {
+        c.increment(1).unwrap();
+    }
+    for (mut child, rest) in children.into_iter().zip(outputs) {
+        let tail: Vec<String> = rest.map_while(|l| l.ok()).collect();
+        assert!(child.wait().unwrap().success(), "{tail:?}");
+    }
+    assert_eq!(c.get().unwrap(), N * (PROCS as i64 + 1));
+    db.close().unwrap();
+}
+
+#[test]
+fn processes_sharing_an_lmdb_store_count_exactly() {
+    count_from_processes(false);
+}
+
+#[test]
+fn processes_sharing_an_lmdb_store_count_exactly_with_every_write_durable() {
+    count_from_processes(true);
+}
+
+#[test]
+fn lmdb_data_survives_close_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = target(dir.path());
+    let db = Store::open(&t).unwrap();
+    let id = db.node_id().to_string();
+    db.set(b"plain", b"value", None).unwrap();
+    db.counter("visitors").unwrap().increment(42).unwrap();
+    db.namespace("tenant")
+        .unwrap()
+        .set(b"k", b"ns", None)
+        .unwrap();
+    assert!(db.size_on_disk().unwrap() > 0);
+    assert_eq!(
+        db.path(),
+        Some(std::fs::canonicalize(dir.path()).unwrap().as_path())
+    );
+    db.close().unwrap();
+    let db = Store::open(&t).unwrap();
+    assert_eq!(db.node_id(), id);
+    assert_eq!(db.get(b"plain").unwrap(), Some(b"value".to_vec()));
+    assert_eq!(db.counter("visitors").unwrap().get().unwrap(), 42);
+    assert_eq!(db.get(b"tenant:k").unwrap(), Some(b"ns".to_vec()));
+    // The same directory opened twice in this process shares one engine.
+    let again = Store::open(&t).unwrap();
+    assert!(db.same_engine(&again));
+    db.close().unwrap();
+    again.close().unwrap();
+}
+
+#[test]
+fn sled_and_lmdb_refuse_each_other_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let sled_dir = dir.path().join("s");
+    let lmdb_dir = dir.path().join("l");
+    Store::open(&sled_dir).unwrap().close().unwrap();
+    Store::open(target(&lmdb_dir)).unwrap().close().unwrap();
+
+    let err = Store::open(target(&sled_dir)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(err.message().contains("holds a sled store"), "{err}");
+    for t in [
+        lmdb_dir.display().to_string(),
+        format!("sled:{}", lmdb_dir.display()),
+    ] {
+        let err = Store::open(&t).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+        assert!(err.message().contains("open it as lmdb:"), "{err}");
+    }
+
+    // Open in this process as one engine, the other engine is refused before touching files.
+    let fresh = dir.path().join("fresh");
+    let held = Store::open(target(&fresh)).unwrap();
+    let err = Store::open(&fresh).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(
+        err.message()
+            .contains("already open in this process as a lmdb"),
+        "{err}"
+    );
+    held.close().unwrap();
+}
+
+#[test]
+fn targets_pick_the_engine_and_unknown_schemes_are_refused() {
+    let m = Store::open("memory:").unwrap();
+    assert_eq!(m.path(), None);
+    m.close().unwrap();
+    for t in [
+        "redis://localhost:6379",
+        "rediss://h:6380/1",
+        "redis+cluster://a:1,b:2",
+    ] {
+        let err = Store::open(t).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert!(err.message().contains("not available yet"), "{err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cwd_relative = dir.path().join("lmbd:x");
+    for t in ["foo://x", "lmbd:x"] {
+        let err = Store::open(t).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert!(err.message().contains("unknown scheme"), "{err}");
+    }
+    // An absolute path with a colon is a sled directory, not a scheme.
+    let db = Store::open(&cwd_relative).unwrap();
+    db.close().unwrap();
+    assert!(cwd_relative.join("db").exists());
+}
+
+#[test]
+#[ignore = "entry point for the child process of the StoreLocked test"]
+fn sled_holder_entry() {
+    let db = Store::open(std::env::var("GROVE_CHILD_TARGET").unwrap()).unwrap();
+    println!("GROVE-CHILD-READY");
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+    db.close().unwrap();
+}
+
+#[test]
+fn a_sled_store_held_elsewhere_says_to_use_lmdb() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("db");
+    let ps = p.display().to_string();
+    let mut child = common::child("sled_holder_entry", &[("GROVE_CHILD_TARGET", ps.as_str())])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while !lines.next().unwrap().unwrap().contains("GROVE-CHILD-READY") {}
+    let drain = std::thread::spawn(move || lines.count());
+    let err = Store::open(&p).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::StoreLocked, "{err}");
+    assert!(err.message().contains("lmdb:"), "{err}");
+    drop(child.stdin.take());
+    drain.join().unwrap();
+    assert!(child.wait().unwrap().success());
+}
