@@ -57,8 +57,10 @@ pub(crate) struct LmdbBackend {
     gate: RwLock<()>,
     /// The longest key this environment stores (LMDB's limit, from the page size).
     max_key: usize,
-    /// `data.mdb`, for [`Backend::size_on_disk`].
+    /// `data.mdb`, for [`Backend::size_on_disk`] and to notice it deleted or replaced under us.
     data_file: PathBuf,
+    /// `(device, inode)` of `data.mdb` when opened.
+    identity: (u64, u64),
     /// The periodic flusher; dropping the sender stops it.
     flusher: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
 }
@@ -226,6 +228,8 @@ impl LmdbBackend {
             }
         };
         let max_key = env.max_key_size();
+        let data_file = dir.join(DATA_FILE);
+        let identity = identity(&data_file).map_err(in_dir)?;
         let flusher = flush_every_ms.map(|ms| {
             let (stop, wait) = mpsc::channel::<()>();
             let env = env.clone();
@@ -247,7 +251,8 @@ impl LmdbBackend {
             db,
             gate: RwLock::new(()),
             max_key,
-            data_file: dir.join(DATA_FILE),
+            data_file,
+            identity,
             flusher: flusher.transpose()?,
         })
     }
@@ -301,6 +306,14 @@ impl LmdbBackend {
             Retry::Adopt => adopt_map_size(&self.env),
         }
     }
+}
+
+/// `(device, inode)` of the file at `path`, to tell whether it is still the file we opened.
+fn identity(path: &Path) -> Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::new(ErrorKind::Io, format!("{}: {e}", path.display())))?;
+    Ok((meta.dev(), meta.ino()))
 }
 
 /// Doubles the map. Called only with no transaction of this process open.
@@ -465,7 +478,20 @@ impl Backend for LmdbBackend {
         self.env.force_sync().map_err(|e| {
             let e = map_err(e);
             Error::new(e.kind(), format!("syncing the lmdb store: {}", e.message()))
-        })
+        })?;
+        // A deleted (or replaced) directory leaves LMDB writing into an unlinked file: every
+        // write "succeeds" and is gone at close. Say so at the first flush instead, as on sled.
+        match identity(&self.data_file) {
+            Ok(id) if id == self.identity => Ok(()),
+            _ => Err(Error::new(
+                ErrorKind::Io,
+                format!(
+                    "the store's file {} was deleted or replaced while the store was open; \
+                     writes since then are not on disk (close the store and reopen it)",
+                    self.data_file.display()
+                ),
+            )),
+        }
     }
 
     fn size_on_disk(&self) -> Result<u64> {
