@@ -80,10 +80,10 @@ fn crash_child() {
     }
 }
 
-fn run_cycles(mode: &str) {
-    // Kept on failure (for a look at what sled recovered), removed on success.
+fn run_cycles(engine: &str, mode: &str) {
+    // Kept on failure (for a look at what the engine recovered), removed on success.
     let dir = KeptOnFailure(tempfile::tempdir().unwrap().keep());
-    let path = dir.path().join("db");
+    let path = std::path::PathBuf::from(format!("{engine}:{}", dir.path().join("db").display()));
     let mut seed = std::process::id() as u64 | 1;
     let mut expected = Expected::default();
     let total = cycles();
@@ -122,7 +122,7 @@ fn run_cycles(mode: &str) {
         expected.check(&path, mode, cycle, &fresh, everything);
         if (cycle + 1) % 50 == 0 {
             eprintln!(
-                "crash test ({mode}): {} cycles passed, {} writes, {} jobs checked",
+                "crash test ({engine}, {mode}): {} cycles passed, {} writes, {} jobs checked",
                 cycle + 1,
                 expected.kv.len(),
                 expected.jobs_present.len() + expected.jobs_acked.len()
@@ -342,10 +342,20 @@ impl Expected {
 
 #[test]
 fn durable_store_survives_sigkill_with_every_acknowledged_write() {
-    run_cycles("durable");
+    run_cycles("sled", "durable");
 }
 
 #[test]
 fn periodic_store_keeps_everything_acknowledged_before_flush_returned() {
-    run_cycles("periodic");
+    run_cycles("sled", "periodic");
+}
+
+#[test]
+fn durable_lmdb_store_survives_sigkill_with_every_acknowledged_write() {
+    run_cycles("lmdb", "durable");
+}
+
+#[test]
+fn periodic_lmdb_store_keeps_everything_acknowledged_before_flush_returned() {
+    run_cycles("lmdb", "periodic");
 }
