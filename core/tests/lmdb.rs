@@ -216,3 +216,112 @@ fn a_sled_store_held_elsewhere_says_to_use_lmdb() {
     drain.join().unwrap();
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+#[ignore = "entry point for the child processes of the mixed cross-process test"]
+fn lmdb_mixed_child_entry() {
+    let db = Store::open(std::env::var("GROVE_CHILD_TARGET").unwrap()).unwrap();
+    let lock = db.lock("l", std::time::Duration::from_secs(60)).unwrap();
+    let rl = db
+        .rate_limiter("rl", 100, std::time::Duration::from_secs(3600))
+        .unwrap();
+    let q = db
+        .queue("q", std::time::Duration::from_secs(3600), 5)
+        .unwrap();
+    println!("GROVE-CHILD-READY");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).unwrap();
+    let mut out = String::new();
+    let take_job = |out: &mut String| match q.dequeue().unwrap() {
+        Some(job) => {
+            assert!(q.ack(job.id).unwrap());
+            out.push_str(&format!("J {}\n", job.id));
+            true
+        }
+        None => false,
+    };
+    for _ in 0..300 {
+        if lock.try_acquire().unwrap() {
+            // A non-atomic read-then-write: exact only if the lock excludes every other process.
+            let n: u64 = db
+                .get(b"guarded")
+                .unwrap()
+                .map_or(0, |v| String::from_utf8(v).unwrap().parse().unwrap());
+            db.set(b"guarded", (n + 1).to_string().as_bytes(), None)
+                .unwrap();
+            out.push_str(&format!("F {}\n", lock.fencing_token()));
+            assert!(lock.release().unwrap());
+        }
+        if rl.allow("k", 1).unwrap().allowed {
+            out.push_str("A\n");
+        }
+        take_job(&mut out);
+    }
+    while take_job(&mut out) {}
+    print!("{out}");
+    db.close().unwrap();
+}
+
+#[test]
+fn locks_limiters_and_queues_hold_across_processes_on_lmdb() {
+    const PROCS: usize = 3;
+    const JOBS: u64 = 600;
+    let dir = tempfile::tempdir().unwrap();
+    let t = target(&dir.path().join("db"));
+    let db = Store::open(&t).unwrap();
+    let q = db
+        .queue("q", std::time::Duration::from_secs(3600), 5)
+        .unwrap();
+    for i in 0..JOBS {
+        q.enqueue(format!("{i}").as_bytes(), std::time::Duration::ZERO)
+            .unwrap();
+    }
+    let mut children: Vec<_> = (0..PROCS)
+        .map(|_| {
+            common::child(
+                "lmdb_mixed_child_entry",
+                &[("GROVE_CHILD_TARGET", t.as_str())],
+            )
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let mut outputs = Vec::new();
+    for child in &mut children {
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        while !lines.next().unwrap().unwrap().contains("GROVE-CHILD-READY") {}
+        outputs.push(lines);
+    }
+    for child in &mut children {
+        use std::io::Write as _;
+        writeln!(child.stdin.take().unwrap()).unwrap();
+    }
+    let mut tokens = std::collections::HashSet::new();
+    let mut jobs = std::collections::HashSet::new();
+    let mut admitted = 0;
+    for (mut child, lines) in children.into_iter().zip(outputs) {
+        for line in lines.map_while(|l| l.ok()) {
+            if let Some(tok) = line.strip_prefix("F ") {
+                assert!(tokens.insert(tok.to_string()), "fencing token {tok} twice");
+            } else if let Some(id) = line.strip_prefix("J ") {
+                assert!(jobs.insert(id.to_string()), "job {id} acked twice");
+            } else if line == "A" {
+                admitted += 1;
+            }
+        }
+        assert!(child.wait().unwrap().success());
+    }
+    assert!(!tokens.is_empty());
+    let guarded: usize = String::from_utf8(db.get(b"guarded").unwrap().unwrap())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(guarded, tokens.len(), "every lock holder was alone");
+    assert_eq!(admitted, 100, "the limit holds summed over every process");
+    assert_eq!(jobs.len() as u64, JOBS, "every job delivered once");
+    let stats = q.stats().unwrap();
+    assert_eq!((stats.ready, stats.in_flight, stats.dead), (0, 0, 0));
+    db.close().unwrap();
+}
