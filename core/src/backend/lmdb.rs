@@ -43,6 +43,12 @@ const MAP_SIZE: usize = 1 << 30;
 /// by a few multi-threaded processes reading at once).
 const MAX_READERS: u32 = 1024;
 
+/// Smaller reservations tried when the address space is limited.
+const FALLBACK_MAP_SIZES: [usize; 3] = [1 << 36, 1 << 32, 1 << 28];
+
+/// `ENOMEM` on Linux and the BSDs: the map did not fit in the address space.
+const ENOMEM: i32 = 12;
+
 /// The data file LMDB keeps in the store directory.
 pub(crate) const DATA_FILE: &str = "data.mdb";
 
@@ -61,6 +67,8 @@ pub(crate) struct LmdbBackend {
     data_file: PathBuf,
     /// `(device, inode)` of `data.mdb` when opened.
     identity: (u64, u64),
+    /// The process that opened the environment: LMDB environments do not survive `fork()`.
+    opened_by: u32,
     /// The periodic flusher; dropping the sender stops it.
     flusher: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
 }
@@ -97,6 +105,16 @@ fn map_err(e: heed::Error) -> Error {
             "lmdb: the environment is already open in this process",
         ),
         other => Error::new(ErrorKind::Internal, format!("lmdb: {other}")),
+    }
+}
+
+/// Prefixes an error with the store being opened.
+fn in_dir(dir: &Path) -> impl Fn(Error) -> Error + Copy + '_ {
+    move |e: Error| {
+        Error::new(
+            e.kind(),
+            format!("opening lmdb store {}: {}", dir.display(), e.message()),
+        )
     }
 }
 
@@ -181,12 +199,27 @@ impl LmdbBackend {
         flush_every_ms: Option<u64>,
         map_size: usize,
     ) -> Result<Self> {
-        let in_dir = |e: Error| {
-            Error::new(
-                e.kind(),
-                format!("opening lmdb store {}: {}", dir.display(), e.message()),
-            )
-        };
+        let in_dir = in_dir(dir);
+        // A process under an address-space limit (`ulimit -v`) cannot map 1 TiB: try smaller
+        // reservations before giving up; the map still grows on demand from there.
+        let mut sizes = vec![map_size];
+        sizes.extend(FALLBACK_MAP_SIZES.iter().copied().filter(|&s| s < map_size));
+        let mut last = None;
+        for size in sizes {
+            match Self::open_env(dir, size) {
+                Err(heed::Error::Io(e)) if e.raw_os_error() == Some(ENOMEM) => last = Some(e),
+                other => {
+                    let env = other.map_err(|e| in_dir(map_err(e)))?;
+                    return Self::with_env(dir, env, flush_every_ms);
+                }
+            }
+        }
+        let e = last.map_or_else(|| Error::invalid("no map size"), |e| map_err(e.into()));
+        Err(in_dir(e))
+    }
+
+    /// Opens the environment with a map of `map_size` bytes.
+    fn open_env(dir: &Path, map_size: usize) -> heed::Result<Env<WithoutTls>> {
         let mut opts = EnvOpenOptions::new().read_txn_without_tls();
         opts.map_size(map_size).max_readers(MAX_READERS);
         // SAFETY: `NO_SYNC` is unsafe only in that commits are not fsynced; durability is
@@ -203,7 +236,12 @@ impl LmdbBackend {
         // transaction outlives its function here, so none is open when a process aborts except
         // the one a crash interrupts, which LMDB's robust mutex and stale-reader check recover.
         // Network filesystems are excluded by documentation (file header, README).
-        let env = unsafe { opts.open(dir) }.map_err(|e| in_dir(map_err(e)))?;
+        unsafe { opts.open(dir) }
+    }
+
+    /// Finishes opening: clears stale readers, creates the database, starts the flusher.
+    fn with_env(dir: &Path, env: Env<WithoutTls>, flush_every_ms: Option<u64>) -> Result<Self> {
+        let in_dir = in_dir(dir);
         // Reader slots of processes that died holding them would pin pages forever.
         env.clear_stale_readers().map_err(|e| in_dir(map_err(e)))?;
         let db = loop {
@@ -253,6 +291,7 @@ impl LmdbBackend {
             max_key,
             data_file,
             identity,
+            opened_by: std::process::id(),
             flusher: flusher.transpose()?,
         })
     }
@@ -260,6 +299,7 @@ impl LmdbBackend {
     /// Runs `f` in one write transaction and commits it when `f` says so (`Ok((true, _))`);
     /// starts over, after fixing the map, when LMDB reports it full or resized elsewhere.
     fn write<T>(&self, mut f: impl FnMut(&mut WriteCx<'_, '_>) -> Result<(bool, T)>) -> Result<T> {
+        self.check_process()?;
         loop {
             let retry = {
                 let _gate = self.gate.read();
@@ -500,8 +540,24 @@ impl Backend for LmdbBackend {
 }
 
 impl LmdbBackend {
+    /// Refuses use from a child forked after the open (a pre-forking server that opened the store
+    /// before forking workers): LMDB's lock table and reader slots belong to the opener, and
+    /// using them from the child corrupts its locking.
+    fn check_process(&self) -> Result<()> {
+        if std::process::id() == self.opened_by {
+            return Ok(());
+        }
+        Err(Error::invalid(format!(
+            "this lmdb store was opened by process {} before a fork(); an LMDB environment \
+             cannot be used across fork: open the store in each worker after forking (for \
+             example not in a gunicorn --preload app, but in post_fork)",
+            self.opened_by
+        )))
+    }
+
     /// Runs `f` in one read transaction, first adopting a map another process grew.
     fn read<T>(&self, f: impl FnOnce(&heed::RoTxn<'_, WithoutTls>) -> Result<T>) -> Result<T> {
+        self.check_process()?;
         loop {
             let gate = self.gate.read();
             match self.env.read_txn() {
@@ -649,5 +705,59 @@ mod tests {
         assert!(b.env.info().map_size > 1 << 20);
         b.insert(b"after", b"2".to_vec()).unwrap();
         assert_eq!(b.get(b"before").unwrap(), Some(b"1".to_vec()));
+    }
+}
+
+#[cfg(test)]
+mod process_tests {
+    use super::*;
+
+    #[test]
+    fn a_forked_child_is_refused_clearly() {
+        let d = tempfile::tempdir().unwrap();
+        let mut b = LmdbBackend::open(d.path(), None).unwrap();
+        b.insert(b"k", b"v".to_vec()).unwrap();
+        // As if this process were a child forked after the open.
+        b.opened_by = b.opened_by.wrapping_add(1);
+        for e in [
+            b.get(b"k").unwrap_err(),
+            b.insert(b"k", vec![]).unwrap_err(),
+        ] {
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            assert!(e.message().contains("fork"), "{e}");
+        }
+    }
+
+    #[test]
+    #[ignore = "child of an_address_space_limit_gets_a_smaller_map"]
+    fn child_under_an_address_space_limit() {
+        let dir = std::env::var("GROVE_LMDB_CHILD_DIR").unwrap();
+        let b = LmdbBackend::open(Path::new(&dir), None).unwrap();
+        b.insert(b"k", vec![1; 1 << 20]).unwrap();
+        assert!(b.env.info().map_size < MAP_SIZE);
+        println!("MAP {}", b.env.info().map_size);
+    }
+
+    #[test]
+    fn an_address_space_limit_gets_a_smaller_map() {
+        let d = tempfile::tempdir().unwrap();
+        let exe = std::env::current_exe().unwrap();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(r#"ulimit -v 8000000; exec "$0" "$@""#)
+            .arg(exe)
+            .args([
+                "--ignored",
+                "--exact",
+                "backend::lmdb::process_tests::child_under_an_address_space_limit",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("GROVE_LMDB_CHILD_DIR", d.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains("1 passed"), "{text}");
+        assert!(text.contains("MAP 4294967296"), "{text}");
     }
 }
