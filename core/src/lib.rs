@@ -1,5 +1,6 @@
 //! Grove: an embedded, crash-safe engine for coordination primitives (atomic counters, locks,
-//! rate limiters, sessions, leaderboards, job queues) and CRDTs, over sled or memory.
+//! rate limiters, sessions, leaderboards, job queues) and CRDTs, over sled, LMDB (`lmdb:`, shared
+//! by the processes of one machine) or memory.
 //!
 //! ```
 //! let db = grove_core::Store::open_memory();
