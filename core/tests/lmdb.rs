@@ -325,3 +325,60 @@ fn locks_limiters_and_queues_hold_across_processes_on_lmdb() {
     assert_eq!((stats.ready, stats.in_flight, stats.dead), (0, 0, 0));
     db.close().unwrap();
 }
+
+#[test]
+#[ignore = "entry point for the child process of the killed-writer test"]
+fn lmdb_endless_writer_entry() {
+    let db = Store::open(std::env::var("GROVE_CHILD_TARGET").unwrap()).unwrap();
+    let c = db.counter("shared").unwrap();
+    let q = db
+        .queue("q", std::time::Duration::from_secs(3600), 5)
+        .unwrap();
+    println!("GROVE-CHILD-READY");
+    loop {
+        c.increment(1).unwrap();
+        q.enqueue(b"x", std::time::Duration::ZERO).unwrap();
+    }
+}
+
+#[test]
+fn a_writer_killed_mid_transaction_blocks_no_other_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = target(&dir.path().join("db"));
+    // This process keeps the store open throughout, so LMDB's lock file is never re-created:
+    // a killed child's write lock and reader slot must be recovered, not reset.
+    let db = Store::open(&t).unwrap();
+    let c = db.counter("shared").unwrap();
+    let mut last = 0;
+    let mut seed = u64::from(std::process::id()) | 1;
+    for _ in 0..20 {
+        let mut child = common::child(
+            "lmdb_endless_writer_entry",
+            &[("GROVE_CHILD_TARGET", t.as_str())],
+        )
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        while !lines.next().unwrap().unwrap().contains("GROVE-CHILD-READY") {}
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(std::time::Duration::from_millis(5 + seed % 40));
+        child.kill().unwrap(); // SIGKILL, most likely inside a write transaction
+        child.wait().unwrap();
+        // The next write must get through at once (a watchdog turns a hang into a failure).
+        let (tx, rx) = std::sync::mpsc::channel();
+        let c2 = c.clone();
+        std::thread::spawn(move || tx.send(c2.increment(1).unwrap()).unwrap());
+        let v = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("a write after the kill hung: the dead writer's lock was not recovered");
+        assert!(v > last, "the counter went from {last} to {v}");
+        last = v;
+    }
+    db.close().unwrap();
+    let db = Store::open(&t).unwrap();
+    assert_eq!(db.counter("shared").unwrap().get().unwrap(), last);
+    db.close().unwrap();
+}
