@@ -17,9 +17,10 @@
 //! Limits: local filesystems only, never NFS or other network filesystems (the lock file relies
 //! on shared memory and POSIX locks of one kernel); the data file never shrinks (freed pages are
 //! reused); a long-lived read transaction pins old pages (scans here are one short read
-//! transaction per page).
+//! transaction per page); an environment does not survive `fork()`, so a pre-forking server
+//! opens the store in each worker (use from a forked child is refused with a clear error).
 
-#![allow(unsafe_code)] // only the three heed calls below, each with its SAFETY argument
+#![allow(unsafe_code)] // heed's unsafe `flags`, `open` and `resize` only, each with a SAFETY note
 
 use super::{Backend, Page, Txn, Write};
 use crate::error::{Error, ErrorKind, Result};
