@@ -31,7 +31,8 @@ macro_rules! say {
                   `--`, or for an option's value after `=` (`--prefix=-h`)."
 )]
 struct Cli {
-    /// Store directory (sled); also read from GROVE_DB.
+    /// Store target: DIR or sled:DIR (sled), lmdb:DIR (shared by processes; preview) or memory:;
+    /// also read from GROVE_DB.
     #[arg(long, global = true, env = "GROVE_DB")]
     db: Option<PathBuf>,
     /// Fsync every write before returning (default: periodic flush).

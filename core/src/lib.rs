@@ -1,5 +1,6 @@
 //! Grove: an embedded, crash-safe engine for coordination primitives (atomic counters, locks,
-//! rate limiters, sessions, leaderboards, job queues) and CRDTs, over sled or memory.
+//! rate limiters, sessions, leaderboards, job queues) and CRDTs, over sled, LMDB (`lmdb:`, shared
+//! by the processes of one machine) or memory.
 //!
 //! ```
 //! let db = grove_core::Store::open_memory();
@@ -11,7 +12,8 @@
 //! # Ok::<(), grove_core::Error>(())
 //! ```
 #![warn(missing_docs)]
-#![forbid(unsafe_code)]
+// Denied everywhere; backend/lmdb.rs alone allows it for heed's unsafe environment calls.
+#![deny(unsafe_code)]
 
 mod backend;
 mod clock;
@@ -27,6 +29,7 @@ mod ratelimit;
 mod session;
 mod store;
 mod sync;
+mod target;
 mod value;
 
 pub use clock::{Clock, ManualClock, SystemClock};

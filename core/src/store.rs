@@ -1,12 +1,14 @@
 //! The store: opening and closing engines, the per-process registry, handles, namespaces,
 //! durability and node identity. Every primitive is reached from a [`Store`].
 
+use crate::backend::lmdb::LmdbBackend;
 use crate::backend::memory::MemoryBackend;
 use crate::backend::sled::SledBackend;
 use crate::backend::{Backend, Write};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sync::{Bell, Mutex, RwLock, SomeReadGuard};
+use crate::target::Target;
 use crate::value::Entry;
 use std::collections::HashMap;
 use std::fmt;
@@ -93,17 +95,38 @@ impl Options {
     }
 }
 
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// In memory, this process only.
+    Memory,
+    /// sled on disk, one process at a time.
+    Sled,
+    /// LMDB on disk, shared by the processes of one machine.
+    Lmdb,
+}
+
+impl Kind {
+    /// The scheme that names this engine in a target.
+    fn scheme(self) -> &'static str {
+        match self {
+            Kind::Memory => "memory",
+            Kind::Sled => "sled",
+            Kind::Lmdb => "lmdb",
+        }
+    }
+}
+
 /// One open backend shared by every handle to the same path in this process.
 pub(crate) struct Engine {
     path: Option<PathBuf>,
+    kind: Kind,
     backend: RwLock<Option<Arc<dyn Backend>>>,
     handles: AtomicUsize,
     node_id: String,
     clock: Arc<dyn Clock>,
     durability: Durability,
     /// The backend's [`Backend::exclusive`]: may state derived from the data live in memory?
-    #[allow(dead_code)]
-    // read by the shared-store paths of the leaderboard and CRDTs (issue 14)
     exclusive: bool,
     write_seq: AtomicU64,
     flushed_seq: Mutex<u64>,
@@ -160,7 +183,12 @@ pub fn validate_node_id(id: &str) -> Result<()> {
 }
 
 impl Engine {
-    fn new(path: Option<PathBuf>, backend: Arc<dyn Backend>, opts: &Options) -> Result<Engine> {
+    fn new(
+        path: Option<PathBuf>,
+        kind: Kind,
+        backend: Arc<dyn Backend>,
+        opts: &Options,
+    ) -> Result<Engine> {
         let stored = backend
             .get(NODE_ID_KEY)?
             .map(|v| {
@@ -202,6 +230,7 @@ impl Engine {
         };
         Ok(Engine {
             path,
+            kind,
             exclusive: backend.exclusive(),
             backend: RwLock::new(Some(backend)),
             handles: AtomicUsize::new(1),
@@ -249,7 +278,9 @@ impl Engine {
             None => Ok(()),
         };
         drop(backend);
-        if let Some(path) = &self.path {
+        // Only sled lets go of its directory lock a moment after the drop; LMDB's environment is
+        // closed when the backend (and its flusher thread) is dropped.
+        if let (Some(path), Kind::Sled) = (&self.path, self.kind) {
             crate::backend::sled::wait_until_released(path);
         }
         flushed
@@ -304,20 +335,23 @@ impl fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the sled store at `path` with default options.
-    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
-        Store::open_with(path, Options::default())
+    /// Opens (creating if needed) the store at `target` with default options.
+    ///
+    /// The target names the engine and the place: `./data` or `sled:./data` (sled, the default),
+    /// `lmdb:./data` (LMDB, shared by every process of this machine), `memory:` (in memory).
+    pub fn open(target: impl AsRef<Path>) -> Result<Store> {
+        Store::open_with(target, Options::default())
     }
 
-    /// Opens the sled store at `path`; a path already open in this process shares its engine.
-    pub fn open_with(path: impl AsRef<Path>, opts: Options) -> Result<Store> {
-        let path = path.as_ref();
-        if path.as_os_str().is_empty() {
-            return Err(Error::invalid("store path is empty"));
-        }
-        if path.as_os_str().as_encoded_bytes().contains(&0) {
-            return Err(Error::invalid("store path contains a NUL byte"));
-        }
+    /// Opens the store at `target` (see [`Store::open`]); a path already open in this process
+    /// shares its engine.
+    pub fn open_with(target: impl AsRef<Path>, opts: Options) -> Result<Store> {
+        let (kind, path) = match crate::target::parse(target.as_ref())? {
+            Target::Memory => return Store::open_memory_with(opts),
+            Target::Sled(p) => (Kind::Sled, p),
+            Target::Lmdb(p) => (Kind::Lmdb, p),
+        };
+        let path = path.as_path();
         // Refuse a bad node id before touching the disk, so a refused open leaves nothing behind.
         if let Some(id) = &opts.node_id {
             validate_node_id(id)?;
@@ -328,6 +362,15 @@ impl Store {
             .map_err(|e| Error::new(ErrorKind::Io, format!("resolving {}: {e}", path.display())))?;
         let mut reg = registry().lock();
         if let Some(engine) = reg.open.get(&canon) {
+            if engine.kind != kind {
+                return Err(Error::invalid(format!(
+                    "store {} is already open in this process as a {} store; it cannot be \
+                     opened as {}: too",
+                    canon.display(),
+                    engine.kind.scheme(),
+                    kind.scheme()
+                )));
+            }
             if let Some(id) = &opts.node_id {
                 if *id != engine.node_id {
                     return Err(Error::invalid(format!(
@@ -340,24 +383,35 @@ impl Store {
             engine.handles.fetch_add(1, Ordering::SeqCst);
             return Ok(Store::from_engine(engine.clone()));
         }
+        refuse_other_engine(&canon, kind)?;
         let flush_ms = match opts.durability {
             Durability::Periodic { every_ms } => Some(every_ms.max(1)),
             Durability::EveryWrite => None,
         };
-        let released = reg.released.get(&canon).copied();
-        let backend = loop {
-            match SledBackend::open(&canon, flush_ms) {
-                Err(e)
-                    if e.kind() == ErrorKind::StoreLocked
-                        && released.is_some_and(|t| t.elapsed() < RELEASE_GRACE) =>
-                {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                other => break other?,
+        let backend: Box<dyn Backend> = match kind {
+            Kind::Lmdb => Box::new(LmdbBackend::open(&canon, flush_ms)?),
+            Kind::Sled | Kind::Memory => {
+                let released = reg.released.get(&canon).copied();
+                Box::new(loop {
+                    match SledBackend::open(&canon, flush_ms) {
+                        Err(e)
+                            if e.kind() == ErrorKind::StoreLocked
+                                && released.is_some_and(|t| t.elapsed() < RELEASE_GRACE) =>
+                        {
+                            std::thread::sleep(Duration::from_millis(10));
+                        }
+                        other => break other?,
+                    }
+                })
             }
         };
         reg.released.remove(&canon);
-        let engine = Arc::new(Engine::new(Some(canon.clone()), Arc::new(backend), &opts)?);
+        let engine = Arc::new(Engine::new(
+            Some(canon.clone()),
+            kind,
+            Arc::from(backend),
+            &opts,
+        )?);
         reg.open.insert(canon, engine.clone());
         Ok(Store::from_engine(engine))
     }
@@ -369,7 +423,12 @@ impl Store {
 
     /// Opens a fresh in-memory store; fails only on an invalid node id.
     pub fn open_memory_with(opts: Options) -> Result<Store> {
-        let engine = Engine::new(None, Arc::new(MemoryBackend::default()), &opts)?;
+        let engine = Engine::new(
+            None,
+            Kind::Memory,
+            Arc::new(MemoryBackend::default()),
+            &opts,
+        )?;
         Ok(Store::from_engine(Arc::new(engine)))
     }
 
@@ -399,7 +458,10 @@ impl Store {
             clock: Some(clock),
         };
         Ok(Store::from_engine(Arc::new(Engine::new(
-            None, backend, &opts,
+            None,
+            engine.kind,
+            backend,
+            &opts,
         )?)))
     }
 
@@ -444,7 +506,7 @@ impl Store {
         &self.handle.engine.node_id
     }
 
-    /// The directory of a sled store (`None` in memory).
+    /// The directory of an on-disk store (`None` in memory).
     pub fn path(&self) -> Option<&Path> {
         self.handle.engine.path.as_deref()
     }
@@ -659,6 +721,29 @@ impl Store {
         }
         Ok(Some(raw))
     }
+}
+
+/// Refuses to open `dir` as `kind` when it holds the other engine's files: each engine would
+/// otherwise start an empty store next to the other's data, and the user would see their data
+/// "vanish".
+fn refuse_other_engine(dir: &Path, kind: Kind) -> Result<()> {
+    let (other, files): (Kind, &[&str]) = match kind {
+        Kind::Lmdb => (Kind::Sled, &["db", "conf"]),
+        Kind::Sled => (Kind::Lmdb, &[crate::backend::lmdb::DATA_FILE]),
+        Kind::Memory => return Ok(()),
+    };
+    if files.iter().any(|f| dir.join(f).exists()) {
+        return Err(Error::invalid(format!(
+            "{} holds a {} store, not a {} one; open it as {}:{} (the two engines cannot \
+             share a directory)",
+            dir.display(),
+            other.scheme(),
+            kind.scheme(),
+            other.scheme(),
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Checks a key: non-empty and at most [`MAX_KEY_LEN`] bytes.

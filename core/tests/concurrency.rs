@@ -6,7 +6,7 @@ use grove_core::{Durability, ManualClock, Options, Store};
 use std::sync::Arc;
 
 fn stores() -> (Vec<(&'static str, Store)>, tempfile::TempDir) {
-    common::both_backends(Arc::new(ManualClock::default()))
+    common::engines(Arc::new(ManualClock::default()))
 }
 
 #[test]

@@ -87,6 +87,10 @@ crash_tests!(sled, |path, durability| Store::open_with(
     path,
     Options::new().durability(durability)
 ));
+crash_tests!(lmdb, |path, durability| Store::open_with(
+    format!("lmdb:{}", path.display()),
+    Options::new().durability(durability)
+));
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Mode {

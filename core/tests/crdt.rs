@@ -525,7 +525,7 @@ fn export_changes_sends_only_what_changed_since_the_cursor() {
 
 #[test]
 fn concurrent_local_ops_lose_nothing() {
-    let (stores, _dir) = common::both_backends(Arc::new(ManualClock::default()));
+    let (stores, _dir) = common::engines(Arc::new(ManualClock::default()));
     for (name, db) in stores {
         std::thread::scope(|s| {
             for t in 0..8 {
@@ -667,7 +667,7 @@ fn cursors_stay_valid_across_restart() {
 #[test]
 fn exports_racing_writers_never_miss_a_change() {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let (stores, _dir) = common::both_backends(Arc::new(ManualClock::default()));
+    let (stores, _dir) = common::engines(Arc::new(ManualClock::default()));
     for (name, src) in stores {
         let dst = Store::open_memory();
         let finished = AtomicUsize::new(0);

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 fn each(f: impl Fn(&str, &Store, &ManualClock)) {
     let clock = Arc::new(ManualClock::default());
-    let (stores, _dir) = common::both_backends(clock.clone());
+    let (stores, _dir) = common::engines(clock.clone());
     for (name, db) in &stores {
         f(name, db, &clock);
     }

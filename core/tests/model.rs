@@ -279,7 +279,7 @@ proptest! {
     #[test]
     fn backends_agree_with_the_model(ops in proptest::collection::vec(op(), 1..60)) {
         let clock = Arc::new(ManualClock::new(1_000_000));
-        let (stores, _dir) = common::both_backends(clock.clone());
+        let (stores, _dir) = common::engines(clock.clone());
         let mut model = Model::default();
         for (i, op) in ops.iter().enumerate() {
             if let Op::Advance(ms) = op {

@@ -17,7 +17,7 @@ fn stores() -> (
     Arc<ManualClock>,
 ) {
     let clock = Arc::new(ManualClock::default());
-    let (s, d) = common::both_backends(clock.clone());
+    let (s, d) = common::engines(clock.clone());
     (s, d, clock)
 }
 

@@ -4,6 +4,8 @@
 //! asked to retry only once a minute. The bounds below are 1,000x the expected wake-up, so they
 //! check the mechanism, not the speed; the latencies are printed, and measured in the benches.
 
+mod common;
+
 use grove_core::Store;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -82,10 +84,11 @@ fn a_release_in_this_process_wakes_a_waiter_at_once() {
 
 #[test]
 fn a_release_in_another_process_wakes_a_waiter_within_a_few_ms() {
-    let a = Store::open_memory();
-    let b = a.second_engine_for_tests().unwrap();
-    let waits = (0..ROUNDS).map(|_| lock_handover(&a, &b, "l")).collect();
-    report("lock, other process", waits);
-    let waits = (0..ROUNDS).map(|_| job_handover(&a, &b, "q")).collect();
-    report("queue, other process", waits);
+    for (engine, a, _dir) in common::shared_engines() {
+        let b = a.second_engine_for_tests().unwrap();
+        let waits = (0..ROUNDS).map(|_| lock_handover(&a, &b, "l")).collect();
+        report(&format!("lock, other process, {engine}"), waits);
+        let waits = (0..ROUNDS).map(|_| job_handover(&a, &b, "q")).collect();
+        report(&format!("queue, other process, {engine}"), waits);
+    }
 }

@@ -1,9 +1,10 @@
-//! The small storage trait every primitive is written against, and its two backends.
+//! The small storage trait every primitive is written against, and its backends.
 //!
 //! The trait is deliberately narrow (point ops, compare-and-swap, read-modify-write, atomic batch,
 //! transactions over known keys, paged ordered scans, flush) so that a networked store such as
 //! Redis could implement it later with the same atomicity (GET/SET, WATCH/MULTI, SCAN).
 
+pub(crate) mod lmdb;
 pub(crate) mod memory;
 pub(crate) mod sled;
 
@@ -104,9 +105,13 @@ mod tests {
     fn backends() -> Vec<(Box<dyn Backend>, Option<tempdir::Dir>)> {
         let dir = tempdir::Dir::new();
         let sled = sled::SledBackend::open(dir.path(), Some(100)).unwrap();
+        let ldir = tempdir::Dir::new();
+        std::fs::create_dir_all(ldir.path()).unwrap();
+        let lmdb = lmdb::LmdbBackend::open(ldir.path(), Some(100)).unwrap();
         vec![
             (Box::new(memory::MemoryBackend::default()), None),
             (Box::new(sled), Some(dir)),
+            (Box::new(lmdb), Some(ldir)),
         ]
     }
 

@@ -72,7 +72,10 @@ impl SledBackend {
                     Error::new(
                         ErrorKind::StoreLocked,
                         format!(
-                            "store {} is held by another process (sled allows one opener): {io}",
+                            "store {} is held by another process (a sled store has one opener at \
+                             a time; to share a store between processes, use an lmdb: store, \
+                             e.g. lmdb:{}): {io}",
+                            path.display(),
                             path.display()
                         ),
                     )

@@ -4,13 +4,26 @@
 use grove_core::{ManualClock, Options, Store};
 use std::sync::Arc;
 
-/// A store on each backend, both reading the same manual clock, plus the temp dir keeping sled alive.
-pub fn both_backends(clock: Arc<ManualClock>) -> (Vec<(&'static str, Store)>, tempfile::TempDir) {
+/// Every engine the contract tests run on, by name, with the target that opens it in `dir`
+/// (memory ignores `dir`). The one list to extend when an engine is added.
+pub fn engine_targets(dir: &std::path::Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("memory", "memory:".to_string()),
+        ("sled", format!("sled:{}", dir.join("sled").display())),
+        ("lmdb", format!("lmdb:{}", dir.join("lmdb").display())),
+    ]
+}
+
+/// A store on each engine, all reading the same manual clock, plus the temp dir keeping the
+/// on-disk ones alive.
+pub fn engines(clock: Arc<ManualClock>) -> (Vec<(&'static str, Store)>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let opts = Options::new().clock(clock);
-    let mem = Store::open_memory_with(opts.clone()).unwrap();
-    let sled = Store::open_with(dir.path().join("db"), opts).unwrap();
-    (vec![("memory", mem), ("sled", sled)], dir)
+    let stores = engine_targets(dir.path())
+        .into_iter()
+        .map(|(name, t)| (name, Store::open_with(&t, opts.clone()).unwrap()))
+        .collect();
+    (stores, dir)
 }
 
 /// Runs this test binary again as a child, executing the ignored test `name` with `env` set.
@@ -29,13 +42,37 @@ pub fn child(name: &str, env: &[(&str, &str)]) -> std::process::Command {
     cmd
 }
 
-/// Both backends on one fresh manual clock, with the clock to move it.
+/// Every engine on one fresh manual clock, with the clock to move it.
 pub fn stores() -> (
     Vec<(&'static str, Store)>,
     tempfile::TempDir,
     Arc<ManualClock>,
 ) {
     let clock = Arc::new(ManualClock::default());
-    let (s, d) = both_backends(clock.clone());
+    let (s, d) = engines(clock.clone());
     (s, d, clock)
+}
+
+/// A fresh store on each engine that other processes may share (memory stands for one: it
+/// takes the same shared-store paths), with the temp dir keeping the on-disk ones alive. Tests
+/// open a second engine on each with `Store::second_engine_for_tests`, as another process would.
+pub fn shared_engines_with(opts: Options) -> Vec<(&'static str, Store, tempfile::TempDir)> {
+    engine_targets(std::path::Path::new("/"))
+        .into_iter()
+        .filter(|(name, _)| *name != "sled")
+        .map(|(name, _)| {
+            let dir = tempfile::tempdir().unwrap();
+            let target = engine_targets(dir.path())
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .unwrap()
+                .1;
+            (name, Store::open_with(&target, opts.clone()).unwrap(), dir)
+        })
+        .collect()
+}
+
+/// [`shared_engines_with`] default options.
+pub fn shared_engines() -> Vec<(&'static str, Store, tempfile::TempDir)> {
+    shared_engines_with(Options::new())
 }
