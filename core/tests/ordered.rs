@@ -423,7 +423,9 @@ fn queue_crash_child() {
     // One write(2) per line, so SIGKILL can cut the log only between lines (or leave the
     // last one without its newline, which the parent ignores).
     let mut note = |line: String| log.write_all(line.as_bytes()).unwrap();
-    loop {
+    for iteration in 1u64.. {
+        // The parent kills after a drawn number of iterations, wherever the next one is then.
+        println!("ITERATION {iteration}");
         let id = q.enqueue(b"job", Duration::ZERO).unwrap();
         note(format!("E {id}\n"));
         if let Some(job) = q.dequeue().unwrap() {
@@ -437,17 +439,39 @@ fn queue_crash_child() {
     }
 }
 
+/// Kills a durable queue worker at drawn points (after 1 to 40 iterations, wherever the next
+/// one is: in an enqueue, a dequeue or an ack) on each on-disk engine; every cycle must add
+/// jobs to check, and the child must die by the kill, not by a panic, or the run fails.
 #[test]
 fn queue_survives_sigkill_at_random_moments() {
+    const CYCLES: u32 = 20;
+    let seed: u64 = std::env::var("GROVE_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    println!("queue crash test: seed {seed} (GROVE_CRASH_SEED={seed} repeats the kill points)");
+    for engine in ["sled", "lmdb"] {
+        queue_crash_cycles(engine, CYCLES, seed);
+    }
+}
+
+fn queue_crash_cycles(engine: &str, cycles: u32, seed: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db");
+    let path = format!("{engine}:{}", dir.path().join("db").display());
     let log_path = dir.path().join("log");
-    let mut seed: u64 = std::process::id() as u64 | 1;
-    for cycle in 0..20 {
+    let mut seed = seed | 1;
+    let mut checked_before = 0;
+    let mut per_cycle = Vec::new();
+    for cycle in 0..cycles {
         let mut child = common::child(
             "queue_crash_child",
             &[
-                ("GROVE_CHILD_PATH", path.to_str().unwrap()),
+                ("GROVE_CHILD_PATH", path.as_str()),
                 ("GROVE_CHILD_LOG", log_path.to_str().unwrap()),
             ],
         )
@@ -455,20 +479,26 @@ fn queue_survives_sigkill_at_random_moments() {
         .spawn()
         .unwrap();
         let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        while !line.contains("GROVE-CHILD-READY") {
-            line.clear();
-            assert!(
-                std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0,
-                "child died"
-            );
-        }
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        std::thread::sleep(Duration::from_millis(20 + seed % 150));
+        let kill_after = 1 + seed % 40;
+        let mut line = String::new();
+        while line.trim_end() != format!("ITERATION {}", kill_after + 1) {
+            line.clear();
+            assert!(
+                std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0,
+                "{engine} cycle {cycle}: the child died before iteration {kill_after}"
+            );
+        }
         child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        let status = child.wait().unwrap();
+        use std::os::unix::process::ExitStatusExt as _;
+        assert_eq!(
+            status.signal(),
+            Some(9),
+            "{engine} cycle {cycle}: the child ended by itself ({status}), not by the kill"
+        );
 
         let db = Store::open(&path).unwrap();
         let log = std::fs::read_to_string(&log_path).unwrap();
@@ -506,5 +536,21 @@ fn queue_survives_sigkill_at_random_moments() {
             "cycle {cycle}: {stats:?} vs {live}"
         );
         db.close().unwrap();
+        // What this cycle added to the check: it must be something, or the cycle tested nothing.
+        let checked = enqueued.len() + acked.len();
+        assert!(
+            checked > checked_before,
+            "{engine} cycle {cycle}: no new job was logged before the kill"
+        );
+        per_cycle.push(checked - checked_before);
+        checked_before = checked;
     }
+    per_cycle.sort_unstable();
+    println!(
+        "queue crash test ({engine}): {cycles} cycles, {checked_before} enqueues and acks checked, \
+         per cycle min {} / median {} / max {}",
+        per_cycle[0],
+        per_cycle[per_cycle.len() / 2],
+        per_cycle[per_cycle.len() - 1]
+    );
 }
