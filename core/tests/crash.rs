@@ -36,17 +36,21 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Copy)]
 struct Engine {
     name: &'static str,
+    /// Writer processes per cycle, all killed at once: more than one only where processes may
+    /// share the store. The first is killed at the drawn point, the others wherever they are.
+    writers: usize,
     open: fn(&Path, Durability) -> grove_core::Result<Store>,
 }
 
 /// The crash tests of one engine, in a module named after it: the child entry point and one
 /// test per durability mode (their names keep "durable" and "periodic", for filtering).
 macro_rules! crash_tests {
-    ($name:ident, $open:expr) => {
+    ($name:ident, $writers:expr, $open:expr) => {
         mod $name {
             use super::*;
             const ENGINE: Engine = Engine {
                 name: stringify!($name),
+                writers: $writers,
                 open: $open,
             };
 
@@ -76,18 +80,23 @@ macro_rules! crash_tests {
                     seed: 1,
                     forced: Some("set 1 before".parse().unwrap()),
                 };
-                run_cycles(ENGINE, Mode::Durable, &config).assert_tested();
+                // One writer: extra writers would add writes the forced kill cannot stop.
+                let one = Engine {
+                    writers: 1,
+                    ..ENGINE
+                };
+                run_cycles(one, Mode::Durable, &config).assert_tested();
             }
         }
     };
 }
 
-// One line per engine.
-crash_tests!(sled, |path, durability| Store::open_with(
+// One line per engine: its name, writer processes per cycle, and how to open it.
+crash_tests!(sled, 1, |path, durability| Store::open_with(
     path,
     Options::new().durability(durability)
 ));
-crash_tests!(lmdb, |path, durability| Store::open_with(
+crash_tests!(lmdb, 3, |path, durability| Store::open_with(
     format!("lmdb:{}", path.display()),
     Options::new().durability(durability)
 ));
@@ -270,7 +279,8 @@ fn draw(rng: &mut Rng, mode: Mode) -> (KillPoint, u32) {
 /// The child's side of the kill point: counts steps and signals the parent on the chosen one.
 struct Child {
     log: std::fs::File,
-    point: KillPoint,
+    /// `None` for the extra writers, which run until the kill finds them.
+    point: Option<KillPoint>,
     seen: [u32; STEPS.len()],
 }
 
@@ -280,22 +290,23 @@ impl Child {
         self.log.write_all(line.as_bytes()).unwrap();
     }
 
-    fn hit(&self, step: Step) -> bool {
-        step == self.point.step && self.seen[step as usize] == self.point.nth
+    fn hit(&self, step: Step) -> Option<KillPoint> {
+        self.point
+            .filter(|p| step == p.step && self.seen[step as usize] == p.nth)
     }
 
     fn begin(&mut self, step: Step) {
         self.seen[step as usize] += 1;
-        if self.hit(step) && self.point.phase != Phase::After {
-            signal(self.point.phase == Phase::Before);
+        if let Some(p) = self.hit(step).filter(|p| p.phase != Phase::After) {
+            signal(p.phase == Phase::Before);
         }
     }
 
     fn end(&mut self, step: Step) {
-        if self.hit(step) {
+        if let Some(p) = self.hit(step) {
             // Tells the parent the chosen step completed before the kill.
             self.note("DONE\n".to_string());
-            if self.point.phase == Phase::After {
+            if p.phase == Phase::After {
                 signal(true);
             }
         }
@@ -327,7 +338,9 @@ fn crash_child(engine: Engine) {
         .unwrap();
     let mut c = Child {
         log,
-        point: env("GROVE_CHILD_KILL").parse().unwrap(),
+        point: std::env::var("GROVE_CHILD_KILL")
+            .ok()
+            .map(|p| p.parse().unwrap()),
         seen: [0; STEPS.len()],
     };
     let counter = db.counter("hits").unwrap();
@@ -495,9 +508,37 @@ fn run_cycles(engine: Engine, mode: Mode, config: &Config) -> Summary {
     for cycle in 0..config.cycles {
         let (drawn, delay_us) = draw(&mut rng, mode);
         let point = config.forced.unwrap_or(drawn);
-        // One log per cycle: in periodic mode each run's loss window ends at its own last flush.
+        // One log per writer and cycle: in periodic mode each run's loss window ends at its own
+        // last flush.
         let log_path = dir.path().join(format!("log-{cycle:04}"));
         let point_text = point.to_string();
+        // The extra writers start first and write until the kill (no kill point of their own),
+        // so the drawn point of the first lands while the others are mid-workload.
+        let extras: Vec<(std::process::Child, std::path::PathBuf)> = (1..engine.writers)
+            .map(|w| {
+                let log = dir.path().join(format!("log-{cycle:04}-{w}"));
+                let mut extra = common::child(
+                    &format!("{}::crash_child", engine.name),
+                    &[
+                        ("GROVE_CHILD_PATH", path.to_str().unwrap()),
+                        ("GROVE_CHILD_LOG", log.to_str().unwrap()),
+                        ("GROVE_CHILD_MODE", mode.name()),
+                    ],
+                )
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+                let markers = read_markers(extra.stdout.take().unwrap());
+                match markers.recv_timeout(Duration::from_secs(300)) {
+                    Ok(m) if m == "GROVE-CHILD-READY" => {}
+                    other => {
+                        let _ = extra.kill();
+                        panic!("cycle {cycle} ({label}): writer {w} never got ready: {other:?}");
+                    }
+                }
+                (extra, log)
+            })
+            .collect();
         let mut child = common::child(
             &format!("{}::crash_child", engine.name),
             &[
@@ -529,15 +570,26 @@ fn run_cycles(engine: Engine, mode: Mode, config: &Config) -> Summary {
         let ran = spawned.elapsed() - ready;
         std::thread::sleep(Duration::from_micros(u64::from(delay_us)));
         child.kill().unwrap(); // SIGKILL
-        let status = child.wait().unwrap();
+        let mut logs = vec![log_path.clone()];
+        let mut statuses = vec![child.wait().unwrap()];
+        for (mut extra, log) in extras {
+            extra.kill().unwrap();
+            statuses.push(extra.wait().unwrap());
+            logs.push(log);
+        }
         // A child that died on its own (a panic in the workload) must not pass as a kill.
-        assert_eq!(
-            status.signal(),
-            Some(9),
-            "cycle {cycle} ({label}): child ended by itself: {status}"
-        );
-        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-        let fresh = expected.absorb(&log, mode);
+        for (w, status) in statuses.iter().enumerate() {
+            assert_eq!(
+                status.signal(),
+                Some(9),
+                "cycle {cycle} ({label}): writer {w} ended by itself: {status}"
+            );
+        }
+        let logs: Vec<String> = logs
+            .iter()
+            .map(|l| std::fs::read_to_string(l).unwrap_or_default())
+            .collect();
+        let fresh = expected.absorb(&logs, mode);
         let everything = cycle % 25 == 24 || cycle + 1 == config.cycles;
         expected.check(engine, &path, mode, cycle, &fresh, everything);
         let f = CycleFigures {
@@ -708,14 +760,44 @@ struct Fresh {
 }
 
 impl Expected {
-    /// Reads one cycle's log into the expectations and returns what it added.
-    fn absorb(&mut self, log: &str, mode: Mode) -> Fresh {
+    /// Reads one cycle's logs (the first writer's first) into the expectations and returns what
+    /// they added.
+    fn absorb(&mut self, logs: &[String], mode: Mode) -> Fresh {
         // Whole lines only: the last one may have been cut by the kill.
-        let whole: Vec<&str> = log
-            .split_inclusive('\n')
-            .filter(|l| l.ends_with('\n'))
-            .map(|l| l.trim_end())
+        let whole: Vec<Vec<&str>> = logs
+            .iter()
+            .map(|log| {
+                log.split_inclusive('\n')
+                    .filter(|l| l.ends_with('\n'))
+                    .map(|l| l.trim_end())
+                    .collect()
+            })
             .collect();
+        // An ack started by any writer: one writer may ack what another enqueued.
+        let acking: BTreeSet<u64> = whole
+            .iter()
+            .flatten()
+            .filter_map(|l| l.strip_prefix("Qa "))
+            .map(|id| id.parse().unwrap())
+            .collect();
+        let mut fresh = Fresh::default();
+        for (w, lines) in whole.iter().enumerate() {
+            self.absorb_one(lines, mode, &acking, w == 0, &mut fresh);
+        }
+        fresh.flushed = fresh.kv.len();
+        fresh
+    }
+
+    /// One writer's whole log lines into the expectations; `first`: the writer whose kill point
+    /// was drawn (its "DONE" says whether the point's step completed).
+    fn absorb_one(
+        &mut self,
+        whole: &[&str],
+        mode: Mode,
+        acking: &BTreeSet<u64>,
+        first: bool,
+        fresh: &mut Fresh,
+    ) {
         // Periodic mode: only what was acknowledged before that run's last completed flush must
         // survive; what came after may or may not have reached the disk.
         let kept = if mode == Mode::Periodic {
@@ -726,7 +808,6 @@ impl Expected {
         } else {
             whole.len()
         };
-        let mut fresh = Fresh::default();
         for (n, l) in whole.iter().enumerate() {
             let (tag, rest) = l.split_once(' ').unwrap_or((l, ""));
             match tag {
@@ -735,7 +816,7 @@ impl Expected {
                     self.jobs_present.remove(&rest.parse().unwrap());
                 }
                 "S" => fresh.acked += 1,
-                "DONE" => fresh.done = true,
+                "DONE" if first => fresh.done = true,
                 _ => {}
             }
             if n >= kept {
@@ -760,8 +841,7 @@ impl Expected {
                 }
                 "QE" => {
                     let id = rest.parse().unwrap();
-                    let acking = whole.contains(&format!("Qa {id}").as_str());
-                    if !acking {
+                    if !acking.contains(&id) {
                         self.jobs_present.insert(id);
                     }
                 }
@@ -772,8 +852,6 @@ impl Expected {
                 other => panic!("unknown log tag {other}"),
             }
         }
-        fresh.flushed = fresh.kv.len();
-        fresh
     }
 
     /// Checks the reopened store: this cycle's items, counters, fencing and jobs always; every
@@ -823,7 +901,8 @@ impl Expected {
         let crdt = db.crdt_counter("crdt:hits").unwrap().value().unwrap() as u64;
         let c = self.max.get("C").copied().unwrap_or(0);
         let r = self.max.get("R").copied().unwrap_or(0);
-        // At most one increment may be durable without having been acknowledged (killed between).
+        // At most one increment per writer may be durable without having been acknowledged
+        // (killed between).
         assert!(
             counter >= c,
             "cycle {cycle} ({m}): counter {counter} < acknowledged {c}"
@@ -835,7 +914,8 @@ impl Expected {
         if mode == Mode::Durable {
             let (seen_c, seen_r) = self.seen.get();
             assert!(
-                counter <= c.max(seen_c) + 1 && crdt <= r.max(seen_r) + 1,
+                counter <= c.max(seen_c) + engine.writers as u64
+                    && crdt <= r.max(seen_r) + engine.writers as u64,
                 "cycle {cycle}: counts ran ahead (counter {counter}, logged {c}, seen {seen_c}; \
                  CRDT {crdt}, logged {r}, seen {seen_r})"
             );
