@@ -243,9 +243,11 @@ impl Queue {
     /// Adds a job, deliverable after `delay`; returns its id.
     pub fn enqueue(&self, payload: &[u8], delay: Duration) -> Result<u64> {
         check_value(payload)?;
-        let now = self.store.now_ms();
-        let at = now.saturating_add(ttl_ms(delay));
         let id = self.transact(|tx| {
+            // The time is read inside the transaction that takes the id: writers (processes)
+            // are serialized there, so a later id never gets an earlier place in the schedule.
+            let now = self.store.now_ms();
+            let at = now.saturating_add(ttl_ms(delay));
             let mut meta = self.read_meta(tx)?;
             let id = meta.next_id;
             meta.next_id += 1;
