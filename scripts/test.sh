@@ -47,6 +47,9 @@ bindings/python/test.sh
 step "Node: node --test"
 bindings/node/test.sh
 
+step "multilang: Python, Node, Go and C processes on one lmdb: store at once"
+tests/multilang/run.sh
+
 step "benchmarks vs Redis, quick (so the suite cannot rot; figures are not pass/fail)"
 ./scripts/bench.sh --quick
 
