@@ -1,6 +1,6 @@
 // Package grovekv is the Go door of Grove, an embedded engine for coordination primitives
 // (atomic counters, key/value with TTL, distributed locks, rate limiters, sessions,
-// leaderboards, job queues, …) over sled or memory. It links libgrove statically through cgo
+// leaderboards, job queues, …) over sled, LMDB or memory. It links libgrove statically through cgo
 // (build it first: `cargo build --release -p grove-ffi` at the repository root).
 //
 //	db, err := grovekv.Open("./data")
@@ -115,8 +115,10 @@ type DB struct {
 	path   string
 }
 
-// Open opens (creating if needed) the sled store in directory path. A path already open in
-// this process shares its engine; a path held by another process gives ErrStoreLocked.
+// Open opens (creating if needed) the store at target: "./data" or "sled:./data" (sled, one
+// process), "lmdb:./data" (shared by every process of this machine) or "memory:". A path
+// already open in this process shares its engine; a sled path held by another process gives
+// ErrStoreLocked.
 func Open(path string, opts ...Option) (*DB, error) {
 	copts, err := makeOptions(opts)
 	if err != nil {

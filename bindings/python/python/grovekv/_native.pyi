@@ -399,7 +399,8 @@ def open(
     durable: bool = False,
     flush_every_ms: int | None = None,
 ) -> Store:
-    """Opens (creating if needed) the sled store at ``path``."""
+    """Opens (creating if needed) the store at ``path``: ``./data`` or ``sled:./data`` (sled, one
+    process), ``lmdb:./data`` (shared by this machine's processes) or ``memory:``."""
 
 def open_memory(node_id: str | None = None) -> Store:
     """Opens a fresh in-memory store."""
