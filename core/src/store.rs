@@ -128,6 +128,8 @@ pub(crate) struct Engine {
     durability: Durability,
     /// The backend's [`Backend::exclusive`]: may state derived from the data live in memory?
     exclusive: bool,
+    /// The process that opened it: a child forked later opens its own (LMDB cannot cross fork).
+    opened_by: u32,
     write_seq: AtomicU64,
     flushed_seq: Mutex<u64>,
     /// In-memory leaderboard indexes, by physical key prefix.
@@ -232,6 +234,7 @@ impl Engine {
             path,
             kind,
             exclusive: backend.exclusive(),
+            opened_by: std::process::id(),
             backend: RwLock::new(Some(backend)),
             handles: AtomicUsize::new(1),
             node_id,
@@ -361,6 +364,21 @@ impl Store {
         let canon = std::fs::canonicalize(path)
             .map_err(|e| Error::new(ErrorKind::Io, format!("resolving {}: {e}", path.display())))?;
         let mut reg = registry().lock();
+        if reg
+            .open
+            .get(&canon)
+            .is_some_and(|e| e.kind == Kind::Lmdb && e.opened_by != std::process::id())
+        {
+            // A forked child (a pre-forking server whose master opened the store): the
+            // inherited environment belongs to the parent and cannot be used here. Close this
+            // process's copy of it (LMDB's close in a child touches only the child's own
+            // mappings, descriptors and reader slots) so a fresh one can be opened; handles
+            // inherited from before the fork report `Closed`.
+            if let Some(stale) = reg.open.remove(&canon) {
+                stale.backend.write().take();
+                stale.handles.store(0, Ordering::SeqCst);
+            }
+        }
         if let Some(engine) = reg.open.get(&canon) {
             if engine.kind != kind {
                 return Err(Error::invalid(format!(

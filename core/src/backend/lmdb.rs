@@ -29,7 +29,7 @@ use heed::types::Bytes;
 use heed::{CommitOrAbort, Database, Env, EnvFlags, EnvOpenOptions, MdbError, RwTxn, WithoutTls};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -49,6 +49,8 @@ const FALLBACK_MAP_SIZES: [usize; 3] = [1 << 36, 1 << 32, 1 << 28];
 
 /// `ENOMEM` on Linux and the BSDs: the map did not fit in the address space.
 const ENOMEM: i32 = 12;
+/// `EINVAL` on Linux: valgrind's mmap refuses a length as large as the reservation.
+const EINVAL: i32 = 22;
 
 /// The data file LMDB keeps in the store directory.
 pub(crate) const DATA_FILE: &str = "data.mdb";
@@ -57,7 +59,10 @@ type Db = Database<'static, Bytes, Bytes>;
 
 /// An LMDB environment used through its unnamed database.
 pub(crate) struct LmdbBackend {
-    env: Env<WithoutTls>,
+    /// The only strong reference: the flusher holds a weak one, so that a forked child, where
+    /// the flusher thread does not exist, can still close its copy of the environment (heed
+    /// refuses to open a path again while any clone of its environment lives).
+    env: Arc<Env<WithoutTls>>,
     db: Db,
     /// Held shared by every transaction of this process and exclusively by a map resize, which
     /// LMDB allows only while this process has no transaction open.
@@ -201,14 +206,17 @@ impl LmdbBackend {
         map_size: usize,
     ) -> Result<Self> {
         let in_dir = in_dir(dir);
-        // A process under an address-space limit (`ulimit -v`) cannot map 1 TiB: try smaller
-        // reservations before giving up; the map still grows on demand from there.
+        // A process under an address-space limit (`ulimit -v`: ENOMEM) or under valgrind (whose
+        // mmap refuses such a length: EINVAL) cannot map 1 TiB: try smaller reservations before
+        // giving up; the map still grows on demand from there.
         let mut sizes = vec![map_size];
         sizes.extend(FALLBACK_MAP_SIZES.iter().copied().filter(|&s| s < map_size));
         let mut last = None;
         for size in sizes {
             match Self::open_env(dir, size) {
-                Err(heed::Error::Io(e)) if e.raw_os_error() == Some(ENOMEM) => last = Some(e),
+                Err(heed::Error::Io(e)) if matches!(e.raw_os_error(), Some(ENOMEM | EINVAL)) => {
+                    last = Some(e)
+                }
                 other => {
                     let env = other.map_err(|e| in_dir(map_err(e)))?;
                     return Self::with_env(dir, env, flush_every_ms);
@@ -269,9 +277,10 @@ impl LmdbBackend {
         let max_key = env.max_key_size();
         let data_file = dir.join(DATA_FILE);
         let identity = identity(&data_file).map_err(in_dir)?;
+        let env = Arc::new(env);
         let flusher = flush_every_ms.map(|ms| {
             let (stop, wait) = mpsc::channel::<()>();
-            let env = env.clone();
+            let env = Arc::downgrade(&env);
             let thread = std::thread::Builder::new()
                 .name("grove-lmdb-flush".into())
                 .spawn(move || {
@@ -279,6 +288,7 @@ impl LmdbBackend {
                     while let Err(mpsc::RecvTimeoutError::Timeout) =
                         wait.recv_timeout(Duration::from_millis(ms))
                     {
+                        let Some(env) = env.upgrade() else { break };
                         let _ = env.force_sync();
                     }
                 })
@@ -379,11 +389,16 @@ fn adopt_map_size(env: &Env<WithoutTls>) -> Result<()> {
 
 impl Drop for LmdbBackend {
     fn drop(&mut self) {
-        // Stop and join the flusher so its clone of the environment is gone when we return:
-        // heed closes the environment (and a reopen may follow) only once every clone is dropped.
+        // Stop and join the flusher so no upgrade of its weak reference outlives us: heed
+        // closes the environment (and a reopen may follow) only once every clone is dropped.
         if let Some((stop, thread)) = self.flusher.take() {
             drop(stop);
-            let _ = thread.join();
+            if std::process::id() == self.opened_by {
+                let _ = thread.join();
+            } else {
+                // A forked child: the thread was not copied by fork(); there is nothing to join.
+                std::mem::forget(thread);
+            }
         }
     }
 }
