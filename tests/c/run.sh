@@ -68,6 +68,8 @@ run_suite() {
 echo "== C tests (native)"
 run_suite "native" tests/c/build/test_grove
 run_suite "bad-input native" tests/c/build/test_bad_input
+# Native only: under valgrind opening an lmdb: store fails (EINVAL reserving its map).
+run_suite "multiprocess native" tests/c/build/test_multiprocess
 
 echo "== C tests under valgrind"
 if ! command -v valgrind >/dev/null 2>&1; then
