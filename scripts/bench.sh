@@ -22,36 +22,7 @@ RESULTS="$OUT/results.jsonl"
 : > "$RESULTS"
 
 # Three servers, one per durability tier, each with its own directory, on loopback only.
-PORTS=(6391 6392 6393)
-NAMES=(none everysec always)
-PIDS=()
-stop_redis() {
-  for pid in "${PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-}
-trap stop_redis EXIT
-for i in 0 1 2; do
-  dir="$OUT/redis-${NAMES[$i]}"
-  mkdir -p "$dir"
-  args=(--port "${PORTS[$i]}" --bind 127.0.0.1 --dir "$dir" --save "" --daemonize no
-        --logfile "$dir/redis.log")
-  case "${NAMES[$i]}" in
-    none) args+=(--appendonly no) ;;
-    everysec) args+=(--appendonly yes --appendfsync everysec) ;;
-    always) args+=(--appendonly yes --appendfsync always) ;;
-  esac
-  redis-server "${args[@]}" &
-  PIDS+=($!)
-done
-for p in "${PORTS[@]}"; do
-  for _ in $(seq 100); do
-    redis-cli -p "$p" ping >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  redis-cli -p "$p" ping >/dev/null
-done
+start_redis "$OUT" none:6391 everysec:6392 always:6393
 
 export GROVE_ROOT="$ROOT" GROVE_BENCH_OUT="$RESULTS" GROVE_BENCH_QUICK="$QUICK"
 export GROVE_BENCH_TMP="$OUT/tmp"

@@ -65,3 +65,41 @@ ensure_cargo_tool() {
     cargo install "$name" --version "$version" --locked
   fi
 }
+
+# Loopback redis-server instances for the benchmarks, one per durability tier, each in its own
+# folder: `start_redis OUT TIER:PORT...` (TIER: none, everysec or always) starts them, waits
+# until each answers PING, and stops them when the calling script exits.
+REDIS_PIDS=()
+stop_redis() {
+  for pid in "${REDIS_PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+}
+start_redis() {
+  local out=$1 spec tier port dir
+  shift
+  trap stop_redis EXIT
+  for spec in "$@"; do
+    tier=${spec%%:*} port=${spec##*:} dir="$out/redis-$tier"
+    mkdir -p "$dir"
+    local args=(--port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --daemonize no
+      --logfile "$dir/redis.log")
+    case "$tier" in
+      none) args+=(--appendonly no) ;;
+      everysec) args+=(--appendonly yes --appendfsync everysec) ;;
+      always) args+=(--appendonly yes --appendfsync always) ;;
+      *) echo "start_redis: unknown tier $tier" >&2; return 1 ;;
+    esac
+    redis-server "${args[@]}" &
+    REDIS_PIDS+=($!)
+  done
+  for spec in "$@"; do
+    port=${spec##*:}
+    for _ in $(seq 100); do
+      redis-cli -p "$port" ping >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+    redis-cli -p "$port" ping >/dev/null
+  done
+}

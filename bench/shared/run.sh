@@ -24,35 +24,7 @@ RESULTS="$OUT/results.jsonl"
 : > "$RESULTS"
 
 # Ports apart from scripts/bench.sh's (6391-6393) so both may run at once.
-PORTS=(6394 6395)
-NAMES=(none always)
-PIDS=()
-stop_redis() {
-  for pid in "${PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-}
-trap stop_redis EXIT
-for i in 0 1; do
-  dir="$OUT/redis-${NAMES[$i]}"
-  mkdir -p "$dir"
-  args=(--port "${PORTS[$i]}" --bind 127.0.0.1 --dir "$dir" --save "" --daemonize no
-        --logfile "$dir/redis.log")
-  case "${NAMES[$i]}" in
-    none) args+=(--appendonly no) ;;
-    always) args+=(--appendonly yes --appendfsync always) ;;
-  esac
-  redis-server "${args[@]}" &
-  PIDS+=($!)
-done
-for p in "${PORTS[@]}"; do
-  for _ in $(seq 100); do
-    redis-cli -p "$p" ping >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  redis-cli -p "$p" ping >/dev/null
-done
+start_redis "$OUT" none:6394 always:6395
 export REDIS_PORT_NONE=6394 REDIS_PORT_ALWAYS=6395
 export GROVE_BENCH_TMP="$OUT/tmp" GROVE_BENCH_QUICK="$QUICK"
 

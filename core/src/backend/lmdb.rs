@@ -361,10 +361,9 @@ impl LmdbBackend {
 
 /// `(device, inode)` of the file at `path`, to tell whether it is still the file we opened.
 fn identity(path: &Path) -> Result<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(path)
         .map_err(|e| Error::new(ErrorKind::Io, format!("{}: {e}", path.display())))?;
-    Ok((meta.dev(), meta.ino()))
+    Ok(super::file_identity(&meta))
 }
 
 /// Doubles the map. Called only with no transaction of this process open.
@@ -535,19 +534,7 @@ impl Backend for LmdbBackend {
             let e = map_err(e);
             Error::new(e.kind(), format!("syncing the lmdb store: {}", e.message()))
         })?;
-        // A deleted (or replaced) directory leaves LMDB writing into an unlinked file: every
-        // write "succeeds" and is gone at close. Say so at the first flush instead, as on sled.
-        match identity(&self.data_file) {
-            Ok(id) if id == self.identity => Ok(()),
-            _ => Err(Error::new(
-                ErrorKind::Io,
-                format!(
-                    "the store's file {} was deleted or replaced while the store was open; \
-                     writes since then are not on disk (close the store and reopen it)",
-                    self.data_file.display()
-                ),
-            )),
-        }
+        super::check_still_there(&self.data_file, self.identity)
     }
 
     fn size_on_disk(&self) -> Result<u64> {

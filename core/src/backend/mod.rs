@@ -97,6 +97,29 @@ pub(crate) trait Backend: Send + Sync {
     }
 }
 
+/// The `(device, inode)` of a store's file as opened, to notice it deleted or replaced later.
+pub(crate) fn file_identity(meta: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+/// `Io` unless the file at `path` is still the one opened (`identity`). A deleted (or replaced)
+/// store directory leaves an engine writing into unlinked files: every write "succeeds" and is
+/// gone at close. Engines call this at each flush, to say so at the first one instead.
+pub(crate) fn check_still_there(path: &std::path::Path, identity: (u64, u64)) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(meta) if file_identity(&meta) == identity => Ok(()),
+        _ => Err(crate::error::Error::new(
+            crate::error::ErrorKind::Io,
+            format!(
+                "the store's file {} was deleted or replaced while the store was open; writes \
+                 since then are not on disk (close the store and reopen it)",
+                path.display()
+            ),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,12 +49,6 @@ fn describe_io(io: &std::io::Error) -> String {
     }
 }
 
-/// `(device, inode)` of an open file or a path, to tell whether they are still the same file.
-fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
-    use std::os::unix::fs::MetadataExt;
-    (meta.dev(), meta.ino())
-}
-
 impl SledBackend {
     /// Opens (creating if needed) the sled directory at `path`.
     ///
@@ -91,7 +85,7 @@ impl SledBackend {
         let file = std::fs::File::open(path.join("db")).map_err(|e| {
             Error::new(ErrorKind::Io, format!("opening {}/db: {e}", path.display()))
         })?;
-        let identity = identity(&file.metadata()?);
+        let identity = super::file_identity(&file.metadata()?);
         Ok(SledBackend {
             db,
             file,
@@ -288,19 +282,7 @@ impl Backend for SledBackend {
         // drive's write cache nor the file's metadata; only its background flusher calls
         // sync_all. A durable write must survive power loss, so fdatasync here.
         self.file.sync_data()?;
-        // A deleted (or replaced) directory leaves sled writing into unlinked files: every write
-        // "succeeds" and is lost at close. Say so at the first flush instead.
-        match std::fs::metadata(&self.path) {
-            Ok(meta) if identity(&meta) == self.identity => Ok(()),
-            _ => Err(Error::new(
-                ErrorKind::Io,
-                format!(
-                    "the store's file {} was deleted or replaced while the store was open; \
-                     writes since then are not on disk (close the store and reopen it)",
-                    self.path.display()
-                ),
-            )),
-        }
+        super::check_still_there(&self.path, self.identity)
     }
 
     fn size_on_disk(&self) -> Result<u64> {
