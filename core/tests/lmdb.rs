@@ -78,15 +78,15 @@ fn count_from_processes(durable: bool) {
         }
         outputs.push(lines);
     }
+    let c = db.counter("shared").unwrap();
+    let lb = db.leaderboard("board").unwrap();
+    let cc = db.crdt_counter("crdt").unwrap();
+    // This process builds its leaderboard index before the others are released to write.
+    assert_eq!(lb.len().unwrap(), 0);
     for child in &mut children {
         use std::io::Write as _;
         writeln!(child.stdin.take().unwrap()).unwrap();
     }
-    let c = db.counter("shared").unwrap();
-    let lb = db.leaderboard("board").unwrap();
-    let cc = db.crdt_counter("crdt").unwrap();
-    // This process builds its leaderboard index before the others write.
-    assert_eq!(lb.len().unwrap(), 0);
     for i in 0..N {
         c.increment(1).unwrap();
         if i % 4 == 0 {
