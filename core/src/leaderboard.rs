@@ -480,32 +480,29 @@ impl Leaderboard {
     fn replay(&self, cache: &mut Cache, target: u64) -> Result<bool> {
         let Cache { index, gen } = cache;
         let idx = index.as_mut().expect("replay needs an index");
-        let end = self.log_key(target + 1);
-        let mut start = Bound::Included(self.log_key(*gen + 1));
         let mut next = *gen + 1;
-        loop {
-            let page = self.store.backend()?.scan(
-                bound_ref(&start),
-                Bound::Excluded(&end),
-                false,
-                BUILD_PAGE,
-            )?;
-            for (k, v) in &page {
+        let mut complete = true;
+        self.store.scan_pages(
+            Bound::Included(&self.log_key(next)),
+            Bound::Excluded(&self.log_key(target + 1)),
+            BUILD_PAGE,
+            |k, v| {
                 let g = k[self.meta.len() + 1..]
                     .try_into()
                     .map(u64::from_be_bytes)
                     .map_err(|_| Error::corrupt("leaderboard change record key is malformed"))?;
                 if g != next {
+                    complete = false;
                     return Ok(false);
                 }
                 apply_record(idx, v)?;
                 *gen = g;
                 next += 1;
-            }
-            match page.last() {
-                Some((k, _)) if page.len() == BUILD_PAGE => start = Bound::Excluded(k.clone()),
-                _ => break,
-            }
+                Ok(true)
+            },
+        )?;
+        if !complete {
+            return Ok(false);
         }
         Ok(*gen == target)
     }
@@ -546,21 +543,17 @@ impl Leaderboard {
         let mut log = self.meta.to_vec();
         log.push(b'l');
         let end = prefix_end(&log);
-        let mut start = Bound::Included(log);
         let mut n = 0;
-        loop {
-            let page = self.store.backend()?.scan(
-                bound_ref(&start),
-                bound_ref(&end),
-                false,
-                BUILD_PAGE,
-            )?;
-            n += page.len() as u64;
-            match page.last() {
-                Some((k, _)) if page.len() == BUILD_PAGE => start = Bound::Excluded(k.clone()),
-                _ => return Ok(n),
-            }
-        }
+        self.store.scan_pages(
+            Bound::Included(&log),
+            bound_ref(&end),
+            BUILD_PAGE,
+            |_, _| {
+                n += 1;
+                Ok(true)
+            },
+        )?;
+        Ok(n)
     }
 
     fn build(&self) -> Result<Index> {

@@ -600,6 +600,33 @@ impl Store {
         self.handle.engine.exclusive
     }
 
+    /// Visits the entries in `[start, end)` in key order, reading `page` at a time (no backend
+    /// lock or read transaction is held between pages), until `f` returns false.
+    pub(crate) fn scan_pages(
+        &self,
+        start: std::ops::Bound<&[u8]>,
+        end: std::ops::Bound<&[u8]>,
+        page: usize,
+        mut f: impl FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<()> {
+        use std::ops::Bound;
+        let mut lower: Bound<Vec<u8>> = start.map(<[u8]>::to_vec);
+        loop {
+            let rows = self
+                .backend()?
+                .scan(lower.as_ref().map(Vec::as_slice), end, false, page)?;
+            for (k, v) in &rows {
+                if !f(k, v)? {
+                    return Ok(());
+                }
+            }
+            match rows.last() {
+                Some((k, _)) if rows.len() == page => lower = Bound::Excluded(k.clone()),
+                _ => return Ok(()),
+            }
+        }
+    }
+
     /// The backend, or `Closed`. Never hold the guard across another call to `backend()`.
     pub(crate) fn backend(&self) -> Result<SomeReadGuard<'_, dyn Backend>> {
         self.check_open()?;

@@ -413,32 +413,21 @@ impl Store {
     /// store, and the cursor: the stored sequence read first, so every change up to it is listed.
     fn changed_keys_shared(&self, since: u64) -> Result<(Vec<Vec<u8>>, u64)> {
         let cursor = stored_seq(self.backend()?.get(SEQ_KEY)?)?.max(since);
-        let mut lower = match since.checked_add(1) {
-            Some(first) => change_key(first),
-            None => return Ok((Vec::new(), cursor)),
+        let Some(first) = since.checked_add(1) else {
+            return Ok((Vec::new(), cursor));
         };
         let mut upper = CHANGE_PREFIX.to_vec();
         *upper.last_mut().expect("non-empty prefix") += 1;
         let mut keys = Vec::new();
-        let mut inclusive = true;
-        loop {
-            let start = if inclusive {
-                Bound::Included(lower.as_slice())
-            } else {
-                Bound::Excluded(lower.as_slice())
-            };
-            let page = self
-                .backend()?
-                .scan(start, Bound::Excluded(&upper), false, CHANGE_PAGE)?;
-            keys.extend(page.iter().map(|(_, pk)| pk.clone()));
-            match page.last() {
-                Some((k, _)) if page.len() == CHANGE_PAGE => {
-                    lower = k.clone();
-                    inclusive = false;
-                }
-                _ => break,
-            }
-        }
+        self.scan_pages(
+            Bound::Included(&change_key(first)),
+            Bound::Excluded(&upper),
+            CHANGE_PAGE,
+            |_, pk| {
+                keys.push(pk.to_vec());
+                Ok(true)
+            },
+        )?;
         Ok((keys, cursor))
     }
 
