@@ -29,7 +29,7 @@ pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
 
 /// Physical prefix of user data; metadata lives under `m` where no user key can reach.
 pub(crate) const DATA_MARKER: u8 = b'k';
-const NODE_ID_KEY: &[u8] = b"mnode_id";
+pub(crate) const NODE_ID_KEY: &[u8] = b"mnode_id";
 
 /// When writes become durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -462,6 +462,18 @@ impl Store {
     /// (not part of the API).
     #[doc(hidden)]
     pub fn second_engine_with_clock_for_tests(&self, clock: Arc<dyn Clock>) -> Result<Store> {
+        let engine = &self.handle.engine;
+        self.second_engine_with_for_tests(Options {
+            node_id: Some(engine.node_id.clone()),
+            durability: engine.durability,
+            clock: Some(clock),
+        })
+    }
+
+    /// [`Store::second_engine_for_tests`] opened with `opts`, as another process may open the
+    /// store with its own node id or clock (not part of the API).
+    #[doc(hidden)]
+    pub fn second_engine_with_for_tests(&self, opts: Options) -> Result<Store> {
         self.check_open()?;
         let engine = &self.handle.engine;
         let backend = engine.backend.read().clone().ok_or_else(Error::closed)?;
@@ -470,11 +482,6 @@ impl Store {
                 "this engine keeps its store to one process; a second engine needs a shared one",
             ));
         }
-        let opts = Options {
-            node_id: Some(engine.node_id.clone()),
-            durability: engine.durability,
-            clock: Some(clock),
-        };
         Ok(Store::from_engine(Arc::new(Engine::new(
             None,
             engine.kind,

@@ -195,3 +195,28 @@ fn cursors_never_skip_a_change_made_by_another_process() {
         }
     }
 }
+
+#[test]
+fn a_process_whose_node_id_was_replaced_may_not_write_crdts_under_the_old_one() {
+    for (engine, a, _b, _dir) in two_processes(1_000, 1_000) {
+        println!("engine {engine}");
+        a.crdt_counter("c").unwrap().increment(1).unwrap();
+        let other = a
+            .second_engine_with_for_tests(Options::new().node_id("renamed"))
+            .unwrap();
+        assert_eq!(other.node_id(), "renamed");
+        other.crdt_counter("c").unwrap().increment(2).unwrap();
+        let err = a.crdt_counter("c").unwrap().increment(4).unwrap_err();
+        assert_eq!(err.kind(), grove_core::ErrorKind::InvalidArgument, "{err}");
+        assert!(err.to_string().contains("renamed"), "{err}");
+        // Nothing was lost or written under the stale id: 1 (as "shared") + 2 (as "renamed").
+        assert_eq!(other.crdt_counter("c").unwrap().value().unwrap(), 3);
+        assert_eq!(a.crdt_counter("c").unwrap().value().unwrap(), 3);
+        // Reads still work from the stale handle; a reopen as "renamed" writes again.
+        let again = a
+            .second_engine_with_for_tests(Options::new().node_id("renamed"))
+            .unwrap();
+        again.crdt_counter("c").unwrap().increment(1).unwrap();
+        assert_eq!(other.crdt_counter("c").unwrap().value().unwrap(), 4);
+    }
+}

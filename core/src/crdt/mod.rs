@@ -383,6 +383,19 @@ impl Store {
                 out = Some((o, false));
                 return Ok(());
             }
+            // The stamps and slots above carry this engine's node id; another process may have
+            // reopened the shared store under another one since (last opener wins), and writing
+            // under the old id would make one store speak as two replicas.
+            let stored_id = tx.get(crate::store::NODE_ID_KEY)?;
+            if stored_id.as_deref() != Some(self.node_id().as_bytes()) {
+                return Err(Error::invalid(format!(
+                    "this store's node id is now {:?}, set by another process that opened it \
+                     since; this handle was opened as {:?} and may not write CRDTs under it \
+                     (reopen the store, or open every process with the same node_id)",
+                    String::from_utf8_lossy(stored_id.as_deref().unwrap_or_default()),
+                    self.node_id()
+                )));
+            }
             let last = stored_seq(tx.get(SEQ_KEY)?)?;
             let seq = last
                 .max(old_seq.unwrap_or(0))
