@@ -19,6 +19,11 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "rust: release build, once, reused by every suite below"
 cargo build --release -p grove-cli -p grove-ffi
 
+step "redis: a server for the Redis engine's contract tests (loopback, no persistence)"
+apt_install redis-server redis-tools
+start_redis "$PWD/target/test-redis" none:6400
+export GROVE_TEST_REDIS=redis://127.0.0.1:6400
+
 step "rust: tests (core, CLI, FFI; includes the crash, fault, soak and security tests)"
 cargo test --release -p grove-core -p grove-cli -p grove-ffi
 

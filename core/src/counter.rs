@@ -1,9 +1,10 @@
 //! The atomic counter: a signed 64-bit integer at `counter:<name>`, exact under any concurrency.
 
+use crate::backend::caps::CounterAdd;
 use crate::backend::Write;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::store::Store;
-use crate::value::{encode, Entry, Kind};
+use crate::value::{encode, wrong_type, Entry, Kind};
 
 /// An atomic signed 64-bit counter stored at `counter:<name>`; overflow is an error, never a wrap.
 #[derive(Clone, Debug)]
@@ -29,6 +30,13 @@ impl Store {
     }
 }
 
+fn overflow(key: &[u8], old: i64, delta: i64) -> Error {
+    Error::overflow(format!(
+        "counter '{}' at {old} cannot change by {delta}",
+        String::from_utf8_lossy(key)
+    ))
+}
+
 fn decode_value(e: &Entry<'_>, key: &[u8]) -> Result<i64> {
     e.expect(Kind::Counter, key)?;
     let bytes: [u8; 8] = e
@@ -47,17 +55,47 @@ impl Counter {
     /// Adds `delta` (may be negative) and returns the new value; an expiry set on the key is kept.
     pub fn increment(&self, delta: i64) -> Result<i64> {
         let key = &self.key;
+        let native = {
+            let backend = self.store.backend()?;
+            match backend.native_counter() {
+                Some(n) => Some(n.counter_add(&self.pk, delta)?),
+                None => None,
+            }
+        };
+        if let Some(outcome) = native {
+            return match outcome {
+                CounterAdd::Added(v) => {
+                    self.store.wrote()?;
+                    Ok(v)
+                }
+                CounterAdd::Overflow { current } => Err(overflow(key, current, delta)),
+                // A counter kept in Grove's envelope (one with an expiry the engine could not
+                // give the key itself) takes the generic path below.
+                CounterAdd::WrongKind(Some(Kind::Counter)) => self.increment_generic(delta),
+                CounterAdd::WrongKind(Some(have)) => Err(wrong_type(key, have, Kind::Counter)),
+                CounterAdd::WrongKind(None) => Err(Error::new(
+                    ErrorKind::WrongType,
+                    format!(
+                        "key '{}' holds a value Grove did not write, not a counter",
+                        String::from_utf8_lossy(key)
+                    ),
+                )),
+            };
+        }
+        self.increment_generic(delta)
+    }
+
+    /// [`Counter::increment`] over the ordered key/value store.
+    fn increment_generic(&self, delta: i64) -> Result<i64> {
+        let key = &self.key;
         self.store.update_entry(&self.pk, |cur| {
             let (old, expires_at) = match cur {
                 None => (0, None),
                 Some(e) => (decode_value(&e, key)?, e.expires_at),
             };
-            let new = old.checked_add(delta).ok_or_else(|| {
-                Error::overflow(format!(
-                    "counter '{}' at {old} cannot change by {delta}",
-                    String::from_utf8_lossy(key)
-                ))
-            })?;
+            let new = old
+                .checked_add(delta)
+                .ok_or_else(|| overflow(key, old, delta))?;
             Ok((
                 Write::Put(encode(Kind::Counter, expires_at, &new.to_le_bytes())),
                 new,

@@ -59,8 +59,12 @@ pub struct Options {
     pub node_id: Option<String>,
     /// When writes become durable.
     pub durability: Durability,
-    /// The wall clock (inject a [`crate::ManualClock`] in tests); the system clock when `None`.
+    /// The wall clock (inject a [`crate::ManualClock`] in tests); the system clock when `None`
+    /// (the server's clock on Redis).
     pub clock: Option<Arc<dyn Clock>>,
+    /// How long to wait for a network engine's server to answer before an `Io` error (5 s when
+    /// `None`); `InvalidArgument` on engines that have no server.
+    pub connect_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for Options {
@@ -69,6 +73,7 @@ impl fmt::Debug for Options {
             .field("node_id", &self.node_id)
             .field("durability", &self.durability)
             .field("clock", &self.clock.as_ref().map(|_| "custom"))
+            .field("connect_timeout", &self.connect_timeout)
             .finish()
     }
 }
@@ -81,6 +86,11 @@ impl Options {
     /// Sets the node id.
     pub fn node_id(mut self, id: impl Into<String>) -> Self {
         self.node_id = Some(id.into());
+        self
+    }
+    /// Sets how long to wait for a network engine's server (see [`Options::connect_timeout`]).
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = Some(t);
         self
     }
     /// Sets the durability mode.
@@ -104,6 +114,8 @@ pub(crate) enum Kind {
     Sled,
     /// LMDB on disk, shared by the processes of one machine.
     Lmdb,
+    /// A Redis server, shared by every process that reaches it.
+    Redis,
 }
 
 impl Kind {
@@ -113,6 +125,7 @@ impl Kind {
             Kind::Memory => "memory",
             Kind::Sled => "sled",
             Kind::Lmdb => "lmdb",
+            Kind::Redis => "redis",
         }
     }
 }
@@ -349,10 +362,21 @@ impl Store {
     /// Opens the store at `target` (see [`Store::open`]); a path already open in this process
     /// shares its engine.
     pub fn open_with(target: impl AsRef<Path>, opts: Options) -> Result<Store> {
-        let (kind, path) = match crate::target::parse(target.as_ref())? {
+        let parsed = crate::target::parse(target.as_ref())?;
+        if let Target::Redis { url, name } = parsed {
+            return Store::open_redis(&url, &name, opts);
+        }
+        if opts.connect_timeout.is_some() {
+            return Err(Error::invalid(
+                "connect_timeout applies to network engines (redis://) only; this store has no \
+                 server to connect to",
+            ));
+        }
+        let (kind, path) = match parsed {
             Target::Memory => return Store::open_memory_with(opts),
             Target::Sled(p) => (Kind::Sled, p),
             Target::Lmdb(p) => (Kind::Lmdb, p),
+            Target::Redis { .. } => unreachable!("handled above"),
         };
         let path = path.as_path();
         // Refuse a bad node id before touching the disk, so a refused open leaves nothing behind.
@@ -408,6 +432,7 @@ impl Store {
         };
         let backend: Box<dyn Backend> = match kind {
             Kind::Lmdb => Box::new(LmdbBackend::open(&canon, flush_ms)?),
+            Kind::Redis => unreachable!("Redis stores are opened by open_redis"),
             Kind::Sled | Kind::Memory => {
                 let released = reg.released.get(&canon).copied();
                 Box::new(loop {
@@ -432,6 +457,35 @@ impl Store {
         )?);
         reg.open.insert(canon, engine.clone());
         Ok(Store::from_engine(engine))
+    }
+
+    /// Opens a store on the Redis server at `url`: no registry (each open has its own pool of
+    /// connections), the server's clock unless one is given.
+    fn open_redis(url: &str, name: &str, opts: Options) -> Result<Store> {
+        if let Some(id) = &opts.node_id {
+            validate_node_id(id)?;
+        }
+        if opts.durability == Durability::EveryWrite {
+            return Err(Error::invalid(
+                "durable (EveryWrite) does not apply to Redis: a Redis store is as durable as \
+                 the server's own appendonly/appendfsync setting (appendfsync always fsyncs \
+                 every write)",
+            ));
+        }
+        let timeout = opts
+            .connect_timeout
+            .unwrap_or(crate::backend::redis::DEFAULT_CONNECT_TIMEOUT);
+        if timeout.is_zero() {
+            return Err(Error::invalid("connect_timeout must be greater than 0"));
+        }
+        let mut backend = crate::backend::redis::RedisBackend::open(url, name, timeout)?;
+        let mut opts = opts;
+        match opts.clock {
+            None => opts.clock = Some(Arc::new(backend.server_clock()?)),
+            Some(_) => backend = backend.without_native_expiry(),
+        }
+        let engine = Engine::new(None, Kind::Redis, Arc::new(backend), &opts)?;
+        Ok(Store::from_engine(Arc::new(engine)))
     }
 
     /// Opens a fresh in-memory store with default options.
@@ -467,6 +521,7 @@ impl Store {
             node_id: Some(engine.node_id.clone()),
             durability: engine.durability,
             clock: Some(clock),
+            connect_timeout: None,
         })
     }
 
@@ -782,7 +837,7 @@ fn refuse_other_engine(dir: &Path, kind: Kind) -> Result<()> {
     let (other, files): (Kind, &[&str]) = match kind {
         Kind::Lmdb => (Kind::Sled, &["db", "conf"]),
         Kind::Sled => (Kind::Lmdb, &[crate::backend::lmdb::DATA_FILE]),
-        Kind::Memory => return Ok(()),
+        Kind::Memory | Kind::Redis => return Ok(()),
     };
     if files.iter().any(|f| dir.join(f).exists()) {
         return Err(Error::invalid(format!(

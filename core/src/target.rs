@@ -7,8 +7,8 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// The schemes a target may start with, as named in error messages.
-const KNOWN: &str = "sled:PATH, lmdb:PATH, memory: (redis://, rediss:// and redis+cluster:// \
-                     are planned)";
+const KNOWN: &str = "sled:PATH, lmdb:PATH, memory:, redis://HOST:PORT[/DB][?store=NAME] \
+                     (rediss:// and redis+cluster:// are planned)";
 
 /// Where a store lives and on which engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +19,52 @@ pub(crate) enum Target {
     Lmdb(PathBuf),
     /// A fresh in-memory store.
     Memory,
+    /// A Redis (or Valkey) server: the URL the client connects to, and the store's name on it.
+    Redis {
+        /// `redis://[user:password@]host:port[/db]`, without Grove's own parameters.
+        url: String,
+        /// The store's name (`?store=NAME`, empty by default): several stores share a server.
+        name: String,
+    },
+}
+
+/// Longest store name accepted in a Redis target.
+const MAX_STORE_NAME: usize = 64;
+
+/// Splits Grove's `?store=NAME` off a Redis URL; any other parameter is refused.
+fn redis_target(url: &str) -> Result<Target> {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, q),
+        None => (url, ""),
+    };
+    let mut name = String::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("store", v)) => {
+                if v.is_empty()
+                    || v.len() > MAX_STORE_NAME
+                    || !v
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
+                {
+                    return Err(Error::invalid(format!(
+                        "store target {url:?}: store= takes 1 to {MAX_STORE_NAME} letters, \
+                         digits, '_', '.', ':' or '-'"
+                    )));
+                }
+                name = v.to_string();
+            }
+            _ => {
+                return Err(Error::invalid(format!(
+                    "store target {url:?}: unknown parameter {pair:?} (known: store=NAME)"
+                )))
+            }
+        }
+    }
+    Ok(Target::Redis {
+        url: base.to_string(),
+        name,
+    })
 }
 
 /// The scheme at the very start of `raw` (`[A-Za-z][A-Za-z0-9+.-]*:`), without the colon.
@@ -70,10 +116,20 @@ pub(crate) fn parse(target: &Path) -> Result<Target> {
             "store target {:?}: memory: takes no path",
             target.display().to_string()
         ))),
-        b"redis" | b"rediss" | b"redis+cluster" => Err(Error::invalid(format!(
-            "store target {:?}: the Redis engine is not available yet in this version \
-             (known: {KNOWN}); use lmdb:PATH to share a store between the processes of one \
-             machine",
+        b"redis" => {
+            let url = std::str::from_utf8(raw)
+                .map_err(|_| Error::invalid("a redis:// store target must be UTF-8"))?;
+            if !url[skip..].starts_with("//") || url.len() == skip + 2 {
+                return Err(Error::invalid(format!(
+                    "store target {url:?}: write redis://HOST:PORT[/DB] (with user:password@ \
+                     before the host for AUTH)"
+                )));
+            }
+            redis_target(url)
+        }
+        b"rediss" | b"redis+cluster" => Err(Error::invalid(format!(
+            "store target {:?}: TLS (rediss://) and Redis Cluster (redis+cluster://) are not \
+             available yet in this version (known: {KNOWN})",
             target.display().to_string()
         ))),
         _ => Err(Error::invalid(format!(
@@ -128,14 +184,27 @@ mod tests {
     }
 
     #[test]
-    fn redis_is_not_available_yet() {
-        for s in [
-            "redis://localhost:6379",
-            "rediss://h:1/0",
-            "redis+cluster://a:1,b:2",
-        ] {
-            let m = invalid(s);
-            assert!(m.contains("Redis engine is not available yet"), "{m}");
+    fn redis_urls_name_the_redis_engine() {
+        for s in ["redis://localhost:6379", "redis://u:p@h:1/2", "REDIS://h"] {
+            let want = Target::Redis {
+                url: s.to_string(),
+                name: String::new(),
+            };
+            assert_eq!(p(s).unwrap(), want);
+        }
+        let named = Target::Redis {
+            url: "redis://h:1/0".into(),
+            name: "app-1".into(),
+        };
+        assert_eq!(p("redis://h:1/0?store=app-1").unwrap(), named);
+        assert!(invalid("redis://h?store=a{b}").contains("store= takes"));
+        assert!(invalid("redis://h?store=").contains("store= takes"));
+        assert!(invalid("redis://h?db=2").contains("unknown parameter"));
+        assert!(invalid("redis:").contains("redis://HOST:PORT"));
+        assert!(invalid("redis:h:1").contains("redis://HOST:PORT"));
+        assert!(invalid("redis://").contains("redis://HOST:PORT"));
+        for s in ["rediss://h:1/0", "redis+cluster://a:1,b:2"] {
+            assert!(invalid(s).contains("not available yet"), "{s}");
         }
     }
 

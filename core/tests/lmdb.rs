@@ -197,15 +197,27 @@ fn targets_pick_the_engine_and_unknown_schemes_are_refused() {
     let m = Store::open("memory:").unwrap();
     assert_eq!(m.path(), None);
     m.close().unwrap();
-    for t in [
-        "redis://localhost:6379",
-        "rediss://h:6380/1",
-        "redis+cluster://a:1,b:2",
-    ] {
+    for t in ["rediss://h:6380/1", "redis+cluster://a:1,b:2"] {
         let err = Store::open(t).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidArgument);
         assert!(err.message().contains("not available yet"), "{err}");
     }
+    // Nothing listens on port 1: an `Io` error naming the address, within the timeout.
+    let started = std::time::Instant::now();
+    let err = Store::open_with(
+        "redis://127.0.0.1:1",
+        grove_core::Options::new().connect_timeout(std::time::Duration::from_millis(300)),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert!(err.message().contains("127.0.0.1:1"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    let err = Store::open_with(
+        "memory:",
+        grove_core::Options::new().connect_timeout(std::time::Duration::from_secs(1)),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
     let dir = tempfile::tempdir().unwrap();
     let cwd_relative = dir.path().join("lmbd:x");
     for t in ["foo://x", "lmbd:x"] {

@@ -610,7 +610,7 @@ fn open(
     let opts = Options {
         node_id,
         durability,
-        clock: None,
+        ..Options::default()
     };
     py.detach(|| Store::open_with(&path, opts))
         .py_err(py)

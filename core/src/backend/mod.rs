@@ -4,8 +4,10 @@
 //! transactions over known keys, paged ordered scans, flush) so that a networked store such as
 //! Redis could implement it later with the same atomicity (GET/SET, WATCH/MULTI, SCAN).
 
+pub(crate) mod caps;
 pub(crate) mod lmdb;
 pub(crate) mod memory;
+pub(crate) mod redis;
 pub(crate) mod sled;
 
 use crate::error::Result;
@@ -94,6 +96,10 @@ pub(crate) trait Backend: Send + Sync {
     /// path is tested on.
     fn exclusive(&self) -> bool {
         false
+    }
+    /// Native counters, when this engine has them (see [`caps`]).
+    fn native_counter(&self) -> Option<&dyn caps::NativeCounter> {
+        None
     }
 }
 

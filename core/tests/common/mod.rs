@@ -6,12 +6,42 @@ use std::sync::Arc;
 
 /// Every engine the contract tests run on, by name, with the target that opens it in `dir`
 /// (memory ignores `dir`). The one list to extend when an engine is added.
+/// Redis joins when `GROVE_TEST_REDIS` names a server (`redis://127.0.0.1:6400`, as the test
+/// command sets it), each directory getting its own store on it (`?store=`).
 pub fn engine_targets(dir: &std::path::Path) -> Vec<(&'static str, String)> {
-    vec![
+    let mut v = vec![
         ("memory", "memory:".to_string()),
         ("sled", format!("sled:{}", dir.join("sled").display())),
         ("lmdb", format!("lmdb:{}", dir.join("lmdb").display())),
-    ]
+    ];
+    if let Some(url) = redis_url() {
+        let name: String = dir
+            .to_string_lossy()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .rev()
+            .take(40)
+            .collect();
+        v.push(("redis", format!("{url}?store=t{name}")));
+    }
+    v
+}
+
+/// The test Redis server, once per test binary saying when there is none.
+pub fn redis_url() -> Option<String> {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    let url = std::env::var("GROVE_TEST_REDIS")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        SAID.call_once(|| {
+            eprintln!(
+                "NOTE: GROVE_TEST_REDIS is not set: the contract tests run on memory, sled and \
+                 lmdb only (scripts/test.sh starts a Redis and sets it)"
+            )
+        });
+    }
+    url
 }
 
 /// A store on each engine, all reading the same manual clock, plus the temp dir keeping the

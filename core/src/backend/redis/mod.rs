@@ -1,0 +1,386 @@
+//! The Redis engine (`redis://`): Grove's ordered key/value contract on a Redis 7+ or Valkey
+//! server that any number of processes on any number of machines share, plus native forms of the
+//! primitives' hot operations (see [`super::caps`]).
+//!
+//! Atomicity: single-key writes are one server-side script (compare-and-swap in the stored form,
+//! see [`layout`]); a multi-key transaction reads under `WATCH` on a connection of its own and
+//! commits with `MULTI`/`EXEC`, starting over when another client changed a key it read. Time is
+//! the server's ([`clock::ServerClock`]).
+
+mod clock;
+mod conn;
+mod layout;
+mod scripts;
+
+pub(crate) use clock::ServerClock;
+pub(crate) use conn::DEFAULT_CONNECT_TIMEOUT;
+
+use super::caps::{CounterAdd, NativeCounter};
+use super::{Backend, Page, Txn};
+use crate::error::{Error, ErrorKind, Result};
+use crate::sync::Mutex;
+use crate::value::Kind;
+use conn::{Effect, Pool};
+use layout::{from_stored, to_stored, Names, Stored};
+use scripts::scripts;
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A store on a Redis server.
+pub(crate) struct RedisBackend {
+    pool: Arc<Pool>,
+    names: Names,
+    /// Whether expiries are also the keys' own (false when the store runs on a given clock).
+    native_expiry: bool,
+    /// Serializes this process's `WATCH` transactions: optimistic transactions that all touch
+    /// one hot key (the CRDT change sequence) would otherwise mostly abort each other and retry,
+    /// each retry costing round trips. Other processes still race, and lose only their tries.
+    tx_turn: Mutex<()>,
+}
+
+/// What `GET` plus the deadline script returns.
+type GetReply = Option<(Vec<u8>, i64)>;
+
+impl RedisBackend {
+    /// Connects to `url` (checking the server answers within `timeout`).
+    pub(crate) fn open(url: &str, name: &str, timeout: Duration) -> Result<RedisBackend> {
+        let pool = Arc::new(Pool::new(url, timeout)?);
+        let version: String = pool.run(Effect::Read, |c| {
+            let info: redis::InfoDict = redis::cmd("INFO").arg("server").query(c)?;
+            Ok(info.get("redis_version").unwrap_or_default())
+        })?;
+        let major: u32 = version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0);
+        if major < 7 {
+            return Err(Error::invalid(format!(
+                "Redis server {} runs version {version:?}; Grove needs Redis 7 or later (or \
+                 Valkey)",
+                pool.addr()
+            )));
+        }
+        Ok(RedisBackend {
+            pool,
+            names: Names::new(name),
+            native_expiry: true,
+            tx_turn: Mutex::new(()),
+        })
+    }
+
+    /// Keeps expiries in Grove's envelopes only: the store runs on a clock that is not the
+    /// server's (tests inject one), so the server must not expire keys by its own.
+    pub(crate) fn without_native_expiry(mut self) -> Self {
+        self.native_expiry = false;
+        self
+    }
+
+    /// The clock of this backend's server.
+    pub(crate) fn server_clock(&self) -> Result<ServerClock> {
+        ServerClock::new(self.pool.clone())
+    }
+
+    fn get_stored(&self, pk: &[u8]) -> Result<Option<Vec<u8>>> {
+        let rk = self.names.key(pk);
+        let reply: GetReply = self
+            .pool
+            .run(Effect::Read, |c| scripts().get.key(&rk).invoke(c))?;
+        reply
+            .map(|(raw, exp)| from_stored(pk, raw, exp))
+            .transpose()
+    }
+
+    /// Adds the commands writing `new` (or deleting) at `pk` to a pipeline.
+    fn queue_write(&self, pipe: &mut redis::Pipeline, pk: &[u8], new: Option<&Stored>) {
+        let rk = self.names.key(pk);
+        let index = &self.names.index;
+        match new {
+            Some(s) => {
+                let set = pipe.cmd("SET").arg(&rk).arg(&s.raw);
+                if let Some(t) = s.pxat {
+                    set.arg("PXAT").arg(t);
+                }
+                set.ignore();
+                pipe.cmd("ZADD").arg(index).arg(0).arg(pk).ignore();
+            }
+            None => {
+                pipe.cmd("DEL").arg(&rk).ignore();
+                pipe.cmd("ZREM").arg(index).arg(pk).ignore();
+            }
+        }
+    }
+}
+
+/// A lexicographic range bound for ZRANGEBYLEX.
+fn lex(b: Bound<&[u8]>, unbounded: &[u8]) -> Vec<u8> {
+    match b {
+        Bound::Included(k) => [b"[", k].concat(),
+        Bound::Excluded(k) => [b"(", k].concat(),
+        Bound::Unbounded => unbounded.to_vec(),
+    }
+}
+
+impl Backend for RedisBackend {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.get_stored(key)
+    }
+
+    fn insert(&self, key: &[u8], value: Vec<u8>) -> Result<()> {
+        let s = to_stored(key, &value, self.native_expiry)?;
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        self.queue_write(&mut pipe, key, Some(&s));
+        self.pool.run(Effect::Write, |c| pipe.query::<()>(c))
+    }
+
+    fn remove(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        loop {
+            let cur = self.get_stored(key)?;
+            match self.compare_and_swap(key, cur.as_deref(), None)? {
+                Ok(()) => return Ok(cur),
+                Err(_) => continue,
+            }
+        }
+    }
+
+    fn compare_and_swap(
+        &self,
+        key: &[u8],
+        expected: Option<&[u8]>,
+        new: Option<Vec<u8>>,
+    ) -> Result<std::result::Result<(), Option<Vec<u8>>>> {
+        let exp = expected
+            .map(|e| to_stored(key, e, self.native_expiry))
+            .transpose()?;
+        let new = new
+            .map(|n| to_stored(key, &n, self.native_expiry))
+            .transpose()?;
+        let rk = self.names.key(key);
+        let deadline = |s: &Option<Stored>| {
+            s.as_ref()
+                .and_then(|s| s.pxat)
+                .map_or_else(|| "-1".to_string(), |t| t.to_string())
+        };
+        let mut inv = scripts().cas.prepare_invoke();
+        inv.key(&rk)
+            .key(&self.names.index)
+            .arg(key)
+            .arg(if exp.is_some() { "1" } else { "0" })
+            .arg(exp.as_ref().map_or(&[][..], |s| &s.raw[..]))
+            .arg(deadline(&exp))
+            .arg(if new.is_some() { "1" } else { "0" })
+            .arg(new.as_ref().map_or(&[][..], |s| &s.raw[..]))
+            .arg(deadline(&new));
+        let reply: Vec<redis::Value> = self.pool.run(Effect::Write, |c| inv.invoke(c))?;
+        let mut it = reply.into_iter();
+        let swapped: i64 = it
+            .next()
+            .map(redis::from_redis_value)
+            .transpose()
+            .map_err(bad_reply)?
+            .unwrap_or(0);
+        if swapped == 1 {
+            return Ok(Ok(()));
+        }
+        let cur: Option<Vec<u8>> = match it.next() {
+            None | Some(redis::Value::Nil) => None,
+            Some(v) => Some(redis::from_redis_value(v).map_err(bad_reply)?),
+        };
+        let exp: i64 = match it.next() {
+            Some(v) => redis::from_redis_value(v).map_err(bad_reply)?,
+            None => -1,
+        };
+        Ok(Err(cur
+            .map(|raw| from_stored(key, raw, exp))
+            .transpose()?))
+    }
+
+    fn apply_batch(&self, ops: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<()> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for (k, v) in &ops {
+            let s = v
+                .as_ref()
+                .map(|v| to_stored(k, v, self.native_expiry))
+                .transpose()?;
+            self.queue_write(&mut pipe, k, s.as_ref());
+        }
+        self.pool.run(Effect::Write, |c| pipe.query::<()>(c))
+    }
+
+    fn transaction(&self, f: &mut dyn FnMut(&mut dyn Txn) -> Result<()>) -> Result<()> {
+        let _turn = self.tx_turn.lock();
+        let mut conn = self.pool.take()?;
+        let out = loop {
+            let mut tx = RedisTxn {
+                names: &self.names,
+                conn: &mut conn,
+                writes: BTreeMap::new(),
+            };
+            if let Err(e) = f(&mut tx) {
+                break Err(e);
+            }
+            let writes = std::mem::take(&mut tx.writes);
+            let stored: Result<Vec<_>> = writes
+                .iter()
+                .map(|(k, v)| {
+                    Ok((
+                        k,
+                        v.as_ref()
+                            .map(|v| to_stored(k, v, self.native_expiry))
+                            .transpose()?,
+                    ))
+                })
+                .collect();
+            let stored = match stored {
+                Ok(s) => s,
+                Err(e) => break Err(e),
+            };
+            let mut pipe = redis::pipe();
+            pipe.atomic();
+            for (k, s) in &stored {
+                self.queue_write(&mut pipe, k, s.as_ref());
+            }
+            // EXEC answers nil when a watched key changed: run `f` again on fresh reads.
+            let done: redis::RedisResult<Option<()>> = pipe.query(&mut conn);
+            match done {
+                Ok(Some(())) => break Ok(()),
+                Ok(None) => continue,
+                Err(e) => {
+                    return Err(self.pool.error(e, Effect::Write));
+                }
+            }
+        };
+        if out.is_err() {
+            // Leave the connection clean for the next user.
+            if redis::cmd("UNWATCH").query::<()>(&mut conn).is_err() {
+                return out;
+            }
+        }
+        self.pool.give_back(conn);
+        out
+    }
+
+    fn scan(
+        &self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<Page> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let lo = lex(start, b"-");
+        let hi = lex(end, b"+");
+        let mut inv = scripts().scan.prepare_invoke();
+        inv.key(&self.names.index)
+            .arg(lo)
+            .arg(hi)
+            .arg(limit)
+            .arg(if reverse { "1" } else { "0" })
+            .arg(&self.names.prefix);
+        let flat: Vec<redis::Value> = self.pool.run(Effect::Read, |c| inv.invoke(c))?;
+        let mut out = Vec::with_capacity(flat.len() / 3);
+        let mut it = flat.into_iter();
+        while let (Some(m), Some(v), Some(exp)) = (it.next(), it.next(), it.next()) {
+            let m: Vec<u8> = redis::from_redis_value(m).map_err(bad_reply)?;
+            let v: Vec<u8> = redis::from_redis_value(v).map_err(bad_reply)?;
+            let exp: i64 = redis::from_redis_value(exp).map_err(bad_reply)?;
+            let v = from_stored(&m, v, exp)?;
+            out.push((m, v));
+        }
+        Ok(out)
+    }
+
+    fn flush(&self) -> Result<()> {
+        // Durability on Redis is the server's own setting (appendonly/appendfsync); a flush
+        // checks the server is there, so a lost server is not reported as durable.
+        self.pool
+            .run(Effect::Read, |c| redis::cmd("PING").query::<()>(c))
+    }
+
+    fn size_on_disk(&self) -> Result<u64> {
+        Ok(0)
+    }
+
+    fn native_counter(&self) -> Option<&dyn NativeCounter> {
+        Some(self)
+    }
+}
+
+fn bad_reply(e: impl std::fmt::Display) -> Error {
+    Error::corrupt(format!("unexpected reply from Redis: {e}"))
+}
+
+impl NativeCounter for RedisBackend {
+    fn counter_add(&self, pk: &[u8], delta: i64) -> Result<CounterAdd> {
+        let rk = self.names.key(pk);
+        let mut inv = scripts().counter_add.prepare_invoke();
+        inv.key(&rk).key(&self.names.index).arg(pk).arg(delta);
+        let (tag, v): (i64, redis::Value) = self.pool.run(Effect::Write, |c| inv.invoke(c))?;
+        Ok(match tag {
+            1 | 2 => {
+                let s: String = redis::from_redis_value(v).map_err(bad_reply)?;
+                let n: i64 = s
+                    .parse()
+                    .map_err(|_| Error::corrupt(format!("counter holds {s:?}, not an integer")))?;
+                if tag == 1 {
+                    CounterAdd::Added(n)
+                } else {
+                    CounterAdd::Overflow { current: n }
+                }
+            }
+            3 => {
+                let b: Vec<u8> = redis::from_redis_value(v).map_err(bad_reply)?;
+                CounterAdd::WrongKind(b.first().and_then(|&t| Kind::from_tag(t)))
+            }
+            _ => CounterAdd::WrongKind(None),
+        })
+    }
+}
+
+/// A transaction's view: reads are watched, writes wait for `EXEC`.
+struct RedisTxn<'a> {
+    names: &'a Names,
+    conn: &'a mut redis::Connection,
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl Txn for RedisTxn<'_> {
+    fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if let Some(w) = self.writes.get(key) {
+            return Ok(w.clone());
+        }
+        let rk = self.names.key(key);
+        // WATCH and the read in one round trip; the script is loaded once if the server lacks it.
+        let get = &scripts().get;
+        let mut pipe = redis::pipe();
+        pipe.cmd("WATCH").arg(&rk).ignore();
+        pipe.cmd("EVALSHA").arg(get.get_hash()).arg(1).arg(&rk);
+        let mut reply: redis::RedisResult<(GetReply,)> = pipe.query(self.conn);
+        if matches!(&reply, Err(e) if e.code() == Some("NOSCRIPT")) {
+            reply = get.load(self.conn).and_then(|_| pipe.query(self.conn));
+        }
+        let reply = reply.map(|(r,)| r);
+        let reply = reply.map_err(|e| {
+            Error::new(ErrorKind::Io, format!("Redis transaction read failed: {e}"))
+        })?;
+        reply
+            .map(|(raw, exp)| from_stored(key, raw, exp))
+            .transpose()
+    }
+
+    fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<()> {
+        self.writes.insert(key.to_vec(), Some(value));
+        Ok(())
+    }
+
+    fn delete(&mut self, key: &[u8]) -> Result<()> {
+        self.writes.insert(key.to_vec(), None);
+        Ok(())
+    }
+}
