@@ -6,6 +6,13 @@ import (
 	"time"
 )
 
+// The XContext variants of the calls that return an error and may do I/O (IncrementContext,
+// GetContext, …) are generated into context_gen.go from the plain calls; the waiting ones
+// (Lock.AcquireContext, DB.WithLockContext, Queue.DequeueWaitContext, DB.FlushContext,
+// OpenContext) and the lazy ones (DB.ScanContext, DB.KeysContext) are written by hand.
+
+//go:generate go run ./internal/ctxgen -dir . -out context_gen.go
+
 // waitSlice is the longest a waiting Context call stays inside one uninterruptible call into
 // libgrove: it looks at its context at least this often, so it returns within about this
 // long after the context ends.

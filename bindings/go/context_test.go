@@ -1,7 +1,8 @@
 package grovekv_test
 
 // The Context variants: waiting calls end promptly when their context ends, never leave a lock
-// taken or a job delivered behind an error, and with a live context behave as the plain call.
+// taken or a job delivered behind an error, and with a live context behave as the plain call;
+// every Context variant refuses a done context before touching the store.
 
 import (
 	"context"
@@ -9,6 +10,8 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -474,4 +477,328 @@ func TestScanContext(t *testing.T) {
 	}
 	_, err = db.KeysContext(ctx, "k")
 	wantErr(t, err, context.Canceled)
+}
+
+// ---------------------------------------------------------------- every Context variant
+
+// ctxHandles makes one handle of each kind on db, by name.
+func ctxHandles(db *grovekv.DB) map[string]interface{} {
+	return map[string]interface{}{
+		"DB":           db,
+		"Counter":      db.Counter("c"),
+		"Lock":         db.Lock("l", time.Minute),
+		"RateLimiter":  db.RateLimiter("rl", 5, time.Minute),
+		"Sessions":     db.Sessions(time.Minute, "sess"),
+		"Leaderboard":  db.Leaderboard("lb"),
+		"Queue":        db.Queue("q", time.Minute, 3),
+		"CRDTCounter":  db.CRDTCounter("cc"),
+		"CRDTRegister": db.CRDTRegister("cr"),
+		"CRDTSet":      db.CRDTSet("cs"),
+		"CRDTMap":      db.CRDTMap("cm"),
+	}
+}
+
+// handWritten are the Context variants whose plain call differs (a timeout, no error result);
+// the tests above cover them. Every other XContext must be X with a context first.
+var handWritten = map[string]bool{
+	"Lock.AcquireContext":      true,
+	"DB.WithLockContext":       true,
+	"Queue.DequeueWaitContext": true,
+	"DB.ScanContext":           true,
+}
+
+// ctxArg makes an argument of type t for method: the same value for the same call every time.
+func ctxArg(t reflect.Type, other *grovekv.DB) reflect.Value {
+	switch t {
+	case reflect.TypeOf(""):
+		return reflect.ValueOf("k")
+	case reflect.TypeOf([]byte(nil)):
+		return reflect.ValueOf([]byte("v"))
+	case reflect.TypeOf(time.Duration(0)):
+		return reflect.ValueOf(time.Minute)
+	case reflect.TypeOf([]string(nil)):
+		return reflect.ValueOf([]string{"k", "c"})
+	case reflect.TypeOf(map[string][]byte(nil)):
+		return reflect.ValueOf(map[string][]byte{"k": []byte("v2"), "m": []byte("v3")})
+	case reflect.TypeOf((*grovekv.DB)(nil)):
+		return reflect.ValueOf(other)
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64:
+		return reflect.ValueOf(int64(3)).Convert(t)
+	case reflect.Uint64:
+		return reflect.ValueOf(uint64(2)).Convert(t)
+	case reflect.Float64:
+		return reflect.ValueOf(1.5).Convert(t)
+	case reflect.Interface: // a value to store, or somewhere to decode one: a *interface{} is both
+		var v interface{} = "x"
+		return reflect.ValueOf(&v)
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 { // json.RawMessage
+			return reflect.ValueOf([]byte(`{"a":[1,"b"]}`)).Convert(t)
+		}
+	}
+	panic(fmt.Sprintf("no argument of type %v", t))
+}
+
+// ctxMethods lists the XContext methods of h with their plain X (nil for hand-written ones).
+func ctxMethods(t *testing.T, kind string, h interface{}) []string {
+	t.Helper()
+	typ := reflect.TypeOf(h)
+	var names []string
+	for i := 0; i < typ.NumMethod(); i++ {
+		m := typ.Method(i)
+		if !strings.HasSuffix(m.Name, "Context") {
+			continue
+		}
+		names = append(names, m.Name)
+		if handWritten[kind+"."+m.Name] {
+			continue
+		}
+		plain, ok := typ.MethodByName(strings.TrimSuffix(m.Name, "Context"))
+		if !ok {
+			t.Fatalf("%s.%s has no plain call", kind, m.Name)
+		}
+		// XContext(recv, ctx, args...) must be X(recv, args...) with ctx inserted.
+		mt, pt := m.Type, plain.Type
+		if mt.NumIn() != pt.NumIn()+1 || mt.In(1) != reflect.TypeOf((*context.Context)(nil)).Elem() ||
+			mt.NumOut() != pt.NumOut() || mt.IsVariadic() != pt.IsVariadic() {
+			t.Fatalf("%s.%s: signature %v does not match %s %v", kind, m.Name, mt, plain.Name, pt)
+		}
+		for j := 1; j < pt.NumIn(); j++ {
+			if mt.In(j+1) != pt.In(j) {
+				t.Fatalf("%s.%s: parameter %d is %v, plain %v", kind, m.Name, j, mt.In(j+1), pt.In(j))
+			}
+		}
+		for j := 0; j < pt.NumOut(); j++ {
+			if mt.Out(j) != pt.Out(j) {
+				t.Fatalf("%s.%s: result %d is %v, plain %v", kind, m.Name, j, mt.Out(j), pt.Out(j))
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ctxCall calls method on h with ctx (omitted when plain) and the usual arguments.
+func ctxCall(h interface{}, method string, ctx context.Context, plain bool, other *grovekv.DB) []reflect.Value {
+	name := method
+	if plain {
+		name = strings.TrimSuffix(method, "Context")
+	}
+	m := reflect.ValueOf(h).MethodByName(name)
+	mt := m.Type()
+	var args []reflect.Value
+	start := 0
+	if !plain {
+		if ctx == nil {
+			args = append(args, reflect.Zero(mt.In(0)))
+		} else {
+			args = append(args, reflect.ValueOf(ctx))
+		}
+		start = 1
+	}
+	for i := start; i < mt.NumIn(); i++ {
+		if mt.IsVariadic() && i == mt.NumIn()-1 {
+			break // no options
+		}
+		args = append(args, ctxArg(mt.In(i), other))
+	}
+	return m.Call(args)
+}
+
+// ctxNormal renders results comparably across two stores: timestamps dropped, durations to
+// the second, session ids (random) by length, errors by text.
+func ctxNormal(method string, out []reflect.Value) string {
+	var b strings.Builder
+	for _, v := range out {
+		x := v.Interface()
+		switch y := x.(type) {
+		case error:
+			fmt.Fprintf(&b, "error(%v) ", y)
+			continue
+		case *grovekv.DB:
+			fmt.Fprintf(&b, "db(%v) ", y != nil)
+			continue
+		case *grovekv.Job:
+			if y != nil {
+				c := *y
+				c.EnqueuedAt = time.Time{}
+				x = c
+			}
+		case []grovekv.Job:
+			c := append([]grovekv.Job(nil), y...)
+			for i := range c {
+				c[i].EnqueuedAt = time.Time{}
+			}
+			x = c
+		case time.Duration:
+			x = y.Round(time.Second)
+		case grovekv.Decision:
+			y.ResetAfter, y.RetryAfter = y.ResetAfter.Round(time.Second), y.RetryAfter.Round(time.Second)
+			x = y
+		case grovekv.LockInfo:
+			y.ExpiresIn = y.ExpiresIn.Round(time.Second)
+			x = y
+		case string:
+			if method == "CreateContext" {
+				x = len(y)
+			}
+		}
+		if b, ok := x.([]byte); ok && (method == "StateContext" || method == "ExportChangesContext") {
+			x = len(b) // CRDT states carry clock stamps, which differ between two stores
+		}
+		fmt.Fprintf(&b, "%#v ", x)
+	}
+	return b.String()
+}
+
+// With a live context, every generated XContext gives what X gives: the same sequence of
+// calls on two twin stores, one plainly and one through the Context variants (with
+// context.Background(), and with a cancellable context that stays live), gives the same results.
+func TestContextVariantsMatchPlainCalls(t *testing.T) {
+	live, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+	}{{"background", context.Background()}, {"live", live}} {
+		ctx := c.ctx
+		t.Run(c.name, func(t *testing.T) {
+			open := func(id string) *grovekv.DB {
+				db, err := grovekv.OpenMemory(grovekv.WithNodeID(id))
+				must(t, err)
+				t.Cleanup(func() { _ = db.Close() })
+				return db
+			}
+			plainDB, ctxDB := open("twin"), open("twin")
+			plainPeer, ctxPeer := open("peer"), open("peer") // Sync's other side
+			plainHandles, ctxHandlesB := ctxHandles(plainDB), ctxHandles(ctxDB)
+			kinds := make([]string, 0, len(plainHandles))
+			for k := range plainHandles {
+				kinds = append(kinds, k)
+			}
+			sort.Strings(kinds)
+			calls := 0
+			for round := 0; round < 2; round++ { // the second round sees the first one's state
+				for _, kind := range kinds {
+					for _, method := range ctxMethods(t, kind, plainHandles[kind]) {
+						if handWritten[kind+"."+method] {
+							continue
+						}
+						want := ctxNormal(method, ctxCall(plainHandles[kind], method, nil, true, plainPeer))
+						got := ctxNormal(method, ctxCall(ctxHandlesB[kind], method, ctx, false, ctxPeer))
+						if got != want {
+							t.Errorf("round %d %s.%s: %s, plain %s", round, kind, method, got, want)
+						}
+						calls++
+					}
+				}
+			}
+			want := fmt.Sprint(grovekv.Sync(plainDB, plainPeer))
+			if got := fmt.Sprint(grovekv.SyncContext(ctx, ctxDB, ctxPeer)); got != want {
+				t.Errorf("SyncContext: %s, plain %s", got, want)
+			}
+			if calls < 150 {
+				t.Fatalf("only %d calls compared", calls)
+			}
+		})
+	}
+}
+
+// staleCtx is a context whose deadline has passed but whose timer has not fired yet (its Err
+// is still nil): the Context variants treat it as expired.
+type staleCtx struct{ context.Context }
+
+func (staleCtx) Deadline() (time.Time, bool) { return time.Now().Add(-time.Millisecond), true }
+
+// Every Context variant, generated or written by hand, refuses a done context (cancelled, or
+// past its deadline) with ctx's error and a nil one with ErrInvalidArgument, before calling
+// libgrove: the populated store is unchanged, and a closed store answers the context's error,
+// not ErrClosed.
+func TestContextVariantsRefuseDoneContexts(t *testing.T) {
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	stale := staleCtx{context.Background()}
+	dones := []struct {
+		ctx  context.Context
+		want error
+	}{
+		{cancelled, context.Canceled},
+		{expired, context.DeadlineExceeded},
+		{stale, context.DeadlineExceeded},
+		{nil, grovekv.ErrInvalidArgument},
+	}
+	for _, closed := range []bool{false, true} {
+		closed := closed
+		t.Run(fmt.Sprintf("closed=%v", closed), func(t *testing.T) {
+			f := biPopulate(t, "memory")
+			peer, err := grovekv.OpenMemory()
+			must(t, err)
+			defer peer.Close()
+			before := biSnapshot(t, f.db, f.sid)
+			handles := map[string]interface{}{
+				"DB": f.db, "Counter": f.hits, "Lock": f.lock, "RateLimiter": f.rl, "Sessions": f.sess,
+				"Leaderboard": f.lb, "Queue": f.q, "CRDTCounter": f.cc, "CRDTRegister": f.cr,
+				"CRDTSet": f.cs, "CRDTMap": f.cm,
+			}
+			if closed {
+				must(t, f.db.Close())
+			}
+			check := func(what string, err error, want error) {
+				t.Helper()
+				if !errors.Is(err, want) {
+					t.Errorf("%s: got %v, want %v", what, err, want)
+				}
+			}
+			n := 0
+			for kind, h := range handles {
+				for _, method := range ctxMethods(t, kind, h) {
+					if method == "WithLockContext" {
+						continue // below: it takes a func
+					}
+					for _, c := range dones {
+						out := ctxCall(h, method, c.ctx, false, peer)
+						what := fmt.Sprintf("%s.%s(%v)", kind, method, c.want)
+						if method == "ScanContext" {
+							it := out[0].Interface().(*grovekv.Iterator)
+							if it.Next() {
+								t.Errorf("%s: Next is true", what)
+							}
+							check(what, it.Err(), c.want)
+							continue
+						}
+						last := out[len(out)-1]
+						err, _ := last.Interface().(error)
+						check(what, err, c.want)
+						n++
+					}
+				}
+			}
+			for _, c := range dones {
+				_, err := grovekv.OpenContext(c.ctx, "memory:")
+				check("OpenContext", err, c.want)
+				_, err = grovekv.OpenMemoryContext(c.ctx)
+				check("OpenMemoryContext", err, c.want)
+				_, err = grovekv.SyncContext(c.ctx, f.db, peer)
+				check("SyncContext", err, c.want)
+				err = f.db.WithLockContext(c.ctx, "free", time.Minute, longWait, func(uint64) error {
+					t.Error("fn ran")
+					return nil
+				})
+				check("WithLockContext", err, c.want)
+			}
+			if n < 4*80 {
+				t.Fatalf("only %d calls checked", n)
+			}
+			if closed {
+				return
+			}
+			if after := biSnapshot(t, f.db, f.sid); after != before {
+				t.Errorf("the store changed:\n%s", biDiff(before, after))
+			}
+		})
+	}
 }
