@@ -125,3 +125,38 @@ func ExampleSync() {
 	// 350 "crdt"
 	// 2 true
 }
+
+func ExampleQueue_DequeueWaitContext() {
+	db, err := grovekv.OpenMemory()
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	q := db.Queue("emails", 30*time.Second, 5)
+	_, _ = q.Enqueue([]byte("to:ada"), 0)
+	_, _ = q.Enqueue([]byte("to:bob"), 0)
+
+	// A worker that stops when its context ends; a job is never taken by a wait that ends
+	// with an error, so stopping loses none.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for {
+		job, err := q.DequeueWaitContext(ctx, time.Minute)
+		if err != nil {
+			fmt.Println("stopped:", err, errors.Is(err, context.Canceled))
+			break
+		}
+		if job == nil {
+			continue // a minute with nothing to do
+		}
+		fmt.Printf("sending %s\n", job.Payload)
+		_, _ = q.Ack(job.ID)
+		if st, _ := q.Stats(); st.Ready == 0 {
+			cancel() // say, a shutdown signal
+		}
+	}
+	// Output:
+	// sending to:ada
+	// sending to:bob
+	// stopped: grovekv: Queue.DequeueWait: context canceled true
+}

@@ -23,6 +23,7 @@ package grovekv
 import "C"
 
 import (
+	"context"
 	"runtime"
 	"sync"
 	"time"
@@ -136,6 +137,19 @@ func Open(path string, opts ...Option) (*DB, error) {
 	return newDB(ptr)
 }
 
+// OpenContext is Open that gives up when ctx ends first: it returns an error wrapping ctx's
+// (errors.Is(err, context.Canceled) or context.DeadlineExceeded), at once when ctx is already
+// done, without touching the target. Opening itself cannot be interrupted: when ctx ends
+// during it, OpenContext returns then and the open goes on in the background, and the store
+// it opens is closed again (a process-wide engine another handle shares stays open).
+func OpenContext(ctx context.Context, path string, opts ...Option) (*DB, error) {
+	return runUntilDone(ctx, "Open", func() (*DB, error) { return Open(path, opts...) }, func(db *DB, err error) {
+		if err == nil {
+			_ = db.Close()
+		}
+	})
+}
+
 // OpenMemory opens a fresh in-memory store: the same semantics, nothing on disk.
 func OpenMemory(opts ...Option) (*DB, error) {
 	copts, err := makeOptions(opts)
@@ -247,6 +261,16 @@ func (db *DB) Flush() error {
 		}
 		return nil
 	})
+}
+
+// FlushContext is Flush that stops waiting when ctx ends first: it returns an error wrapping
+// ctx's, at once when ctx is already done (nothing is flushed then). An fsync cannot be
+// interrupted: when ctx ends during it, FlushContext returns then and the flush completes in
+// the background (so a later Flush or Close finds less to do); its outcome is not reported,
+// and the writes are not known to be durable.
+func (db *DB) FlushContext(ctx context.Context) error {
+	_, err := runUntilDone(ctx, "DB.Flush", func() (struct{}, error) { return struct{}{}, db.Flush() }, func(struct{}, error) {})
+	return err
 }
 
 // SizeOnDisk is the number of bytes the store occupies on disk (0 in memory).

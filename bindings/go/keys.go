@@ -6,6 +6,7 @@ package grovekv
 import "C"
 
 import (
+	"context"
 	"runtime"
 	"sync"
 )
@@ -21,6 +22,7 @@ type Iterator struct {
 	ptr *C.grove_keys
 	key string
 	err error
+	ctx context.Context // ScanContext's; nil for Scan
 }
 
 // Scan starts iterating over the live keys that start with prefix ("" for every key).
@@ -40,12 +42,43 @@ func (db *DB) Scan(prefix string) *Iterator {
 	return it
 }
 
+// ScanContext is Scan bound to ctx: Next looks at ctx before each step and, once ctx has
+// ended, returns false with Err wrapping ctx's error (errors.Is(err, context.Canceled) or
+// context.DeadlineExceeded). An already done ctx gives an iterator that starts with that error,
+// without touching the store. Close it as any Iterator.
+func (db *DB) ScanContext(ctx context.Context, prefix string) *Iterator {
+	if err := checkCtx(ctx, "DB.Scan"); err != nil {
+		return &Iterator{err: err}
+	}
+	it := db.Scan(prefix)
+	it.ctx = ctx
+	return it
+}
+
+// KeysContext is Keys that stops when ctx ends: it returns the keys read so far and an error
+// wrapping ctx's (see ScanContext).
+func (db *DB) KeysContext(ctx context.Context, prefix string) ([]string, error) {
+	it := db.ScanContext(ctx, prefix)
+	defer it.Close()
+	keys := []string{}
+	for it.Next() {
+		keys = append(keys, it.Key())
+	}
+	return keys, it.Err()
+}
+
 // Next advances to the next key; false at the end or on error (see Err).
 func (it *Iterator) Next() bool {
 	it.mu.Lock()
 	defer it.mu.Unlock()
 	if it.ptr == nil || it.err != nil {
 		return false
+	}
+	if it.ctx != nil {
+		if err := ctxDone(it.ctx); err != nil {
+			it.err = ctxError("Iterator.Next", err)
+			return false
+		}
 	}
 	var key C.grove_bytes
 	var has C.bool

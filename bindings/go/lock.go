@@ -16,6 +16,12 @@ static grovego_bool grovego_lock_try_acquire(const grove_lock *l) {
 	return r;
 }
 
+static grovego_bool grovego_lock_acquire(const grove_lock *l, double timeout, double retry) {
+	grovego_bool r = {0, false, NULL};
+	r.status = grove_lock_acquire(l, timeout, retry, &r.value, &r.err);
+	return r;
+}
+
 static grovego_bool grovego_lock_release(const grove_lock *l) {
 	grovego_bool r = {0, false, NULL};
 	r.status = grove_lock_release(l, &r.value, &r.err);
@@ -143,6 +149,31 @@ func (l *Lock) Acquire(ctx context.Context, retryInterval time.Duration) (bool, 
 	}
 }
 
+// AcquireContext waits up to timeout (0: one attempt) to take the lock, as acquire(timeout)
+// in the other doors: true when it got it, false with a nil error when the timeout passed. If
+// ctx ends first (cancelled, or its deadline passed) it returns false and an error wrapping
+// ctx's: errors.Is(err, context.Canceled) or errors.Is(err, context.DeadlineExceeded). An
+// already done ctx returns that error at once, without an attempt. A timeout longer than
+// ctx's deadline (math.MaxInt64, say) waits until ctx ends; a negative one is
+// ErrInvalidArgument.
+//
+// It waits inside libgrove, in slices of at most 10 ms (a release in this process wakes it at
+// once; one by another process within 10 ms, as does a lease that expires), looking at ctx
+// between slices, so it returns within about 10 ms of ctx ending and never past its deadline.
+// A slice that took the lock wins even if ctx ended during it: the result is true, the handle
+// owns the lock and must release it; an error never comes with the lock taken. Meanwhile
+// the goroutine occupies an OS thread in C; for thousands of waiters at once, Acquire (which
+// polls from Go) costs fewer threads.
+func (l *Lock) AcquireContext(ctx context.Context, timeout time.Duration) (bool, error) {
+	return waitInSlices(ctx, "Lock.Acquire '"+l.name+"'", timeout, func(slice time.Duration) (bool, error) {
+		if l.err != nil {
+			return false, l.err
+		}
+		s := C.double(slice.Seconds())
+		return l.result(C.grovego_lock_acquire(l.ptr, s, s))
+	})
+}
+
 // Release releases the lock if this handle still owns an unexpired lease; it returns false
 // and changes nothing otherwise (never acquired, already released, or the lease expired and
 // perhaps another owner took it).
@@ -203,6 +234,37 @@ func (db *DB) WithLock(ctx context.Context, name string, ttl time.Duration, fn f
 			why = ctx.Err().Error()
 		}
 		return newError(int(C.GROVE_LOCK_TIMEOUT), fmt.Sprintf("could not acquire lock '%s': %s", name, why))
+	}
+	defer func() {
+		if _, rerr := l.Release(); err == nil && rerr != nil {
+			err = rerr
+		}
+	}()
+	return fn(l.FencingToken())
+}
+
+// WithLockContext is WithLock with the timeout of the other doors' scoped lock: it waits up to
+// timeout (0: one attempt) for the lock name (leases of ttl), runs fn with the fencing token of
+// this acquisition, and releases the lock when fn returns or panics. When the timeout passes
+// first it returns an error wrapping ErrLockTimeout; when ctx ends first (or has already ended)
+// an error wrapping ctx's (errors.Is(err, context.Canceled) or context.DeadlineExceeded); fn
+// does not run in either case. The wait is Lock.AcquireContext's. fn's error is returned as is;
+// otherwise an error from the release is. ctx is not passed to fn: close over it.
+//
+//	err := db.WithLockContext(ctx, "deploy", 30*time.Second, 5*time.Second, func(fence uint64) error {
+//		return deploy(ctx, fence)
+//	})
+func (db *DB) WithLockContext(ctx context.Context, name string, ttl, timeout time.Duration, fn func(fencingToken uint64) error) (err error) {
+	if err := checkCtx(ctx, "DB.WithLock '"+name+"'"); err != nil {
+		return err
+	}
+	l := db.Lock(name, ttl)
+	got, err := l.AcquireContext(ctx, timeout)
+	if err != nil {
+		return err
+	}
+	if !got {
+		return newError(int(C.GROVE_LOCK_TIMEOUT), fmt.Sprintf("could not acquire lock '%s' within %v", name, timeout))
 	}
 	defer func() {
 		if _, rerr := l.Release(); err == nil && rerr != nil {
