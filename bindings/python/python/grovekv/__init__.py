@@ -11,6 +11,7 @@ one embedded engine (sled on disk, or memory).
     1
 
 Every call that touches the store releases the GIL; objects are safe to share between threads.
+For asyncio, :mod:`grovekv.aio` is the same API with ``async`` methods.
 """
 
 from __future__ import annotations
