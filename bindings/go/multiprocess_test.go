@@ -48,6 +48,19 @@ func mpTarget(t *testing.T) string {
 	return "lmdb:" + filepath.Join(t.TempDir(), "store")
 }
 
+// forEachTarget runs check on a fresh lmdb store and, when GROVE_TEST_REDIS names a server (the
+// test command starts one and sets it), on a fresh store on Redis.
+func forEachTarget(t *testing.T, check func(t *testing.T, target string)) {
+	t.Run("lmdb", func(t *testing.T) { check(t, mpTarget(t)) })
+	t.Run("redis", func(t *testing.T) {
+		url := os.Getenv("GROVE_TEST_REDIS")
+		if url == "" {
+			t.Skip("GROVE_TEST_REDIS is not set (scripts/test.sh starts a Redis and sets it)")
+		}
+		check(t, fmt.Sprintf("%s?store=go%d-%d", url, os.Getpid(), time.Now().UnixNano()))
+	})
+}
+
 // mpChild is one running child process.
 type mpChild struct {
 	cmd    *exec.Cmd
@@ -410,8 +423,9 @@ func (c *mpChild) ask(t *testing.T, cmd string) string {
 	return strings.TrimPrefix(c.readLine(t), "R ")
 }
 
-func TestMultiprocessCounter(t *testing.T) {
-	target := mpTarget(t)
+func TestMultiprocessCounter(t *testing.T) { forEachTarget(t, testMultiprocessCounter) }
+
+func testMultiprocessCounter(t *testing.T, target string) {
 	n := mpN(1000)
 	results := runTogether(t, "counter", target, mpProcs, n)
 	// Every increment returned a distinct value: together exactly 1..4N.
@@ -437,8 +451,9 @@ func TestMultiprocessCounter(t *testing.T) {
 	}
 }
 
-func TestMultiprocessLock(t *testing.T) {
-	target := mpTarget(t)
+func TestMultiprocessLock(t *testing.T) { forEachTarget(t, testMultiprocessLock) }
+
+func testMultiprocessLock(t *testing.T, target string) {
 	n := mpN(50)
 	results := runTogether(t, "lock", target, mpProcs, n)
 	total := mpProcs * n
@@ -489,8 +504,9 @@ func TestMultiprocessLock(t *testing.T) {
 	}
 }
 
-func TestMultiprocessRateLimiter(t *testing.T) {
-	target := mpTarget(t)
+func TestMultiprocessRateLimiter(t *testing.T) { forEachTarget(t, testMultiprocessRateLimiter) }
+
+func testMultiprocessRateLimiter(t *testing.T, target string) {
 	n := mpN(40) // 4 x 40 attempts against a limit of 37
 	if mpProcs*n <= mpRateLimit {
 		n = mpRateLimit
@@ -511,8 +527,9 @@ func TestMultiprocessRateLimiter(t *testing.T) {
 	}
 }
 
-func TestMultiprocessQueue(t *testing.T) {
-	target := mpTarget(t)
+func TestMultiprocessQueue(t *testing.T) { forEachTarget(t, testMultiprocessQueue) }
+
+func testMultiprocessQueue(t *testing.T, target string) {
 	jobs := mpN(500)
 	db := mustOpen(t, target)
 	q := db.Queue("mp", 10*time.Minute, 3)
@@ -560,8 +577,9 @@ func TestMultiprocessQueue(t *testing.T) {
 	}
 }
 
-func TestMultiprocessLeaderboard(t *testing.T) {
-	target := mpTarget(t)
+func TestMultiprocessLeaderboard(t *testing.T) { forEachTarget(t, testMultiprocessLeaderboard) }
+
+func testMultiprocessLeaderboard(t *testing.T, target string) {
 	n := mpN(300)
 	db := mustOpen(t, target)
 	lb := db.Leaderboard("mp")
@@ -634,8 +652,9 @@ func TestMultiprocessLeaderboard(t *testing.T) {
 	peer.finish(t)
 }
 
-func TestMultiprocessCRDT(t *testing.T) {
-	target := mpTarget(t)
+func TestMultiprocessCRDT(t *testing.T) { forEachTarget(t, testMultiprocessCRDT) }
+
+func testMultiprocessCRDT(t *testing.T, target string) {
 	n := mpN(300)
 	db := mustOpen(t, target)
 	cc := db.CRDTCounter("crdt:mp")
@@ -677,8 +696,9 @@ func TestMultiprocessCRDT(t *testing.T) {
 	}
 }
 
-func TestMultiprocessSessions(t *testing.T) {
-	target := mpTarget(t)
+func TestMultiprocessSessions(t *testing.T) { forEachTarget(t, testMultiprocessSessions) }
+
+func testMultiprocessSessions(t *testing.T, target string) {
 	n := mpN(50)
 	db := mustOpen(t, target)
 	s := db.Sessions(time.Hour, "mpsess")

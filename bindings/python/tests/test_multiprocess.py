@@ -1,4 +1,5 @@
-"""Every primitive across real OS processes sharing one ``lmdb:`` store, exact.
+"""Every primitive across real OS processes sharing one store, exact: on ``lmdb:``, and on Redis
+when ``GROVE_TEST_REDIS`` names a server (the test command starts one and sets it).
 
 Each test starts worker processes (this file run as a script: ``python test_multiprocess.py
 <scenario> <target> <index> <params-json>``), each opening ``grovekv.open("lmdb:" + dir)`` on
@@ -13,15 +14,19 @@ fixed, so a pass never depends on a lucky draw (only the OS interleaving varies)
 from __future__ import annotations
 
 import json
+import os
 import queue
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 import grovekv
 
@@ -122,11 +127,21 @@ def barrier(workers: list[Worker]) -> None:
         w.send("go")
 
 
+@pytest.fixture(params=["lmdb", "redis"])
+def shared_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The store every worker of a test opens: an lmdb directory, or a fresh store on Redis."""
+    if request.param == "lmdb":
+        return "lmdb:" + str(tmp_path / "shared")
+    url = os.environ.get("GROVE_TEST_REDIS")
+    if not url:
+        pytest.skip("GROVE_TEST_REDIS is not set (scripts/test.sh starts a Redis and sets it)")
+    return f"{url}?store=mp{uuid.uuid4().hex}"
+
+
 @contextmanager
-def run(tmp_path: Path, specs: list[tuple[str, dict[str, Any]]]) -> Iterator[list[Worker]]:
-    """Starts one worker per (scenario, params) on one lmdb store; on a clean exit waits for
+def run(target: str, specs: list[tuple[str, dict[str, Any]]]) -> Iterator[list[Worker]]:
+    """Starts one worker per (scenario, params) on one store; on a clean exit waits for
     each to exit 0; always reaps them."""
-    target = "lmdb:" + str(tmp_path / "shared")
     workers: list[Worker] = []
     try:
         for i, (scenario, params) in enumerate(specs):
@@ -140,23 +155,23 @@ def run(tmp_path: Path, specs: list[tuple[str, dict[str, Any]]]) -> Iterator[lis
 
 
 def run_simple(
-    tmp_path: Path, specs: list[tuple[str, dict[str, Any]]]
+    target: str, specs: list[tuple[str, dict[str, Any]]]
 ) -> tuple[list[Any], grovekv.Store]:
     """Starts the workers, releases them together, returns each one's result and a store handle
-    (opened by this process on the same lmdb directory, after the workers exited)."""
-    with run(tmp_path, specs) as workers:
+    (opened by this process on the same store, after the workers exited)."""
+    with run(target, specs) as workers:
         barrier(workers)
         results = [w.recv() for w in workers]
-    return results, grovekv.open("lmdb:" + str(tmp_path / "shared"))
+    return results, grovekv.open(target)
 
 
 # ---------------------------------------------------------------------------------------------
 # The tests.
 
 
-def test_counter_counts_exactly_across_processes(tmp_path: Path) -> None:
+def test_counter_counts_exactly_across_processes(shared_target: str) -> None:
     n = COUNTER_INCREMENTS
-    results, db = run_simple(tmp_path, [("counter", {"n": n})] * COUNTER_PROCS)
+    results, db = run_simple(shared_target, [("counter", {"n": n})] * COUNTER_PROCS)
     with db:
         assert db.counter("hits").get() == COUNTER_PROCS * n
     # every increment returned a distinct new value: together exactly 1..4N
@@ -164,9 +179,9 @@ def test_counter_counts_exactly_across_processes(tmp_path: Path) -> None:
     assert seen == list(range(1, COUNTER_PROCS * n + 1))
 
 
-def test_lock_excludes_across_processes_and_fencing_tokens_increase(tmp_path: Path) -> None:
+def test_lock_excludes_across_processes_and_fencing_tokens_increase(shared_target: str) -> None:
     m = LOCK_ACQUISITIONS
-    results, db = run_simple(tmp_path, [("lock", {"m": m})] * LOCK_PROCS)
+    results, db = run_simple(shared_target, [("lock", {"m": m})] * LOCK_PROCS)
     total = LOCK_PROCS * m
     with db:
         # each holder read, then wrote back +1 (with a pause in between): exact only if no two
@@ -187,9 +202,10 @@ def test_lock_excludes_across_processes_and_fencing_tokens_increase(tmp_path: Pa
     assert info.fencing_token == max(tokens)
 
 
-def test_rate_limiter_admits_exactly_limit_across_processes(tmp_path: Path) -> None:
+def test_rate_limiter_admits_exactly_limit_across_processes(shared_target: str) -> None:
     results, db = run_simple(
-        tmp_path, [("ratelimit", {"limit": LIMITER_LIMIT, "tries": LIMITER_TRIES})] * LIMITER_PROCS
+        shared_target,
+        [("ratelimit", {"limit": LIMITER_LIMIT, "tries": LIMITER_TRIES})] * LIMITER_PROCS,
     )
     admitted = sum(r["allowed"] for r in results)
     assert admitted == LIMITER_LIMIT, [r["allowed"] for r in results]
@@ -201,12 +217,12 @@ def test_rate_limiter_admits_exactly_limit_across_processes(tmp_path: Path) -> N
         assert d.allowed is False and d.remaining == 0
 
 
-def test_queue_delivers_every_job_to_exactly_one_consumer(tmp_path: Path) -> None:
+def test_queue_delivers_every_job_to_exactly_one_consumer(shared_target: str) -> None:
     specs: list[tuple[str, dict[str, Any]]] = [
         ("producer", {"jobs": QUEUE_JOBS}) for _ in range(QUEUE_PRODUCERS)
     ]
     specs += [("consumer", {"producers": QUEUE_PRODUCERS}) for _ in range(QUEUE_CONSUMERS)]
-    results, db = run_simple(tmp_path, specs)
+    results, db = run_simple(shared_target, specs)
     produced: dict[int, str] = {}
     for p, r in enumerate(results[:QUEUE_PRODUCERS]):
         assert len(r) == QUEUE_JOBS
@@ -229,8 +245,10 @@ def test_queue_delivers_every_job_to_exactly_one_consumer(tmp_path: Path) -> Non
         assert db.queue("jobs").stats() == (0, 0, 0)
 
 
-def test_leaderboard_scores_exact_and_writes_seen_at_once(tmp_path: Path) -> None:
-    results, db = run_simple(tmp_path, [("lb_incr", {"n": LB_INCRS, "procs": LB_PROCS})] * LB_PROCS)
+def test_leaderboard_scores_exact_and_writes_seen_at_once(shared_target: str) -> None:
+    results, db = run_simple(
+        shared_target, [("lb_incr", {"n": LB_INCRS, "procs": LB_PROCS})] * LB_PROCS
+    )
     n = LB_INCRS
     with db:
         lb = db.leaderboard("board")
@@ -251,8 +269,8 @@ def test_leaderboard_scores_exact_and_writes_seen_at_once(tmp_path: Path) -> Non
     assert a_returns == [float(k) for k in range(1, LB_PROCS * n + 1)]
 
 
-def test_leaderboard_write_is_seen_by_another_process_at_once(tmp_path: Path) -> None:
-    with run(tmp_path, [("lb_seen", {}), ("lb_seen", {})]) as workers:
+def test_leaderboard_write_is_seen_by_another_process_at_once(shared_target: str) -> None:
+    with run(shared_target, [("lb_seen", {}), ("lb_seen", {})]) as workers:
         barrier(workers)  # both have the board open, its index built (they read it once)
         for r in range(LB_ROUNDS):
             writer, reader = workers[r % 2], workers[1 - r % 2]
@@ -273,9 +291,9 @@ def test_leaderboard_write_is_seen_by_another_process_at_once(tmp_path: Path) ->
             w.send({"op": "stop"})
 
 
-def test_crdts_lose_nothing_across_processes_sharing_a_node_id(tmp_path: Path) -> None:
+def test_crdts_lose_nothing_across_processes_sharing_a_node_id(shared_target: str) -> None:
     spec = ("crdt", {"n": CRDT_INCREMENTS, "adds": CRDT_ADDS})
-    with run(tmp_path, [spec] * CRDT_PROCS) as workers:
+    with run(shared_target, [spec] * CRDT_PROCS) as workers:
         # worker 0 takes a cursor before anyone writes; the others' changes come after it
         barrier(workers)
         barrier(workers)  # everyone has written; now worker 0 exports since its cursor
@@ -288,7 +306,7 @@ def test_crdts_lose_nothing_across_processes_sharing_a_node_id(tmp_path: Path) -
         # read by each process after all wrote
         assert r["value"] == total, f"process {i} reads {r['value']}"
         assert sorted(r["members"]) == members, f"process {i}: set lost adds"
-    with grovekv.open("lmdb:" + str(tmp_path / "shared")) as db:
+    with grovekv.open(shared_target) as db:
         assert db.crdt_counter("crdt:visits").value() == total
         assert db.crdt_counter("crdt:visits").totals() == (total, 0)
         assert db.crdt_counter("crdt:visits").contributions() == {results[0]["node_id"]: (total, 0)}
@@ -302,8 +320,10 @@ def test_crdts_lose_nothing_across_processes_sharing_a_node_id(tmp_path: Path) -
         assert sorted(replica.crdt_set("crdt:tags").members()) == members
 
 
-def test_sessions_created_in_one_process_are_read_and_updated_in_another(tmp_path: Path) -> None:
-    with run(tmp_path, [("sessions", {"procs": SESSION_PROCS})] * SESSION_PROCS) as workers:
+def test_sessions_created_in_one_process_are_read_and_updated_in_another(
+    shared_target: str,
+) -> None:
+    with run(shared_target, [("sessions", {"procs": SESSION_PROCS})] * SESSION_PROCS) as workers:
         for _ in range(4):  # phases: create / update the next's / check own, delete / check
             barrier(workers)
         results = [w.recv() for w in workers]
