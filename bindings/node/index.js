@@ -6,7 +6,6 @@
 // the JSON codec of sessions and CRDT values (those helpers live in internal.js, shared with
 // grovekv.promises in promises.js).
 
-const { fileURLToPath } = require('node:url')
 const native = require('./native.js')
 const {
   KEYS_BATCH,
@@ -14,22 +13,15 @@ const {
   errorCodes,
   typeError,
   typeName,
-  textArg,
-  isPlainObject,
   bytesArg,
   ttlArg,
-  optsArg,
   stringArg,
   sessionIdArg,
-  nodeIdArg,
   bigArg,
   outOfRange,
   tooBig,
   u64Out,
-  secondsArg,
-  waitArg,
   countArg,
-  signalArg,
   scoreArg,
   jobIdArg,
   delayArg,
@@ -38,8 +30,24 @@ const {
   stateArg,
   u64Arg,
   i64Arg,
-  maxDriftArg,
   report,
+  expireArgs,
+  keysArgs,
+  manyKeysArg,
+  entriesArg,
+  bigintOpt,
+  lockArgs,
+  lockInfoOut,
+  acquireArgs,
+  withLock,
+  rateLimiterArgs,
+  sessionsArgs,
+  queueArgs,
+  dequeueWaitArgs,
+  exportArgs,
+  changesOut,
+  openArgs,
+  openMemoryArgs,
   Job,
   closedError,
   every,
@@ -149,9 +157,8 @@ class Store {
 
   /** Sets `key` to expire after `ttl` seconds (0 deletes it now); false when absent. */
   expire(key, ttl) {
-    const k = bytesArg(key, 'key')
-    if (typeof ttl !== 'number') throw typeError(`ttl must be a number of seconds, got ${typeName(ttl)}`)
-    return this.#n.expire(k, ttl)
+    const [k, t] = expireArgs(key, ttl)
+    return this.#n.expire(k, t)
   }
 
   /** Removes the expiry of `key`; true if it had one. */
@@ -166,41 +173,19 @@ class Store {
 
   /** An iterator over live keys starting with `prefix`, in byte order, read lazily. */
   keys(prefix = '', opts) {
-    const { buffers = false } = optsArg(opts, ['buffers'])
-    const cursor = this.#n.keys(bytesArg(prefix, 'prefix'))
-    return iterateKeys(this.#n, cursor, Boolean(buffers))
+    const [p, buffers] = keysArgs(prefix, opts)
+    return iterateKeys(this.#n, this.#n.keys(p), buffers)
   }
 
   /** Values of several keys (Buffer or null each), read as one consistent snapshot. */
   getMany(keys) {
-    if (keys === null || typeof keys !== 'object' || typeof keys[Symbol.iterator] !== 'function') {
-      throw typeError(`keys must be an array or iterable of keys, got ${typeName(keys)}`)
-    }
-    const ks = Array.from(keys, (k) => bytesArg(k, 'key'))
-    return this.#n.getMany(ks).map((v) => v ?? null)
+    return this.#n.getMany(manyKeysArg(keys)).map((v) => v ?? null)
   }
 
   /** Stores every pair atomically (all or nothing); `entries` is an object, a Map or [key, value] pairs. */
   setMany(entries, opts) {
     const ttl = ttlArg(opts)
-    const keys = []
-    const values = []
-    if (entries instanceof Map || Array.isArray(entries)) {
-      for (const pair of entries) {
-        if (!Array.isArray(pair) || pair.length !== 2) {
-          throw typeError(`setMany entries must be [key, value] pairs, got ${typeName(pair)}`)
-        }
-        keys.push(bytesArg(pair[0], 'key'))
-        values.push(bytesArg(pair[1], 'value'))
-      }
-    } else if (isPlainObject(entries)) {
-      for (const [k, v] of Object.entries(entries)) {
-        keys.push(textArg(k, 'key'))
-        values.push(bytesArg(v, 'value'))
-      }
-    } else {
-      throw typeError(`setMany needs an object, a Map or an array of [key, value] pairs, got ${typeName(entries)}`)
-    }
+    const [keys, values] = entriesArg(entries)
     this.#n.setMany(keys, values, ttl)
   }
 
@@ -214,20 +199,14 @@ class Store {
    * seconds or `{ ttl = 10, bigint = false }`; leases last `ttl` unless extended.
    */
   lock(name, opts) {
-    const o = typeof opts === 'number' ? { ttl: opts } : optsArg(opts, ['ttl', 'bigint'])
-    const ttl = secondsArg(o.ttl, 10, 'ttl')
-    return new Lock(TOKEN, this.#n.lock(stringArg(name, 'lock name'), ttl), Boolean(o.bigint))
+    const [n, ttl, bigint] = lockArgs(name, opts)
+    return new Lock(TOKEN, this.#n.lock(n, ttl), bigint)
   }
 
   /** The state of lock `name` as any observer sees it: `{ held, fencingToken, expiresIn }`. */
   lockInfo(name, opts) {
-    const { bigint = false } = optsArg(opts, ['bigint'])
-    const i = this.#n.lockInfo(stringArg(name, 'lock name'))
-    return {
-      held: i.held,
-      fencingToken: u64Out(i.fencingToken, bigint, 'fencing token', 'use lockInfo(name, { bigint: true })'),
-      expiresIn: i.expiresIn ?? null,
-    }
+    const bigint = bigintOpt(opts)
+    return lockInfoOut(this.#n.lockInfo(stringArg(name, 'lock name')), bigint)
   }
 
   /**
@@ -236,53 +215,22 @@ class Store {
    * returns. Rejects with code 'LockTimeout' when the lock cannot be had within `timeout`.
    */
   async withLock(name, opts, fn) {
-    if (fn === undefined && typeof opts === 'function') {
-      fn = opts
-      opts = undefined
-    }
-    const o = optsArg(opts, ['ttl', 'timeout', 'retryInterval', 'signal', 'bigint'])
-    if (typeof fn !== 'function') throw typeError(`withLock needs a function, got ${typeName(fn)}`)
-    const lock = this.lock(name, { ttl: o.ttl, bigint: o.bigint })
-    const timeout = o.timeout ?? 0
-    if (!(await lock.acquire({ timeout, retryInterval: o.retryInterval, signal: o.signal }))) {
-      const e = new Error(`could not acquire lock '${name}' within ${timeout} s`)
-      e.code = 'LockTimeout'
-      throw e
-    }
-    let result
-    try {
-      result = await fn(lock)
-    } catch (err) {
-      try {
-        lock.release()
-      } catch {
-        // the callback's error is the one to report
-      }
-      throw err
-    }
-    lock.release()
-    return result
+    return withLock(this, name, opts, fn)
   }
+
 
   /**
    * A sliding-window rate limiter `name` (keys under `ratelimit:<name>:`) admitting at most
    * `limit` summed cost in any `window`-second interval, per key: `{ limit, window }`.
    */
   rateLimiter(name, opts) {
-    if (opts === undefined || opts === null) throw typeError('rateLimiter needs { limit, window }')
-    const o = optsArg(opts, ['limit', 'window'])
-    const n = stringArg(name, 'rate limiter name')
-    if (o.limit === undefined || o.limit === null) throw typeError('limit is required (a whole number)')
-    const limit = countArg(o.limit, undefined, 'limit')
-    const window = secondsArg(o.window, undefined, 'window')
+    const [n, limit, window] = rateLimiterArgs(name, opts)
     return new RateLimiter(TOKEN, this.#n.rateLimiter(n, limit, window), n)
   }
 
   /** A session store (keys `<prefix>:<id>`) with a sliding TTL: `{ ttl = 1800, prefix = 'sess' }`. */
   sessions(opts) {
-    const o = optsArg(opts, ['ttl', 'prefix'])
-    const ttl = secondsArg(o.ttl, 1800, 'ttl')
-    const prefix = o.prefix === undefined || o.prefix === null ? 'sess' : stringArg(o.prefix, 'prefix')
+    const [ttl, prefix] = sessionsArgs(opts)
     return new Sessions(TOKEN, this.#n.sessions(ttl, prefix), prefix)
   }
 
@@ -298,24 +246,21 @@ class Store {
    * for `visibilityTimeout` seconds; after `maxAttempts` deliveries it is dead-lettered.
    */
   queue(name, opts) {
-    const o = optsArg(opts, ['visibilityTimeout', 'maxAttempts', 'bigint'])
-    const n = stringArg(name, 'queue name')
-    const vt = secondsArg(o.visibilityTimeout, 30, 'visibilityTimeout')
-    const max = countArg(o.maxAttempts ?? undefined, 5, 'maxAttempts')
-    return new Queue(TOKEN, this.#n.queue(n, vt, max), n, vt, max, Boolean(o.bigint))
+    const [n, vt, max, bigint] = queueArgs(name, opts)
+    return new Queue(TOKEN, this.#n.queue(n, vt, max), n, vt, max, bigint)
   }
 
   /** The atomic counter `name` (key `counter:<name>`); `{ bigint: true }` makes it return bigints. */
   counter(name, opts) {
-    const { bigint = false } = optsArg(opts, ['bigint'])
-    return new Counter(TOKEN, this.#n.counter(stringArg(name, 'counter name')), Boolean(bigint))
+    const bigint = bigintOpt(opts)
+    return new Counter(TOKEN, this.#n.counter(stringArg(name, 'counter name')), bigint)
   }
 
   /** The PN-counter CRDT at `key` (no prefix added); `{ bigint: true }` makes it return bigints. */
   crdtCounter(key, opts) {
-    const { bigint = false } = optsArg(opts, ['bigint'])
+    const bigint = bigintOpt(opts)
     const k = stringArg(key, 'key')
-    return new CrdtCounter(TOKEN, this.#n.crdtCounter(k), k, Boolean(bigint))
+    return new CrdtCounter(TOKEN, this.#n.crdtCounter(k), k, bigint)
   }
 
   /** The last-writer-wins register CRDT of a JSON value at `key`. */
@@ -342,11 +287,8 @@ class Store {
    * store; pass `cursor` as `since` next time. Options: a cursor, or `{ since, bigint }`.
    */
   exportChanges(opts) {
-    const o = typeof opts === 'number' || typeof opts === 'bigint' ? { since: opts } : optsArg(opts, ['since', 'bigint'])
-    const since = o.since === undefined || o.since === null ? 0 : u64Arg(o.since, 'since')
-    const r = this.#n.exportChanges(since)
-    const cursor = u64Out(r.cursor, Boolean(o.bigint), 'cursor', 'use exportChanges({ since, bigint: true })')
-    return { data: r.data, cursor }
+    const [since, bigint] = exportArgs(opts)
+    return changesOut(this.#n.exportChanges(since), bigint)
   }
 
   /**
@@ -490,11 +432,7 @@ class Lock {
    * rejects with its AbortError.
    */
   async acquire(opts) {
-    const o = optsArg(opts, ['timeout', 'retryInterval', 'signal'])
-    const timeout = waitArg(o.timeout, 0, 'timeout', true)
-    const retryMs = Math.max(1, waitArg(o.retryInterval, 0.05, 'retryInterval', false) * 1000)
-    const signal = signalArg(o.signal)
-    if (signal) signal.throwIfAborted()
+    const [timeout, retryMs, signal] = acquireArgs(opts)
     return retry(() => this.#n.tryAcquire(), timeout, every(retryMs), signal)
   }
 
@@ -762,10 +700,7 @@ class Queue {
    * timeout. An aborted `signal` rejects with its AbortError.
    */
   async dequeueWait(opts) {
-    const o = optsArg(opts, ['timeout', 'signal'])
-    const timeout = waitArg(o.timeout, Infinity, 'timeout', true)
-    const signal = signalArg(o.signal)
-    if (signal) signal.throwIfAborted()
+    const [timeout, signal] = dequeueWaitArgs(opts)
     return retry(() => this.dequeue(), timeout, backoff(), signal)
   }
 
@@ -1074,26 +1009,12 @@ if (typeof Symbol.dispose === 'symbol') {
 
 /** Opens (creating if needed) the store directory at `path`: `{ nodeId, durable, flushEveryMs, maxDrift }`. */
 function open(path, opts) {
-  if (path instanceof URL) path = fileURLToPath(path)
-  stringArg(path, 'path')
-  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs', 'maxDrift'])
-  if (o.durable !== undefined && o.durable !== null && typeof o.durable !== 'boolean') {
-    throw typeError(`durable must be a boolean, got ${typeName(o.durable)}`)
-  }
-  if (o.flushEveryMs !== undefined && o.flushEveryMs !== null && typeof o.flushEveryMs !== 'number') {
-    throw typeError(`flushEveryMs must be a number, got ${typeName(o.flushEveryMs)}`)
-  }
-  const drift = maxDriftArg(o.maxDrift)
-  return new Store(
-    TOKEN,
-    native.open(path, nodeIdArg(o.nodeId), o.durable ?? undefined, o.flushEveryMs ?? undefined, drift),
-  )
+  return new Store(TOKEN, native.open(...openArgs(path, opts)))
 }
 
 /** Opens a fresh in-memory store (same semantics, nothing on disk): `{ nodeId, maxDrift }`. */
 function openMemory(opts) {
-  const o = optsArg(opts, ['nodeId', 'maxDrift'])
-  return new Store(TOKEN, native.openMemory(nodeIdArg(o.nodeId), maxDriftArg(o.maxDrift)))
+  return new Store(TOKEN, native.openMemory(...openMemoryArgs(opts)))
 }
 
 module.exports = {

@@ -4,6 +4,7 @@
 // the JSON codec of sessions and CRDT values, the Job class and the timer-driven wait loop of
 // Lock.acquire and Queue.dequeueWait. Not part of the public API.
 
+const { fileURLToPath } = require('node:url')
 const { setTimeout: delay } = require('node:timers/promises')
 
 const I64_MIN = -(2n ** 63n)
@@ -351,6 +352,186 @@ class Job {
   }
 }
 
+/** `Store.expire(key, ttl)` arguments: [key, ttl]. */
+function expireArgs(key, ttl) {
+  const k = bytesArg(key, 'key')
+  if (typeof ttl !== 'number') throw typeError(`ttl must be a number of seconds, got ${typeName(ttl)}`)
+  return [k, ttl]
+}
+
+/** `Store.keys(prefix, opts)` arguments: [prefix, buffers]. */
+function keysArgs(prefix, opts) {
+  const { buffers = false } = optsArg(opts, ['buffers'])
+  return [bytesArg(prefix, 'prefix'), Boolean(buffers)]
+}
+
+/** `Store.getMany(keys)`: an array or iterable of keys, as an array. */
+function manyKeysArg(keys) {
+  if (keys === null || typeof keys !== 'object' || typeof keys[Symbol.iterator] !== 'function') {
+    throw typeError(`keys must be an array or iterable of keys, got ${typeName(keys)}`)
+  }
+  return Array.from(keys, (k) => bytesArg(k, 'key'))
+}
+
+/** `Store.setMany(entries)`: an object, a Map or [key, value] pairs, as [keys, values]. */
+function entriesArg(entries) {
+  const keys = []
+  const values = []
+  if (entries instanceof Map || Array.isArray(entries)) {
+    for (const pair of entries) {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw typeError(`setMany entries must be [key, value] pairs, got ${typeName(pair)}`)
+      }
+      keys.push(bytesArg(pair[0], 'key'))
+      values.push(bytesArg(pair[1], 'value'))
+    }
+  } else if (isPlainObject(entries)) {
+    for (const [k, v] of Object.entries(entries)) {
+      keys.push(textArg(k, 'key'))
+      values.push(bytesArg(v, 'value'))
+    }
+  } else {
+    throw typeError(`setMany needs an object, a Map or an array of [key, value] pairs, got ${typeName(entries)}`)
+  }
+  return [keys, values]
+}
+
+/** `{ bigint }` options (of counter, crdtCounter, lockInfo) as a boolean. */
+function bigintOpt(opts) {
+  const { bigint = false } = optsArg(opts, ['bigint'])
+  return Boolean(bigint)
+}
+
+/** `Store.lock(name, opts)` arguments: [name, ttl, bigint]; `opts` is a ttl or `{ ttl = 10, bigint }`. */
+function lockArgs(name, opts) {
+  const o = typeof opts === 'number' ? { ttl: opts } : optsArg(opts, ['ttl', 'bigint'])
+  const ttl = secondsArg(o.ttl, 10, 'ttl')
+  return [stringArg(name, 'lock name'), ttl, Boolean(o.bigint)]
+}
+
+/** A native lock info as `{ held, fencingToken, expiresIn }` under the number policy. */
+function lockInfoOut(i, bigint) {
+  return {
+    held: i.held,
+    fencingToken: u64Out(i.fencingToken, bigint, 'fencing token', 'use lockInfo(name, { bigint: true })'),
+    expiresIn: i.expiresIn ?? null,
+  }
+}
+
+/** `Lock.acquire(opts)` arguments: [timeout s, retry ms, signal]; throws if `signal` is aborted already. */
+function acquireArgs(opts) {
+  const o = optsArg(opts, ['timeout', 'retryInterval', 'signal'])
+  const timeout = waitArg(o.timeout, 0, 'timeout', true)
+  const retryMs = Math.max(1, waitArg(o.retryInterval, 0.05, 'retryInterval', false) * 1000)
+  const signal = signalArg(o.signal)
+  if (signal) signal.throwIfAborted()
+  return [timeout, retryMs, signal]
+}
+
+/**
+ * `store.withLock(name, opts, fn)` for either API: acquires `store.lock(name)` (rejecting with
+ * code 'LockTimeout'), runs `await fn(lock)` and always releases, also when `fn` throws.
+ */
+async function withLock(store, name, opts, fn) {
+  if (fn === undefined && typeof opts === 'function') {
+    fn = opts
+    opts = undefined
+  }
+  const o = optsArg(opts, ['ttl', 'timeout', 'retryInterval', 'signal', 'bigint'])
+  if (typeof fn !== 'function') throw typeError(`withLock needs a function, got ${typeName(fn)}`)
+  const lock = store.lock(name, { ttl: o.ttl, bigint: o.bigint })
+  const timeout = o.timeout ?? 0
+  if (!(await lock.acquire({ timeout, retryInterval: o.retryInterval, signal: o.signal }))) {
+    const e = new Error(`could not acquire lock '${name}' within ${timeout} s`)
+    e.code = 'LockTimeout'
+    throw e
+  }
+  let result
+  try {
+    result = await fn(lock)
+  } catch (err) {
+    try {
+      await lock.release()
+    } catch {
+      // the callback's error is the one to report
+    }
+    throw err
+  }
+  await lock.release()
+  return result
+}
+
+/** `Store.rateLimiter(name, opts)` arguments: [name, limit, window]. */
+function rateLimiterArgs(name, opts) {
+  if (opts === undefined || opts === null) throw typeError('rateLimiter needs { limit, window }')
+  const o = optsArg(opts, ['limit', 'window'])
+  const n = stringArg(name, 'rate limiter name')
+  if (o.limit === undefined || o.limit === null) throw typeError('limit is required (a whole number)')
+  const limit = countArg(o.limit, undefined, 'limit')
+  const window = secondsArg(o.window, undefined, 'window')
+  return [n, limit, window]
+}
+
+/** `Store.sessions(opts)` arguments: [ttl, prefix]. */
+function sessionsArgs(opts) {
+  const o = optsArg(opts, ['ttl', 'prefix'])
+  const ttl = secondsArg(o.ttl, 1800, 'ttl')
+  const prefix = o.prefix === undefined || o.prefix === null ? 'sess' : stringArg(o.prefix, 'prefix')
+  return [ttl, prefix]
+}
+
+/** `Store.queue(name, opts)` arguments: [name, visibilityTimeout, maxAttempts, bigint]. */
+function queueArgs(name, opts) {
+  const o = optsArg(opts, ['visibilityTimeout', 'maxAttempts', 'bigint'])
+  const n = stringArg(name, 'queue name')
+  const vt = secondsArg(o.visibilityTimeout, 30, 'visibilityTimeout')
+  const max = countArg(o.maxAttempts ?? undefined, 5, 'maxAttempts')
+  return [n, vt, max, Boolean(o.bigint)]
+}
+
+/** `Queue.dequeueWait(opts)` arguments: [timeout s, signal]; throws if `signal` is aborted already. */
+function dequeueWaitArgs(opts) {
+  const o = optsArg(opts, ['timeout', 'signal'])
+  const timeout = waitArg(o.timeout, Infinity, 'timeout', true)
+  const signal = signalArg(o.signal)
+  if (signal) signal.throwIfAborted()
+  return [timeout, signal]
+}
+
+/** `Store.exportChanges(opts)` arguments: [since, bigint]; `opts` is a cursor or `{ since, bigint }`. */
+function exportArgs(opts) {
+  const o = typeof opts === 'number' || typeof opts === 'bigint' ? { since: opts } : optsArg(opts, ['since', 'bigint'])
+  const since = o.since === undefined || o.since === null ? 0 : u64Arg(o.since, 'since')
+  return [since, Boolean(o.bigint)]
+}
+
+/** A native change bundle as `{ data, cursor }` under the number policy. */
+function changesOut(r, bigint) {
+  const cursor = u64Out(r.cursor, bigint, 'cursor', 'use exportChanges({ since, bigint: true })')
+  return { data: r.data, cursor }
+}
+
+/** `open(path, opts)` arguments for the native open: [path, nodeId, durable, flushEveryMs, maxDrift]. */
+function openArgs(path, opts) {
+  if (path instanceof URL) path = fileURLToPath(path)
+  stringArg(path, 'path')
+  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs', 'maxDrift'])
+  if (o.durable !== undefined && o.durable !== null && typeof o.durable !== 'boolean') {
+    throw typeError(`durable must be a boolean, got ${typeName(o.durable)}`)
+  }
+  if (o.flushEveryMs !== undefined && o.flushEveryMs !== null && typeof o.flushEveryMs !== 'number') {
+    throw typeError(`flushEveryMs must be a number, got ${typeName(o.flushEveryMs)}`)
+  }
+  const drift = maxDriftArg(o.maxDrift)
+  return [path, nodeIdArg(o.nodeId), o.durable ?? undefined, o.flushEveryMs ?? undefined, drift]
+}
+
+/** `openMemory(opts)` arguments for the native openMemory: [nodeId, maxDrift]. */
+function openMemoryArgs(opts) {
+  const o = optsArg(opts, ['nodeId', 'maxDrift'])
+  return [nodeIdArg(o.nodeId), maxDriftArg(o.maxDrift)]
+}
+
 /** The error of a use after `close()` (for the checks made in JS). */
 function closedError() {
   const e = new Error('the store handle is closed')
@@ -422,6 +603,23 @@ module.exports = {
   i64Arg,
   maxDriftArg,
   report,
+  expireArgs,
+  keysArgs,
+  manyKeysArg,
+  entriesArg,
+  bigintOpt,
+  lockArgs,
+  lockInfoOut,
+  acquireArgs,
+  withLock,
+  rateLimiterArgs,
+  sessionsArgs,
+  queueArgs,
+  dequeueWaitArgs,
+  exportArgs,
+  changesOut,
+  openArgs,
+  openMemoryArgs,
   Job,
   closedError,
   every,
