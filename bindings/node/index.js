@@ -1040,4 +1040,6 @@ module.exports = {
   _benchCoreIncrement: native._benchCoreIncrement,
   /** @internal Test helper: panics inside Rust. */
   _panicForTest: native._panicForTest,
+  /** The same API with every operation returning a Promise, its work off the event loop (like `fs.promises`). */
+  promises: require('./promises.js'),
 }
