@@ -472,7 +472,10 @@ for (const k of BAD_KEYS) {
   bad(`set key ${String(k).slice(0, 8)}`, (h) => h.db.set(k, 'v'))
   bad(`expire key ${String(k).slice(0, 8)}`, (h) => h.db.expire(k, 1))
   bad(`getMany key ${String(k).slice(0, 8)}`, (h) => h.db.getMany(['ok', k]))
-  bad(`keys prefix ${String(k).slice(0, 8)}`, (h) => h.db.keys(k), { throws: true, skip: ['', undefined, 'k'.repeat(1025)].includes(k) || Buffer.isBuffer(k) })
+  // keys(prefix) takes any bytes, empty or long (it then matches nothing), and undefined for ''
+  if (!['', undefined, 'k'.repeat(1025)].includes(k) && !Buffer.isBuffer(k)) {
+    bad(`keys prefix ${String(k).slice(0, 8)}`, (h) => h.db.keys(k), { throws: true })
+  }
 }
 for (const v of [null, 42, {}, LONE]) bad(`set value ${String(v)}`, (h) => h.db.set('plain', v))
 bad('set value 16 MiB + 1', (h) => h.db.set('plain', Buffer.alloc(16 * 1024 * 1024 + 1)))
@@ -582,7 +585,7 @@ test(`${errorCases.length} bad inputs: the promises API rejects with the sync AP
   const sync = { api: grovekv, db: sdb, setState, scratch }
   const prom = { api: P, db, setState, scratch }
   for (const c of errorCases) {
-    await t.test(c.name, { skip: c.skip }, async () => {
+    await t.test(c.name, async () => {
       if (c.name.includes('past 2^53-1')) sdb.counter('edge').set(2n ** 53n)
       const s = await outcome(() => c.call(sync))
       if (c.name.includes('past 2^53-1')) sdb.counter('edge').set(2n ** 53n)
