@@ -12,6 +12,8 @@ mod coord;
 mod crdt;
 mod fast;
 mod ordered;
+// Public like the root's `#[napi]` functions, which only the generated registration calls (so
+// `cargo test` and clippy would otherwise find promises.rs's free functions unused).
 pub mod promises;
 
 use grove_core::{Durability, ErrorKind, Keys, Options, Store};

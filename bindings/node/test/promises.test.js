@@ -9,6 +9,7 @@ const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
 const { execFileSync, spawn } = require('node:child_process')
+const { Worker } = require('node:worker_threads')
 const { pathToFileURL } = require('node:url')
 const grovekv = require('..')
 const { code, sleep, tempDir } = require('./helpers')
@@ -365,6 +366,44 @@ test('200 concurrent dequeues of 100 jobs: each job delivered exactly once', asy
   const got = (await Promise.all(Array.from({ length: 200 }, () => q.dequeue()))).filter(Boolean)
   assert.equal(got.length, 100)
   assert.equal(new Set(got.map((j) => j.id)).size, 100)
+})
+
+test('worker_threads: 4 workers x 1,000 concurrent promise increments are exact; a worker terminated with calls in flight crashes nothing', async (t) => {
+  const { sdb, where } = await pair(t)
+  const src = `
+    const { parentPort, workerData } = require('node:worker_threads')
+    const P = require(workerData.pkg).promises
+    P.open(workerData.where).then(async (db) => {
+      const c = db.counter('shared')
+      const pending = Array.from({ length: workerData.n }, () => c.increment())
+      if (workerData.abandon) {
+        parentPort.postMessage('started')
+        return // terminated by the main thread with these calls in flight
+      }
+      const seen = await Promise.all(pending)
+      await db.close()
+      parentPort.postMessage(new Set(seen).size)
+    })`
+  const run = (data) =>
+    new Promise((resolve, reject) => {
+      const w = new Worker(src, { eval: true, workerData: { pkg: PKG, where, ...data } })
+      let msg
+      w.on('message', (m) => {
+        msg = m
+        if (m === 'started') w.terminate()
+      })
+      w.on('error', reject)
+      w.on('exit', () => resolve(msg))
+    })
+  const distinct = await Promise.all(Array.from({ length: 4 }, () => run({ n: 1000 })))
+  assert.deepEqual(distinct, [1000, 1000, 1000, 1000], 'each worker saw 1,000 distinct values')
+  assert.equal(sdb.counter('shared').get(), 4000)
+  for (let i = 0; i < 3; i++) assert.equal(await run({ n: 5000, abandon: true }), 'started')
+  const after = sdb.counter('shared').get()
+  assert.ok(after >= 4000 && after <= 4000 + 3 * 5000, `${after}`)
+  const again = await P.open(where)
+  assert.equal(await again.counter('shared').increment(0), after, 'the store still works')
+  await again.close()
 })
 
 // ---- waits leave the event loop free and hold no pool thread --------------------------------
