@@ -1,5 +1,11 @@
 // Type declarations for grovekv (hand-written for the public layer in index.js; the native
-// layer's declarations are generated into native.d.ts by `napi build`).
+// layer's declarations are generated into native.d.ts by `napi build`; grovekv.promises is
+// declared in promises.d.ts).
+
+import * as promises from './promises'
+
+/** The same API with every operation returning a Promise, its work off the event loop (like `fs.promises`). */
+export { promises }
 
 /** A key or value: strings are encoded UTF-8 (a lone surrogate is a TypeError with code 'InvalidArgument'). */
 export type Bytes = string | Buffer | Uint8Array
@@ -621,5 +627,6 @@ declare const grovekv: {
   sync: typeof sync
   errorCodes: typeof errorCodes
   coreVersion: typeof coreVersion
+  promises: typeof promises
 }
 export default grovekv

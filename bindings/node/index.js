@@ -3,11 +3,57 @@
 // Adds what napi cannot: TypeError/RangeError for bad arguments, options objects, iterators,
 // Map/object inputs, the 64-bit number policy (numbers, RangeError past 2^53-1, or bigint),
 // the lock's and the queue's non-blocking async waits (timers, never a blocked event loop) and
-// the JSON codec of sessions and CRDT values.
+// the JSON codec of sessions and CRDT values (those helpers live in internal.js, shared with
+// grovekv.promises in promises.js).
 
-const { fileURLToPath } = require('node:url')
-const { setTimeout: delay } = require('node:timers/promises')
 const native = require('./native.js')
+const {
+  KEYS_BATCH,
+  TOKEN,
+  errorCodes,
+  typeError,
+  typeName,
+  bytesArg,
+  ttlArg,
+  stringArg,
+  sessionIdArg,
+  bigArg,
+  outOfRange,
+  tooBig,
+  u64Out,
+  countArg,
+  scoreArg,
+  jobIdArg,
+  delayArg,
+  jsonArg,
+  jsonOut,
+  stateArg,
+  u64Arg,
+  i64Arg,
+  report,
+  expireArgs,
+  keysArgs,
+  manyKeysArg,
+  entriesArg,
+  bigintOpt,
+  lockArgs,
+  lockInfoOut,
+  acquireArgs,
+  withLock,
+  rateLimiterArgs,
+  sessionsArgs,
+  queueArgs,
+  dequeueWaitArgs,
+  exportArgs,
+  changesOut,
+  openArgs,
+  openMemoryArgs,
+  Job,
+  closedError,
+  every,
+  backoff,
+  retry,
+} = require('./internal.js')
 // The counter's raw Node-API fast path (src/fast.rs); not in native.d.ts.
 const {
   counterIncrement,
@@ -21,325 +67,6 @@ const {
   counterKey,
 } = native
 
-const I64_MIN = -(2n ** 63n)
-const I64_MAX = 2n ** 63n - 1n
-const U64_MAX = 2n ** 64n - 1n
-const KEYS_BATCH = 256
-/** Longest pause between two polls of Queue.dequeueWait, in ms (it starts at 1 ms and doubles). */
-const MAX_POLL_MS = 50
-
-/** Every Grove error kind; a Grove error's `code` is one of these. */
-const errorCodes = Object.freeze([
-  'NotFound',
-  'WrongType',
-  'InvalidArgument',
-  'Overflow',
-  'Closed',
-  'StoreLocked',
-  'LockTimeout',
-  'ClockDrift',
-  'Corrupt',
-  'Io',
-  'Internal',
-])
-
-/** A TypeError for a wrong argument type, with code 'InvalidArgument'. */
-function typeError(message) {
-  const e = new TypeError(message)
-  e.code = 'InvalidArgument'
-  return e
-}
-
-/** A RangeError for a bad numeric argument, with code 'InvalidArgument'. */
-function rangeError(message) {
-  const e = new RangeError(message)
-  e.code = 'InvalidArgument'
-  return e
-}
-
-/** Describes a value's type for error messages. */
-function typeName(v) {
-  if (v === null) return 'null'
-  if (Buffer.isBuffer(v)) return 'Buffer'
-  if (typeof v === 'object') return (v.constructor && v.constructor.name) || 'object'
-  return typeof v
-}
-
-/** Whether a string is well-formed UTF-16 (no lone surrogate), so it encodes to UTF-8 losslessly. */
-const wellFormed =
-  typeof String.prototype.isWellFormed === 'function'
-    ? (s) => s.isWellFormed()
-    : (s) => !/\p{Cs}/u.test(s)
-
-/**
- * A string that encodes to UTF-8 losslessly. A lone surrogate ('\ud800') would be replaced by
- * U+FFFD on the way to Rust, so two different strings would name one key: a TypeError instead.
- */
-function textArg(s, what) {
-  if (!wellFormed(s)) {
-    throw typeError(`${what} is not well-formed Unicode (it holds a lone surrogate); pass a Buffer for arbitrary bytes`)
-  }
-  return s
-}
-
-/** Whether `v` is a plain object (an object literal or Object.create(null)), as options must be. */
-function isPlainObject(v) {
-  if (v === null || typeof v !== 'object') return false
-  const proto = Object.getPrototypeOf(v)
-  return proto === null || Object.getPrototypeOf(proto) === null
-}
-
-/** A key/value argument as the native layer wants it: a string or a Buffer. */
-function bytesArg(v, what) {
-  if (typeof v === 'string') return textArg(v, what)
-  if (Buffer.isBuffer(v)) return v
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
-  throw typeError(`${what} must be a string, Buffer or Uint8Array, got ${typeName(v)}`)
-}
-
-/** A TTL in seconds from a number, `{ ttl }` or nothing; undefined when absent. */
-function ttlArg(opts, what = 'ttl') {
-  if (opts === undefined || opts === null) return undefined
-  if (typeof opts === 'number') return opts
-  if (isPlainObject(opts)) {
-    checkKeys(opts, ['ttl'], 'options')
-    const t = opts.ttl
-    if (t === undefined || t === null) return undefined
-    if (typeof t === 'number') return t
-    throw typeError(`${what} must be a number of seconds, got ${typeName(t)}`)
-  }
-  throw typeError(`${what} must be a number of seconds or { ttl }, got ${typeName(opts)}`)
-}
-
-/** Rejects option names that are not in `allowed` (catches typos like `nodeID`). */
-function checkKeys(obj, allowed, what) {
-  for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) throw typeError(`unknown ${what} key '${k}' (expected ${allowed.join(', ')})`)
-  }
-}
-
-/** An options object or an empty one; TypeError for anything else. */
-function optsArg(opts, allowed, what = 'options') {
-  if (opts === undefined || opts === null) return {}
-  if (!isPlainObject(opts)) throw typeError(`${what} must be a plain object, got ${typeName(opts)}`)
-  checkKeys(opts, allowed, what)
-  return opts
-}
-
-/** A string argument (well-formed Unicode); TypeError otherwise. */
-function stringArg(v, what) {
-  if (typeof v !== 'string') throw typeError(`${what} must be a string, got ${typeName(v)}`)
-  return textArg(v, what)
-}
-
-/** A session id: any string (one Grove could not have issued is simply not found); TypeError otherwise. */
-function sessionIdArg(v) {
-  if (typeof v !== 'string') throw typeError(`session id must be a string, got ${typeName(v)}`)
-  return v
-}
-
-/** An optional node id (string) from options. */
-function nodeIdArg(v) {
-  if (v === undefined || v === null) return undefined
-  return stringArg(v, 'nodeId')
-}
-
-/** A bigint in the signed 64-bit range from a bigint or a safe-integer number. */
-function bigArg(v, what) {
-  if (typeof v === 'bigint') {
-    if (v < I64_MIN || v > I64_MAX) throw rangeError(`${what} ${v} does not fit in a signed 64-bit integer`)
-    return v
-  }
-  if (typeof v === 'number') {
-    throw rangeError(
-      `${what} must be an integer within ±(2^53-1) (use a bigint for larger values), got ${v}`,
-    )
-  }
-  throw typeError(`${what} must be a number or a bigint, got ${typeName(v)}`)
-}
-
-/** The RangeError for a counter result a JS number cannot hold exactly (the write happened). */
-function outOfRange(v, what) {
-  const e = new RangeError(
-    `${what}: counter value ${v} is outside ±(2^53-1) and cannot be returned as a number; ` +
-      `the operation was applied. Use db.counter(name, { bigint: true }) for exact bigint results`,
-  )
-  e.code = 'ERR_OUT_OF_RANGE'
-  e.value = v
-  return e
-}
-
-/** A RangeError for a 64-bit result a number cannot hold exactly; `value` is the exact bigint. */
-function tooBig(v, what, hint) {
-  const e = new RangeError(`${what} ${v} is outside ±(2^53-1) and cannot be returned as a number; ${hint}`)
-  e.code = 'ERR_OUT_OF_RANGE'
-  e.value = v
-  return e
-}
-
-/** Applies the number policy to a native u64 (a number when exact, else a bigint). */
-function u64Out(v, big, what, hint) {
-  if (big) return BigInt(v)
-  if (typeof v === 'number') return v
-  throw tooBig(v, what, hint)
-}
-
-/** A number of seconds (validated further by the core); `dflt` when undefined/null. */
-function secondsArg(v, dflt, what) {
-  if (v === undefined || v === null) {
-    if (dflt === undefined) throw typeError(`${what} is required (a number of seconds)`)
-    return dflt
-  }
-  if (typeof v !== 'number') throw typeError(`${what} must be a number of seconds, got ${typeName(v)}`)
-  return v
-}
-
-/** A wait in seconds for the JS-side retry loop: >= 0, Infinity allowed only if `infinite`. */
-function waitArg(v, dflt, what, infinite) {
-  const s = secondsArg(v, dflt, what)
-  if (Number.isNaN(s) || s < 0 || (!infinite && !Number.isFinite(s))) {
-    throw rangeError(`${what} must be a ${infinite ? '' : 'finite '}number of seconds >= 0, got ${s}`)
-  }
-  return s
-}
-
-/** A whole number from 0 to 2^53-1 (a safe-integer number or a bigint in that range). */
-function countArg(v, dflt, what) {
-  if (v === undefined && dflt !== undefined) return dflt
-  if (typeof v === 'bigint') {
-    if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw rangeError(`${what} must be a whole number from 0 to 2^53-1, got ${v}`)
-    }
-    return Number(v)
-  }
-  if (typeof v !== 'number') throw typeError(`${what} must be a whole number, got ${typeName(v)}`)
-  if (!Number.isSafeInteger(v) || v < 0) throw rangeError(`${what} must be a whole number from 0 to 2^53-1, got ${v}`)
-  return v
-}
-
-/** An optional AbortSignal. */
-function signalArg(v) {
-  if (v === undefined || v === null) return undefined
-  if (typeof AbortSignal !== 'undefined' && v instanceof AbortSignal) return v
-  throw typeError(`signal must be an AbortSignal, got ${typeName(v)}`)
-}
-
-/** A score or delta: any number (NaN and ±Infinity are left to the core: code 'InvalidArgument'). */
-function scoreArg(v, what) {
-  if (typeof v !== 'number') throw typeError(`${what} must be a number, got ${typeName(v)}`)
-  return v
-}
-
-/** A job id: a safe-integer number, or a bigint in the unsigned 64-bit range. */
-function jobIdArg(v) {
-  if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v) || v < 0) {
-      throw rangeError(`job id must be a whole number from 0 to 2^53-1 (or a bigint), got ${v}`)
-    }
-    return v
-  }
-  if (typeof v === 'bigint') {
-    if (v < 0n || v > U64_MAX) throw rangeError(`job id ${v} does not fit in an unsigned 64-bit integer`)
-    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v
-  }
-  throw typeError(`job id must be a number or a bigint, got ${typeName(v)}`)
-}
-
-/** A delay in seconds from `{ delay }` (validated further by the core); 0 when absent. */
-function delayArg(opts) {
-  const o = optsArg(opts, ['delay'])
-  return secondsArg(o.delay, 0, 'delay')
-}
-
-/** A replacer refusing what JSON cannot represent faithfully (instead of JSON.stringify's silent drops). */
-function jsonReplacer(what) {
-  return function replacer(key, v) {
-    const t = typeof v
-    if (t === 'function' || t === 'symbol' || t === 'bigint' || (t === 'number' && !Number.isFinite(v))) {
-      const where = key === '' ? '' : ` at key '${key}'`
-      const held = t === 'number' ? String(v) : `a ${t}`
-      throw typeError(`${what} holds ${held}${where}, which JSON cannot represent`)
-    }
-    if ((t === 'string' && !wellFormed(v)) || !wellFormed(key)) {
-      throw typeError(`${what} holds a string that is not well-formed Unicode (a lone surrogate)`)
-    }
-    return v
-  }
-}
-
-/**
- * Any JSON value as JSON text; TypeError (code 'InvalidArgument') for anything else. The one
- * JSON codec of the package: sessions and the CRDTs' values both go through it.
- */
-function jsonArg(data, what = 'session data') {
-  let text
-  try {
-    text = JSON.stringify(data, jsonReplacer(what))
-  } catch (e) {
-    if (e instanceof TypeError && e.code === undefined) {
-      throw typeError(`${what} cannot be encoded as JSON: ${e.message}`)
-    }
-    throw e
-  }
-  if (text === undefined) throw typeError(`${what} must be a JSON value, got ${typeName(data)}`)
-  return text
-}
-
-/** Parses JSON text the core returned (canonical JSON; null stays null). */
-function jsonOut(text) {
-  return text === null || text === undefined ? null : JSON.parse(text)
-}
-
-/** CRDT state or change-bundle bytes: a Buffer or Uint8Array (strings are refused). */
-function stateArg(v, what) {
-  if (Buffer.isBuffer(v)) return v
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
-  throw typeError(`${what} must be a Buffer or Uint8Array, got ${typeName(v)}`)
-}
-
-/** A whole number from 0 to 2^64-1: a safe-integer number, or a bigint. */
-function u64Arg(v, what) {
-  if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v) || v < 0) {
-      throw rangeError(`${what} must be a whole number from 0 to 2^53-1 (use a bigint for larger values), got ${v}`)
-    }
-    return v
-  }
-  if (typeof v === 'bigint') {
-    if (v < 0n || v > U64_MAX) throw rangeError(`${what} ${v} does not fit in an unsigned 64-bit integer`)
-    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v
-  }
-  throw typeError(`${what} must be a number or a bigint, got ${typeName(v)}`)
-}
-
-/** A signed 64-bit integer: a safe-integer number, or a bigint. */
-function i64Arg(v, what) {
-  if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v)) {
-      throw rangeError(`${what} must be an integer within ±(2^53-1) (use a bigint for larger values), got ${v}`)
-    }
-    return v
-  }
-  if (typeof v === 'bigint') {
-    if (v < I64_MIN || v > I64_MAX) throw rangeError(`${what} ${v} does not fit in a signed 64-bit integer`)
-    return v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v
-  }
-  throw typeError(`${what} must be a number or a bigint, got ${typeName(v)}`)
-}
-
-/** An optional max drift in seconds (validated further by the native layer). */
-function maxDriftArg(v) {
-  if (v === undefined || v === null) return undefined
-  if (typeof v !== 'number') throw typeError(`maxDrift must be a number of seconds, got ${typeName(v)}`)
-  return v
-}
-
-/** A sync report as plain numbers. */
-function report(r) {
-  return { pulled: r.pulled, pushed: r.pushed, merged: r.merged }
-}
-
-const TOKEN = Symbol('grovekv.internal')
 
 /** The native store inside a Store (set by Store's static block). */
 let nativeOf
@@ -430,9 +157,8 @@ class Store {
 
   /** Sets `key` to expire after `ttl` seconds (0 deletes it now); false when absent. */
   expire(key, ttl) {
-    const k = bytesArg(key, 'key')
-    if (typeof ttl !== 'number') throw typeError(`ttl must be a number of seconds, got ${typeName(ttl)}`)
-    return this.#n.expire(k, ttl)
+    const [k, t] = expireArgs(key, ttl)
+    return this.#n.expire(k, t)
   }
 
   /** Removes the expiry of `key`; true if it had one. */
@@ -447,41 +173,19 @@ class Store {
 
   /** An iterator over live keys starting with `prefix`, in byte order, read lazily. */
   keys(prefix = '', opts) {
-    const { buffers = false } = optsArg(opts, ['buffers'])
-    const cursor = this.#n.keys(bytesArg(prefix, 'prefix'))
-    return iterateKeys(this.#n, cursor, Boolean(buffers))
+    const [p, buffers] = keysArgs(prefix, opts)
+    return iterateKeys(this.#n, this.#n.keys(p), buffers)
   }
 
   /** Values of several keys (Buffer or null each), read as one consistent snapshot. */
   getMany(keys) {
-    if (keys === null || typeof keys !== 'object' || typeof keys[Symbol.iterator] !== 'function') {
-      throw typeError(`keys must be an array or iterable of keys, got ${typeName(keys)}`)
-    }
-    const ks = Array.from(keys, (k) => bytesArg(k, 'key'))
-    return this.#n.getMany(ks).map((v) => v ?? null)
+    return this.#n.getMany(manyKeysArg(keys)).map((v) => v ?? null)
   }
 
   /** Stores every pair atomically (all or nothing); `entries` is an object, a Map or [key, value] pairs. */
   setMany(entries, opts) {
     const ttl = ttlArg(opts)
-    const keys = []
-    const values = []
-    if (entries instanceof Map || Array.isArray(entries)) {
-      for (const pair of entries) {
-        if (!Array.isArray(pair) || pair.length !== 2) {
-          throw typeError(`setMany entries must be [key, value] pairs, got ${typeName(pair)}`)
-        }
-        keys.push(bytesArg(pair[0], 'key'))
-        values.push(bytesArg(pair[1], 'value'))
-      }
-    } else if (isPlainObject(entries)) {
-      for (const [k, v] of Object.entries(entries)) {
-        keys.push(textArg(k, 'key'))
-        values.push(bytesArg(v, 'value'))
-      }
-    } else {
-      throw typeError(`setMany needs an object, a Map or an array of [key, value] pairs, got ${typeName(entries)}`)
-    }
+    const [keys, values] = entriesArg(entries)
     this.#n.setMany(keys, values, ttl)
   }
 
@@ -495,20 +199,14 @@ class Store {
    * seconds or `{ ttl = 10, bigint = false }`; leases last `ttl` unless extended.
    */
   lock(name, opts) {
-    const o = typeof opts === 'number' ? { ttl: opts } : optsArg(opts, ['ttl', 'bigint'])
-    const ttl = secondsArg(o.ttl, 10, 'ttl')
-    return new Lock(TOKEN, this.#n.lock(stringArg(name, 'lock name'), ttl), Boolean(o.bigint))
+    const [n, ttl, bigint] = lockArgs(name, opts)
+    return new Lock(TOKEN, this.#n.lock(n, ttl), bigint)
   }
 
   /** The state of lock `name` as any observer sees it: `{ held, fencingToken, expiresIn }`. */
   lockInfo(name, opts) {
-    const { bigint = false } = optsArg(opts, ['bigint'])
-    const i = this.#n.lockInfo(stringArg(name, 'lock name'))
-    return {
-      held: i.held,
-      fencingToken: u64Out(i.fencingToken, bigint, 'fencing token', 'use lockInfo(name, { bigint: true })'),
-      expiresIn: i.expiresIn ?? null,
-    }
+    const bigint = bigintOpt(opts)
+    return lockInfoOut(this.#n.lockInfo(stringArg(name, 'lock name')), bigint)
   }
 
   /**
@@ -517,53 +215,22 @@ class Store {
    * returns. Rejects with code 'LockTimeout' when the lock cannot be had within `timeout`.
    */
   async withLock(name, opts, fn) {
-    if (fn === undefined && typeof opts === 'function') {
-      fn = opts
-      opts = undefined
-    }
-    const o = optsArg(opts, ['ttl', 'timeout', 'retryInterval', 'signal', 'bigint'])
-    if (typeof fn !== 'function') throw typeError(`withLock needs a function, got ${typeName(fn)}`)
-    const lock = this.lock(name, { ttl: o.ttl, bigint: o.bigint })
-    const timeout = o.timeout ?? 0
-    if (!(await lock.acquire({ timeout, retryInterval: o.retryInterval, signal: o.signal }))) {
-      const e = new Error(`could not acquire lock '${name}' within ${timeout} s`)
-      e.code = 'LockTimeout'
-      throw e
-    }
-    let result
-    try {
-      result = await fn(lock)
-    } catch (err) {
-      try {
-        lock.release()
-      } catch {
-        // the callback's error is the one to report
-      }
-      throw err
-    }
-    lock.release()
-    return result
+    return withLock(this, name, opts, fn)
   }
+
 
   /**
    * A sliding-window rate limiter `name` (keys under `ratelimit:<name>:`) admitting at most
    * `limit` summed cost in any `window`-second interval, per key: `{ limit, window }`.
    */
   rateLimiter(name, opts) {
-    if (opts === undefined || opts === null) throw typeError('rateLimiter needs { limit, window }')
-    const o = optsArg(opts, ['limit', 'window'])
-    const n = stringArg(name, 'rate limiter name')
-    if (o.limit === undefined || o.limit === null) throw typeError('limit is required (a whole number)')
-    const limit = countArg(o.limit, undefined, 'limit')
-    const window = secondsArg(o.window, undefined, 'window')
+    const [n, limit, window] = rateLimiterArgs(name, opts)
     return new RateLimiter(TOKEN, this.#n.rateLimiter(n, limit, window), n)
   }
 
   /** A session store (keys `<prefix>:<id>`) with a sliding TTL: `{ ttl = 1800, prefix = 'sess' }`. */
   sessions(opts) {
-    const o = optsArg(opts, ['ttl', 'prefix'])
-    const ttl = secondsArg(o.ttl, 1800, 'ttl')
-    const prefix = o.prefix === undefined || o.prefix === null ? 'sess' : stringArg(o.prefix, 'prefix')
+    const [ttl, prefix] = sessionsArgs(opts)
     return new Sessions(TOKEN, this.#n.sessions(ttl, prefix), prefix)
   }
 
@@ -579,24 +246,21 @@ class Store {
    * for `visibilityTimeout` seconds; after `maxAttempts` deliveries it is dead-lettered.
    */
   queue(name, opts) {
-    const o = optsArg(opts, ['visibilityTimeout', 'maxAttempts', 'bigint'])
-    const n = stringArg(name, 'queue name')
-    const vt = secondsArg(o.visibilityTimeout, 30, 'visibilityTimeout')
-    const max = countArg(o.maxAttempts ?? undefined, 5, 'maxAttempts')
-    return new Queue(TOKEN, this.#n.queue(n, vt, max), n, vt, max, Boolean(o.bigint))
+    const [n, vt, max, bigint] = queueArgs(name, opts)
+    return new Queue(TOKEN, this.#n.queue(n, vt, max), n, vt, max, bigint)
   }
 
   /** The atomic counter `name` (key `counter:<name>`); `{ bigint: true }` makes it return bigints. */
   counter(name, opts) {
-    const { bigint = false } = optsArg(opts, ['bigint'])
-    return new Counter(TOKEN, this.#n.counter(stringArg(name, 'counter name')), Boolean(bigint))
+    const bigint = bigintOpt(opts)
+    return new Counter(TOKEN, this.#n.counter(stringArg(name, 'counter name')), bigint)
   }
 
   /** The PN-counter CRDT at `key` (no prefix added); `{ bigint: true }` makes it return bigints. */
   crdtCounter(key, opts) {
-    const { bigint = false } = optsArg(opts, ['bigint'])
+    const bigint = bigintOpt(opts)
     const k = stringArg(key, 'key')
-    return new CrdtCounter(TOKEN, this.#n.crdtCounter(k), k, Boolean(bigint))
+    return new CrdtCounter(TOKEN, this.#n.crdtCounter(k), k, bigint)
   }
 
   /** The last-writer-wins register CRDT of a JSON value at `key`. */
@@ -623,11 +287,8 @@ class Store {
    * store; pass `cursor` as `since` next time. Options: a cursor, or `{ since, bigint }`.
    */
   exportChanges(opts) {
-    const o = typeof opts === 'number' || typeof opts === 'bigint' ? { since: opts } : optsArg(opts, ['since', 'bigint'])
-    const since = o.since === undefined || o.since === null ? 0 : u64Arg(o.since, 'since')
-    const r = this.#n.exportChanges(since)
-    const cursor = u64Out(r.cursor, Boolean(o.bigint), 'cursor', 'use exportChanges({ since, bigint: true })')
-    return { data: r.data, cursor }
+    const [since, bigint] = exportArgs(opts)
+    return changesOut(this.#n.exportChanges(since), bigint)
   }
 
   /**
@@ -657,11 +318,7 @@ function* iterateKeys(store, cursor, buffers) {
     const batch = cursor.nextBatch(KEYS_BATCH)
     if (batch.length === 0) return
     for (const k of batch) {
-      if (store.closed) {
-        const e = new Error('the store handle is closed')
-        e.code = 'Closed'
-        throw e
-      }
+      if (store.closed) throw closedError()
       yield buffers ? k : k.toString('utf8')
     }
   }
@@ -775,19 +432,8 @@ class Lock {
    * rejects with its AbortError.
    */
   async acquire(opts) {
-    const o = optsArg(opts, ['timeout', 'retryInterval', 'signal'])
-    const timeout = waitArg(o.timeout, 0, 'timeout', true)
-    const retryMs = Math.max(1, waitArg(o.retryInterval, 0.05, 'retryInterval', false) * 1000)
-    const signal = signalArg(o.signal)
-    if (signal) signal.throwIfAborted()
-    if (this.#n.tryAcquire()) return true
-    const deadline = performance.now() + timeout * 1000
-    for (;;) {
-      const left = deadline - performance.now()
-      if (left <= 0) return false
-      await delay(Math.min(retryMs, left), undefined, signal ? { signal } : undefined)
-      if (this.#n.tryAcquire()) return true
-    }
+    const [timeout, retryMs, signal] = acquireArgs(opts)
+    return retry(() => this.#n.tryAcquire(), timeout, every(retryMs), signal)
   }
 
   /** Releases the lock if this object still owns an unexpired lease; false (and no change) otherwise. */
@@ -994,30 +640,6 @@ class Leaderboard {
   }
 }
 
-/**
- * A delivered (or dead) job: `id`, `payload` (a Buffer), `attempts` (deliveries so far, this one
- * included) and `enqueuedAt` (a Date).
- */
-class Job {
-  /** Internal: jobs come from Queue.dequeue, dequeueWait and deadLetters. */
-  constructor(token, id, payload, attempts, enqueuedAt) {
-    if (token !== TOKEN) throw new TypeError('jobs come from queue.dequeue()')
-    this.id = id
-    this.payload = payload
-    this.attempts = attempts
-    this.enqueuedAt = enqueuedAt
-  }
-
-  /** The payload decoded as UTF-8. */
-  text() {
-    return this.payload.toString('utf8')
-  }
-
-  /** The payload parsed as JSON. */
-  json() {
-    return JSON.parse(this.text())
-  }
-}
 
 /**
  * A FIFO job queue with a visibility timeout, retries and a dead-letter list; made by
@@ -1078,20 +700,8 @@ class Queue {
    * timeout. An aborted `signal` rejects with its AbortError.
    */
   async dequeueWait(opts) {
-    const o = optsArg(opts, ['timeout', 'signal'])
-    const timeout = waitArg(o.timeout, Infinity, 'timeout', true)
-    const signal = signalArg(o.signal)
-    if (signal) signal.throwIfAborted()
-    const deadline = performance.now() + timeout * 1000
-    let pause = 1
-    for (;;) {
-      const job = this.dequeue()
-      if (job) return job
-      const left = deadline - performance.now()
-      if (left <= 0) return null
-      await delay(Math.min(pause, left), undefined, signal ? { signal } : undefined)
-      pause = Math.min(pause * 2, MAX_POLL_MS)
-    }
+    const [timeout, signal] = dequeueWaitArgs(opts)
+    return retry(() => this.dequeue(), timeout, backoff(), signal)
   }
 
   /** Marks a delivered job done and removes it; false if it is not in flight (already acked, nacked or dead). */
@@ -1399,26 +1009,12 @@ if (typeof Symbol.dispose === 'symbol') {
 
 /** Opens (creating if needed) the store directory at `path`: `{ nodeId, durable, flushEveryMs, maxDrift }`. */
 function open(path, opts) {
-  if (path instanceof URL) path = fileURLToPath(path)
-  stringArg(path, 'path')
-  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs', 'maxDrift'])
-  if (o.durable !== undefined && o.durable !== null && typeof o.durable !== 'boolean') {
-    throw typeError(`durable must be a boolean, got ${typeName(o.durable)}`)
-  }
-  if (o.flushEveryMs !== undefined && o.flushEveryMs !== null && typeof o.flushEveryMs !== 'number') {
-    throw typeError(`flushEveryMs must be a number, got ${typeName(o.flushEveryMs)}`)
-  }
-  const drift = maxDriftArg(o.maxDrift)
-  return new Store(
-    TOKEN,
-    native.open(path, nodeIdArg(o.nodeId), o.durable ?? undefined, o.flushEveryMs ?? undefined, drift),
-  )
+  return new Store(TOKEN, native.open(...openArgs(path, opts)))
 }
 
 /** Opens a fresh in-memory store (same semantics, nothing on disk): `{ nodeId, maxDrift }`. */
 function openMemory(opts) {
-  const o = optsArg(opts, ['nodeId', 'maxDrift'])
-  return new Store(TOKEN, native.openMemory(nodeIdArg(o.nodeId), maxDriftArg(o.maxDrift)))
+  return new Store(TOKEN, native.openMemory(...openMemoryArgs(opts)))
 }
 
 module.exports = {
@@ -1444,4 +1040,6 @@ module.exports = {
   _benchCoreIncrement: native._benchCoreIncrement,
   /** @internal Test helper: panics inside Rust. */
   _panicForTest: native._panicForTest,
+  /** The same API with every operation returning a Promise, its work off the event loop (like `fs.promises`). */
+  promises: require('./promises.js'),
 }

@@ -38,4 +38,6 @@ export const sync = grovekv.sync
 export const errorCodes = grovekv.errorCodes
 /** The version of the Grove core the addon was built with. */
 export const coreVersion = grovekv.coreVersion
+/** The same API with every operation returning a Promise (also `import … from 'grovekv/promises'`). */
+export const promises = grovekv.promises
 export default grovekv

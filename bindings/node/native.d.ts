@@ -9,6 +9,22 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** The atomic counter `counter:<name>` of the promises door (native half of its `Counter`). */
+export declare class NativeCounter {
+  /** The key this counter lives at (`counter:<name>`). */
+  get key(): string
+  /** Adds `delta` (may be negative) and resolves the new value. */
+  incrementAsync(delta: number | bigint): Promise<number | bigint>
+  /** Subtracts `delta` and resolves the new value. */
+  decrementAsync(delta: number | bigint): Promise<number | bigint>
+  /** The current value (0 when unset). */
+  getAsync(): Promise<number | bigint>
+  /** Sets the value. */
+  setAsync(value: number | bigint): Promise<void>
+  /** Sets the value to 0. */
+  resetAsync(): Promise<void>
+}
+
 /** A PN-counter CRDT (native half of `CrdtCounter` in index.js). */
 export declare class NativeCrdtCounter {
   /** Adds `n` (>= 0) to this node's increments; returns the new value. */
@@ -29,6 +45,24 @@ export declare class NativeCrdtCounter {
   state(): Buffer
   /** Merges state bytes from another replica; true if this one changed. */
   merge(state: Buffer): boolean
+  /** Adds `n` (>= 0) to this node's increments; resolves the new value. */
+  incrementAsync(n: number | bigint): Promise<number | bigint>
+  /** Adds `n` (>= 0) to this node's decrements; resolves the new value. */
+  decrementAsync(n: number | bigint): Promise<number | bigint>
+  /** Adds a signed amount; resolves the new value. */
+  addAsync(delta: number | bigint): Promise<number | bigint>
+  /** Sum of increments minus sum of decrements over all nodes. */
+  valueAsync(): Promise<number | bigint>
+  /** `[increments, decrements]` summed over all nodes. */
+  totalsAsync(): Promise<Array<number | bigint>>
+  /** Each node's increments and decrements, by node id. */
+  contributionsAsync(): Promise<Array<NativeContribution>>
+  /** Makes this node's net contribution 0 by a monotone update; resolves the new value. */
+  resetLocalAsync(): Promise<number | bigint>
+  /** The versioned, type-tagged state bytes. */
+  stateAsync(): Promise<Buffer>
+  /** Merges state bytes from another replica; true if this one changed. */
+  mergeAsync(state: Buffer): Promise<boolean>
 }
 
 /** A map of independent LWW fields holding JSON values (native half of `CrdtMap` in index.js). */
@@ -47,6 +81,20 @@ export declare class NativeCrdtMap {
   state(): Buffer
   /** Merges state bytes from another replica; true if this one changed. */
   merge(state: Buffer): boolean
+  /** Sets `field` to a JSON value (text). */
+  setAsync(field: string, json: string): Promise<void>
+  /** The value of `field` as canonical JSON text, or null. */
+  getAsync(field: string): Promise<string | null>
+  /** Deletes `field` with a tombstone; true if it had a value. */
+  deleteAsync(field: string): Promise<boolean>
+  /** Names of the fields that have a value, in order. */
+  keysAsync(): Promise<Array<string>>
+  /** Every field with a value, in name order. */
+  allAsync(): Promise<Array<NativeField>>
+  /** The versioned, type-tagged state bytes. */
+  stateAsync(): Promise<Buffer>
+  /** Merges state bytes from another replica; true if this one changed. */
+  mergeAsync(state: Buffer): Promise<boolean>
 }
 
 /** A last-writer-wins register of a JSON value (native half of `CrdtRegister` in index.js). */
@@ -59,6 +107,14 @@ export declare class NativeCrdtRegister {
   state(): Buffer
   /** Merges state bytes from another replica; true if this one changed. */
   merge(state: Buffer): boolean
+  /** Writes a JSON value (text), stamped by this node's clock. */
+  setAsync(json: string): Promise<void>
+  /** The current value as canonical JSON text, or null when never set. */
+  getAsync(): Promise<string | null>
+  /** The versioned, type-tagged state bytes. */
+  stateAsync(): Promise<Buffer>
+  /** Merges state bytes from another replica; true if this one changed. */
+  mergeAsync(state: Buffer): Promise<boolean>
 }
 
 /** An add-wins set of JSON values (native half of `CrdtSet` in index.js). */
@@ -77,10 +133,29 @@ export declare class NativeCrdtSet {
   state(): Buffer
   /** Merges state bytes from another replica; true if this one changed. */
   merge(state: Buffer): boolean
+  /** Adds a JSON value (text). */
+  addAsync(json: string): Promise<void>
+  /** Removes a value (the adds this replica has seen); true if it was present. */
+  removeAsync(json: string): Promise<boolean>
+  /** Whether the value is present. */
+  containsAsync(json: string): Promise<boolean>
+  /** Every member as canonical JSON text, in canonical-text order. */
+  membersAsync(): Promise<Array<string>>
+  /** Number of members. */
+  lenAsync(): Promise<number>
+  /** The versioned, type-tagged state bytes. */
+  stateAsync(): Promise<Buffer>
+  /** Merges state bytes from another replica; true if this one changed. */
+  mergeAsync(state: Buffer): Promise<boolean>
 }
 
-/** A lazy cursor over keys (native half of `Store.keys` in index.js). */
+/**
+ * A lazy cursor over keys (native half of `Store.keys` in index.js and promises.js). The
+ * cursor is shared with the pool threads of `nextBatchAsync`, hence the mutex.
+ */
 export declare class NativeKeys {
+  /** Up to `max` further keys; an empty array means the end. */
+  nextBatchAsync(max: number): Promise<Array<Buffer>>
   /** Up to `max` further keys; an empty array means the end. */
   nextBatch(max: number): Array<Buffer>
 }
@@ -105,6 +180,24 @@ export declare class NativeLeaderboard {
   len(): number
   /** Removes every member; returns how many there were. */
   clear(): number
+  /** Sets `member`'s score (adding the member if new); `InvalidArgument` for NaN/±Infinity. */
+  addAsync(member: string, score: number): Promise<void>
+  /** Adds `delta` to `member`'s score (from 0 if new); resolves the new score. */
+  incrAsync(member: string, delta: number): Promise<number>
+  /** `member`'s score, or null. */
+  scoreAsync(member: string): Promise<number | null>
+  /** `member`'s rank (0 = highest, ties by member), or null. */
+  rankAsync(member: string): Promise<number | null>
+  /** Members ranked in `[start, stop)`; a null `stop` means to the end. */
+  rangeAsync(start: number, stop?: number | undefined | null): Promise<Array<NativeRanked>>
+  /** `member` with up to `n` members ranked above and `n` below; empty if absent. */
+  aroundAsync(member: string, n: number): Promise<Array<NativeRanked>>
+  /** Removes `member`; true if it was there. */
+  removeAsync(member: string): Promise<boolean>
+  /** Number of members. */
+  lenAsync(): Promise<number>
+  /** Removes every member; resolves how many there were. */
+  clearAsync(): Promise<number>
 }
 
 /** A would-be owner of the lock `lock:<name>` (native half of `Lock` in index.js). */
@@ -123,6 +216,14 @@ export declare class NativeLock {
   get key(): string
   /** The lease length in seconds. */
   get ttl(): number
+  /** One attempt: takes the lock if it is free or its lease expired; true on success. */
+  tryAcquireAsync(): Promise<boolean>
+  /** Releases the lock if this object still owns an unexpired lease; false otherwise. */
+  releaseAsync(): Promise<boolean>
+  /** Sets the lease to end `ttl` seconds from now if this object still owns it; false otherwise. */
+  extendAsync(ttlSecs: number): Promise<boolean>
+  /** Whether this object owns the lock now. */
+  heldAsync(): Promise<boolean>
 }
 
 /** A job queue `queue:<name>:` (native half of `Queue` in index.js). */
@@ -139,6 +240,18 @@ export declare class NativeQueue {
   stats(): NativeQueueStats
   /** The jobs on the dead-letter list, oldest first. */
   deadLetters(): Array<NativeJob>
+  /** Adds a job deliverable after `delay` seconds (default 0); resolves its id. */
+  enqueueAsync(payload: string | Buffer, delaySecs?: number | undefined | null): Promise<number | bigint>
+  /** One attempt: delivers the oldest ready job (or one whose visibility timeout passed), or null. */
+  dequeueAsync(): Promise<NativeJob | null>
+  /** Marks a delivered job done and removes it; false if it is not in flight. */
+  ackAsync(id: number | bigint): Promise<boolean>
+  /** Gives a delivered job back, deliverable again after `delay` seconds; false if not in flight. */
+  nackAsync(id: number | bigint, delaySecs?: number | undefined | null): Promise<boolean>
+  /** Counts of ready, in-flight and dead jobs. */
+  statsAsync(): Promise<NativeQueueStats>
+  /** The jobs on the dead-letter list, oldest first. */
+  deadLettersAsync(): Promise<Array<NativeJob>>
 }
 
 /** A sliding-window rate limiter (native half of `RateLimiter` in index.js). */
@@ -153,6 +266,12 @@ export declare class NativeRateLimiter {
   get limit(): number
   /** The window length in seconds. */
   get window(): number
+  /** Admits `cost` for `key` if it fits in the sliding window, atomically. */
+  allowAsync(key: string, cost: number): Promise<NativeDecision>
+  /** What a cost-1 request for `key` would get now, recording nothing. */
+  peekAsync(key: string): Promise<NativeDecision>
+  /** Forgets everything admitted for `key`; true if there was state. */
+  resetAsync(key: string): Promise<boolean>
 }
 
 /** The session store (native half of `Sessions` in index.js); data is JSON text. */
@@ -171,10 +290,64 @@ export declare class NativeSessions {
   exists(id: string): boolean
   /** The sliding TTL in seconds. */
   get ttl(): number
+  /** Stores `data` (JSON text) under a new random id and resolves the id. */
+  createAsync(data: string): Promise<string>
+  /** The data of a live session as text, or null; `WrongType` if it is not UTF-8. */
+  getAsync(id: string): Promise<string | null>
+  /** Replaces a live session's data and restarts its TTL; false if missing or expired. */
+  updateAsync(id: string, data: string): Promise<boolean>
+  /** Restarts a live session's TTL; false if missing or expired. */
+  touchAsync(id: string): Promise<boolean>
+  /** Deletes a session; true if it was live. */
+  deleteAsync(id: string): Promise<boolean>
+  /** Whether a session is live. */
+  existsAsync(id: string): Promise<boolean>
 }
 
-/** A store handle or namespaced view (native half of `Store` in index.js). */
+/** A store handle or namespaced view (native half of `Store` in index.js and promises.js). */
 export declare class NativeStore {
+  /** Closes this handle and everything made from it (the last one flushes), on the pool. */
+  closeAsync(): Promise<void>
+  /** Makes every write so far durable. */
+  flushAsync(): Promise<void>
+  /** Bytes the store occupies on disk (0 in memory). */
+  sizeOnDiskAsync(): Promise<number>
+  /** The bytes at `key`, or null. */
+  getAsync(key: string | Buffer): Promise<Buffer | null>
+  /** Stores `value` at `key`, expiring after `ttl` seconds if given. */
+  setAsync(key: string | Buffer, value: string | Buffer, ttlSecs?: number | undefined | null): Promise<void>
+  /** Removes `key`; true if a live key was removed. */
+  deleteAsync(key: string | Buffer): Promise<boolean>
+  /** Whether `key` holds a live value of any kind. */
+  existsAsync(key: string | Buffer): Promise<boolean>
+  /** What `key` holds (`"bytes"`, `"counter"`, …), or null. */
+  kindOfAsync(key: string | Buffer): Promise<string | null>
+  /** Sets `key` to expire after `ttl` seconds (0 deletes it); false when absent. */
+  expireAsync(key: string | Buffer, ttlSecs: number): Promise<boolean>
+  /** Removes the expiry of `key`; true if it had one. */
+  persistAsync(key: string | Buffer): Promise<boolean>
+  /** Seconds left before `key` expires, null without expiry; `NotFound` when absent. */
+  ttlAsync(key: string | Buffer): Promise<number | null>
+  /** Values of several keys, read as one snapshot (null for absent ones). */
+  getManyAsync(keys: Array<string | Buffer>): Promise<Array<Buffer | null>>
+  /** Stores `keys[i] = values[i]` for every i atomically, each expiring after `ttl` if given. */
+  setManyAsync(keys: Array<string | Buffer>, values: Array<string | Buffer>, ttlSecs?: number | undefined | null): Promise<void>
+  /** Removes every expired key in this view; resolves how many. */
+  purgeExpiredAsync(): Promise<number>
+  /** The state of lock `name` as any observer sees it. */
+  lockInfoAsync(name: string): Promise<NativeLockInfo>
+  /**
+   * The CRDT keys of this view changed since the cursor `since` (0: all) as a bundle, with
+   * the cursor to pass next time.
+   */
+  exportChangesAsync(since: number | bigint): Promise<NativeChanges>
+  /** Merges a bundle from `exportChanges` (of any store); all or nothing. */
+  applyChangesAsync(data: Buffer): Promise<NativeSyncReport>
+  /**
+   * The atomic counter `name` (key `counter:<name>`) for the promises door; `Closed` on a
+   * closed handle.
+   */
+  asyncCounter(name: string): NativeCounter
   /** Closes this handle and everything made from it; closing twice is fine. */
   close(): void
   /** Makes every write so far durable. */
@@ -275,6 +448,9 @@ export declare function _benchCoreIncrement(path: string | undefined | null, n: 
 /** Test helper: panics inside Rust, to prove a panic becomes an `Internal` error. */
 export declare function _panicForTest(): void
 
+/** Test helper: a promise whose work panics on the pool thread. */
+export declare function _panicForTestAsync(): Promise<void>
+
 /** The version of the Grove core this addon was built with. */
 export declare function coreVersion(): string
 
@@ -371,5 +547,14 @@ export interface NativeSyncReport {
 /** Opens (creating if needed) the sled store at `path`; same path in this process = same engine. */
 export declare function open(path: string, nodeId?: string | undefined | null, durable?: boolean | undefined | null, flushEveryMs?: number | undefined | null, maxDriftSecs?: number | undefined | null): NativeStore
 
+/** Opens (creating if needed) the store at `path`, on the pool. */
+export declare function openAsync(path: string, nodeId?: string | undefined | null, durable?: boolean | undefined | null, flushEveryMs?: number | undefined | null, maxDriftSecs?: number | undefined | null): Promise<NativeStore>
+
 /** Opens a fresh in-memory store (nothing on disk, same semantics). */
 export declare function openMemory(nodeId?: string | undefined | null, maxDriftSecs?: number | undefined | null): NativeStore
+
+/** Opens a fresh in-memory store, on the pool. */
+export declare function openMemoryAsync(nodeId?: string | undefined | null, maxDriftSecs?: number | undefined | null): Promise<NativeStore>
+
+/** Merges every CRDT of `a` and `b` both ways, on the pool. */
+export declare function syncAsync(a: NativeStore, b: NativeStore): Promise<NativeSyncReport>

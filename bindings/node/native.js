@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeCounter = nativeBinding.NativeCounter
 module.exports.NativeCrdtCounter = nativeBinding.NativeCrdtCounter
 module.exports.NativeCrdtMap = nativeBinding.NativeCrdtMap
 module.exports.NativeCrdtRegister = nativeBinding.NativeCrdtRegister
@@ -848,6 +849,10 @@ module.exports.NativeSessions = nativeBinding.NativeSessions
 module.exports.NativeStore = nativeBinding.NativeStore
 module.exports._benchCoreIncrement = nativeBinding._benchCoreIncrement
 module.exports._panicForTest = nativeBinding._panicForTest
+module.exports._panicForTestAsync = nativeBinding._panicForTestAsync
 module.exports.coreVersion = nativeBinding.coreVersion
 module.exports.open = nativeBinding.open
+module.exports.openAsync = nativeBinding.openAsync
 module.exports.openMemory = nativeBinding.openMemory
+module.exports.openMemoryAsync = nativeBinding.openMemoryAsync
+module.exports.syncAsync = nativeBinding.syncAsync

@@ -87,5 +87,20 @@ ln -s "$(command -v npm)" "$nocargo/npm"
     a.crdtSet('s').add('x'); sync(a, b)
     if (!b.crdtSet('s').has('x')) process.exit(1)
     console.log('tarball install (ESM): ok')"
+  node -e "
+    const P = require('grovekv/promises')
+    if (P !== require('grovekv').promises) process.exit(1)
+    P.openMemory().then(async (db) => {
+      const c = db.counter('c')
+      await Promise.all([c.increment(), c.increment()])
+      if ((await c.get()) !== 2 || (await db.queue('q').dequeueWait({ timeout: 0.01 })) !== null) process.exit(1)
+      await db.close()
+      console.log('tarball install (promises): ok')
+    }, () => process.exit(1))"
+  node --input-type=module -e "
+    import { openMemory } from 'grovekv/promises'
+    const db = await openMemory()
+    if ((await db.counter('c').increment(2)) !== 2) process.exit(1)
+    console.log('tarball install (promises, ESM): ok')"
 )
 echo "== grovekv (node): all passed"

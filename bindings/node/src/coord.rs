@@ -2,12 +2,14 @@
 //! limiter and the session store. Every method checks that its store is still open first, so
 //! anything made from a closed store throws code `Closed` (the core skips that check on a few
 //! paths that need no storage, e.g. releasing a lock never acquired, or a malformed session id).
-//! Waiting (`Lock.acquire`) lives in index.js, with timers, so the event loop never blocks.
+//! Waiting (`Lock.acquire`) lives in index.js and promises.js, with timers, so the event loop
+//! never blocks and no thread sleeps.
 
 use crate::{closed, guard, Result};
 use grove_core::{Decision, Lock, RateLimiter, Sessions, Store};
 use napi::bindgen_prelude::{BigInt, Either};
 use napi_derive::napi;
+use std::sync::Arc;
 
 /// The largest integer a JS number holds exactly (2^53 - 1).
 const MAX_SAFE: u64 = (1 << 53) - 1;
@@ -58,7 +60,7 @@ pub(crate) fn lock(store: &Store, name: &str, ttl_secs: f64) -> Result<NativeLoc
     guard(|| {
         open_check(store)?;
         Ok(NativeLock {
-            inner: store.lock(name, grove_core::ttl_from_secs(ttl_secs)?)?,
+            inner: Arc::new(store.lock(name, grove_core::ttl_from_secs(ttl_secs)?)?),
             store: store.clone(),
         })
     })
@@ -112,8 +114,8 @@ pub(crate) fn sessions(store: &Store, ttl_secs: f64, prefix: &str) -> Result<Nat
 /// A would-be owner of the lock `lock:<name>` (native half of `Lock` in index.js).
 #[napi]
 pub struct NativeLock {
-    inner: Lock,
-    store: Store,
+    pub(crate) inner: Arc<Lock>,
+    pub(crate) store: Store,
 }
 
 #[napi]
@@ -201,8 +203,8 @@ impl From<Decision> for NativeDecision {
 /// A sliding-window rate limiter (native half of `RateLimiter` in index.js).
 #[napi]
 pub struct NativeRateLimiter {
-    inner: RateLimiter,
-    store: Store,
+    pub(crate) inner: RateLimiter,
+    pub(crate) store: Store,
 }
 
 #[napi]
@@ -250,8 +252,8 @@ impl NativeRateLimiter {
 /// The session store (native half of `Sessions` in index.js); data is JSON text.
 #[napi]
 pub struct NativeSessions {
-    inner: Sessions,
-    store: Store,
+    pub(crate) inner: Sessions,
+    pub(crate) store: Store,
 }
 
 #[napi]

@@ -19,7 +19,7 @@ fn invalid(msg: impl Into<String>) -> grove_core::Error {
 }
 
 /// A signed 64-bit result: a number when it is a safe integer, otherwise an exact bigint.
-fn i64_out(v: i64) -> Either<f64, BigInt> {
+pub(crate) fn i64_out(v: i64) -> Either<f64, BigInt> {
     if (-MAX_SAFE..=MAX_SAFE).contains(&v) {
         Either::A(v as f64)
     } else {
@@ -28,7 +28,7 @@ fn i64_out(v: i64) -> Either<f64, BigInt> {
 }
 
 /// An unsigned 64-bit argument: a safe-integer number or a bigint (index.js range-checks it).
-fn u64_arg(v: &Either<f64, BigInt>, what: &str) -> grove_core::Result<u64> {
+pub(crate) fn u64_arg(v: &Either<f64, BigInt>, what: &str) -> grove_core::Result<u64> {
     match v {
         Either::A(n) => whole(*n, what),
         Either::B(b) => match b.get_u64() {
@@ -41,7 +41,7 @@ fn u64_arg(v: &Either<f64, BigInt>, what: &str) -> grove_core::Result<u64> {
 }
 
 /// A signed 64-bit argument: a safe-integer number or a bigint (index.js range-checks it).
-fn i64_arg(v: &Either<f64, BigInt>, what: &str) -> grove_core::Result<i64> {
+pub(crate) fn i64_arg(v: &Either<f64, BigInt>, what: &str) -> grove_core::Result<i64> {
     match v {
         Either::A(n) => {
             if n.fract() == 0.0 && (-(MAX_SAFE as f64)..=MAX_SAFE as f64).contains(n) {
@@ -202,8 +202,8 @@ pub(crate) fn max_drift(secs: f64) -> grove_core::Result<std::time::Duration> {
 /// A PN-counter CRDT (native half of `CrdtCounter` in index.js).
 #[napi]
 pub struct NativeCrdtCounter {
-    inner: CrdtCounter,
-    store: Store,
+    pub(crate) inner: CrdtCounter,
+    pub(crate) store: Store,
 }
 
 #[napi]
@@ -303,8 +303,8 @@ impl NativeCrdtCounter {
 /// A last-writer-wins register of a JSON value (native half of `CrdtRegister` in index.js).
 #[napi]
 pub struct NativeCrdtRegister {
-    inner: CrdtRegister,
-    store: Store,
+    pub(crate) inner: CrdtRegister,
+    pub(crate) store: Store,
 }
 
 #[napi]
@@ -349,8 +349,8 @@ impl NativeCrdtRegister {
 /// An add-wins set of JSON values (native half of `CrdtSet` in index.js).
 #[napi]
 pub struct NativeCrdtSet {
-    inner: CrdtSet,
-    store: Store,
+    pub(crate) inner: CrdtSet,
+    pub(crate) store: Store,
 }
 
 #[napi]
@@ -422,8 +422,8 @@ impl NativeCrdtSet {
 /// A map of independent LWW fields holding JSON values (native half of `CrdtMap` in index.js).
 #[napi]
 pub struct NativeCrdtMap {
-    inner: CrdtMap,
-    store: Store,
+    pub(crate) inner: CrdtMap,
+    pub(crate) store: Store,
 }
 
 #[napi]

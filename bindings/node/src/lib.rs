@@ -12,12 +12,16 @@ mod coord;
 mod crdt;
 mod fast;
 mod ordered;
+// Public like the root's `#[napi]` functions, which only the generated registration calls (so
+// `cargo test` and clippy would otherwise find promises.rs's free functions unused).
+pub mod promises;
 
 use grove_core::{Durability, ErrorKind, Keys, Options, Store};
 use napi::bindgen_prelude::{BigInt, Buffer, Either, Object, ToNapiValue};
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The `code` of a JS error thrown by this addon: a Grove error kind's name (`"WrongType"`).
@@ -45,8 +49,13 @@ fn js_err(kind: ErrorKind, message: impl Into<String>) -> napi::Error<Code> {
 
 /// Runs `f`, turning a core error into a coded JS error and a panic into an `Internal` one.
 fn guard<T>(f: impl FnOnce() -> grove_core::Result<T>) -> Result<T> {
+    catch(f).map_err(to_js)
+}
+
+/// Runs `f`, turning a panic into an `Internal` core error (any thread; no JS involved).
+fn catch<T>(f: impl FnOnce() -> grove_core::Result<T>) -> grove_core::Result<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(r) => r.map_err(to_js),
+        Ok(r) => r,
         Err(payload) => {
             let what = payload
                 .downcast_ref::<String>()
@@ -55,7 +64,7 @@ fn guard<T>(f: impl FnOnce() -> grove_core::Result<T>) -> Result<T> {
                 .unwrap_or_else(|| "unknown panic".to_string());
             // Dropping a payload can itself panic; leaking it is the safe choice.
             std::mem::forget(payload);
-            Err(js_err(
+            Err(grove_core::Error::new(
                 ErrorKind::Internal,
                 format!("a bug in grovekv (Rust panic): {what}"),
             ))
@@ -122,6 +131,39 @@ pub fn register_fast_paths(exports: Object, env: Env) -> napi::Result<()> {
     unsafe { fast::register(env.raw(), exports.raw()) }
 }
 
+/// Opens (creating if needed) the store at `path` (any target: `./data`, `lmdb:./data`, …).
+pub(crate) fn open_store(
+    path: &str,
+    node_id: Option<String>,
+    durable: Option<bool>,
+    flush_every_ms: Option<f64>,
+    max_drift_secs: Option<f64>,
+) -> grove_core::Result<Store> {
+    let mut opts = Options::new().durability(durability(durable, flush_every_ms)?);
+    opts.node_id = node_id;
+    let drift = max_drift_secs.map(crdt::max_drift).transpose()?;
+    let store = Store::open_with(path, opts)?;
+    if let Some(d) = drift {
+        store.set_max_drift(d);
+    }
+    Ok(store)
+}
+
+/// Opens a fresh in-memory store.
+pub(crate) fn open_memory_store(
+    node_id: Option<String>,
+    max_drift_secs: Option<f64>,
+) -> grove_core::Result<Store> {
+    let mut opts = Options::new();
+    opts.node_id = node_id;
+    let drift = max_drift_secs.map(crdt::max_drift).transpose()?;
+    let store = Store::open_memory_with(opts)?;
+    if let Some(d) = drift {
+        store.set_max_drift(d);
+    }
+    Ok(store)
+}
+
 /// Opens (creating if needed) the sled store at `path`; same path in this process = same engine.
 #[napi]
 pub fn open(
@@ -132,13 +174,7 @@ pub fn open(
     max_drift_secs: Option<f64>,
 ) -> Result<NativeStore> {
     guard(|| {
-        let mut opts = Options::new().durability(durability(durable, flush_every_ms)?);
-        opts.node_id = node_id;
-        let drift = max_drift_secs.map(crdt::max_drift).transpose()?;
-        let inner = Store::open_with(&path, opts)?;
-        if let Some(d) = drift {
-            inner.set_max_drift(d);
-        }
+        let inner = open_store(&path, node_id, durable, flush_every_ms, max_drift_secs)?;
         Ok(NativeStore { inner })
     })
 }
@@ -147,13 +183,7 @@ pub fn open(
 #[napi]
 pub fn open_memory(node_id: Option<String>, max_drift_secs: Option<f64>) -> Result<NativeStore> {
     guard(|| {
-        let mut opts = Options::new();
-        opts.node_id = node_id;
-        let drift = max_drift_secs.map(crdt::max_drift).transpose()?;
-        let inner = Store::open_memory_with(opts)?;
-        if let Some(d) = drift {
-            inner.set_max_drift(d);
-        }
+        let inner = open_memory_store(node_id, max_drift_secs)?;
         Ok(NativeStore { inner })
     })
 }
@@ -190,10 +220,10 @@ pub fn panic_for_test() -> Result<()> {
     guard(|| -> grove_core::Result<()> { panic!("deliberate panic for the test suite") })
 }
 
-/// A store handle or namespaced view (native half of `Store` in index.js).
+/// A store handle or namespaced view (native half of `Store` in index.js and promises.js).
 #[napi]
 pub struct NativeStore {
-    inner: Store,
+    pub(crate) inner: Store,
 }
 
 #[napi]
@@ -322,7 +352,7 @@ impl NativeStore {
     pub fn keys(&self, prefix: Either<String, Buffer>) -> Result<NativeKeys> {
         guard(|| {
             Ok(NativeKeys {
-                inner: self.inner.keys(bytes(&prefix))?,
+                inner: Arc::new(Mutex::new(self.inner.keys(bytes(&prefix))?)),
                 store: self.inner.clone(),
             })
         })
@@ -493,27 +523,31 @@ impl NativeStore {
     }
 }
 
-/// A lazy cursor over keys (native half of `Store.keys` in index.js).
+/// A lazy cursor over keys (native half of `Store.keys` in index.js and promises.js). The
+/// cursor is shared with the pool threads of `nextBatchAsync`, hence the mutex.
 #[napi]
 pub struct NativeKeys {
-    inner: Keys,
-    store: Store,
+    pub(crate) inner: Arc<Mutex<Keys>>,
+    pub(crate) store: Store,
+}
+
+/// Up to `max` further keys of `keys` (at least one); an empty batch means the end.
+fn next_keys(store: &Store, keys: &Mutex<Keys>, max: u32) -> grove_core::Result<Vec<Vec<u8>>> {
+    if store.is_closed() {
+        return Err(closed());
+    }
+    let mut keys = keys.lock().unwrap_or_else(PoisonError::into_inner);
+    keys.by_ref().take(max.max(1) as usize).collect()
 }
 
 #[napi]
 impl NativeKeys {
     /// Up to `max` further keys; an empty array means the end.
     #[napi]
-    pub fn next_batch(&mut self, max: u32) -> Result<Vec<Buffer>> {
+    pub fn next_batch(&self, max: u32) -> Result<Vec<Buffer>> {
         guard(|| {
-            if self.store.is_closed() {
-                return Err(closed());
-            }
-            let mut out = Vec::new();
-            for k in self.inner.by_ref().take(max.max(1) as usize) {
-                out.push(Buffer::from(k?));
-            }
-            Ok(out)
+            let batch = next_keys(&self.store, &self.inner, max)?;
+            Ok(batch.into_iter().map(Buffer::from).collect())
         })
     }
 }

@@ -1,8 +1,8 @@
 //! Native halves of the ordered primitives: the leaderboard and the job queue. As in `coord.rs`,
 //! every method checks that its store is still open first, so anything made from a closed store
-//! throws code `Closed`. Waiting for a job (`Queue.dequeueWait`) lives in index.js, polling
-//! `dequeue` on timers, so the event loop never blocks; the core's blocking `dequeue_wait` is
-//! deliberately not exposed.
+//! throws code `Closed`. Waiting for a job (`Queue.dequeueWait`) lives in index.js and
+//! promises.js, polling `dequeue` on timers, so the event loop never blocks and no thread
+//! sleeps; the core's blocking `dequeue_wait` is deliberately not exposed.
 
 use crate::coord::{open_check, u64_out, whole};
 use crate::{guard, Result};
@@ -16,7 +16,7 @@ fn secs(v: f64) -> grove_core::Result<std::time::Duration> {
 }
 
 /// A job id from JS: a safe-integer number or (past 2^53-1) a bigint; index.js range-checks it.
-fn job_id(id: &Either<f64, BigInt>) -> grove_core::Result<u64> {
+pub(crate) fn job_id(id: &Either<f64, BigInt>) -> grove_core::Result<u64> {
     match id {
         Either::A(n) => whole(*n, "job id"),
         Either::B(b) => match b.get_u64() {
@@ -90,8 +90,8 @@ fn ranked(v: Vec<Ranked>) -> Vec<NativeRanked> {
 /// A leaderboard `lb:<name>:` (native half of `Leaderboard` in index.js).
 #[napi]
 pub struct NativeLeaderboard {
-    inner: Leaderboard,
-    store: Store,
+    pub(crate) inner: Leaderboard,
+    pub(crate) store: Store,
 }
 
 #[napi]
@@ -221,8 +221,8 @@ pub struct NativeQueueStats {
 /// A job queue `queue:<name>:` (native half of `Queue` in index.js).
 #[napi]
 pub struct NativeQueue {
-    inner: Queue,
-    store: Store,
+    pub(crate) inner: Queue,
+    pub(crate) store: Store,
 }
 
 #[napi]

@@ -1,0 +1,628 @@
+'use strict'
+// grovekv internals shared by the synchronous API (index.js) and grovekv.promises (promises.js):
+// argument checks (TypeError/RangeError with code 'InvalidArgument'), the 64-bit number policy,
+// the JSON codec of sessions and CRDT values, the Job class and the timer-driven wait loop of
+// Lock.acquire and Queue.dequeueWait. Not part of the public API.
+
+const { fileURLToPath } = require('node:url')
+const { setTimeout: delay } = require('node:timers/promises')
+
+const I64_MIN = -(2n ** 63n)
+const I64_MAX = 2n ** 63n - 1n
+const U64_MAX = 2n ** 64n - 1n
+const KEYS_BATCH = 256
+/** Longest pause between two polls of Queue.dequeueWait, in ms (it starts at 1 ms and doubles). */
+const MAX_POLL_MS = 50
+
+/** Every Grove error kind; a Grove error's `code` is one of these. */
+const errorCodes = Object.freeze([
+  'NotFound',
+  'WrongType',
+  'InvalidArgument',
+  'Overflow',
+  'Closed',
+  'StoreLocked',
+  'LockTimeout',
+  'ClockDrift',
+  'Corrupt',
+  'Io',
+  'Internal',
+])
+
+/** A TypeError for a wrong argument type, with code 'InvalidArgument'. */
+function typeError(message) {
+  const e = new TypeError(message)
+  e.code = 'InvalidArgument'
+  return e
+}
+
+/** A RangeError for a bad numeric argument, with code 'InvalidArgument'. */
+function rangeError(message) {
+  const e = new RangeError(message)
+  e.code = 'InvalidArgument'
+  return e
+}
+
+/** Describes a value's type for error messages. */
+function typeName(v) {
+  if (v === null) return 'null'
+  if (Buffer.isBuffer(v)) return 'Buffer'
+  if (typeof v === 'object') return (v.constructor && v.constructor.name) || 'object'
+  return typeof v
+}
+
+/** Whether a string is well-formed UTF-16 (no lone surrogate), so it encodes to UTF-8 losslessly. */
+const wellFormed =
+  typeof String.prototype.isWellFormed === 'function'
+    ? (s) => s.isWellFormed()
+    : (s) => !/\p{Cs}/u.test(s)
+
+/**
+ * A string that encodes to UTF-8 losslessly. A lone surrogate ('\ud800') would be replaced by
+ * U+FFFD on the way to Rust, so two different strings would name one key: a TypeError instead.
+ */
+function textArg(s, what) {
+  if (!wellFormed(s)) {
+    throw typeError(`${what} is not well-formed Unicode (it holds a lone surrogate); pass a Buffer for arbitrary bytes`)
+  }
+  return s
+}
+
+/** Whether `v` is a plain object (an object literal or Object.create(null)), as options must be. */
+function isPlainObject(v) {
+  if (v === null || typeof v !== 'object') return false
+  const proto = Object.getPrototypeOf(v)
+  return proto === null || Object.getPrototypeOf(proto) === null
+}
+
+/** A key/value argument as the native layer wants it: a string or a Buffer. */
+function bytesArg(v, what) {
+  if (typeof v === 'string') return textArg(v, what)
+  if (Buffer.isBuffer(v)) return v
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+  throw typeError(`${what} must be a string, Buffer or Uint8Array, got ${typeName(v)}`)
+}
+
+/** A TTL in seconds from a number, `{ ttl }` or nothing; undefined when absent. */
+function ttlArg(opts, what = 'ttl') {
+  if (opts === undefined || opts === null) return undefined
+  if (typeof opts === 'number') return opts
+  if (isPlainObject(opts)) {
+    checkKeys(opts, ['ttl'], 'options')
+    const t = opts.ttl
+    if (t === undefined || t === null) return undefined
+    if (typeof t === 'number') return t
+    throw typeError(`${what} must be a number of seconds, got ${typeName(t)}`)
+  }
+  throw typeError(`${what} must be a number of seconds or { ttl }, got ${typeName(opts)}`)
+}
+
+/** Rejects option names that are not in `allowed` (catches typos like `nodeID`). */
+function checkKeys(obj, allowed, what) {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) throw typeError(`unknown ${what} key '${k}' (expected ${allowed.join(', ')})`)
+  }
+}
+
+/** An options object or an empty one; TypeError for anything else. */
+function optsArg(opts, allowed, what = 'options') {
+  if (opts === undefined || opts === null) return {}
+  if (!isPlainObject(opts)) throw typeError(`${what} must be a plain object, got ${typeName(opts)}`)
+  checkKeys(opts, allowed, what)
+  return opts
+}
+
+/** A string argument (well-formed Unicode); TypeError otherwise. */
+function stringArg(v, what) {
+  if (typeof v !== 'string') throw typeError(`${what} must be a string, got ${typeName(v)}`)
+  return textArg(v, what)
+}
+
+/** A session id: any string (one Grove could not have issued is simply not found); TypeError otherwise. */
+function sessionIdArg(v) {
+  if (typeof v !== 'string') throw typeError(`session id must be a string, got ${typeName(v)}`)
+  return v
+}
+
+/** An optional node id (string) from options. */
+function nodeIdArg(v) {
+  if (v === undefined || v === null) return undefined
+  return stringArg(v, 'nodeId')
+}
+
+/** A bigint in the signed 64-bit range from a bigint or a safe-integer number. */
+function bigArg(v, what) {
+  if (typeof v === 'bigint') {
+    if (v < I64_MIN || v > I64_MAX) throw rangeError(`${what} ${v} does not fit in a signed 64-bit integer`)
+    return v
+  }
+  if (typeof v === 'number') {
+    throw rangeError(
+      `${what} must be an integer within ±(2^53-1) (use a bigint for larger values), got ${v}`,
+    )
+  }
+  throw typeError(`${what} must be a number or a bigint, got ${typeName(v)}`)
+}
+
+/** The RangeError for a counter result a JS number cannot hold exactly (the write happened). */
+function outOfRange(v, what) {
+  const e = new RangeError(
+    `${what}: counter value ${v} is outside ±(2^53-1) and cannot be returned as a number; ` +
+      `the operation was applied. Use db.counter(name, { bigint: true }) for exact bigint results`,
+  )
+  e.code = 'ERR_OUT_OF_RANGE'
+  e.value = v
+  return e
+}
+
+/** A RangeError for a 64-bit result a number cannot hold exactly; `value` is the exact bigint. */
+function tooBig(v, what, hint) {
+  const e = new RangeError(`${what} ${v} is outside ±(2^53-1) and cannot be returned as a number; ${hint}`)
+  e.code = 'ERR_OUT_OF_RANGE'
+  e.value = v
+  return e
+}
+
+/** Applies the number policy to a native u64 (a number when exact, else a bigint). */
+function u64Out(v, big, what, hint) {
+  if (big) return BigInt(v)
+  if (typeof v === 'number') return v
+  throw tooBig(v, what, hint)
+}
+
+/** A number of seconds (validated further by the core); `dflt` when undefined/null. */
+function secondsArg(v, dflt, what) {
+  if (v === undefined || v === null) {
+    if (dflt === undefined) throw typeError(`${what} is required (a number of seconds)`)
+    return dflt
+  }
+  if (typeof v !== 'number') throw typeError(`${what} must be a number of seconds, got ${typeName(v)}`)
+  return v
+}
+
+/** A wait in seconds for the JS-side retry loop: >= 0, Infinity allowed only if `infinite`. */
+function waitArg(v, dflt, what, infinite) {
+  const s = secondsArg(v, dflt, what)
+  if (Number.isNaN(s) || s < 0 || (!infinite && !Number.isFinite(s))) {
+    throw rangeError(`${what} must be a ${infinite ? '' : 'finite '}number of seconds >= 0, got ${s}`)
+  }
+  return s
+}
+
+/** A whole number from 0 to 2^53-1 (a safe-integer number or a bigint in that range). */
+function countArg(v, dflt, what) {
+  if (v === undefined && dflt !== undefined) return dflt
+  if (typeof v === 'bigint') {
+    if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw rangeError(`${what} must be a whole number from 0 to 2^53-1, got ${v}`)
+    }
+    return Number(v)
+  }
+  if (typeof v !== 'number') throw typeError(`${what} must be a whole number, got ${typeName(v)}`)
+  if (!Number.isSafeInteger(v) || v < 0) throw rangeError(`${what} must be a whole number from 0 to 2^53-1, got ${v}`)
+  return v
+}
+
+/** An optional AbortSignal. */
+function signalArg(v) {
+  if (v === undefined || v === null) return undefined
+  if (typeof AbortSignal !== 'undefined' && v instanceof AbortSignal) return v
+  throw typeError(`signal must be an AbortSignal, got ${typeName(v)}`)
+}
+
+/** A score or delta: any number (NaN and ±Infinity are left to the core: code 'InvalidArgument'). */
+function scoreArg(v, what) {
+  if (typeof v !== 'number') throw typeError(`${what} must be a number, got ${typeName(v)}`)
+  return v
+}
+
+/** A job id: a safe-integer number, or a bigint in the unsigned 64-bit range. */
+function jobIdArg(v) {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw rangeError(`job id must be a whole number from 0 to 2^53-1 (or a bigint), got ${v}`)
+    }
+    return v
+  }
+  if (typeof v === 'bigint') {
+    if (v < 0n || v > U64_MAX) throw rangeError(`job id ${v} does not fit in an unsigned 64-bit integer`)
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v
+  }
+  throw typeError(`job id must be a number or a bigint, got ${typeName(v)}`)
+}
+
+/** A delay in seconds from `{ delay }` (validated further by the core); 0 when absent. */
+function delayArg(opts) {
+  const o = optsArg(opts, ['delay'])
+  return secondsArg(o.delay, 0, 'delay')
+}
+
+/** A replacer refusing what JSON cannot represent faithfully (instead of JSON.stringify's silent drops). */
+function jsonReplacer(what) {
+  return function replacer(key, v) {
+    const t = typeof v
+    if (t === 'function' || t === 'symbol' || t === 'bigint' || (t === 'number' && !Number.isFinite(v))) {
+      const where = key === '' ? '' : ` at key '${key}'`
+      const held = t === 'number' ? String(v) : `a ${t}`
+      throw typeError(`${what} holds ${held}${where}, which JSON cannot represent`)
+    }
+    if ((t === 'string' && !wellFormed(v)) || !wellFormed(key)) {
+      throw typeError(`${what} holds a string that is not well-formed Unicode (a lone surrogate)`)
+    }
+    return v
+  }
+}
+
+/**
+ * Any JSON value as JSON text; TypeError (code 'InvalidArgument') for anything else. The one
+ * JSON codec of the package: sessions and the CRDTs' values both go through it.
+ */
+function jsonArg(data, what = 'session data') {
+  let text
+  try {
+    text = JSON.stringify(data, jsonReplacer(what))
+  } catch (e) {
+    if (e instanceof TypeError && e.code === undefined) {
+      throw typeError(`${what} cannot be encoded as JSON: ${e.message}`)
+    }
+    throw e
+  }
+  if (text === undefined) throw typeError(`${what} must be a JSON value, got ${typeName(data)}`)
+  return text
+}
+
+/** Parses JSON text the core returned (canonical JSON; null stays null). */
+function jsonOut(text) {
+  return text === null || text === undefined ? null : JSON.parse(text)
+}
+
+/** CRDT state or change-bundle bytes: a Buffer or Uint8Array (strings are refused). */
+function stateArg(v, what) {
+  if (Buffer.isBuffer(v)) return v
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+  throw typeError(`${what} must be a Buffer or Uint8Array, got ${typeName(v)}`)
+}
+
+/** A whole number from 0 to 2^64-1: a safe-integer number, or a bigint. */
+function u64Arg(v, what) {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw rangeError(`${what} must be a whole number from 0 to 2^53-1 (use a bigint for larger values), got ${v}`)
+    }
+    return v
+  }
+  if (typeof v === 'bigint') {
+    if (v < 0n || v > U64_MAX) throw rangeError(`${what} ${v} does not fit in an unsigned 64-bit integer`)
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v
+  }
+  throw typeError(`${what} must be a number or a bigint, got ${typeName(v)}`)
+}
+
+/** A signed 64-bit integer: a safe-integer number, or a bigint. */
+function i64Arg(v, what) {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) {
+      throw rangeError(`${what} must be an integer within ±(2^53-1) (use a bigint for larger values), got ${v}`)
+    }
+    return v
+  }
+  if (typeof v === 'bigint') {
+    if (v < I64_MIN || v > I64_MAX) throw rangeError(`${what} ${v} does not fit in a signed 64-bit integer`)
+    return v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v
+  }
+  throw typeError(`${what} must be a number or a bigint, got ${typeName(v)}`)
+}
+
+/** An optional max drift in seconds (validated further by the native layer). */
+function maxDriftArg(v) {
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'number') throw typeError(`maxDrift must be a number of seconds, got ${typeName(v)}`)
+  return v
+}
+
+/** A sync report as plain numbers. */
+function report(r) {
+  return { pulled: r.pulled, pushed: r.pushed, merged: r.merged }
+}
+
+const TOKEN = Symbol('grovekv.internal')
+
+/**
+ * A delivered (or dead) job: `id`, `payload` (a Buffer), `attempts` (deliveries so far, this one
+ * included) and `enqueuedAt` (a Date).
+ */
+class Job {
+  /** Internal: jobs come from Queue.dequeue, dequeueWait and deadLetters. */
+  constructor(token, id, payload, attempts, enqueuedAt) {
+    if (token !== TOKEN) throw new TypeError('jobs come from queue.dequeue()')
+    this.id = id
+    this.payload = payload
+    this.attempts = attempts
+    this.enqueuedAt = enqueuedAt
+  }
+
+  /** The payload decoded as UTF-8. */
+  text() {
+    return this.payload.toString('utf8')
+  }
+
+  /** The payload parsed as JSON. */
+  json() {
+    return JSON.parse(this.text())
+  }
+}
+
+/** `Store.expire(key, ttl)` arguments: [key, ttl]. */
+function expireArgs(key, ttl) {
+  const k = bytesArg(key, 'key')
+  if (typeof ttl !== 'number') throw typeError(`ttl must be a number of seconds, got ${typeName(ttl)}`)
+  return [k, ttl]
+}
+
+/** `Store.keys(prefix, opts)` arguments: [prefix, buffers]. */
+function keysArgs(prefix, opts) {
+  const { buffers = false } = optsArg(opts, ['buffers'])
+  return [bytesArg(prefix, 'prefix'), Boolean(buffers)]
+}
+
+/** `Store.getMany(keys)`: an array or iterable of keys, as an array. */
+function manyKeysArg(keys) {
+  if (keys === null || typeof keys !== 'object' || typeof keys[Symbol.iterator] !== 'function') {
+    throw typeError(`keys must be an array or iterable of keys, got ${typeName(keys)}`)
+  }
+  return Array.from(keys, (k) => bytesArg(k, 'key'))
+}
+
+/** `Store.setMany(entries)`: an object, a Map or [key, value] pairs, as [keys, values]. */
+function entriesArg(entries) {
+  const keys = []
+  const values = []
+  if (entries instanceof Map || Array.isArray(entries)) {
+    for (const pair of entries) {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw typeError(`setMany entries must be [key, value] pairs, got ${typeName(pair)}`)
+      }
+      keys.push(bytesArg(pair[0], 'key'))
+      values.push(bytesArg(pair[1], 'value'))
+    }
+  } else if (isPlainObject(entries)) {
+    for (const [k, v] of Object.entries(entries)) {
+      keys.push(textArg(k, 'key'))
+      values.push(bytesArg(v, 'value'))
+    }
+  } else {
+    throw typeError(`setMany needs an object, a Map or an array of [key, value] pairs, got ${typeName(entries)}`)
+  }
+  return [keys, values]
+}
+
+/** `{ bigint }` options (of counter, crdtCounter, lockInfo) as a boolean. */
+function bigintOpt(opts) {
+  const { bigint = false } = optsArg(opts, ['bigint'])
+  return Boolean(bigint)
+}
+
+/** `Store.lock(name, opts)` arguments: [name, ttl, bigint]; `opts` is a ttl or `{ ttl = 10, bigint }`. */
+function lockArgs(name, opts) {
+  const o = typeof opts === 'number' ? { ttl: opts } : optsArg(opts, ['ttl', 'bigint'])
+  const ttl = secondsArg(o.ttl, 10, 'ttl')
+  return [stringArg(name, 'lock name'), ttl, Boolean(o.bigint)]
+}
+
+/** A native lock info as `{ held, fencingToken, expiresIn }` under the number policy. */
+function lockInfoOut(i, bigint) {
+  return {
+    held: i.held,
+    fencingToken: u64Out(i.fencingToken, bigint, 'fencing token', 'use lockInfo(name, { bigint: true })'),
+    expiresIn: i.expiresIn ?? null,
+  }
+}
+
+/** `Lock.acquire(opts)` arguments: [timeout s, retry ms, signal]; throws if `signal` is aborted already. */
+function acquireArgs(opts) {
+  const o = optsArg(opts, ['timeout', 'retryInterval', 'signal'])
+  const timeout = waitArg(o.timeout, 0, 'timeout', true)
+  const retryMs = Math.max(1, waitArg(o.retryInterval, 0.05, 'retryInterval', false) * 1000)
+  const signal = signalArg(o.signal)
+  if (signal) signal.throwIfAborted()
+  return [timeout, retryMs, signal]
+}
+
+/**
+ * `store.withLock(name, opts, fn)` for either API: acquires `store.lock(name)` (rejecting with
+ * code 'LockTimeout'), runs `await fn(lock)` and always releases, also when `fn` throws.
+ */
+async function withLock(store, name, opts, fn) {
+  if (fn === undefined && typeof opts === 'function') {
+    fn = opts
+    opts = undefined
+  }
+  const o = optsArg(opts, ['ttl', 'timeout', 'retryInterval', 'signal', 'bigint'])
+  if (typeof fn !== 'function') throw typeError(`withLock needs a function, got ${typeName(fn)}`)
+  const lock = store.lock(name, { ttl: o.ttl, bigint: o.bigint })
+  const timeout = o.timeout ?? 0
+  if (!(await lock.acquire({ timeout, retryInterval: o.retryInterval, signal: o.signal }))) {
+    const e = new Error(`could not acquire lock '${name}' within ${timeout} s`)
+    e.code = 'LockTimeout'
+    throw e
+  }
+  let result
+  try {
+    result = await fn(lock)
+  } catch (err) {
+    try {
+      await lock.release()
+    } catch {
+      // the callback's error is the one to report
+    }
+    throw err
+  }
+  await lock.release()
+  return result
+}
+
+/** `Store.rateLimiter(name, opts)` arguments: [name, limit, window]. */
+function rateLimiterArgs(name, opts) {
+  if (opts === undefined || opts === null) throw typeError('rateLimiter needs { limit, window }')
+  const o = optsArg(opts, ['limit', 'window'])
+  const n = stringArg(name, 'rate limiter name')
+  if (o.limit === undefined || o.limit === null) throw typeError('limit is required (a whole number)')
+  const limit = countArg(o.limit, undefined, 'limit')
+  const window = secondsArg(o.window, undefined, 'window')
+  return [n, limit, window]
+}
+
+/** `Store.sessions(opts)` arguments: [ttl, prefix]. */
+function sessionsArgs(opts) {
+  const o = optsArg(opts, ['ttl', 'prefix'])
+  const ttl = secondsArg(o.ttl, 1800, 'ttl')
+  const prefix = o.prefix === undefined || o.prefix === null ? 'sess' : stringArg(o.prefix, 'prefix')
+  return [ttl, prefix]
+}
+
+/** `Store.queue(name, opts)` arguments: [name, visibilityTimeout, maxAttempts, bigint]. */
+function queueArgs(name, opts) {
+  const o = optsArg(opts, ['visibilityTimeout', 'maxAttempts', 'bigint'])
+  const n = stringArg(name, 'queue name')
+  const vt = secondsArg(o.visibilityTimeout, 30, 'visibilityTimeout')
+  const max = countArg(o.maxAttempts ?? undefined, 5, 'maxAttempts')
+  return [n, vt, max, Boolean(o.bigint)]
+}
+
+/** `Queue.dequeueWait(opts)` arguments: [timeout s, signal]; throws if `signal` is aborted already. */
+function dequeueWaitArgs(opts) {
+  const o = optsArg(opts, ['timeout', 'signal'])
+  const timeout = waitArg(o.timeout, Infinity, 'timeout', true)
+  const signal = signalArg(o.signal)
+  if (signal) signal.throwIfAborted()
+  return [timeout, signal]
+}
+
+/** `Store.exportChanges(opts)` arguments: [since, bigint]; `opts` is a cursor or `{ since, bigint }`. */
+function exportArgs(opts) {
+  const o = typeof opts === 'number' || typeof opts === 'bigint' ? { since: opts } : optsArg(opts, ['since', 'bigint'])
+  const since = o.since === undefined || o.since === null ? 0 : u64Arg(o.since, 'since')
+  return [since, Boolean(o.bigint)]
+}
+
+/** A native change bundle as `{ data, cursor }` under the number policy. */
+function changesOut(r, bigint) {
+  const cursor = u64Out(r.cursor, bigint, 'cursor', 'use exportChanges({ since, bigint: true })')
+  return { data: r.data, cursor }
+}
+
+/** `open(path, opts)` arguments for the native open: [path, nodeId, durable, flushEveryMs, maxDrift]. */
+function openArgs(path, opts) {
+  if (path instanceof URL) path = fileURLToPath(path)
+  stringArg(path, 'path')
+  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs', 'maxDrift'])
+  if (o.durable !== undefined && o.durable !== null && typeof o.durable !== 'boolean') {
+    throw typeError(`durable must be a boolean, got ${typeName(o.durable)}`)
+  }
+  if (o.flushEveryMs !== undefined && o.flushEveryMs !== null && typeof o.flushEveryMs !== 'number') {
+    throw typeError(`flushEveryMs must be a number, got ${typeName(o.flushEveryMs)}`)
+  }
+  const drift = maxDriftArg(o.maxDrift)
+  return [path, nodeIdArg(o.nodeId), o.durable ?? undefined, o.flushEveryMs ?? undefined, drift]
+}
+
+/** `openMemory(opts)` arguments for the native openMemory: [nodeId, maxDrift]. */
+function openMemoryArgs(opts) {
+  const o = optsArg(opts, ['nodeId', 'maxDrift'])
+  return [nodeIdArg(o.nodeId), maxDriftArg(o.maxDrift)]
+}
+
+/** The error of a use after `close()` (for the checks made in JS). */
+function closedError() {
+  const e = new Error('the store handle is closed')
+  e.code = 'Closed'
+  return e
+}
+
+/** Constant pauses of `ms` between two tries (Lock.acquire's retryInterval). */
+function* every(ms) {
+  for (;;) yield ms
+}
+
+/** Pauses of 1 ms doubling to MAX_POLL_MS between two tries (Queue.dequeueWait). */
+function* backoff() {
+  for (let ms = 1; ; ms = Math.min(ms * 2, MAX_POLL_MS)) yield ms
+}
+
+/**
+ * Tries `attempt` (sync or async) until it gives a truthy result, which it resolves, or until
+ * `timeout` seconds have passed, when it resolves the last falsy result. Between tries it waits
+ * on a timer, never blocking the event loop or occupying a thread: `pauses` gives the ms of each
+ * wait. An aborted `signal` rejects with its AbortError. The first try is made at once, before
+ * the returned promise exists.
+ */
+async function retry(attempt, timeout, pauses, signal) {
+  const deadline = performance.now() + timeout * 1000
+  for (;;) {
+    const got = await attempt()
+    if (got) return got
+    const left = deadline - performance.now()
+    if (left <= 0) return got
+    await delay(Math.min(pauses.next().value, left), undefined, signal ? { signal } : undefined)
+  }
+}
+
+module.exports = {
+  I64_MIN,
+  I64_MAX,
+  U64_MAX,
+  KEYS_BATCH,
+  TOKEN,
+  errorCodes,
+  typeError,
+  rangeError,
+  typeName,
+  textArg,
+  isPlainObject,
+  bytesArg,
+  ttlArg,
+  optsArg,
+  stringArg,
+  sessionIdArg,
+  nodeIdArg,
+  bigArg,
+  outOfRange,
+  tooBig,
+  u64Out,
+  secondsArg,
+  waitArg,
+  countArg,
+  signalArg,
+  scoreArg,
+  jobIdArg,
+  delayArg,
+  jsonArg,
+  jsonOut,
+  stateArg,
+  u64Arg,
+  i64Arg,
+  maxDriftArg,
+  report,
+  expireArgs,
+  keysArgs,
+  manyKeysArg,
+  entriesArg,
+  bigintOpt,
+  lockArgs,
+  lockInfoOut,
+  acquireArgs,
+  withLock,
+  rateLimiterArgs,
+  sessionsArgs,
+  queueArgs,
+  dequeueWaitArgs,
+  exportArgs,
+  changesOut,
+  openArgs,
+  openMemoryArgs,
+  Job,
+  closedError,
+  every,
+  backoff,
+  retry,
+}
