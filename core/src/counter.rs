@@ -2,9 +2,9 @@
 
 use crate::backend::caps::CounterAdd;
 use crate::backend::Write;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::value::{encode, wrong_type, Entry, Kind};
+use crate::value::{encode, Entry, Kind};
 
 /// An atomic signed 64-bit counter stored at `counter:<name>`; overflow is an error, never a wrap.
 #[derive(Clone, Debug)]
@@ -69,17 +69,10 @@ impl Counter {
                     Ok(v)
                 }
                 CounterAdd::Overflow { current } => Err(overflow(key, current, delta)),
-                // A counter kept in Grove's envelope (one with an expiry the engine could not
-                // give the key itself) takes the generic path below.
-                CounterAdd::WrongKind(Some(Kind::Counter)) => self.increment_generic(delta),
-                CounterAdd::WrongKind(Some(have)) => Err(wrong_type(key, have, Kind::Counter)),
-                CounterAdd::WrongKind(None) => Err(Error::new(
-                    ErrorKind::WrongType,
-                    format!(
-                        "key '{}' holds a value Grove did not write, not a counter",
-                        String::from_utf8_lossy(key)
-                    ),
-                )),
+                // Another kind, or a counter kept in Grove's envelope (one with an expiry the
+                // engine could not give the key itself), or a value whose envelope expiry has
+                // passed: the generic path decides (WrongType, or an expired key counts as 0).
+                CounterAdd::WrongKind(_) => self.increment_generic(delta),
             };
         }
         self.increment_generic(delta)

@@ -4,6 +4,7 @@
 //! The record is never given an envelope expiry: a free or expired lock keeps its last fencing
 //! token, which is what makes "strictly greater than any before it" hold forever.
 
+use crate::backend::caps::{LockStep, NativeLock};
 use crate::backend::Write;
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::{ttl_ms, Store};
@@ -142,6 +143,18 @@ impl Lock {
         let ttl = ttl_ms(self.ttl);
         let now = self.store.now_ms();
         let key = &self.key;
+        let native =
+            self.native(|n| n.lock_acquire(&self.pk, now, ttl, &token, previous.as_deref()))?;
+        match native {
+            Some(LockStep::Done(fence)) => {
+                self.store.wrote()?;
+                *self.mine.lock() = Some((token.to_vec(), fence));
+                return Ok(true);
+            }
+            Some(LockStep::Refused) => return Ok(false),
+            // Another kind (or one whose envelope expiry passed): the generic path decides.
+            Some(LockStep::WrongKind(_) | LockStep::Generic) | None => {}
+        }
         let got = self.store.update_entry(&self.pk, |cur| {
             let old = match cur {
                 None => None,
@@ -212,6 +225,32 @@ impl Lock {
         }
     }
 
+    /// Runs `f` on the engine's native locks, if it has them (see `backend::caps`).
+    fn native<T>(&self, f: impl FnOnce(&dyn NativeLock) -> Result<T>) -> Result<Option<T>> {
+        let backend = self.store.backend()?;
+        match backend.native_lock() {
+            Some(n) => f(n).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Release (`extend_ms` `None`) or extend natively, when the engine can and this object
+    /// holds a token: `Some(changed)`, or `None` for the generic path.
+    fn native_change(&self, extend_ms: Option<u64>) -> Result<Option<bool>> {
+        let Some(token) = self.mine.lock().as_ref().map(|(t, _)| t.clone()) else {
+            return Ok(None);
+        };
+        let now = self.store.now_ms();
+        match self.native(|n| n.lock_change(&self.pk, now, &token, extend_ms))? {
+            Some(LockStep::Done(_)) => {
+                self.store.wrote()?;
+                Ok(Some(true))
+            }
+            Some(LockStep::Refused) => Ok(Some(false)),
+            Some(LockStep::WrongKind(_) | LockStep::Generic) | None => Ok(None),
+        }
+    }
+
     fn with_own<T>(&self, f: impl Fn(&Record, u64) -> (Write, T), otherwise: T) -> Result<T>
     where
         T: Clone,
@@ -242,6 +281,12 @@ impl Lock {
 
     /// Releases the lock if this object still owns an unexpired lease; false (and no change) otherwise.
     pub fn release(&self) -> Result<bool> {
+        if let Some(released) = self.native_change(None)? {
+            if released {
+                self.store.bell().ring();
+            }
+            return Ok(released);
+        }
         let released = self.with_own(
             |rec, _| {
                 let free = Record {
@@ -265,6 +310,9 @@ impl Lock {
             return Err(Error::invalid("extend ttl must be greater than zero"));
         }
         let ms = ttl_ms(ttl);
+        if let Some(extended) = self.native_change(Some(ms))? {
+            return Ok(extended);
+        }
         self.with_own(
             |rec, now| {
                 let longer = Record {

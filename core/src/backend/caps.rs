@@ -27,3 +27,40 @@ pub(crate) trait NativeCounter {
     /// Adds `delta` to the counter at physical key `pk` (absent counts as 0), keeping its expiry.
     fn counter_add(&self, pk: &[u8], delta: i64) -> Result<CounterAdd>;
 }
+
+/// What a native lock operation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LockStep {
+    /// Acquired with this fencing token, or (release/extend) changed the lease.
+    Done(u64),
+    /// Refused: held by another owner (acquire), or not ours (release/extend). Nothing changed.
+    Refused,
+    /// The key holds another kind (`None`: something Grove did not write).
+    WrongKind(Option<Kind>),
+    /// The engine cannot do this one natively (an unusual record); use the generic path.
+    Generic,
+}
+
+/// Locks whose every operation is one atomic step in the engine. The record is Grove's own
+/// (see `lock.rs`), so the generic path and the native one read each other's writes.
+pub(crate) trait NativeLock {
+    /// Takes the lock at `pk` for `ttl_ms` from `now_ms` with `token` if it is free, expired, or
+    /// still held by `previous`; the new fencing token is the stored one plus 1.
+    fn lock_acquire(
+        &self,
+        pk: &[u8],
+        now_ms: u64,
+        ttl_ms: u64,
+        token: &[u8],
+        previous: Option<&[u8]>,
+    ) -> Result<LockStep>;
+    /// If `token` holds an unexpired lease at `now_ms`: releases it (`extend_ms` `None`) or makes
+    /// it end `extend_ms` from now. `Done(0)` when changed.
+    fn lock_change(
+        &self,
+        pk: &[u8],
+        now_ms: u64,
+        token: &[u8],
+        extend_ms: Option<u64>,
+    ) -> Result<LockStep>;
+}

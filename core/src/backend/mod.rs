@@ -101,6 +101,10 @@ pub(crate) trait Backend: Send + Sync {
     fn native_counter(&self) -> Option<&dyn caps::NativeCounter> {
         None
     }
+    /// Native locks, when this engine has them (see [`caps`]).
+    fn native_lock(&self) -> Option<&dyn caps::NativeLock> {
+        None
+    }
 }
 
 /// The `(device, inode)` of a store's file as opened, to notice it deleted or replaced later.
