@@ -23,7 +23,7 @@ use crate::value::Kind;
 use conn::{Effect, Pool};
 use layout::{from_stored, to_stored, Names, Stored};
 use scripts::scripts;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +38,15 @@ pub(crate) struct RedisBackend {
     /// one hot key (the CRDT change sequence) would otherwise mostly abort each other and retry,
     /// each retry costing round trips. Other processes still race, and lose only their tries.
     tx_turn: Mutex<()>,
+    /// The value this process last saw at each key it updated: [`Backend::update`] computes on
+    /// it and sends one compare-and-swap (one round trip) instead of a read and a swap. Only a
+    /// guess: every decision made on it is checked by the swap or by a read, so a stale entry
+    /// costs a round trip, never a wrong answer.
+    seen: Mutex<HashMap<Vec<u8>, Option<Vec<u8>>>>,
 }
+
+/// Keys remembered in [`RedisBackend::seen`] before it starts over.
+const SEEN_MAX: usize = 10_000;
 
 /// What `GET` plus the deadline script returns.
 type GetReply = Option<(Vec<u8>, i64)>;
@@ -68,7 +76,17 @@ impl RedisBackend {
             names: Names::new(name),
             native_expiry: true,
             tx_turn: Mutex::new(()),
+            seen: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Notes what `key` holds now, as far as this process knows.
+    fn remember(&self, key: &[u8], value: Option<Vec<u8>>) {
+        let mut seen = self.seen.lock();
+        if seen.len() >= SEEN_MAX && !seen.contains_key(key) {
+            seen.clear();
+        }
+        seen.insert(key.to_vec(), value);
     }
 
     /// Keeps expiries in Grove's envelopes only: the store runs on a clock that is not the
@@ -126,6 +144,50 @@ fn lex(b: Bound<&[u8]>, unbounded: &[u8]) -> Vec<u8> {
 impl Backend for RedisBackend {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.get_stored(key)
+    }
+
+    fn update(
+        &self,
+        key: &[u8],
+        f: &mut dyn FnMut(Option<&[u8]>) -> Result<super::Write>,
+    ) -> Result<()> {
+        use super::Write;
+        let guess = self.seen.lock().get(key).cloned();
+        let (mut current, mut verified) = match guess {
+            Some(v) => (v, false),
+            None => (self.get(key)?, true),
+        };
+        loop {
+            let new = match f(current.as_deref())? {
+                Write::Put(v) => Some(v),
+                Write::Delete if current.is_some() => None,
+                Write::Keep | Write::Delete => {
+                    if verified {
+                        return Ok(());
+                    }
+                    // A decision to change nothing, made on a guess: check the guess.
+                    let actual = self.get(key)?;
+                    verified = true;
+                    if actual == current {
+                        return Ok(());
+                    }
+                    self.remember(key, actual.clone());
+                    current = actual;
+                    continue;
+                }
+            };
+            match self.compare_and_swap(key, current.as_deref(), new.clone())? {
+                Ok(()) => {
+                    self.remember(key, new);
+                    return Ok(());
+                }
+                Err(actual) => {
+                    self.remember(key, actual.clone());
+                    current = actual;
+                    verified = true;
+                }
+            }
+        }
     }
 
     fn insert(&self, key: &[u8], value: Vec<u8>) -> Result<()> {
