@@ -23,6 +23,15 @@ step "redis: a server for the Redis engine's contract tests (loopback, no persis
 apt_install redis-server redis-tools
 start_redis "$PWD/target/test-redis" none:6400
 export GROVE_TEST_REDIS=redis://127.0.0.1:6400
+# One that requires AUTH (an ACL user with a password), for the AUTH tests.
+redis_auth_pw=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+mkdir -p target/test-redis/auth
+redis-server --port 6401 --bind 127.0.0.1 --save "" --appendonly no --dir target/test-redis/auth \
+  --logfile "$PWD/target/test-redis/auth/redis.log" --daemonize no \
+  --user default off --user grove on ">$redis_auth_pw" '~*' '&*' '+@all' &
+REDIS_PIDS+=($!)
+for _ in $(seq 100); do redis-cli -p 6401 ping 2>&1 | grep -q NOAUTH && break; sleep 0.1; done
+export GROVE_TEST_REDIS_AUTH="redis://grove:$redis_auth_pw@127.0.0.1:6401"
 
 step "rust: tests (core, CLI, FFI; includes the crash, fault, soak and security tests)"
 cargo test --release -p grove-core -p grove-cli -p grove-ffi

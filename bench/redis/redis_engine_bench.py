@@ -4,7 +4,8 @@ For each operation: microseconds per op, one call at a time from one client, Gro
 ``grovekv.open("redis://...")`` against redis-py doing the same job by hand (the scripts of
 bench/python/bench.py), interleaved A/B over rounds (median, min..max of the ratio); and the
 round trips each Grove op costs, counted from the server with MONITOR (commands a script runs
-inside the server are not round trips and are not counted).
+inside the server are not round trips and are not counted; a MULTI..EXEC group and a WATCH sent
+with the read after it are one round trip each).
 
 Usage: redis_engine_bench.py PORT [--quick]
 """
@@ -67,7 +68,21 @@ def round_trips(fn: Callable[[int], object], n: int = 50) -> float:
     for i in range(n):
         fn(i)
     time.sleep(0.3)
-    count = len(seen) - start
+    # Grove sends some commands together and waits once: MULTI..EXEC (a transaction's commit,
+    # an atomic batch) and WATCH with the read after it. MONITOR lists each command, so those
+    # groups are folded into the one round trip they cost.
+    count = 0
+    in_multi = False
+    for cmd in seen[start:]:
+        name = cmd.split(" ", 1)[0].strip('"').upper()
+        if in_multi:
+            in_multi = name != "EXEC"
+            continue
+        if name == "MULTI":
+            in_multi = True
+        if name == "WATCH":
+            continue
+        count += 1
     stop.set()
     redis.Redis(port=PORT).ping()  # wakes the monitor loop so it sees `stop`
     th.join(5)

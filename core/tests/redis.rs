@@ -1,0 +1,143 @@
+//! What only the Redis engine has: the documented key layout as other Redis clients see it,
+//! AUTH, and failures naming the server. Runs when `GROVE_TEST_REDIS` names a server (and, for
+//! AUTH, `GROVE_TEST_REDIS_AUTH` one that requires a password); scripts/test.sh starts both.
+
+use grove_core::{ErrorKind, Options, Store};
+use std::time::{Duration, Instant};
+
+mod common;
+
+fn fresh(url: &str) -> (Store, String) {
+    let name = format!("layout{}", std::process::id());
+    let target = format!("{url}?store={name}");
+    (Store::open(&target).unwrap(), format!("{{grove:{name}}}:k"))
+}
+
+#[test]
+fn redis_clients_see_counters_as_integers_and_expiries_as_their_own() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let (db, prefix) = fresh(&url);
+    let mut raw = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let c = db.counter("visits").unwrap();
+    c.set(0).unwrap();
+    assert_eq!(c.increment(41).unwrap(), 41);
+    let key = format!("{prefix}counter:visits");
+    let shown: String = redis::cmd("GET").arg(&key).query(&mut raw).unwrap();
+    assert_eq!(shown, "41", "redis-cli GET shows the counter");
+    // Another client's INCRBY is seen by Grove: the same integer.
+    let _: i64 = redis::cmd("INCRBY")
+        .arg(&key)
+        .arg(1)
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(c.get().unwrap(), 42);
+    db.set(b"session-ish", b"v", Some(Duration::from_secs(60)))
+        .unwrap();
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg(format!("{prefix}session-ish"))
+        .query(&mut raw)
+        .unwrap();
+    assert!(pttl > 55_000 && pttl <= 60_000, "PTTL {pttl}");
+    // A string Grove did not write, at a counter's key: WrongType, and nothing changed.
+    let _: () = redis::cmd("SET")
+        .arg(format!("{prefix}counter:foreign"))
+        .arg("not a number")
+        .query(&mut raw)
+        .unwrap();
+    let err = db.counter("foreign").unwrap().increment(1).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::WrongType | ErrorKind::Corrupt),
+        "{err}"
+    );
+    db.close().unwrap();
+}
+
+#[test]
+fn a_lock_taken_natively_reads_the_same_through_every_path() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let (db, _) = fresh(&url);
+    let a = db.lock("l", Duration::from_secs(30)).unwrap();
+    let b = db.lock("l", Duration::from_secs(30)).unwrap();
+    for round in 1..=3u64 {
+        assert!(a.try_acquire().unwrap());
+        let info = db.lock_info("l").unwrap();
+        assert!(info.held);
+        assert!(info.expires_in.unwrap() > Duration::from_secs(25));
+        assert!(!b.try_acquire().unwrap());
+        assert!(a.extend(Duration::from_secs(60)).unwrap());
+        assert!(db.lock_info("l").unwrap().expires_in.unwrap() > Duration::from_secs(55));
+        assert!(!b.release().unwrap());
+        assert!(a.release().unwrap());
+        assert!(!a.release().unwrap());
+        assert!(b.try_acquire().unwrap());
+        assert_eq!(b.fencing_token(), a.fencing_token() + 1, "round {round}");
+        assert!(b.release().unwrap());
+    }
+    assert_eq!(db.get(b"lock:l").unwrap_err().kind(), ErrorKind::WrongType);
+    db.close().unwrap();
+}
+
+#[test]
+fn auth_is_required_and_checked() {
+    let Some(url) = std::env::var("GROVE_TEST_REDIS_AUTH").ok() else {
+        eprintln!("NOTE: GROVE_TEST_REDIS_AUTH is not set: AUTH not tested");
+        return;
+    };
+    // url is redis://grove:PASSWORD@127.0.0.1:PORT
+    let password = url
+        .split("grove:")
+        .nth(1)
+        .unwrap()
+        .split('@')
+        .next()
+        .unwrap();
+    let db = Store::open(format!("{url}?store=auth")).unwrap();
+    assert!(db.counter("c").unwrap().increment(1).unwrap() >= 1);
+    db.close().unwrap();
+    let wrong = url.replacen("grove:", "grove:wrong", 1);
+    let err = Store::open(&wrong).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert!(!err.message().contains(password), "{err}");
+    let anonymous = format!("redis://{}", url.rsplit('@').next().unwrap());
+    let err = Store::open(&anonymous).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert!(!err.message().contains(password), "{err}");
+}
+
+#[test]
+fn an_unreachable_server_is_io_naming_it_within_the_timeout() {
+    let started = Instant::now();
+    let err = Store::open_with(
+        "redis://10.255.255.1:6379",
+        Options::new().connect_timeout(Duration::from_millis(500)),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert!(err.message().contains("10.255.255.1:6379"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn durable_on_redis_is_refused_as_the_servers_setting() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let err = Store::open_with(
+        &url,
+        Options::new().durability(grove_core::Durability::EveryWrite),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.message().contains("appendfsync"), "{err}");
+}
