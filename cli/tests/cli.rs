@@ -578,3 +578,40 @@ fn ids_keys_values_and_files_may_start_with_a_dash_in_every_command() {
         assert_eq!(code(args), Some(13), "{args:?}");
     }
 }
+
+/// The CLI on the Redis engine (`--db redis://…`), when GROVE_TEST_REDIS names a server (the
+/// test command starts one): two `grove` processes see one store, and `lock run` holds the lock
+/// for its command against another process.
+#[test]
+fn the_same_commands_work_on_redis() {
+    let Ok(url) = std::env::var("GROVE_TEST_REDIS") else {
+        eprintln!("NOTE: GROVE_TEST_REDIS is not set: the CLI was not tried on Redis");
+        return;
+    };
+    let target = format!("{url}?store=cli{}", std::process::id());
+    let db = std::path::Path::new(&target);
+    for _ in 0..3 {
+        assert!(grove(db, &["counter", "incr", "visits"]).status.success());
+    }
+    assert_eq!(stdout(&grove(db, &["counter", "get", "visits"])), "3");
+    let held = Command::new(env!("CARGO_BIN_EXE_grove"))
+        .args(["--db", &target, "lock", "run", "deploy", "--", "sleep", "2"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let info = stdout(&grove(db, &["lock", "info", "deploy"]));
+    assert!(info.contains("held: true"), "{info}");
+    let out = held.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let info = stdout(&grove(db, &["lock", "info", "deploy"]));
+    assert!(
+        info.contains("held: false") && info.contains("fencing_token: 1"),
+        "{info}"
+    );
+    let refused = grove(
+        std::path::Path::new("redis://127.0.0.1:1"),
+        &["counter", "get", "x"],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("127.0.0.1:1"));
+}
