@@ -1,6 +1,6 @@
-/* Multi-process tests of the lmdb: engine through the C ABI: every guarantee of the contract
- * holds across real OS processes sharing one store. Children are fork()ed before this process
- * opens the store (an LMDB environment does not survive fork: each child opens its own), open
+/* Multi-process tests of the lmdb: engine through the C ABI, and of Redis when GROVE_TEST_REDIS
+ * is set: every guarantee of the contract holds across real OS processes sharing one store.
+ * Children are fork()ed before this process opens the store (an LMDB environment does not survive fork: each child opens its own), open
  * it, report ready, and wait on a barrier pipe the parent closes once all are ready, so they
  * work at the same time. A child reports results through its own pipe and fails by its exit
  * status (its CHECK messages go to the shared stderr). GROVE_TEST_SCALE divides the work. */
@@ -51,8 +51,15 @@ static void run_case(const char *name, void (*fn)(void)) {
     fflush(stdout);
 }
 
-/* A fresh lmdb: target in its own directory. */
+/* The Redis server of the second pass (GROVE_TEST_REDIS), or NULL during the lmdb: pass. */
+static const char *g_redis = NULL;
+
+/* A fresh store: an lmdb: target in its own directory, or a fresh store on Redis. */
 static void new_target(char *out, size_t cap) {
+    if (g_redis != NULL) {
+        snprintf(out, cap, "%s?store=c%d-%d", g_redis, (int)getpid(), ++g_dir_seq);
+        return;
+    }
     snprintf(out, cap, "lmdb:%s/store-%d", g_tmp, ++g_dir_seq);
 }
 
@@ -965,6 +972,24 @@ int main(void) {
     run_case("mp_sessions_seen_at_once", test_sessions_seen_at_once);
     run_case("mp_inherited_handle_refused_in_child", test_inherited_handle_refused);
     run_case("mp_open_in_child_after_parent_opened", test_fork_after_open_then_open_in_child);
+
+    /* The same checks on Redis, when the test command started one (the fork cases above are
+       about lmdb's environment and have no Redis counterpart). */
+    g_redis = getenv("GROVE_TEST_REDIS");
+    if (g_redis != NULL && g_redis[0] != '\0') {
+        printf("-- the same checks on Redis (%s)\n", g_redis);
+        run_case("redis_mp_counter_exact", test_counter);
+        run_case("redis_mp_lock_mutual_exclusion_and_fencing", test_lock);
+        run_case("redis_mp_ratelimiter_admits_exactly_limit", test_ratelimit);
+        run_case("redis_mp_queue_each_job_once", test_queue);
+        run_case("redis_mp_leaderboard_incr_exact", test_leaderboard_incr);
+        run_case("redis_mp_leaderboard_write_seen_at_once", test_leaderboard_seen_at_once);
+        run_case("redis_mp_crdt_counter_nothing_lost_and_exported", test_crdt);
+        run_case("redis_mp_sessions_created_elsewhere", test_sessions);
+        run_case("redis_mp_sessions_seen_at_once", test_sessions_seen_at_once);
+    } else {
+        printf("NOTE: GROVE_TEST_REDIS is not set: the Redis pass did not run\n");
+    }
 
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmp);
