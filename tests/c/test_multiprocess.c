@@ -1,9 +1,10 @@
 /* Multi-process tests of the lmdb: engine through the C ABI, and of Redis when GROVE_TEST_REDIS
  * is set: every guarantee of the contract holds across real OS processes sharing one store.
  * Children are fork()ed before this process opens the store (an LMDB environment does not
- * survive fork: each child opens its own), open it, report ready, and wait on a barrier pipe the parent closes once all are ready, so they
- * work at the same time. A child reports results through its own pipe and fails by its exit
- * status (its CHECK messages go to the shared stderr). GROVE_TEST_SCALE divides the work. */
+ * survive fork: each child opens its own), open it, report ready, and wait on a barrier pipe the
+ * parent closes once all are ready, so they work at the same time. A child reports results
+ * through its own pipe and fails by its exit status (its CHECK messages go to the shared
+ * stderr). GROVE_TEST_SCALE divides the work. */
 #include "grove.h"
 
 #include <errno.h>
