@@ -8,6 +8,7 @@
 //! `queue:<name>:d:<id>` (dead letters). Times and ids are fixed-width hex, so byte order is
 //! time order and FIFO holds among jobs ready at the same moment.
 
+use crate::backend::caps::NativeQueue;
 use crate::backend::Txn;
 use crate::error::{Error, Result};
 use crate::kv::prefix_end;
@@ -208,6 +209,17 @@ impl Queue {
         format!("s:{at:016x}{id:016x}")
     }
 
+    /// Runs `f` on the engine's native queues with this queue's physical prefix, if the engine
+    /// has them (see `backend::caps`): `None` when it has not.
+    fn native<T>(&self, f: impl FnOnce(&dyn NativeQueue, &[u8]) -> Result<T>) -> Result<Option<T>> {
+        let prefix = self.pk("")?;
+        let backend = self.store.backend()?;
+        match backend.native_queue() {
+            Some(n) => f(n, &prefix).map(Some),
+            None => Ok(None),
+        }
+    }
+
     fn read_meta(&self, tx: &mut dyn Txn) -> Result<Meta> {
         let key = self.key("meta");
         match tx.get(&self.store.data_key(&key)?)? {
@@ -243,6 +255,14 @@ impl Queue {
     /// Adds a job, deliverable after `delay`; returns its id.
     pub fn enqueue(&self, payload: &[u8], delay: Duration) -> Result<u64> {
         check_value(payload)?;
+        let native = self.native(|n, prefix| {
+            n.queue_enqueue(prefix, payload, self.store.now_ms(), ttl_ms(delay))
+        })?;
+        if let Some(Some(id)) = native {
+            self.store.wrote()?;
+            self.store.bell().ring();
+            return Ok(id);
+        }
         let id = self.transact(|tx| {
             // The time is read inside the transaction that takes the id: writers (processes)
             // are serialized there, so a later id never gets an earlier place in the schedule.
@@ -300,6 +320,20 @@ impl Queue {
 
     /// Delivers the oldest ready job (or one whose visibility timeout passed), or `None`.
     pub fn dequeue(&self) -> Result<Option<Job>> {
+        let native = self.native(|n, prefix| {
+            let vis = ttl_ms(self.visibility_timeout);
+            n.queue_dequeue(prefix, self.store.now_ms(), vis, self.max_attempts)
+        })?;
+        if let Some(Some(found)) = native {
+            // A dequeue that only dead-lettered jobs changed the store too.
+            self.store.wrote()?;
+            return Ok(found.map(|d| Job {
+                id: d.id,
+                payload: d.payload,
+                attempts: d.attempts,
+                enqueued_at_ms: d.enqueued_at,
+            }));
+        }
         loop {
             let now = self.store.now_ms();
             let due = self.due(now)?;
@@ -415,6 +449,12 @@ impl Queue {
 
     /// Marks a delivered job done and removes it; false if it is not in flight.
     pub fn ack(&self, id: u64) -> Result<bool> {
+        if let Some(Some(acked)) = self.native(|n, prefix| n.queue_ack(prefix, id))? {
+            if acked {
+                self.store.wrote()?;
+            }
+            return Ok(acked);
+        }
         self.settle(id, |tx, _, meta| {
             meta.stats.in_flight = meta.stats.in_flight.saturating_sub(1);
             tx.delete(&self.pk(&Self::job_suffix(id))?)

@@ -64,3 +64,45 @@ pub(crate) trait NativeLock {
         extend_ms: Option<u64>,
     ) -> Result<LockStep>;
 }
+
+/// A job a native dequeue delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Delivered {
+    /// The job's id.
+    pub id: u64,
+    /// Its payload.
+    pub payload: Vec<u8>,
+    /// Deliveries so far, this one included.
+    pub attempts: u32,
+    /// When it was enqueued (ms since the epoch).
+    pub enqueued_at: u64,
+}
+
+/// What a native queue operation did; `None` from a capability means "take the generic path"
+/// (a record or number the engine's script does not handle; nothing was changed).
+pub(crate) type QueueStep<T> = Option<T>;
+
+/// Queues whose enqueue, dequeue and ack are each one atomic step in the engine, over Grove's
+/// own records and keys (see `queue.rs`), so the generic operations (nack, stats, dead letters)
+/// read and change what the native ones write. `prefix` is the queue's physical key prefix
+/// (`k…queue:<name>:`).
+pub(crate) trait NativeQueue {
+    /// Adds a job visible at `at`: its id.
+    fn queue_enqueue(
+        &self,
+        prefix: &[u8],
+        payload: &[u8],
+        now: u64,
+        at: u64,
+    ) -> Result<QueueStep<u64>>;
+    /// Delivers the oldest due job (dead-lettering those past `max_attempts` on the way).
+    fn queue_dequeue(
+        &self,
+        prefix: &[u8],
+        now: u64,
+        visibility_ms: u64,
+        max_attempts: u32,
+    ) -> Result<QueueStep<Option<Delivered>>>;
+    /// Acks in-flight job `id`: true when it was in flight.
+    fn queue_ack(&self, prefix: &[u8], id: u64) -> Result<QueueStep<bool>>;
+}

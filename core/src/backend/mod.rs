@@ -105,6 +105,10 @@ pub(crate) trait Backend: Send + Sync {
     fn native_lock(&self) -> Option<&dyn caps::NativeLock> {
         None
     }
+    /// Native queues, when this engine has them (see [`caps`]).
+    fn native_queue(&self) -> Option<&dyn caps::NativeQueue> {
+        None
+    }
 }
 
 /// The `(device, inode)` of a store's file as opened, to notice it deleted or replaced later.

@@ -15,7 +15,9 @@ mod scripts;
 pub(crate) use clock::ServerClock;
 pub(crate) use conn::DEFAULT_CONNECT_TIMEOUT;
 
-use super::caps::{CounterAdd, LockStep, NativeCounter, NativeLock};
+use super::caps::{
+    CounterAdd, Delivered, LockStep, NativeCounter, NativeLock, NativeQueue, QueueStep,
+};
 use super::{Backend, Page, Txn};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sync::Mutex;
@@ -78,6 +80,16 @@ impl RedisBackend {
             tx_turn: Mutex::new(()),
             seen: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The time a script should use: `now` from the store's clock when it was given one (tests),
+    /// or empty for the server's own `TIME`, read inside the script.
+    fn time_arg(&self, now: u64) -> String {
+        if self.native_expiry {
+            String::new()
+        } else {
+            now.to_string()
+        }
     }
 
     /// Notes what `key` holds now, as far as this process knows.
@@ -376,6 +388,10 @@ impl Backend for RedisBackend {
     fn native_lock(&self) -> Option<&dyn NativeLock> {
         Some(self)
     }
+
+    fn native_queue(&self) -> Option<&dyn NativeQueue> {
+        Some(self)
+    }
 }
 
 fn bad_reply(e: impl std::fmt::Display) -> Error {
@@ -474,6 +490,93 @@ impl NativeLock for RedisBackend {
             .arg(if extend_ms.is_some() { "e" } else { "r" })
             .arg(extend_ms.unwrap_or(0));
         lock_step(self.pool.run(Effect::Write, |c| inv.invoke(c))?)
+    }
+}
+
+/// The tag of a script reply and the rest of it.
+fn tagged(reply: Vec<redis::Value>) -> Result<(i64, std::vec::IntoIter<redis::Value>)> {
+    let mut it = reply.into_iter();
+    let tag: i64 = match it.next() {
+        Some(v) => redis::from_redis_value(v).map_err(bad_reply)?,
+        None => return Err(bad_reply("an empty script reply")),
+    };
+    Ok((tag, it))
+}
+
+/// The next value of a script reply as `T`.
+fn next_as<T: redis::FromRedisValue>(it: &mut std::vec::IntoIter<redis::Value>) -> Result<T> {
+    let v = it.next().ok_or_else(|| bad_reply("a short script reply"))?;
+    redis::from_redis_value(v).map_err(bad_reply)
+}
+
+/// A big-endian u64 sent by a script as 8 bytes.
+fn next_u64(it: &mut std::vec::IntoIter<redis::Value>) -> Result<u64> {
+    let b: Vec<u8> = next_as(it)?;
+    let b: [u8; 8] = b.try_into().map_err(|_| bad_reply("a number of 8 bytes"))?;
+    Ok(u64::from_be_bytes(b))
+}
+
+impl NativeQueue for RedisBackend {
+    fn queue_enqueue(
+        &self,
+        prefix: &[u8],
+        payload: &[u8],
+        now: u64,
+        delay_ms: u64,
+    ) -> Result<QueueStep<u64>> {
+        let mut inv = scripts().queue_enqueue.prepare_invoke();
+        inv.key(&self.names.index)
+            .arg(&self.names.prefix)
+            .arg(prefix)
+            .arg(self.time_arg(now))
+            .arg(delay_ms)
+            .arg(payload);
+        let (tag, mut it) = tagged(self.pool.run(Effect::Write, |c| inv.invoke(c))?)?;
+        Ok(match tag {
+            1 => Some(next_u64(&mut it)?),
+            _ => None,
+        })
+    }
+
+    fn queue_dequeue(
+        &self,
+        prefix: &[u8],
+        now: u64,
+        visibility_ms: u64,
+        max_attempts: u32,
+    ) -> Result<QueueStep<Option<Delivered>>> {
+        let mut inv = scripts().queue_dequeue.prepare_invoke();
+        inv.key(&self.names.index)
+            .arg(&self.names.prefix)
+            .arg(prefix)
+            .arg(self.time_arg(now))
+            .arg(visibility_ms)
+            .arg(max_attempts);
+        let (tag, mut it) = tagged(self.pool.run(Effect::Write, |c| inv.invoke(c))?)?;
+        Ok(match tag {
+            1 => Some(Some(Delivered {
+                id: next_u64(&mut it)?,
+                payload: next_as(&mut it)?,
+                attempts: next_as(&mut it)?,
+                enqueued_at: next_u64(&mut it)?,
+            })),
+            0 => Some(None),
+            _ => None,
+        })
+    }
+
+    fn queue_ack(&self, prefix: &[u8], id: u64) -> Result<QueueStep<bool>> {
+        let mut inv = scripts().queue_ack.prepare_invoke();
+        inv.key(&self.names.index)
+            .arg(&self.names.prefix)
+            .arg(prefix)
+            .arg(format!("{id:016x}"));
+        let (tag, _) = tagged(self.pool.run(Effect::Write, |c| inv.invoke(c))?)?;
+        Ok(match tag {
+            1 => Some(true),
+            0 => Some(false),
+            _ => None,
+        })
     }
 }
 
