@@ -161,18 +161,23 @@ func runTogether(t *testing.T, role, target string, procs, n int) [][]string {
 		wg.Add(1)
 		go func(i int, c *mpChild) {
 			defer wg.Done()
+			var other []string
 			for {
 				line, err := c.out.ReadString('\n')
 				line = strings.TrimRight(line, "\n")
 				if strings.HasPrefix(line, "R ") {
 					c.lines = append(c.lines, strings.TrimPrefix(line, "R "))
+				} else if line != "" {
+					// The child's own test output (its t.Fatalf lands here, not on stderr).
+					other = append(other, line)
 				}
 				if err != nil {
 					break
 				}
 			}
 			if err := c.cmd.Wait(); err != nil {
-				errs[i] = fmt.Sprintf("child %s/%d: %v\nstderr:\n%s", role, i, err, c.stderr)
+				errs[i] = fmt.Sprintf("child %s/%d: %v\nstdout:\n%s\nstderr:\n%s", role, i, err,
+					strings.Join(other, "\n"), c.stderr)
 			}
 		}(i, c)
 	}
