@@ -103,3 +103,58 @@ start_redis() {
     redis-cli -p "$port" ping >/dev/null
   done
 }
+
+# A Redis Cluster of masters on loopback, no replicas, no persistence: `start_redis_cluster OUT
+# PORT...` starts one node per port (each in OUT/cluster-PORT, fresh), joins them with
+# `redis-cli --cluster create`, waits until every node reports cluster_state:ok, and stops them
+# when the calling script exits (with start_redis's servers).
+start_redis_cluster() {
+  local out=$1 port
+  shift
+  trap stop_redis EXIT
+  for port in "$@"; do
+    rm -rf "$out/cluster-$port"
+    mkdir -p "$out/cluster-$port"
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$out/cluster-$port" --save "" \
+      --appendonly no --daemonize no --logfile "$out/cluster-$port/redis.log" \
+      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 &
+    REDIS_PIDS+=($!)
+  done
+  local nodes=()
+  for port in "$@"; do
+    for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    nodes+=("127.0.0.1:$port")
+  done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$out/cluster-create.log"
+  for port in "$@"; do
+    for _ in $(seq 200); do
+      redis-cli -p "$port" cluster info | grep -q 'cluster_state:ok' && break
+      sleep 0.1
+    done
+    redis-cli -p "$port" cluster info | grep -q 'cluster_state:ok' || {
+      echo "Redis Cluster node $port never reached cluster_state:ok" >&2; return 1; }
+  done
+}
+
+# Throwaway certificates for the TLS tests, in DIR: a CA (ca.pem), a server certificate for
+# localhost and 127.0.0.1 (server.pem, server.key), a client certificate (client.pem,
+# client.key) and an unrelated CA (other-ca.pem) that must not be trusted. Valid for 2 days.
+make_test_certs() {
+  local dir=$1
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    local q=(-nodes -newkey rsa:2048)
+    openssl req -x509 "${q[@]}" -days 2 -subj "/CN=Grove test CA" -keyout ca.key -out ca.pem 2>/dev/null
+    openssl req -x509 "${q[@]}" -days 2 -subj "/CN=Unrelated CA" -keyout other-ca.key -out other-ca.pem 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
+    openssl req "${q[@]}" -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile server.ext -out server.pem 2>/dev/null
+    openssl req "${q[@]}" -subj "/CN=grove-client" -keyout client.key -out client.csr 2>/dev/null
+    # Extensions make it an X.509 v3 certificate: rustls refuses v1 ones.
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile client.ext -out client.pem 2>/dev/null
+  )
+}

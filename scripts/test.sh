@@ -19,7 +19,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "rust: release build, once, reused by every suite below"
 cargo build --release -p grove-cli -p grove-ffi
 
-step "redis: a server for the Redis engine's contract tests (loopback, no persistence)"
+step "redis: servers for the Redis engine's contract tests (loopback, no persistence): one, one with AUTH, one with TLS and AUTH, a 3-master cluster"
 apt_install redis-server redis-tools
 start_redis "$PWD/target/test-redis" none:6400
 export GROVE_TEST_REDIS=redis://127.0.0.1:6400
@@ -32,6 +32,24 @@ redis-server --port 6401 --bind 127.0.0.1 --save "" --appendonly no --dir target
 REDIS_PIDS+=($!)
 for _ in $(seq 100); do redis-cli -p 6401 ping 2>&1 | grep -q NOAUTH && break; sleep 0.1; done
 export GROVE_TEST_REDIS_AUTH="redis://grove:$redis_auth_pw@127.0.0.1:6401"
+# One that speaks only TLS, with certificates of this run's own CA, and requires the same AUTH.
+apt_install openssl
+make_test_certs "$PWD/target/test-redis/tls"
+tls="$PWD/target/test-redis/tls"
+redis-server --port 0 --tls-port 6402 --bind 127.0.0.1 --save "" --appendonly no --dir "$tls" \
+  --logfile "$tls/redis.log" --daemonize no --tls-cert-file "$tls/server.pem" \
+  --tls-key-file "$tls/server.key" --tls-ca-cert-file "$tls/ca.pem" --tls-auth-clients optional \
+  --user default off --user grove on ">$redis_auth_pw" '~*' '&*' '+@all' &
+REDIS_PIDS+=($!)
+for _ in $(seq 100); do
+  redis-cli --tls --cacert "$tls/ca.pem" -p 6402 ping 2>&1 | grep -q NOAUTH && break
+  sleep 0.1
+done
+export GROVE_TEST_REDIS_TLS="rediss://grove:$redis_auth_pw@localhost:6402"
+export GROVE_TEST_REDIS_TLS_DIR="$tls"
+# A Redis Cluster of three masters, for the contract tests on a cluster and slot moves.
+start_redis_cluster "$PWD/target/test-redis" 7000 7001 7002
+export GROVE_TEST_REDIS_CLUSTER=redis+cluster://127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002
 
 step "rust: tests (core, CLI, FFI; includes the crash, fault, soak and security tests)"
 cargo test --release -p grove-core -p grove-cli -p grove-ffi

@@ -363,8 +363,8 @@ impl Store {
     /// shares its engine.
     pub fn open_with(target: impl AsRef<Path>, opts: Options) -> Result<Store> {
         let parsed = crate::target::parse(target.as_ref())?;
-        if let Target::Redis { url, name } = parsed {
-            return Store::open_redis(&url, &name, opts);
+        if let Target::Redis { server, name, tls } = parsed {
+            return Store::open_redis(&server, &tls, &name, opts);
         }
         if opts.connect_timeout.is_some() {
             return Err(Error::invalid(
@@ -459,9 +459,14 @@ impl Store {
         Ok(Store::from_engine(engine))
     }
 
-    /// Opens a store on the Redis server at `url`: no registry (each open has its own pool of
+    /// Opens a store on a Redis server or cluster: no registry (each open has its own pool of
     /// connections), the server's clock unless one is given.
-    fn open_redis(url: &str, name: &str, opts: Options) -> Result<Store> {
+    fn open_redis(
+        server: &crate::target::Server,
+        tls: &crate::target::TlsFiles,
+        name: &str,
+        opts: Options,
+    ) -> Result<Store> {
         if let Some(id) = &opts.node_id {
             validate_node_id(id)?;
         }
@@ -478,7 +483,7 @@ impl Store {
         if timeout.is_zero() {
             return Err(Error::invalid("connect_timeout must be greater than 0"));
         }
-        let mut backend = crate::backend::redis::RedisBackend::open(url, name, timeout)?;
+        let mut backend = crate::backend::redis::RedisBackend::open(server, tls, name, timeout)?;
         let mut opts = opts;
         match opts.clock {
             None => opts.clock = Some(Arc::new(backend.server_clock()?)),

@@ -7,8 +7,9 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// The schemes a target may start with, as named in error messages.
-const KNOWN: &str = "sled:PATH, lmdb:PATH, memory:, redis://HOST:PORT[/DB][?store=NAME] \
-                     (rediss:// and redis+cluster:// are planned)";
+const KNOWN: &str = "sled:PATH, lmdb:PATH, memory:, redis://HOST:PORT[/DB][?store=NAME], \
+                     rediss://HOST:PORT[/DB][?store=NAME&ca=PEM&cert=PEM&key=PEM], \
+                     redis+cluster://HOST:PORT[,HOST:PORT...][?store=NAME]";
 
 /// Where a store lives and on which engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,26 +20,67 @@ pub(crate) enum Target {
     Lmdb(PathBuf),
     /// A fresh in-memory store.
     Memory,
-    /// A Redis (or Valkey) server: the URL the client connects to, and the store's name on it.
+    /// A Redis (or Valkey) server or cluster, and the store's name on it.
     Redis {
-        /// `redis://[user:password@]host:port[/db]`, without Grove's own parameters.
-        url: String,
+        /// Where to connect.
+        server: Server,
         /// The store's name (`?store=NAME`, empty by default): several stores share a server.
         name: String,
+        /// Certificates for `rediss://` beyond the system's (`?ca=`, `?cert=`, `?key=`).
+        tls: TlsFiles,
     },
+}
+
+/// PEM files a `rediss://` target names: `ca` replaces the system's trusted CAs, `cert` and
+/// `key` are a client certificate for servers that ask for one (mutual TLS).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct TlsFiles {
+    /// The CA certificates to trust (PEM).
+    pub ca: Option<PathBuf>,
+    /// The client's certificate chain (PEM).
+    pub cert: Option<PathBuf>,
+    /// The client's private key (PEM).
+    pub key: Option<PathBuf>,
+}
+
+/// The Redis deployment a target names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Server {
+    /// One server: `redis://[user:password@]host:port[/db]`, without Grove's own parameters.
+    Standalone(String),
+    /// A Redis Cluster, reached through any of these nodes (each `redis://[auth@]host:port`).
+    Cluster(Vec<String>),
 }
 
 /// Longest store name accepted in a Redis target.
 const MAX_STORE_NAME: usize = 64;
 
-/// Splits Grove's `?store=NAME` off a Redis URL; any other parameter is refused.
-fn redis_target(url: &str) -> Result<Target> {
+/// Splits Grove's parameters (`store=NAME`; `ca=`, `cert=`, `key=` on `rediss://`) off a Redis
+/// URL; any other parameter is refused.
+fn redis_target(url: &str, cluster: bool) -> Result<Target> {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, q),
         None => (url, ""),
     };
+    let is_tls = url
+        .get(..9)
+        .is_some_and(|s| s.eq_ignore_ascii_case("rediss://"));
     let mut name = String::new();
+    let mut tls = TlsFiles::default();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let file = |v: &str| {
+            if !is_tls {
+                return Err(Error::invalid(format!(
+                    "store target {url:?}: {pair:?} applies to TLS (rediss://) only"
+                )));
+            }
+            if v.is_empty() {
+                return Err(Error::invalid(format!(
+                    "store target {url:?}: {pair:?} names no file"
+                )));
+            }
+            Ok(Some(PathBuf::from(v)))
+        };
         match pair.split_once('=') {
             Some(("store", v)) => {
                 if v.is_empty()
@@ -54,17 +96,58 @@ fn redis_target(url: &str) -> Result<Target> {
                 }
                 name = v.to_string();
             }
+            Some(("ca", v)) => tls.ca = file(v)?,
+            Some(("cert", v)) => tls.cert = file(v)?,
+            Some(("key", v)) => tls.key = file(v)?,
             _ => {
                 return Err(Error::invalid(format!(
-                    "store target {url:?}: unknown parameter {pair:?} (known: store=NAME)"
+                    "store target {url:?}: unknown parameter {pair:?} (known: store=NAME, and \
+                     ca=, cert=, key= on rediss://)"
                 )))
             }
         }
     }
-    Ok(Target::Redis {
-        url: base.to_string(),
-        name,
-    })
+    if tls.cert.is_some() != tls.key.is_some() {
+        return Err(Error::invalid(format!(
+            "store target {url:?}: a client certificate needs both cert= and key="
+        )));
+    }
+    let server = if cluster {
+        Server::Cluster(cluster_seeds(url, base)?)
+    } else {
+        Server::Standalone(base.to_string())
+    };
+    Ok(Target::Redis { server, name, tls })
+}
+
+/// The seed nodes of `redis+cluster://[user:password@]host:port[,host:port...][/]`, each as a
+/// `redis://` URL carrying the credentials.
+fn cluster_seeds(url: &str, base: &str) -> Result<Vec<String>> {
+    let bad = |why: &str| {
+        Error::invalid(format!(
+            "store target {url:?}: {why}; write redis+cluster://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]"
+        ))
+    };
+    let rest = &base["redis+cluster://".len()..];
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.contains('/') {
+        return Err(bad("a cluster has only database 0, so it takes no /DB"));
+    }
+    let (auth, hosts) = match rest.rsplit_once('@') {
+        Some((a, h)) => (format!("{a}@"), h),
+        None => (String::new(), rest),
+    };
+    let mut seeds = Vec::new();
+    for node in hosts.split(',') {
+        let ok = node
+            .rsplit_once(':')
+            .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok_and(|p| p > 0));
+        if !ok {
+            return Err(bad(&format!("node {node:?} is not HOST:PORT")));
+        }
+        seeds.push(format!("redis://{auth}{node}"));
+    }
+    Ok(seeds)
 }
 
 /// The scheme at the very start of `raw` (`[A-Za-z][A-Za-z0-9+.-]*:`), without the colon.
@@ -116,22 +199,27 @@ pub(crate) fn parse(target: &Path) -> Result<Target> {
             "store target {:?}: memory: takes no path",
             target.display().to_string()
         ))),
-        b"redis" => {
+        b"redis" | b"rediss" => {
             let url = std::str::from_utf8(raw)
                 .map_err(|_| Error::invalid("a redis:// store target must be UTF-8"))?;
             if !url[skip..].starts_with("//") || url.len() == skip + 2 {
                 return Err(Error::invalid(format!(
-                    "store target {url:?}: write redis://HOST:PORT[/DB] (with user:password@ \
-                     before the host for AUTH)"
+                    "store target {url:?}: write redis://HOST:PORT[/DB] (rediss:// for TLS; \
+                     with user:password@ before the host for AUTH)"
                 )));
             }
-            redis_target(url)
+            redis_target(url, false)
         }
-        b"rediss" | b"redis+cluster" => Err(Error::invalid(format!(
-            "store target {:?}: TLS (rediss://) and Redis Cluster (redis+cluster://) are not \
-             available yet in this version (known: {KNOWN})",
-            target.display().to_string()
-        ))),
+        b"redis+cluster" => {
+            let url = std::str::from_utf8(raw)
+                .map_err(|_| Error::invalid("a redis+cluster:// store target must be UTF-8"))?;
+            if !url[skip..].starts_with("//") {
+                return Err(Error::invalid(format!(
+                    "store target {url:?}: write redis+cluster://HOST:PORT[,HOST:PORT...]"
+                )));
+            }
+            redis_target(url, true)
+        }
         _ => Err(Error::invalid(format!(
             "store target {:?} starts with an unknown scheme {:?}; known: {KNOWN}; write \
              ./{} for a directory whose name contains ':'",
@@ -187,14 +275,16 @@ mod tests {
     fn redis_urls_name_the_redis_engine() {
         for s in ["redis://localhost:6379", "redis://u:p@h:1/2", "REDIS://h"] {
             let want = Target::Redis {
-                url: s.to_string(),
+                server: Server::Standalone(s.to_string()),
                 name: String::new(),
+                tls: TlsFiles::default(),
             };
             assert_eq!(p(s).unwrap(), want);
         }
         let named = Target::Redis {
-            url: "redis://h:1/0".into(),
+            server: Server::Standalone("redis://h:1/0".into()),
             name: "app-1".into(),
+            tls: TlsFiles::default(),
         };
         assert_eq!(p("redis://h:1/0?store=app-1").unwrap(), named);
         assert!(invalid("redis://h?store=a{b}").contains("store= takes"));
@@ -203,9 +293,59 @@ mod tests {
         assert!(invalid("redis:").contains("redis://HOST:PORT"));
         assert!(invalid("redis:h:1").contains("redis://HOST:PORT"));
         assert!(invalid("redis://").contains("redis://HOST:PORT"));
-        for s in ["rediss://h:1/0", "redis+cluster://a:1,b:2"] {
-            assert!(invalid(s).contains("not available yet"), "{s}");
+    }
+
+    #[test]
+    fn tls_urls_take_certificate_files() {
+        assert_eq!(
+            p("rediss://u:p@h:1/0?store=s&ca=/c/ca.pem&cert=c.pem&key=k.pem").unwrap(),
+            Target::Redis {
+                server: Server::Standalone("rediss://u:p@h:1/0".into()),
+                name: "s".into(),
+                tls: TlsFiles {
+                    ca: Some("/c/ca.pem".into()),
+                    cert: Some("c.pem".into()),
+                    key: Some("k.pem".into()),
+                },
+            }
+        );
+        assert!(invalid("redis://h:1?ca=x.pem").contains("rediss://"));
+        assert!(invalid("rediss://h:1?ca=").contains("names no file"));
+        assert!(invalid("rediss://h:1?cert=c.pem").contains("both cert= and key="));
+        assert!(invalid("rediss://").contains("rediss://"));
+    }
+
+    #[test]
+    fn cluster_urls_list_seed_nodes() {
+        let seeds = |v: &[&str]| Server::Cluster(v.iter().map(|s| s.to_string()).collect());
+        assert_eq!(
+            p("redis+cluster://a:1,b:2/?store=s").unwrap(),
+            Target::Redis {
+                server: seeds(&["redis://a:1", "redis://b:2"]),
+                name: "s".into(),
+                tls: TlsFiles::default(),
+            }
+        );
+        assert_eq!(
+            p("redis+cluster://u:p@w@a:1").unwrap(),
+            Target::Redis {
+                server: seeds(&["redis://u:p@w@a:1"]),
+                name: String::new(),
+                tls: TlsFiles::default(),
+            }
+        );
+        for s in [
+            "redis+cluster://a:1/2",
+            "redis+cluster://a",
+            "redis+cluster://a:1,",
+            "redis+cluster://:1",
+            "redis+cluster://a:0",
+            "redis+cluster://",
+            "redis+cluster:a:1",
+        ] {
+            assert!(invalid(s).contains("redis+cluster://"), "{s}");
         }
+        assert!(invalid("redis+cluster://a:1?x=1").contains("unknown parameter"));
     }
 
     #[test]

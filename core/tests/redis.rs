@@ -141,3 +141,76 @@ fn durable_on_redis_is_refused_as_the_servers_setting() {
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(err.message().contains("appendfsync"), "{err}");
 }
+
+/// The TLS server of the test command (`GROVE_TEST_REDIS_TLS`, AUTH required) and the folder of
+/// its throwaway certificates (`GROVE_TEST_REDIS_TLS_DIR`).
+fn tls_server() -> Option<(String, std::path::PathBuf)> {
+    let url = std::env::var("GROVE_TEST_REDIS_TLS").ok()?;
+    let dir = std::env::var("GROVE_TEST_REDIS_TLS_DIR").ok()?;
+    Some((url, dir.into()))
+}
+
+#[test]
+fn tls_with_auth_carries_every_primitive_and_refuses_what_it_should() {
+    let Some((url, dir)) = tls_server() else {
+        eprintln!("NOTE: GROVE_TEST_REDIS_TLS is not set: TLS not tested");
+        return;
+    };
+    let ca = dir.join("ca.pem");
+    let name = format!("tls{}", std::process::id());
+    let target = format!("{url}?store={name}&ca={}", ca.display());
+    let db = Store::open(&target).unwrap();
+    assert_eq!(db.counter("c").unwrap().increment(5).unwrap(), 5);
+    db.set(b"k", b"secret value", None).unwrap();
+    assert_eq!(db.get(b"k").unwrap().unwrap(), b"secret value");
+    let lock = db.lock("l", Duration::from_secs(10)).unwrap();
+    assert!(lock.try_acquire().unwrap());
+    assert!(lock.release().unwrap());
+    let q = db.queue("q", Duration::from_secs(10), 3).unwrap();
+    let id = q.enqueue(b"job", Duration::ZERO).unwrap();
+    let job = q.dequeue().unwrap().unwrap();
+    assert_eq!((job.id, job.payload.as_slice()), (id, &b"job"[..]));
+    assert!(q.ack(id).unwrap());
+    let lb = db.leaderboard("b").unwrap();
+    lb.add("ann", 3.0).unwrap();
+    assert_eq!(lb.rank("ann").unwrap(), Some(0));
+    db.close().unwrap();
+
+    // A second handle, with a client certificate too (the server accepts one when offered).
+    let mtls = format!(
+        "{target}&cert={}&key={}",
+        dir.join("client.pem").display(),
+        dir.join("client.key").display()
+    );
+    let db = Store::open(&mtls).unwrap();
+    assert_eq!(db.counter("c").unwrap().get().unwrap(), 5);
+    db.close().unwrap();
+
+    let io = |t: &str| {
+        let err = Store::open_with(t, Options::new().connect_timeout(Duration::from_secs(3)))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Io, "{t}: {err}");
+        err.message().to_string()
+    };
+    // A server whose certificate no trusted CA signed.
+    let other = format!("{url}?ca={}", dir.join("other-ca.pem").display());
+    let m = io(&other);
+    let port = url.rsplit(':').next().unwrap();
+    assert!(
+        m.contains(&format!(":{port}")),
+        "the message names the server: {m}"
+    );
+    // Plain text to the TLS port is not a Redis conversation.
+    io(&url.replacen("rediss://", "redis://", 1));
+    // TLS without the password.
+    let anonymous = format!(
+        "rediss://{}?ca={}",
+        url.rsplit('@').next().unwrap(),
+        ca.display()
+    );
+    let m = io(&anonymous);
+    assert!(m.contains("authentication"), "{m}");
+    // A CA file that is not there.
+    let m = io(&format!("{url}?ca={}", dir.join("missing.pem").display()));
+    assert!(m.contains("missing.pem"), "{m}");
+}

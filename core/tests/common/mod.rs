@@ -7,7 +7,9 @@ use std::sync::Arc;
 /// Every engine the contract tests run on, by name, with the target that opens it in `dir`
 /// (memory ignores `dir`). The one list to extend when an engine is added.
 /// Redis joins when `GROVE_TEST_REDIS` names a server (`redis://127.0.0.1:6400`, as the test
-/// command sets it), each directory getting its own store on it (`?store=`).
+/// command sets it), each directory getting its own store on it (`?store=`); a Redis Cluster
+/// joins when `GROVE_TEST_REDIS_CLUSTER` names one, each directory's store landing in a slot
+/// of its own name's, so the stores spread over the masters.
 pub fn engine_targets(dir: &std::path::Path) -> Vec<(&'static str, String)> {
     let mut v = vec![
         ("memory", "memory:".to_string()),
@@ -24,7 +26,34 @@ pub fn engine_targets(dir: &std::path::Path) -> Vec<(&'static str, String)> {
             .collect();
         v.push(("redis", format!("{url}?store=t{name}")));
     }
+    if let Some(url) = redis_cluster_url() {
+        let name: String = dir
+            .to_string_lossy()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .rev()
+            .take(40)
+            .collect();
+        v.push(("redis-cluster", format!("{url}?store=c{name}")));
+    }
     v
+}
+
+/// The test Redis Cluster (`redis+cluster://…`), once per test binary saying when there is none.
+pub fn redis_cluster_url() -> Option<String> {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    let url = std::env::var("GROVE_TEST_REDIS_CLUSTER")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        SAID.call_once(|| {
+            eprintln!(
+                "NOTE: GROVE_TEST_REDIS_CLUSTER is not set: the contract tests do not run on a \
+                 Redis Cluster (scripts/test.sh starts one and sets it)"
+            )
+        });
+    }
+    url
 }
 
 /// The test Redis server, once per test binary saying when there is none.

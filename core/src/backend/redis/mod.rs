@@ -21,6 +21,7 @@ use super::caps::{
 use super::{Backend, Page, Txn};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sync::Mutex;
+use crate::target::{Server, TlsFiles};
 use crate::value::Kind;
 use conn::{Effect, Pool};
 use layout::{from_stored, to_stored, Names, Stored};
@@ -54,13 +55,31 @@ const SEEN_MAX: usize = 10_000;
 type GetReply = Option<(Vec<u8>, i64)>;
 
 impl RedisBackend {
-    /// Connects to `url` (checking the server answers within `timeout`).
-    pub(crate) fn open(url: &str, name: &str, timeout: Duration) -> Result<RedisBackend> {
-        let pool = Arc::new(Pool::new(url, timeout)?);
-        let version: String = pool.run(Effect::Read, |c| {
-            let info: redis::InfoDict = redis::cmd("INFO").arg("server").query(c)?;
-            Ok(info.get("redis_version").unwrap_or_default())
+    /// Connects to `server` (checking it answers within `timeout`).
+    pub(crate) fn open(
+        server: &Server,
+        tls: &TlsFiles,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<RedisBackend> {
+        let names = Names::new(name);
+        let pool = Arc::new(Pool::new(server, tls, &names.index, timeout)?);
+        let (version, cluster_enabled): (String, i64) = pool.run(Effect::Read, |c| {
+            let info: redis::InfoDict = redis::cmd("INFO").arg("server").arg("cluster").query(c)?;
+            Ok((
+                info.get("redis_version").unwrap_or_default(),
+                info.get("cluster_enabled").unwrap_or_default(),
+            ))
         })?;
+        if cluster_enabled == 1 && matches!(server, Server::Standalone(_)) {
+            // Its slots are spread over several servers: a store would work until its slot is
+            // on another one, then fail on a redirect it was not told to follow.
+            return Err(Error::invalid(format!(
+                "Redis server {} is a Redis Cluster node: write redis+cluster://HOST:PORT \
+                 for a cluster",
+                pool.addr()
+            )));
+        }
         let major: u32 = version
             .split('.')
             .next()
@@ -75,7 +94,7 @@ impl RedisBackend {
         }
         Ok(RedisBackend {
             pool,
-            names: Names::new(name),
+            names,
             native_expiry: true,
             tx_turn: Mutex::new(()),
             seen: Mutex::new(HashMap::new()),
@@ -288,16 +307,30 @@ impl Backend for RedisBackend {
     fn transaction(&self, f: &mut dyn FnMut(&mut dyn Txn) -> Result<()>) -> Result<()> {
         let _turn = self.tx_turn.lock();
         let mut conn = self.pool.take()?;
+        let mut refusals = 0;
         let out = loop {
             let mut tx = RedisTxn {
                 names: &self.names,
-                conn: &mut conn,
+                conn: &mut conn.conn,
                 writes: BTreeMap::new(),
+                refused: None,
             };
-            if let Err(e) = f(&mut tx) {
-                break Err(e);
-            }
+            let ran = f(&mut tx);
+            let refused = tx.refused.take();
             let writes = std::mem::take(&mut tx.writes);
+            if let Err(e) = ran {
+                let Some(r) = refused else { break Err(e) };
+                // The cluster refused a read (the slot moved or is moving): nothing was
+                // written, so start over where the slot lives now.
+                refusals += 1;
+                if !self.pool.retry_transaction(&r, refusals)? {
+                    break Err(e);
+                }
+                let _ = redis::cmd("UNWATCH").query::<()>(&mut conn.conn);
+                self.pool.give_back(conn);
+                conn = self.pool.take()?;
+                continue;
+            }
             let stored: Result<Vec<_>> = writes
                 .iter()
                 .map(|(k, v)| {
@@ -319,18 +352,26 @@ impl Backend for RedisBackend {
                 self.queue_write(&mut pipe, k, s.as_ref());
             }
             // EXEC answers nil when a watched key changed: run `f` again on fresh reads.
-            let done: redis::RedisResult<Option<()>> = pipe.query(&mut conn);
+            let done: redis::RedisResult<Option<()>> = pipe.query(&mut conn.conn);
             match done {
                 Ok(Some(())) => break Ok(()),
                 Ok(None) => continue,
                 Err(e) => {
+                    refusals += 1;
+                    if self.pool.retry_transaction(&e, refusals)? {
+                        // Refused or aborted as a whole by the cluster: nothing was applied.
+                        let _ = redis::cmd("UNWATCH").query::<()>(&mut conn.conn);
+                        self.pool.give_back(conn);
+                        conn = self.pool.take()?;
+                        continue;
+                    }
                     return Err(self.pool.error(e, Effect::Write));
                 }
             }
         };
         if out.is_err() {
             // Leave the connection clean for the next user.
-            if redis::cmd("UNWATCH").query::<()>(&mut conn).is_err() {
+            if redis::cmd("UNWATCH").query::<()>(&mut conn.conn).is_err() {
                 return out;
             }
         }
@@ -390,7 +431,11 @@ impl Backend for RedisBackend {
     }
 
     fn native_queue(&self) -> Option<&dyn NativeQueue> {
-        Some(self)
+        // The queue scripts reach keys they cannot declare up front (a job's record, found by
+        // its id inside the script). On a cluster, a slot half-way through a migration fails
+        // such a script at the first key already moved, after it may have written others; the
+        // generic queue (WATCH/MULTI transactions, refused whole) stays exact there.
+        (!self.pool.is_cluster()).then_some(self as &dyn NativeQueue)
     }
 }
 
@@ -585,6 +630,8 @@ struct RedisTxn<'a> {
     names: &'a Names,
     conn: &'a mut redis::Connection,
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// A read the cluster refused (a redirect): the transaction starts over once it is followed.
+    refused: Option<redis::RedisError>,
 }
 
 impl Txn for RedisTxn<'_> {
@@ -602,10 +649,14 @@ impl Txn for RedisTxn<'_> {
         if matches!(&reply, Err(e) if e.code() == Some("NOSCRIPT")) {
             reply = get.load(self.conn).and_then(|_| pipe.query(self.conn));
         }
-        let reply = reply.map(|(r,)| r);
-        let reply = reply.map_err(|e| {
-            Error::new(ErrorKind::Io, format!("Redis transaction read failed: {e}"))
-        })?;
+        let reply = match reply {
+            Ok((r,)) => r,
+            Err(e) => {
+                let err = Error::new(ErrorKind::Io, format!("Redis transaction read failed: {e}"));
+                self.refused = Some(e);
+                return Err(err);
+            }
+        };
         reply
             .map(|(raw, exp)| from_stored(key, raw, exp))
             .transpose()
