@@ -48,17 +48,23 @@ func mpTarget(t *testing.T) string {
 	return "lmdb:" + filepath.Join(t.TempDir(), "store")
 }
 
-// forEachTarget runs check on a fresh lmdb store and, when GROVE_TEST_REDIS names a server (the
-// test command starts one and sets it), on a fresh store on Redis.
+// forEachTarget runs check on a fresh lmdb store and, when GROVE_TEST_REDIS names a server and
+// GROVE_TEST_REDIS_CLUSTER a cluster (the test command starts both and sets them), on a fresh
+// store on each.
 func forEachTarget(t *testing.T, check func(t *testing.T, target string)) {
 	t.Run("lmdb", func(t *testing.T) { check(t, mpTarget(t)) })
-	t.Run("redis", func(t *testing.T) {
-		url := os.Getenv("GROVE_TEST_REDIS")
-		if url == "" {
-			t.Skip("GROVE_TEST_REDIS is not set (scripts/test.sh starts a Redis and sets it)")
-		}
-		check(t, fmt.Sprintf("%s?store=go%d-%d", url, os.Getpid(), time.Now().UnixNano()))
-	})
+	for _, r := range []struct{ name, env string }{
+		{"redis", "GROVE_TEST_REDIS"},
+		{"redis-cluster", "GROVE_TEST_REDIS_CLUSTER"},
+	} {
+		t.Run(r.name, func(t *testing.T) {
+			url := os.Getenv(r.env)
+			if url == "" {
+				t.Skip(r.env + " is not set (scripts/test.sh starts the servers and sets it)")
+			}
+			check(t, fmt.Sprintf("%s?store=go%d-%d", url, os.Getpid(), time.Now().UnixNano()))
+		})
+	}
 }
 
 // mpChild is one running child process.

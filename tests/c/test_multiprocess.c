@@ -974,22 +974,31 @@ int main(void) {
     run_case("mp_inherited_handle_refused_in_child", test_inherited_handle_refused);
     run_case("mp_open_in_child_after_parent_opened", test_fork_after_open_then_open_in_child);
 
-    /* The same checks on Redis, when the test command started one (the fork cases above are
-       about lmdb's environment and have no Redis counterpart). */
-    g_redis = getenv("GROVE_TEST_REDIS");
-    if (g_redis != NULL && g_redis[0] != '\0') {
-        printf("-- the same checks on Redis (%s)\n", g_redis);
-        run_case("redis_mp_counter_exact", test_counter);
-        run_case("redis_mp_lock_mutual_exclusion_and_fencing", test_lock);
-        run_case("redis_mp_ratelimiter_admits_exactly_limit", test_ratelimit);
-        run_case("redis_mp_queue_each_job_once", test_queue);
-        run_case("redis_mp_leaderboard_incr_exact", test_leaderboard_incr);
-        run_case("redis_mp_leaderboard_write_seen_at_once", test_leaderboard_seen_at_once);
-        run_case("redis_mp_crdt_counter_nothing_lost_and_exported", test_crdt);
-        run_case("redis_mp_sessions_created_elsewhere", test_sessions);
-        run_case("redis_mp_sessions_seen_at_once", test_sessions_seen_at_once);
-    } else {
-        printf("NOTE: GROVE_TEST_REDIS is not set: the Redis pass did not run\n");
+    /* The same checks on Redis and on a Redis Cluster, when the test command started them (the
+       fork cases above are about lmdb's environment and have no Redis counterpart). */
+    const char *servers[][2] = {{"GROVE_TEST_REDIS", "redis"},
+                                {"GROVE_TEST_REDIS_CLUSTER", "redis_cluster"}};
+    for (size_t s = 0; s < sizeof servers / sizeof servers[0]; s++) {
+        g_redis = getenv(servers[s][0]);
+        if (g_redis == NULL || g_redis[0] == '\0') {
+            printf("NOTE: %s is not set: the %s pass did not run\n", servers[s][0], servers[s][1]);
+            continue;
+        }
+        printf("-- the same checks on %s (%s)\n", servers[s][1], g_redis);
+        char name[96];
+#define REDIS_CASE(n, f)                                              \
+    snprintf(name, sizeof name, "%s_%s", servers[s][1], n);           \
+    run_case(name, f)
+        REDIS_CASE("mp_counter_exact", test_counter);
+        REDIS_CASE("mp_lock_mutual_exclusion_and_fencing", test_lock);
+        REDIS_CASE("mp_ratelimiter_admits_exactly_limit", test_ratelimit);
+        REDIS_CASE("mp_queue_each_job_once", test_queue);
+        REDIS_CASE("mp_leaderboard_incr_exact", test_leaderboard_incr);
+        REDIS_CASE("mp_leaderboard_write_seen_at_once", test_leaderboard_seen_at_once);
+        REDIS_CASE("mp_crdt_counter_nothing_lost_and_exported", test_crdt);
+        REDIS_CASE("mp_sessions_created_elsewhere", test_sessions);
+        REDIS_CASE("mp_sessions_seen_at_once", test_sessions_seen_at_once);
+#undef REDIS_CASE
     }
 
     char cmd[600];

@@ -127,14 +127,16 @@ def barrier(workers: list[Worker]) -> None:
         w.send("go")
 
 
-@pytest.fixture(params=["lmdb", "redis"])
+@pytest.fixture(params=["lmdb", "redis", "redis-cluster"])
 def shared_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The store every worker of a test opens: an lmdb directory, or a fresh store on Redis."""
+    """The store every worker of a test opens: an lmdb directory, or a fresh store on Redis
+    or on a Redis Cluster."""
     if request.param == "lmdb":
         return "lmdb:" + str(tmp_path / "shared")
-    url = os.environ.get("GROVE_TEST_REDIS")
+    var = "GROVE_TEST_REDIS" if request.param == "redis" else "GROVE_TEST_REDIS_CLUSTER"
+    url = os.environ.get(var)
     if not url:
-        pytest.skip("GROVE_TEST_REDIS is not set (scripts/test.sh starts a Redis and sets it)")
+        pytest.skip(f"{var} is not set (scripts/test.sh starts the servers and sets it)")
     return f"{url}?store=mp{uuid.uuid4().hex}"
 
 
