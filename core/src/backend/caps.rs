@@ -6,7 +6,6 @@
 //! and the primitive turns that into Grove's errors, so messages and validation stay in one place.
 
 use crate::error::Result;
-use crate::value::Kind;
 
 /// What a native counter increment found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +17,10 @@ pub(crate) enum CounterAdd {
         /// The value left in place.
         current: i64,
     },
-    /// The key holds another kind (`None`: something Grove did not write).
-    WrongKind(Option<Kind>),
+    /// The engine cannot add natively: the key holds another kind, a counter kept in Grove's
+    /// envelope, or something Grove did not write. Nothing changed; the generic path decides
+    /// (it reads the kind itself, so the engine need not report it).
+    Generic,
 }
 
 /// Counters kept in the engine's own integer type.
@@ -35,9 +36,8 @@ pub(crate) enum LockStep {
     Done(u64),
     /// Refused: held by another owner (acquire), or not ours (release/extend). Nothing changed.
     Refused,
-    /// The key holds another kind (`None`: something Grove did not write).
-    WrongKind(Option<Kind>),
-    /// The engine cannot do this one natively (an unusual record); use the generic path.
+    /// The engine cannot do this one natively (another kind at the key, or an unusual record).
+    /// Nothing changed; the generic path decides, reading the kind itself.
     Generic,
 }
 

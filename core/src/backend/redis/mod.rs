@@ -21,7 +21,6 @@ use super::caps::{
 use super::{Backend, Page, Txn};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sync::Mutex;
-use crate::value::Kind;
 use conn::{Effect, Pool};
 use layout::{from_stored, to_stored, Names, Stored};
 use scripts::scripts;
@@ -403,10 +402,10 @@ impl NativeCounter for RedisBackend {
         let rk = self.names.key(pk);
         let mut inv = scripts().counter_add.prepare_invoke();
         inv.key(&rk).key(&self.names.index).arg(pk).arg(delta);
-        let (tag, v): (i64, redis::Value) = self.pool.run(Effect::Write, |c| inv.invoke(c))?;
+        let (tag, mut it) = tagged(self.pool.run(Effect::Write, |c| inv.invoke(c))?)?;
         Ok(match tag {
             1 | 2 => {
-                let s: String = redis::from_redis_value(v).map_err(bad_reply)?;
+                let s: String = next_as(&mut it)?;
                 let n: i64 = s
                     .parse()
                     .map_err(|_| Error::corrupt(format!("counter holds {s:?}, not an integer")))?;
@@ -416,22 +415,14 @@ impl NativeCounter for RedisBackend {
                     CounterAdd::Overflow { current: n }
                 }
             }
-            3 => {
-                let b: Vec<u8> = redis::from_redis_value(v).map_err(bad_reply)?;
-                CounterAdd::WrongKind(b.first().and_then(|&t| Kind::from_tag(t)))
-            }
-            _ => CounterAdd::WrongKind(None),
+            _ => CounterAdd::Generic,
         })
     }
 }
 
 /// A lock script's reply as a [`LockStep`].
 fn lock_step(reply: Vec<redis::Value>) -> Result<LockStep> {
-    let mut it = reply.into_iter();
-    let tag: i64 = match it.next() {
-        Some(v) => redis::from_redis_value(v).map_err(bad_reply)?,
-        None => return Err(bad_reply("an empty lock reply")),
-    };
+    let (tag, mut it) = tagged(reply)?;
     Ok(match tag {
         1 => match it.next() {
             Some(v) => {
@@ -442,13 +433,6 @@ fn lock_step(reply: Vec<redis::Value>) -> Result<LockStep> {
             None => LockStep::Done(0),
         },
         0 => LockStep::Refused,
-        -1 => {
-            let b: Vec<u8> = match it.next() {
-                Some(v) => redis::from_redis_value(v).map_err(bad_reply)?,
-                None => Vec::new(),
-            };
-            LockStep::WrongKind(b.first().and_then(|&t| Kind::from_tag(t)))
-        }
         _ => LockStep::Generic,
     })
 }

@@ -73,8 +73,9 @@ return {1}
 ";
 
 /// A counter's native increment: `INCRBY` (Redis checks the 64-bit range) and the index entry.
-/// {1, new value as text}; {2, current} on overflow; {3, first byte} when the key holds another Grove
-/// kind; {4, type} when it holds a Redis type Grove did not write.
+/// {1, new value as text}; {2, current} on overflow; {-2} when the key holds anything but a
+/// decimal counter (another kind, a counter in Grove's envelope, a Redis type Grove did not
+/// write): the generic path reads it and decides, so the kind need not travel back.
 const COUNTER_ADD: &str = r"
 local ok = pcall(redis.call, 'INCRBY', KEYS[1], ARGV[2])
 if ok then
@@ -82,12 +83,11 @@ if ok then
   -- Read back as text: a Lua number is a double and would round values past 2^53.
   return {1, redis.call('GET', KEYS[1])}
 end
-local t = redis.call('TYPE', KEYS[1])['ok']
-if t ~= 'string' then return {4, t} end
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'string' then return {-2} end
 local cur = redis.call('GET', KEYS[1])
 local b = string.byte(cur, 1)
 if b == 45 or (b >= 48 and b <= 57) then return {2, cur} end
-return {3, string.sub(cur, 1, 1)}
+return {-2}
 ";
 
 /// Grove's queue records in Lua (see `queue.rs`): the meta `[7][0]` + next id, ready,
@@ -228,9 +228,10 @@ put(KEYS[1], P, Q .. 'meta', meta_bytes(m))
 return {1}
 ";
 
-/// Reading and writing the big-endian u64s of a lock record in Lua, whose numbers are doubles:
-/// exact below 2^53, which the scripts check (anything larger takes Grove's generic path).
-const LOCK_LIB: &str = r"
+/// Helpers every record script shares (locks and queues): reading and writing big-endian u64s
+/// in Lua, whose numbers are doubles, so exact below 2^53 (`LIM`), which the scripts check
+/// (anything larger takes Grove's generic path); and a lock record's decoding.
+const LIB: &str = r"
 local LIM = 9007199254740991
 local function rd(s, i)
   local n = 0
@@ -247,7 +248,7 @@ local function wr(n)
 end
 -- The record at KEYS[1]: {fence, lease, owner}, or a reply to return at once.
 local function record(v)
-  if string.byte(v, 1) ~= 3 then return nil, {-1, string.sub(v, 1, 1)} end
+  if string.byte(v, 1) ~= 3 then return nil, {-2} end
   if #v < 19 or string.byte(v, 2) ~= 0 or #v ~= 19 + string.byte(v, 19) then
     return nil, {-2}
   end
@@ -258,8 +259,8 @@ end
 ";
 
 /// A lock's try-acquire. ARGV: member, now, ttl, token, previous token ('' for none).
-/// {1, fence as 8 bytes} acquired; {0} held by another; {-1, first byte} another kind; {-2}
-/// generic path.
+/// {1, fence as 8 bytes} acquired; {0} held by another; {-2} generic path (another kind, or a
+/// record the script does not handle).
 const LOCK_ACQUIRE: &str = r"
 local now, ttl = tonumber(ARGV[2]), tonumber(ARGV[3])
 if now + ttl >= LIM then return {-2} end
@@ -280,7 +281,7 @@ return {1, wr(fence)}
 ";
 
 /// A lock's release ('r') or extend ('e' by ARGV[5] ms) by its owner. ARGV: member, now, token,
-/// mode, ms. {1} changed; {0} not ours; {-1, first byte}; {-2} as for acquire.
+/// mode, ms. {1} changed; {0} not ours; {-2} as for acquire.
 const LOCK_CHANGE: &str = r"
 local now = tonumber(ARGV[2])
 local v = redis.call('GET', KEYS[1])
@@ -319,10 +320,10 @@ pub(crate) fn scripts() -> &'static Scripts {
         scan: redis::Script::new(SCAN),
         cas: redis::Script::new(CAS),
         counter_add: redis::Script::new(COUNTER_ADD),
-        lock_acquire: redis::Script::new(&[LOCK_LIB, LOCK_ACQUIRE].concat()),
-        lock_change: redis::Script::new(&[LOCK_LIB, LOCK_CHANGE].concat()),
-        queue_enqueue: redis::Script::new(&[LOCK_LIB, QUEUE_LIB, QUEUE_ENQUEUE].concat()),
-        queue_dequeue: redis::Script::new(&[LOCK_LIB, QUEUE_LIB, QUEUE_DEQUEUE].concat()),
-        queue_ack: redis::Script::new(&[LOCK_LIB, QUEUE_LIB, QUEUE_ACK].concat()),
+        lock_acquire: redis::Script::new(&[LIB, LOCK_ACQUIRE].concat()),
+        lock_change: redis::Script::new(&[LIB, LOCK_CHANGE].concat()),
+        queue_enqueue: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_ENQUEUE].concat()),
+        queue_dequeue: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_DEQUEUE].concat()),
+        queue_ack: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_ACK].concat()),
     })
 }
