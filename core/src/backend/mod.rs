@@ -109,6 +109,10 @@ pub(crate) trait Backend: Send + Sync {
     fn native_queue(&self) -> Option<&dyn caps::NativeQueue> {
         None
     }
+    /// Native leaderboards, when this engine has them (see [`caps`]).
+    fn native_leaderboard(&self) -> Option<&dyn caps::NativeLeaderboard> {
+        None
+    }
 }
 
 /// The `(device, inode)` of a store's file as opened, to notice it deleted or replaced later.

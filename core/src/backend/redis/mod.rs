@@ -16,11 +16,14 @@ pub(crate) use clock::ServerClock;
 pub(crate) use conn::DEFAULT_CONNECT_TIMEOUT;
 
 use super::caps::{
-    CounterAdd, Delivered, LockStep, NativeCounter, NativeLock, NativeQueue, QueueStep,
+    BoardOp, BoardWrite, CounterAdd, Delivered, LockStep, NativeCounter, NativeLeaderboard,
+    NativeLock, NativeQueue, QueueStep,
 };
 use super::{Backend, Page, Txn};
 use crate::error::{Error, ErrorKind, Result};
+use crate::leaderboard::Ranked;
 use crate::sync::Mutex;
+use crate::value::Kind;
 use conn::{Effect, Pool};
 use layout::{from_stored, to_stored, Names, Stored};
 use scripts::scripts;
@@ -391,6 +394,10 @@ impl Backend for RedisBackend {
     fn native_queue(&self) -> Option<&dyn NativeQueue> {
         Some(self)
     }
+
+    fn native_leaderboard(&self) -> Option<&dyn NativeLeaderboard> {
+        Some(self)
+    }
 }
 
 fn bad_reply(e: impl std::fmt::Display) -> Error {
@@ -561,6 +568,151 @@ impl NativeQueue for RedisBackend {
             0 => Some(false),
             _ => None,
         })
+    }
+}
+
+/// Ranks and counts sent to a board script: Lua's numbers are doubles, exact up to 2^53, and no
+/// board comes near that many members, so a larger request means "to the end".
+const BOARD_MAX_RANK: u64 = 1 << 53;
+
+/// A score as a script's text (Rust's shortest form that reads back as the same double).
+fn score_arg(x: f64) -> String {
+    format!("{x:?}")
+}
+
+/// A score as Redis or a script sent it (17 significant digits, or Redis's own shortest form).
+fn parse_score(text: &[u8]) -> Result<f64> {
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|t| t.parse::<f64>().ok())
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| {
+            Error::corrupt(format!(
+                "leaderboard score {:?} is not a finite number",
+                String::from_utf8_lossy(text)
+            ))
+        })
+}
+
+/// Flat `member, score, ...` from a board script as ranked members from rank `first`.
+fn ranked(first: u64, it: &mut std::vec::IntoIter<redis::Value>) -> Result<Vec<Ranked>> {
+    let mut out = Vec::with_capacity(it.len() / 2);
+    while it.len() > 0 {
+        let member: Vec<u8> = next_as(it)?;
+        let score: Vec<u8> = next_as(it)?;
+        let member = String::from_utf8(member)
+            .map_err(|_| Error::corrupt("leaderboard member is not UTF-8"))?;
+        out.push(Ranked {
+            rank: first + out.len() as u64,
+            member,
+            score: parse_score(&score)?,
+        });
+    }
+    Ok(out)
+}
+
+impl RedisBackend {
+    /// The Redis keys of one member: its record and the board's sorted set, plus the record's
+    /// physical key (its index entry).
+    fn member_keys(&self, board: &[u8], member: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        let pk = [board, member.as_bytes()].concat();
+        (self.names.key(&pk), self.names.board(board), pk)
+    }
+}
+
+impl NativeLeaderboard for RedisBackend {
+    fn board_write(&self, board: &[u8], member: &str, op: BoardOp) -> Result<BoardWrite> {
+        let (rk, zk, pk) = self.member_keys(board, member);
+        let (mode, x) = match op {
+            BoardOp::Set(x) => ("s", x),
+            BoardOp::Add(x) => ("i", x),
+        };
+        let mut inv = scripts().board_write.prepare_invoke();
+        inv.key(&rk)
+            .key(&self.names.index)
+            .key(&zk)
+            .arg(&pk)
+            .arg(member)
+            .arg(mode)
+            .arg(score_arg(x));
+        let (tag, mut it) = tagged(self.pool.run(Effect::Write, |c| inv.invoke(c))?)?;
+        Ok(match tag {
+            1 => BoardWrite::Done(parse_score(&next_as::<Vec<u8>>(&mut it)?)?),
+            0 => BoardWrite::Overflow,
+            _ => {
+                let b: Vec<u8> = next_as(&mut it)?;
+                BoardWrite::WrongKind(b.first().and_then(|&t| Kind::from_tag(t)))
+            }
+        })
+    }
+
+    fn board_score(&self, board: &[u8], member: &str) -> Result<Option<f64>> {
+        let zk = self.names.board(board);
+        let s: Option<Vec<u8>> = self.pool.run(Effect::Read, |c| {
+            redis::cmd("ZSCORE").arg(&zk).arg(member).query(c)
+        })?;
+        s.map(|s| parse_score(&s)).transpose()
+    }
+
+    fn board_rank(&self, board: &[u8], member: &str) -> Result<Option<u64>> {
+        let zk = self.names.board(board);
+        let mut inv = scripts().board_rank.prepare_invoke();
+        inv.key(&zk).arg(member);
+        self.pool.run(Effect::Read, |c| inv.invoke(c))
+    }
+
+    fn board_range(&self, board: &[u8], start: u64, stop: u64) -> Result<Vec<Ranked>> {
+        if start >= stop {
+            return Ok(Vec::new());
+        }
+        let zk = self.names.board(board);
+        let mut inv = scripts().board_range.prepare_invoke();
+        inv.key(&zk)
+            .arg(start.min(BOARD_MAX_RANK))
+            .arg(stop.min(BOARD_MAX_RANK));
+        let reply: Vec<redis::Value> = self.pool.run(Effect::Read, |c| inv.invoke(c))?;
+        ranked(start, &mut reply.into_iter())
+    }
+
+    fn board_around(&self, board: &[u8], member: &str, n: u64) -> Result<Vec<Ranked>> {
+        let zk = self.names.board(board);
+        let mut inv = scripts().board_around.prepare_invoke();
+        inv.key(&zk).arg(member).arg(n.min(BOARD_MAX_RANK));
+        let reply: Vec<redis::Value> = self.pool.run(Effect::Read, |c| inv.invoke(c))?;
+        if reply.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut it = reply.into_iter();
+        let first: u64 = next_as(&mut it)?;
+        ranked(first, &mut it)
+    }
+
+    fn board_remove(&self, board: &[u8], member: &str) -> Result<bool> {
+        let (rk, zk, pk) = self.member_keys(board, member);
+        let mut inv = scripts().board_remove.prepare_invoke();
+        inv.key(&rk)
+            .key(&self.names.index)
+            .key(&zk)
+            .arg(&pk)
+            .arg(member);
+        let n: i64 = self.pool.run(Effect::Write, |c| inv.invoke(c))?;
+        Ok(n == 1)
+    }
+
+    fn board_len(&self, board: &[u8]) -> Result<u64> {
+        let zk = self.names.board(board);
+        self.pool
+            .run(Effect::Read, |c| redis::cmd("ZCARD").arg(&zk).query(c))
+    }
+
+    fn board_clear(&self, board: &[u8]) -> Result<u64> {
+        let zk = self.names.board(board);
+        let mut inv = scripts().board_clear.prepare_invoke();
+        inv.key(&zk)
+            .key(&self.names.index)
+            .arg(&self.names.prefix)
+            .arg(board);
+        self.pool.run(Effect::Write, |c| inv.invoke(c))
     }
 }
 

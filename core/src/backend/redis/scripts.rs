@@ -299,6 +299,139 @@ end
 return {1}
 ";
 
+/// Leaderboards: the board's sorted set holds each member with its true score; Grove's order
+/// (score descending, ties by member ascending) is computed from Redis's ascending one, whose
+/// ties are already ascending by member. Scores travel as text with 17 significant digits
+/// (`fmt`), which reads back as the same double; Redis's own score replies round-trip too.
+const BOARD_LIB: &str = r"
+local function fmt(x) return string.format('%.17g', x) end
+-- The Grove rank of member m, whose score text is s: members of higher score, plus the members
+-- of score s before m (Redis's rank counts those and every lower score).
+local function rank_of(K, m, s)
+  return redis.call('ZCOUNT', K, '(' .. s, '+inf') + redis.call('ZRANK', K, m)
+    - redis.call('ZCOUNT', K, '-inf', '(' .. s)
+end
+-- Appends the members at Grove ranks [start, stop) to out as member, score text, ...
+-- ZREVRANGE gives the right scores at the right ranks, but ties in reverse: a run of one score
+-- inside the window is a whole tie group, reversed here; the first and last runs may be cut by
+-- the window, so their members are read again in ascending order from the right offset.
+local function slice(K, start, stop, out)
+  local card = redis.call('ZCARD', K)
+  if stop > card then stop = card end
+  if start >= stop then return out end
+  local w = redis.call('ZREVRANGE', K, start, stop - 1, 'WITHSCORES')
+  local i = 1
+  while i <= #w do
+    local s = w[i + 1]
+    local j = i
+    while j + 3 <= #w and w[j + 3] == s do j = j + 2 end
+    local cnt = (j - i) / 2 + 1
+    if i == 1 or j + 1 == #w then
+      local off = 0
+      if i == 1 then off = start - redis.call('ZCOUNT', K, '(' .. s, '+inf') end
+      local ms = redis.call('ZRANGE', K, s, s, 'BYSCORE', 'LIMIT', off, cnt)
+      for _, m in ipairs(ms) do
+        out[#out + 1] = m
+        out[#out + 1] = s
+      end
+    else
+      for k = j, i, -2 do
+        out[#out + 1] = w[k]
+        out[#out + 1] = s
+      end
+    end
+    i = j + 2
+  end
+  return out
+end
+";
+
+/// Sets ('s') or adds to ('i') a member's score. KEYS: the member's record, the index, the
+/// board. ARGV: the record's physical key, member, mode, number. {1, new score}; {0} the sum
+/// would leave the finite range; {-1, kind byte} another kind at the record's key (a decimal
+/// counter: kind 2). A key of another Redis type fails with WRONGTYPE. Nothing changes unless 1.
+const BOARD_WRITE: &str = r"
+local v = redis.call('GET', KEYS[1])
+if v and string.byte(v, 1) ~= 6 then
+  local b = string.byte(v, 1) or 0
+  if b == 45 or (b >= 48 and b <= 57) then return {-1, '\2'} end
+  return {-1, string.sub(v, 1, 1)}
+end
+local old = redis.call('ZSCORE', KEYS[3], ARGV[2])
+if old then old = tonumber(old) end
+local new = tonumber(ARGV[4])
+if ARGV[3] == 'i' then
+  new = (old or 0) + new
+  if new == math.huge or new == -math.huge then return {0} end
+end
+-- -0.0 and 0.0 are one score; store the positive one.
+if new == 0 then new = 0 end
+local s = fmt(new)
+if old == new then return {1, s} end
+-- The record is what Grove writes on every engine: kind 6, no expiry, the score's f64 bits.
+redis.call('SET', KEYS[1], '\6\0' .. struct.pack('>d', new))
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+redis.call('ZADD', KEYS[3], s, ARGV[2])
+return {1, s}
+";
+
+/// A member's rank. KEYS[1] the board; ARGV[1] the member. The rank, or nil.
+const BOARD_RANK: &str = r"
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not s then return false end
+return rank_of(KEYS[1], ARGV[1], s)
+";
+
+/// Members at ranks [ARGV[1], ARGV[2]). KEYS[1] the board. {member, score, ...}.
+const BOARD_RANGE: &str = r"
+return slice(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), {})
+";
+
+/// ARGV[1] with up to ARGV[2] members above and below. KEYS[1] the board. {first rank, member,
+/// score, ...}, or {} when ARGV[1] is not a member.
+const BOARD_AROUND: &str = r"
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not s then return {} end
+local r = rank_of(KEYS[1], ARGV[1], s)
+local n = tonumber(ARGV[2])
+local lo = math.max(r - n, 0)
+return slice(KEYS[1], lo, r + n + 1, {lo})
+";
+
+/// Removes a member. KEYS: the member's record, the index, the board. ARGV: the record's
+/// physical key, member. 1 if it was a member; another kind at the record's key (even a Redis
+/// type Grove did not write) is not one and stays, as on every engine.
+const BOARD_REMOVE: &str = r"
+local z = redis.call('ZREM', KEYS[3], ARGV[2])
+local ok, v = pcall(redis.call, 'GET', KEYS[1])
+if ok and v and string.byte(v, 1) == 6 then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return 1
+end
+return z
+";
+
+/// Removes every member and its record. KEYS: the board, the index. ARGV: the store's prefix,
+/// the board's physical member prefix. The number of members.
+const BOARD_CLEAR: &str = r"
+local n = 0
+while true do
+  local ms = redis.call('ZRANGE', KEYS[1], 0, 999)
+  if #ms == 0 then break end
+  local ks, ps = {}, {}
+  for i, m in ipairs(ms) do
+    ps[i] = ARGV[2] .. m
+    ks[i] = ARGV[1] .. ps[i]
+  end
+  redis.call('DEL', unpack(ks))
+  redis.call('ZREM', KEYS[2], unpack(ps))
+  redis.call('ZREM', KEYS[1], unpack(ms))
+  n = n + #ms
+end
+return n
+";
+
 /// The loaded scripts.
 pub(crate) struct Scripts {
     pub get: redis::Script,
@@ -310,6 +443,12 @@ pub(crate) struct Scripts {
     pub queue_enqueue: redis::Script,
     pub queue_dequeue: redis::Script,
     pub queue_ack: redis::Script,
+    pub board_write: redis::Script,
+    pub board_rank: redis::Script,
+    pub board_range: redis::Script,
+    pub board_around: redis::Script,
+    pub board_remove: redis::Script,
+    pub board_clear: redis::Script,
 }
 
 /// The scripts, hashed once per process.
@@ -325,5 +464,11 @@ pub(crate) fn scripts() -> &'static Scripts {
         queue_enqueue: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_ENQUEUE].concat()),
         queue_dequeue: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_DEQUEUE].concat()),
         queue_ack: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_ACK].concat()),
+        board_write: redis::Script::new(&[BOARD_LIB, BOARD_WRITE].concat()),
+        board_rank: redis::Script::new(&[BOARD_LIB, BOARD_RANK].concat()),
+        board_range: redis::Script::new(&[BOARD_LIB, BOARD_RANGE].concat()),
+        board_around: redis::Script::new(&[BOARD_LIB, BOARD_AROUND].concat()),
+        board_remove: redis::Script::new(BOARD_REMOVE),
+        board_clear: redis::Script::new(BOARD_CLEAR),
     })
 }
