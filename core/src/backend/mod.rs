@@ -157,8 +157,10 @@ mod tests {
     }
 
     mod tempdir {
+        /// A temporary directory removed on drop, so engine tests leave nothing behind.
         pub struct Dir(std::path::PathBuf);
         impl Dir {
+            /// A fresh path (not yet created) under the system temp dir, unique per call.
             pub fn new() -> Self {
                 let p = std::env::temp_dir().join(format!(
                     "grove-backend-{}-{}",
@@ -167,6 +169,7 @@ mod tests {
                 ));
                 Dir(p)
             }
+            /// Where the directory is.
             pub fn path(&self) -> &std::path::Path {
                 &self.0
             }

@@ -69,7 +69,9 @@ const MAX_PXAT: u64 = 1 << 52;
 /// A value as written to Redis: the bytes and the key's own deadline (ms since the epoch).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Stored {
+    /// The bytes `SET` stores (an envelope, or a counter's decimal text).
     pub raw: Vec<u8>,
+    /// The key's own deadline (`PXAT`), so Redis expires it and `PTTL` shows it.
     pub pxat: Option<u64>,
 }
 

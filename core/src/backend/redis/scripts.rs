@@ -434,20 +434,35 @@ return n
 
 /// The loaded scripts.
 pub(crate) struct Scripts {
+    /// `GET` with the key's deadline, so expiries survive the round trip.
     pub get: redis::Script,
+    /// Ordered page of live entries from the index (Redis's own SCAN is unordered).
     pub scan: redis::Script,
+    /// Compare-and-swap of one key in its stored form: every generic single-key write.
     pub cas: redis::Script,
+    /// A counter's native increment (`INCRBY`).
     pub counter_add: redis::Script,
+    /// A lock's native try-acquire.
     pub lock_acquire: redis::Script,
+    /// A lock's native release or extend by its owner.
     pub lock_change: redis::Script,
+    /// A queue's native enqueue.
     pub queue_enqueue: redis::Script,
+    /// A queue's native dequeue (dead-lettering on the way).
     pub queue_dequeue: redis::Script,
+    /// A queue's native ack.
     pub queue_ack: redis::Script,
+    /// A leaderboard's set or add, record and sorted set together.
     pub board_write: redis::Script,
+    /// A member's rank in Grove's order (`ZREVRANK` orders ties the other way).
     pub board_rank: redis::Script,
+    /// Members by rank in Grove's order.
     pub board_range: redis::Script,
+    /// A member and its neighbours by rank, in one step so they are consistent.
     pub board_around: redis::Script,
+    /// Removes a member and its record.
     pub board_remove: redis::Script,
+    /// Removes every member and its record.
     pub board_clear: redis::Script,
 }
 
