@@ -192,6 +192,12 @@ def main() -> None:
     singles[-1] = ("lock acquire + release", singles[-1][1])
     singles.append(("queue enqueue", round_trips(lambda _i: q.enqueue(b"x"))))
     singles.append(("queue dequeue (a job ready)", round_trips(lambda _i: q.dequeue())))
+    # A leaderboard is a sorted set on Redis: every operation is one script or command.
+    singles.append(("leaderboard incr", round_trips(lambda i: lb.incr(f"m{i % 1000}", 1.0))))
+    singles.append(("leaderboard top(10)", round_trips(lambda _i: lb.top(10))))
+    singles.append(
+        ("leaderboard around(m, 2)", round_trips(lambda i: lb.around(f"m{i % 1000}", 2)))
+    )
     load = os.getloadavg()[0]
     print(f"Grove redis:// vs redis-py, {N} ops x {ROUNDS} rounds, load {load:.2f}")
     print(

@@ -72,7 +72,7 @@ impl Counter {
                 // Another kind, or a counter kept in Grove's envelope (one with an expiry the
                 // engine could not give the key itself), or a value whose envelope expiry has
                 // passed: the generic path decides (WrongType, or an expired key counts as 0).
-                CounterAdd::WrongKind(_) => self.increment_generic(delta),
+                CounterAdd::Generic => self.increment_generic(delta),
             };
         }
         self.increment_generic(delta)

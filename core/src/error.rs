@@ -111,18 +111,22 @@ impl Error {
         &self.message
     }
 
+    /// An `InvalidArgument` error: the caller passed something the API refuses.
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::InvalidArgument, message)
     }
 
+    /// A `Corrupt` error: stored bytes Grove cannot have written.
     pub(crate) fn corrupt(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Corrupt, message)
     }
 
+    /// The `Closed` error every call on a closed handle returns, one message for all.
     pub(crate) fn closed() -> Self {
         Error::new(ErrorKind::Closed, "the store handle is closed")
     }
 
+    /// An `Overflow` error: a number would leave its range (never wrapped or clamped).
     pub(crate) fn overflow(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Overflow, message)
     }

@@ -24,7 +24,13 @@
 //! the records in between, or rebuilds from the member keys when the log no longer reaches back.
 //! So a read made after a write returned, in any process, sees that write; and rank stays one
 //! point read plus the in-memory lookup.
+//!
+//! An engine with native leaderboards (Redis: a sorted set, see `backend::caps`) takes every
+//! operation instead, each one atomic step on the server; there is no index, generation or
+//! change log then. Members still keep their records at `lb:<name>:<member>`, written by the
+//! engine, so the key/value rules above hold on it unchanged.
 
+use crate::backend::caps::{BoardOp, BoardWrite, NativeLeaderboard};
 use crate::backend::Txn;
 use crate::error::{Error, Result};
 use crate::kv::prefix_end;
@@ -537,9 +543,13 @@ impl Leaderboard {
         }
     }
 
-    /// Change records this board's log holds on a shared engine (for the tests of its bound).
+    /// Change records this board's log holds on a shared engine (for the tests of its bound);
+    /// 0 on an engine with native leaderboards, which keeps no log.
     #[doc(hidden)]
     pub fn change_log_len(&self) -> Result<u64> {
+        if self.native(|_| Ok(()))?.is_some() {
+            return Ok(0);
+        }
         let mut log = self.meta.to_vec();
         log.push(b'l');
         let end = prefix_end(&log);
@@ -613,15 +623,58 @@ impl Leaderboard {
         }
     }
 
+    /// Runs `f` on the engine's native leaderboards, if it has them: `None` when it has not.
+    fn native<T>(&self, f: impl FnOnce(&dyn NativeLeaderboard) -> Result<T>) -> Result<Option<T>> {
+        let backend = self.store.backend()?;
+        match backend.native_leaderboard() {
+            Some(n) => f(n).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A write on an engine with native leaderboards: `None` when it has none.
+    fn write_native(&self, member: &str, op: BoardOp) -> Result<Option<f64>> {
+        let (key, _) = self.member_key(member)?;
+        let Some(done) = self.native(|n| n.board_write(&self.pk_prefix, member, op))? else {
+            return Ok(None);
+        };
+        match done {
+            BoardWrite::Done(score) => {
+                self.store.wrote()?;
+                Ok(Some(score))
+            }
+            BoardWrite::Overflow => Err(Error::overflow(format!(
+                "score of {member:?} would leave the finite range"
+            ))),
+            // Another primitive chose a key under this board's prefix: report what holds it.
+            BoardWrite::WrongKind(Some(kind)) => {
+                Err(crate::value::wrong_type(&key, kind, Kind::Leaderboard))
+            }
+            BoardWrite::WrongKind(None) => Err(Error::new(
+                crate::error::ErrorKind::WrongType,
+                format!(
+                    "key '{}' holds something Grove did not write, not a leaderboard member",
+                    String::from_utf8_lossy(&key)
+                ),
+            )),
+        }
+    }
+
     /// Sets `member`'s score (adding the member if new).
     pub fn add(&self, member: &str, score: f64) -> Result<()> {
         let score = check_score(score)?;
+        if self.write_native(member, BoardOp::Set(score))?.is_some() {
+            return Ok(());
+        }
         self.write(member, |_| Ok(score)).map(|_| ())
     }
 
     /// Adds `delta` to `member`'s score (from 0 if new) and returns the new score.
     pub fn incr(&self, member: &str, delta: f64) -> Result<f64> {
         let delta = check_score(delta)?;
+        if let Some(new) = self.write_native(member, BoardOp::Add(delta))? {
+            return Ok(new);
+        }
         self.write(member, |old| {
             let new = old.unwrap_or(0.0) + delta;
             if new.is_finite() {
@@ -720,12 +773,18 @@ impl Leaderboard {
     /// `member`'s score, or `None` if absent.
     pub fn score(&self, member: &str) -> Result<Option<f64>> {
         let (key, pk) = self.member_key(member)?;
+        if let Some(s) = self.native(|n| n.board_score(&self.pk_prefix, member))? {
+            return Ok(s);
+        }
         self.with_index(|idx| self.score_in(idx, member, &pk, &key))
     }
 
     /// `member`'s rank (0 = highest), or `None` if absent.
     pub fn rank(&self, member: &str) -> Result<Option<u64>> {
         let (key, pk) = self.member_key(member)?;
+        if let Some(r) = self.native(|n| n.board_rank(&self.pk_prefix, member))? {
+            return Ok(r);
+        }
         self.with_index(|idx| {
             Ok(match self.score_in(idx, member, &pk, &key)? {
                 None => None,
@@ -741,12 +800,18 @@ impl Leaderboard {
 
     /// Members with ranks in `[start, stop)` (stop is exclusive, as in Python slices).
     pub fn range(&self, start: u64, stop: u64) -> Result<Vec<Ranked>> {
+        if let Some(v) = self.native(|n| n.board_range(&self.pk_prefix, start, stop))? {
+            return Ok(v);
+        }
         self.with_index(|idx| Ok(idx.slice(start, stop)))
     }
 
     /// `member` with up to `n` members ranked above and `n` below; empty if absent.
     pub fn around(&self, member: &str, n: u64) -> Result<Vec<Ranked>> {
         let (key, pk) = self.member_key(member)?;
+        if let Some(v) = self.native(|nat| nat.board_around(&self.pk_prefix, member, n))? {
+            return Ok(v);
+        }
         self.with_index(|idx| {
             let Some(score) = self.score_in(idx, member, &pk, &key)? else {
                 return Ok(Vec::new());
@@ -761,6 +826,12 @@ impl Leaderboard {
     /// Removes `member`; true if it was there.
     pub fn remove(&self, member: &str) -> Result<bool> {
         let (key, pk) = self.member_key(member)?;
+        if let Some(removed) = self.native(|n| n.board_remove(&self.pk_prefix, member))? {
+            if removed {
+                self.store.wrote()?;
+            }
+            return Ok(removed);
+        }
         if !self.store.exclusive() {
             return self.remove_shared(member, &key, &pk);
         }
@@ -813,6 +884,9 @@ impl Leaderboard {
 
     /// Number of members.
     pub fn len(&self) -> Result<u64> {
+        if let Some(n) = self.native(|n| n.board_len(&self.pk_prefix))? {
+            return Ok(n);
+        }
         self.with_index(|idx| Ok(idx.len))
     }
 
@@ -822,9 +896,13 @@ impl Leaderboard {
     }
 
     /// Heap bytes held by this board's in-memory index (vector capacities plus each member
-    /// string's malloc chunk); for the memory benchmark.
+    /// string's malloc chunk); for the memory benchmark. 0 on an engine with native
+    /// leaderboards, which keeps no index in this process.
     #[doc(hidden)]
     pub fn index_heap_bytes(&self) -> Result<usize> {
+        if self.native(|_| Ok(()))?.is_some() {
+            return Ok(0);
+        }
         self.with_index(|idx| {
             let chunk = |len: usize| (len + 8).div_ceil(16).max(2) * 16;
             let blocks: usize = idx
@@ -846,6 +924,12 @@ impl Leaderboard {
 
     /// Removes every member; returns how many there were.
     pub fn clear(&self) -> Result<u64> {
+        if let Some(n) = self.native(|nat| nat.board_clear(&self.pk_prefix))? {
+            if n > 0 {
+                self.store.wrote()?;
+            }
+            return Ok(n);
+        }
         if !self.store.exclusive() {
             return self.clear_shared();
         }

@@ -153,7 +153,7 @@ impl Lock {
             }
             Some(LockStep::Refused) => return Ok(false),
             // Another kind (or one whose envelope expiry passed): the generic path decides.
-            Some(LockStep::WrongKind(_) | LockStep::Generic) | None => {}
+            Some(LockStep::Generic) | None => {}
         }
         let got = self.store.update_entry(&self.pk, |cur| {
             let old = match cur {
@@ -247,7 +247,7 @@ impl Lock {
                 Ok(Some(true))
             }
             Some(LockStep::Refused) => Ok(Some(false)),
-            Some(LockStep::WrongKind(_) | LockStep::Generic) | None => Ok(None),
+            Some(LockStep::Generic) | None => Ok(None),
         }
     }
 

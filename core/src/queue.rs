@@ -54,6 +54,9 @@ pub struct QueueStats {
 pub struct Queue {
     store: Store,
     prefix: String,
+    /// Physical key prefix (`prefix` in the store), kept for the native operations, which
+    /// take it on every call.
+    pk_prefix: Vec<u8>,
     visibility_timeout: Duration,
     max_attempts: u32,
 }
@@ -183,9 +186,11 @@ impl Store {
         let prefix = format!("queue:{name}:");
         // Checks the longest key this queue will write.
         self.data_key(format!("{prefix}s:{:016x}{:016x}", 0, 0).as_bytes())?;
+        let pk_prefix = self.data_key(prefix.as_bytes())?;
         Ok(Queue {
             store: self.clone(),
             prefix,
+            pk_prefix,
             visibility_timeout,
             max_attempts,
         })
@@ -212,10 +217,9 @@ impl Queue {
     /// Runs `f` on the engine's native queues with this queue's physical prefix, if the engine
     /// has them (see `backend::caps`): `None` when it has not.
     fn native<T>(&self, f: impl FnOnce(&dyn NativeQueue, &[u8]) -> Result<T>) -> Result<Option<T>> {
-        let prefix = self.pk("")?;
         let backend = self.store.backend()?;
         match backend.native_queue() {
-            Some(n) => f(n, &prefix).map(Some),
+            Some(n) => f(n, &self.pk_prefix).map(Some),
             None => Ok(None),
         }
     }

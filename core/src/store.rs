@@ -29,6 +29,7 @@ pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
 
 /// Physical prefix of user data; metadata lives under `m` where no user key can reach.
 pub(crate) const DATA_MARKER: u8 = b'k';
+/// Metadata key of the store's persisted node id, so every open agrees on it.
 pub(crate) const NODE_ID_KEY: &[u8] = b"mnode_id";
 
 /// When writes become durable.
@@ -781,6 +782,7 @@ impl Store {
         Duration::from_millis(self.max_drift_ms())
     }
 
+    /// [`Store::max_drift`] in milliseconds, as the HLC compares stamps.
     pub(crate) fn max_drift_ms(&self) -> u64 {
         self.handle.engine.max_drift_ms.load(Ordering::SeqCst)
     }

@@ -76,8 +76,11 @@ const FLAG_EXPIRES: u8 = 1;
 /// A decoded envelope borrowing its payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Entry<'a> {
+    /// What the key holds, checked on every read so a kind mix-up is `WrongType`.
     pub kind: Kind,
+    /// Expiry in ms since the epoch (`None`: never).
     pub expires_at: Option<u64>,
+    /// The kind's own bytes, borrowed from the stored value.
     pub payload: &'a [u8],
 }
 

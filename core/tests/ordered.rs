@@ -132,6 +132,142 @@ proptest! {
     }
 }
 
+/// Scores that find precision and ordering mistakes: small integers (many ties), any finite
+/// double (subnormals and both zeros included), and hand-picked edges.
+fn any_score() -> impl Strategy<Value = f64> {
+    use proptest::num::f64 as f;
+    prop_oneof![
+        3 => (-3i8..3).prop_map(f64::from),
+        2 => f::POSITIVE | f::NEGATIVE | f::NORMAL | f::SUBNORMAL | f::ZERO,
+        1 => proptest::sample::select(vec![
+            f64::MAX, -f64::MAX, f64::MIN_POSITIVE, 5e-324, -0.0, 0.1, 0.30000000000000004,
+            1e300, -1e-300, 9007199254740993.0, 1.0 / 3.0, 123456789.12345678,
+        ]),
+    ]
+}
+
+#[derive(Debug, Clone)]
+enum FloatOp {
+    Add(usize, f64),
+    Incr(usize, f64),
+    Remove(usize),
+    Range(u8, u8),
+    Around(usize, u8),
+    Clear,
+}
+
+/// Members whose byte order differs from other orders one might get wrong (case, prefixes,
+/// multi-byte UTF-8).
+const MEMBERS: [&str; 10] = ["a", "ab", "B", "b", "b a", "z", "é", "éa", "日本", "a:b"];
+
+fn float_op() -> impl Strategy<Value = FloatOp> {
+    let m = 0..MEMBERS.len();
+    prop_oneof![
+        4 => (m.clone(), any_score()).prop_map(|(m, s)| FloatOp::Add(m, s)),
+        3 => (m.clone(), any_score()).prop_map(|(m, s)| FloatOp::Incr(m, s)),
+        1 => m.clone().prop_map(FloatOp::Remove),
+        1 => (0u8..12, 0u8..12).prop_map(|(a, b)| FloatOp::Range(a, b)),
+        1 => (m, 0u8..4).prop_map(|(m, n)| FloatOp::Around(m, n)),
+        1 => Just(FloatOp::Clear),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Every engine (Redis's sorted sets included, when GROVE_TEST_REDIS is set) against a model
+    /// with arbitrary finite scores: every score must come back bit for bit and every rank, range
+    /// and neighbourhood in Grove's order, after every step.
+    #[test]
+    fn every_engine_ranks_arbitrary_scores_like_the_model(
+        ops in proptest::collection::vec(float_op(), 1..40)
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let stores: Vec<(&str, Store)> = common::engine_targets(dir.path())
+            .into_iter()
+            .map(|(name, t)| (name, Store::open(&t).unwrap()))
+            .collect();
+        let mut model: HashMap<String, f64> = HashMap::new();
+        let zero = |x: f64| if x == 0.0 { 0.0 } else { x };
+        for op in &ops {
+            // What the model says, as text: `{:?}` of f64 tells -0.0 from 0.0 and every bit.
+            let want = match op {
+                FloatOp::Add(m, s) => {
+                    model.insert(MEMBERS[*m].to_string(), zero(*s));
+                    "Ok(())".to_string()
+                }
+                FloatOp::Incr(m, d) => {
+                    let new = model.get(MEMBERS[*m]).copied().unwrap_or(0.0) + zero(*d);
+                    if new.is_finite() {
+                        model.insert(MEMBERS[*m].to_string(), zero(new));
+                        format!("Ok({:?})", zero(new))
+                    } else {
+                        "Err(Overflow)".to_string()
+                    }
+                }
+                FloatOp::Remove(m) => format!("Ok({})", model.remove(MEMBERS[*m]).is_some()),
+                FloatOp::Range(a, b) => {
+                    let v = sorted(&model);
+                    let (a, b) = (*a as usize, (*b as usize).min(v.len()));
+                    format!("Ok({:?})", if a < b { ranked(&v[a..b], a) } else { vec![] })
+                }
+                FloatOp::Around(m, n) => {
+                    let v = sorted(&model);
+                    format!("Ok({:?})", match v.iter().position(|(x, _)| x == MEMBERS[*m]) {
+                        None => vec![],
+                        Some(r) => {
+                            let lo = r.saturating_sub(*n as usize);
+                            ranked(&v[lo..(r + *n as usize + 1).min(v.len())], lo)
+                        }
+                    })
+                }
+                FloatOp::Clear => {
+                    let n = model.len();
+                    model.clear();
+                    format!("Ok({n})")
+                }
+            };
+            let full = ranked(&sorted(&model), 0);
+            for (name, db) in &stores {
+                let lb = db.leaderboard("floats").unwrap();
+                let show = |r: grove_core::Result<String>| match r {
+                    Ok(s) => format!("Ok({s})"),
+                    Err(e) => format!("Err({:?})", e.kind()),
+                };
+                let got = show(match op {
+                    FloatOp::Add(m, s) => lb.add(MEMBERS[*m], *s).map(|()| "()".into()),
+                    FloatOp::Incr(m, d) => lb.incr(MEMBERS[*m], *d).map(|x| format!("{x:?}")),
+                    FloatOp::Remove(m) => lb.remove(MEMBERS[*m]).map(|x| x.to_string()),
+                    FloatOp::Range(a, b) => lb.range(*a as u64, *b as u64).map(|v| format!("{v:?}")),
+                    FloatOp::Around(m, n) => {
+                        lb.around(MEMBERS[*m], *n as u64).map(|v| format!("{v:?}"))
+                    }
+                    FloatOp::Clear => lb.clear().map(|n| n.to_string()),
+                });
+                prop_assert_eq!(&got, &want, "{:?} on {}", op, name);
+                // The whole board, each member's score and rank, after every step.
+                prop_assert_eq!(
+                    format!("{:?}", lb.top(u64::MAX).unwrap()),
+                    format!("{full:?}"),
+                    "top after {:?} on {}", op, name
+                );
+                prop_assert_eq!(lb.len().unwrap(), full.len() as u64, "len on {}", name);
+                for m in MEMBERS {
+                    let r = full.iter().find(|r| r.member == m);
+                    prop_assert_eq!(
+                        format!("{:?}", lb.score(m).unwrap()),
+                        format!("{:?}", r.map(|r| r.score)),
+                        "score of {} on {}", m, name
+                    );
+                    prop_assert_eq!(lb.rank(m).unwrap(), r.map(|r| r.rank), "rank of {} on {}", m, name);
+                }
+            }
+        }
+        for (_, db) in stores {
+            db.close().unwrap();
+        }
+    }
+}
+
 #[test]
 fn ties_bad_scores_and_kv_protection() {
     let (stores, _dir, _) = stores();

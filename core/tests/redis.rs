@@ -85,6 +85,89 @@ fn a_lock_taken_natively_reads_the_same_through_every_path() {
 }
 
 #[test]
+fn redis_clients_see_a_leaderboard_as_a_sorted_set_of_true_scores() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let (db, prefix) = fresh(&url);
+    let tag = prefix.trim_end_matches(":k");
+    let mut raw = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let lb = db.leaderboard("scores").unwrap();
+    lb.add("alice", 120.5).unwrap();
+    lb.add("carol", 120.5).unwrap();
+    assert_eq!(lb.incr("bob", 0.1).unwrap(), 0.1);
+    assert_eq!(lb.incr("bob", 0.2).unwrap(), 0.1 + 0.2);
+    lb.add("zero", -0.0).unwrap();
+    let zset = format!("{tag}#lb:klb:scores:");
+    let shown: Vec<(String, f64)> = redis::cmd("ZRANGE")
+        .arg(&zset)
+        .arg(0)
+        .arg(-1)
+        .arg("WITHSCORES")
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(
+        shown,
+        [
+            ("zero".to_string(), 0.0),
+            ("bob".to_string(), 0.1 + 0.2),
+            ("alice".to_string(), 120.5),
+            ("carol".to_string(), 120.5)
+        ],
+        "redis-cli ZRANGE {zset} 0 -1 WITHSCORES shows the true scores"
+    );
+    // Grove's order: ties by member ascending (ZREVRANGE would put carol first).
+    let top: Vec<_> = lb.top(2).unwrap().into_iter().map(|r| r.member).collect();
+    assert_eq!(top, ["alice", "carol"]);
+    assert_eq!(lb.rank("carol").unwrap(), Some(1));
+    // Each member keeps Grove's record, so the key/value API sees members as on every engine.
+    let record: Vec<u8> = redis::cmd("GET")
+        .arg(format!("{prefix}lb:scores:alice"))
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(
+        record,
+        [&[6u8, 0][..], &120.5f64.to_bits().to_be_bytes()].concat()
+    );
+    assert_eq!(
+        db.kind_of(b"lb:scores:alice").unwrap(),
+        Some(grove_core::Kind::Leaderboard)
+    );
+    let keys: Vec<Vec<u8>> = db
+        .keys(b"lb:scores:")
+        .unwrap()
+        .collect::<grove_core::Result<_>>()
+        .unwrap();
+    assert_eq!(keys.len(), 4);
+    // A Redis type Grove did not write at a member's key: WrongType, not a member, unchanged.
+    let _: () = redis::cmd("HSET")
+        .arg(format!("{prefix}lb:scores:foreign"))
+        .arg("f")
+        .arg("v")
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(
+        lb.add("foreign", 1.0).unwrap_err().kind(),
+        ErrorKind::WrongType
+    );
+    assert!(!lb.remove("foreign").unwrap());
+    assert_eq!(lb.len().unwrap(), 4);
+    assert_eq!(lb.clear().unwrap(), 4);
+    let left: i64 = redis::cmd("EXISTS")
+        .arg(&zset)
+        .arg(format!("{prefix}lb:scores:alice"))
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(left, 0, "clear leaves neither the set nor the records");
+    assert_eq!(lb.index_heap_bytes().unwrap(), 0);
+    assert_eq!(lb.change_log_len().unwrap(), 0);
+    db.close().unwrap();
+}
+
+#[test]
 fn auth_is_required_and_checked() {
     let Some(url) = std::env::var("GROVE_TEST_REDIS_AUTH").ok() else {
         eprintln!("NOTE: GROVE_TEST_REDIS_AUTH is not set: AUTH not tested");

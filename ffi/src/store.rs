@@ -14,12 +14,14 @@ pub const GROVE_DURABILITY_EVERY_WRITE: grove_durability = 1;
 
 /// Settings for opening a store (node id, durability). Not thread-safe: one thread at a time.
 pub struct grove_options {
+    /// The Rust options this handle builds up, copied into each store opened with it.
     pub(crate) inner: Options,
 }
 
 /// An open store or a namespaced view of one. Thread-safe: share it freely between threads
 /// until `grove_store_free`.
 pub struct grove_store {
+    /// The Rust store or view behind this C handle.
     pub(crate) inner: Store,
 }
 

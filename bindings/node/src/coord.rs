@@ -66,6 +66,7 @@ pub(crate) fn lock(store: &Store, name: &str, ttl_secs: f64) -> Result<NativeLoc
     })
 }
 
+/// `lockInfo(name)`: a lock's state read from the store, without taking it.
 pub(crate) fn lock_info(store: &Store, name: &str) -> Result<NativeLockInfo> {
     guard(|| {
         open_check(store)?;
@@ -84,6 +85,7 @@ pub(crate) fn lock_info(store: &Store, name: &str) -> Result<NativeLockInfo> {
     })
 }
 
+/// `rateLimiter(name, limit, window)`: `limit` arrives as a JS number, so it is checked whole.
 pub(crate) fn rate_limiter(
     store: &Store,
     name: &str,
@@ -101,6 +103,7 @@ pub(crate) fn rate_limiter(
     })
 }
 
+/// `sessions(ttl, prefix)`: a session manager with sessions under `prefix`.
 pub(crate) fn sessions(store: &Store, ttl_secs: f64, prefix: &str) -> Result<NativeSessions> {
     guard(|| {
         open_check(store)?;
@@ -114,7 +117,10 @@ pub(crate) fn sessions(store: &Store, ttl_secs: f64, prefix: &str) -> Result<Nat
 /// A would-be owner of the lock `lock:<name>` (native half of `Lock` in index.js).
 #[napi]
 pub struct NativeLock {
+    /// The lock, shared with the promise forms' pool threads: its owner token lives in this one
+    /// object.
     pub(crate) inner: Arc<Lock>,
+    /// The store it came from: each call checks that handle is still open (`Closed` otherwise).
     pub(crate) store: Store,
 }
 
@@ -203,7 +209,9 @@ impl From<Decision> for NativeDecision {
 /// A sliding-window rate limiter (native half of `RateLimiter` in index.js).
 #[napi]
 pub struct NativeRateLimiter {
+    /// The Rust rate limiter this object wraps.
     pub(crate) inner: RateLimiter,
+    /// The store it came from: each call checks that handle is still open (`Closed` otherwise).
     pub(crate) store: Store,
 }
 
@@ -252,7 +260,9 @@ impl NativeRateLimiter {
 /// The session store (native half of `Sessions` in index.js); data is JSON text.
 #[napi]
 pub struct NativeSessions {
+    /// The Rust session manager this object wraps.
     pub(crate) inner: Sessions,
+    /// The store it came from: each call checks that handle is still open (`Closed` otherwise).
     pub(crate) store: Store,
 }
 

@@ -113,6 +113,7 @@ pub struct NativeField {
 
 // ---- store-side functions (called from `NativeStore` in lib.rs) ----
 
+/// `crdtCounter(key)`: the PN-counter at `key`.
 pub(crate) fn counter(store: &Store, key: &str) -> Result<NativeCrdtCounter> {
     guard(|| {
         open_check(store)?;
@@ -123,6 +124,7 @@ pub(crate) fn counter(store: &Store, key: &str) -> Result<NativeCrdtCounter> {
     })
 }
 
+/// `crdtRegister(key)`: the LWW register at `key`.
 pub(crate) fn register(store: &Store, key: &str) -> Result<NativeCrdtRegister> {
     guard(|| {
         open_check(store)?;
@@ -133,6 +135,7 @@ pub(crate) fn register(store: &Store, key: &str) -> Result<NativeCrdtRegister> {
     })
 }
 
+/// `crdtSet(key)`: the add-wins set at `key`.
 pub(crate) fn set(store: &Store, key: &str) -> Result<NativeCrdtSet> {
     guard(|| {
         open_check(store)?;
@@ -143,6 +146,7 @@ pub(crate) fn set(store: &Store, key: &str) -> Result<NativeCrdtSet> {
     })
 }
 
+/// `crdtMap(key)`: the map of LWW fields at `key`.
 pub(crate) fn map(store: &Store, key: &str) -> Result<NativeCrdtMap> {
     guard(|| {
         open_check(store)?;
@@ -153,6 +157,7 @@ pub(crate) fn map(store: &Store, key: &str) -> Result<NativeCrdtMap> {
     })
 }
 
+/// `grovekv.sync(a, b)`: merges every CRDT both ways; both handles must be open.
 pub(crate) fn sync(a: &Store, b: &Store) -> Result<NativeSyncReport> {
     guard(|| {
         open_check(a)?;
@@ -161,6 +166,7 @@ pub(crate) fn sync(a: &Store, b: &Store) -> Result<NativeSyncReport> {
     })
 }
 
+/// `exportChanges(since)`: the cursor travels as a number or BigInt, as u64s do in this door.
 pub(crate) fn export_changes(store: &Store, since: &Either<f64, BigInt>) -> Result<NativeChanges> {
     guard(|| {
         open_check(store)?;
@@ -172,6 +178,7 @@ pub(crate) fn export_changes(store: &Store, since: &Either<f64, BigInt>) -> Resu
     })
 }
 
+/// `applyChanges(data)`: merges another store's exported changes.
 pub(crate) fn apply_changes(store: &Store, data: &[u8]) -> Result<NativeSyncReport> {
     guard(|| {
         open_check(store)?;
@@ -179,6 +186,7 @@ pub(crate) fn apply_changes(store: &Store, data: &[u8]) -> Result<NativeSyncRepo
     })
 }
 
+/// `setMaxDrift(secs)`: how far ahead a remote stamp may be, for every handle of the engine.
 pub(crate) fn set_max_drift(store: &Store, secs: f64) -> Result<()> {
     guard(|| {
         open_check(store)?;
@@ -202,7 +210,9 @@ pub(crate) fn max_drift(secs: f64) -> grove_core::Result<std::time::Duration> {
 /// A PN-counter CRDT (native half of `CrdtCounter` in index.js).
 #[napi]
 pub struct NativeCrdtCounter {
+    /// The Rust PN-counter this object wraps.
     pub(crate) inner: CrdtCounter,
+    /// The store it came from: each call checks that handle is still open (`Closed` otherwise).
     pub(crate) store: Store,
 }
 
@@ -303,7 +313,9 @@ impl NativeCrdtCounter {
 /// A last-writer-wins register of a JSON value (native half of `CrdtRegister` in index.js).
 #[napi]
 pub struct NativeCrdtRegister {
+    /// The Rust LWW register this object wraps.
     pub(crate) inner: CrdtRegister,
+    /// The store it came from: each call checks that handle is still open (`Closed` otherwise).
     pub(crate) store: Store,
 }
 
@@ -349,7 +361,9 @@ impl NativeCrdtRegister {
 /// An add-wins set of JSON values (native half of `CrdtSet` in index.js).
 #[napi]
 pub struct NativeCrdtSet {
+    /// The Rust add-wins set this object wraps.
     pub(crate) inner: CrdtSet,
+    /// The store it came from: each call checks that handle is still open (`Closed` otherwise).
     pub(crate) store: Store,
 }
 
@@ -422,7 +436,9 @@ impl NativeCrdtSet {
 /// A map of independent LWW fields holding JSON values (native half of `CrdtMap` in index.js).
 #[napi]
 pub struct NativeCrdtMap {
+    /// The Rust LWW map this object wraps.
     pub(crate) inner: CrdtMap,
+    /// The store it came from: each call checks that handle is still open (`Closed` otherwise).
     pub(crate) store: Store,
 }
 

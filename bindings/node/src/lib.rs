@@ -223,6 +223,7 @@ pub fn panic_for_test() -> Result<()> {
 /// A store handle or namespaced view (native half of `Store` in index.js and promises.js).
 #[napi]
 pub struct NativeStore {
+    /// The Rust store or view behind this JS object.
     pub(crate) inner: Store,
 }
 
@@ -527,7 +528,9 @@ impl NativeStore {
 /// cursor is shared with the pool threads of `nextBatchAsync`, hence the mutex.
 #[napi]
 pub struct NativeKeys {
+    /// The Rust cursor, behind the mutex the pool threads share.
     pub(crate) inner: Arc<Mutex<Keys>>,
+    /// The store it came from: each call checks that handle is still open (`Closed` otherwise).
     pub(crate) store: Store,
 }
 

@@ -40,6 +40,8 @@ pub(crate) fn leaderboard(store: &Store, name: &str) -> Result<NativeLeaderboard
     })
 }
 
+/// `queue(name, visibilityTimeout, maxAttempts)`: `maxAttempts` arrives as a JS number, so it
+/// is checked to fit a u32.
 pub(crate) fn queue(
     store: &Store,
     name: &str,
@@ -90,7 +92,9 @@ fn ranked(v: Vec<Ranked>) -> Vec<NativeRanked> {
 /// A leaderboard `lb:<name>:` (native half of `Leaderboard` in index.js).
 #[napi]
 pub struct NativeLeaderboard {
+    /// The Rust leaderboard this object wraps.
     pub(crate) inner: Leaderboard,
+    /// The store it came from: each call checks that handle is still open (`Closed` otherwise).
     pub(crate) store: Store,
 }
 
@@ -221,7 +225,9 @@ pub struct NativeQueueStats {
 /// A job queue `queue:<name>:` (native half of `Queue` in index.js).
 #[napi]
 pub struct NativeQueue {
+    /// The Rust queue this object wraps.
     pub(crate) inner: Queue,
+    /// The store it came from: each call checks that handle is still open (`Closed` otherwise).
     pub(crate) store: Store,
 }
 

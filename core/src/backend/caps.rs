@@ -6,6 +6,7 @@
 //! and the primitive turns that into Grove's errors, so messages and validation stay in one place.
 
 use crate::error::Result;
+use crate::leaderboard::Ranked;
 use crate::value::Kind;
 
 /// What a native counter increment found.
@@ -18,8 +19,10 @@ pub(crate) enum CounterAdd {
         /// The value left in place.
         current: i64,
     },
-    /// The key holds another kind (`None`: something Grove did not write).
-    WrongKind(Option<Kind>),
+    /// The engine cannot add natively: the key holds another kind, a counter kept in Grove's
+    /// envelope, or something Grove did not write. Nothing changed; the generic path decides
+    /// (it reads the kind itself, so the engine need not report it).
+    Generic,
 }
 
 /// Counters kept in the engine's own integer type.
@@ -35,9 +38,8 @@ pub(crate) enum LockStep {
     Done(u64),
     /// Refused: held by another owner (acquire), or not ours (release/extend). Nothing changed.
     Refused,
-    /// The key holds another kind (`None`: something Grove did not write).
-    WrongKind(Option<Kind>),
-    /// The engine cannot do this one natively (an unusual record); use the generic path.
+    /// The engine cannot do this one natively (another kind at the key, or an unusual record).
+    /// Nothing changed; the generic path decides, reading the kind itself.
     Generic,
 }
 
@@ -105,4 +107,50 @@ pub(crate) trait NativeQueue {
     ) -> Result<QueueStep<Option<Delivered>>>;
     /// Acks in-flight job `id`: true when it was in flight.
     fn queue_ack(&self, prefix: &[u8], id: u64) -> Result<QueueStep<bool>>;
+}
+
+/// What a native leaderboard write asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum BoardOp {
+    /// Set the member's score to this (already checked finite, -0.0 made 0.0).
+    Set(f64),
+    /// Add this to the member's score (from 0 if new).
+    Add(f64),
+}
+
+/// What a native leaderboard write did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum BoardWrite {
+    /// The member's score is now this.
+    Done(f64),
+    /// The sum would leave the finite range; nothing changed.
+    Overflow,
+    /// The member's key holds another kind (`None`: something Grove did not write); nothing
+    /// changed. Unlike counters and locks there is no generic path to hand this to on such an
+    /// engine (the generic one would not update the engine's sorted set), so the kind comes back.
+    WrongKind(Option<Kind>),
+}
+
+/// Leaderboards kept in the engine's own sorted set, each operation one atomic step, in
+/// Grove's order (score descending, ties by member ascending in byte order). `board` is the
+/// board's physical member prefix (`k…lb:<name>:`); each member also keeps its Grove record at
+/// `board` + member, so the key/value API sees members (kind, listing, `WrongType`) exactly as
+/// on every other engine.
+pub(crate) trait NativeLeaderboard {
+    /// Sets or adds to `member`'s score.
+    fn board_write(&self, board: &[u8], member: &str, op: BoardOp) -> Result<BoardWrite>;
+    /// `member`'s score, if it is a member.
+    fn board_score(&self, board: &[u8], member: &str) -> Result<Option<f64>>;
+    /// `member`'s rank (0 = highest), if it is a member.
+    fn board_rank(&self, board: &[u8], member: &str) -> Result<Option<u64>>;
+    /// Members with ranks in `[start, stop)`.
+    fn board_range(&self, board: &[u8], start: u64, stop: u64) -> Result<Vec<Ranked>>;
+    /// `member` with up to `n` members above and below it; empty if it is not a member.
+    fn board_around(&self, board: &[u8], member: &str, n: u64) -> Result<Vec<Ranked>>;
+    /// Removes `member` (its record too): true if it was a member.
+    fn board_remove(&self, board: &[u8], member: &str) -> Result<bool>;
+    /// Number of members.
+    fn board_len(&self, board: &[u8]) -> Result<u64>;
+    /// Removes every member (their records too): how many there were.
+    fn board_clear(&self, board: &[u8]) -> Result<u64>;
 }

@@ -109,6 +109,10 @@ pub(crate) trait Backend: Send + Sync {
     fn native_queue(&self) -> Option<&dyn caps::NativeQueue> {
         None
     }
+    /// Native leaderboards, when this engine has them (see [`caps`]).
+    fn native_leaderboard(&self) -> Option<&dyn caps::NativeLeaderboard> {
+        None
+    }
 }
 
 /// The `(device, inode)` of a store's file as opened, to notice it deleted or replaced later.
@@ -153,8 +157,10 @@ mod tests {
     }
 
     mod tempdir {
+        /// A temporary directory removed on drop, so engine tests leave nothing behind.
         pub struct Dir(std::path::PathBuf);
         impl Dir {
+            /// A fresh path (not yet created) under the system temp dir, unique per call.
             pub fn new() -> Self {
                 let p = std::env::temp_dir().join(format!(
                     "grove-backend-{}-{}",
@@ -163,6 +169,7 @@ mod tests {
                 ));
                 Dir(p)
             }
+            /// Where the directory is.
             pub fn path(&self) -> &std::path::Path {
                 &self.0
             }

@@ -4,7 +4,10 @@
 //! caller's key for data, `m…` for metadata); the hash tag keeps one store's keys in one slot,
 //! so multi-key scripts and transactions stay atomic. The sorted set `{grove}#index` (`{grove:NAME}#index`) lists
 //! every physical key (all scores 0, so members sort by their bytes), which gives Grove's ordered
-//! scans on a server whose own SCAN is unordered.
+//! scans on a server whose own SCAN is unordered. A leaderboard is also the sorted set
+//! `{grove}#lb:` + its physical member prefix (member → score, the true score), which its
+//! operations rank from; each member keeps its Grove record (a key like any other) too, so the
+//! key/value API sees members as on every engine.
 //!
 //! Values are Grove's envelope (`[kind][flags][expiry][payload]`) with two native touches, so
 //! `redis-cli` and Redis itself understand them: an entry with an expiry also gets that
@@ -24,6 +27,8 @@ pub(crate) struct Names {
     pub prefix: Vec<u8>,
     /// The sorted set listing every physical key.
     pub index: Vec<u8>,
+    /// Prepended to a leaderboard's physical member prefix to name its sorted set.
+    boards: Vec<u8>,
 }
 
 impl Names {
@@ -37,7 +42,16 @@ impl Names {
         Names {
             prefix: format!("{tag}:").into_bytes(),
             index: format!("{tag}#index").into_bytes(),
+            boards: format!("{tag}#lb:").into_bytes(),
         }
+    }
+
+    /// The sorted set of the leaderboard whose members' physical keys start with `board`
+    /// (`{grove}#lb:klb:scores:` for `lb:scores:` in the root namespace). Outside `{grove}:`, so
+    /// no physical key can name it, and with the store's hash tag, so one script may touch it
+    /// and the members' records together.
+    pub(crate) fn board(&self, board: &[u8]) -> Vec<u8> {
+        [&self.boards[..], board].concat()
     }
 
     /// The Redis key of a physical key.
@@ -55,7 +69,9 @@ const MAX_PXAT: u64 = 1 << 52;
 /// A value as written to Redis: the bytes and the key's own deadline (ms since the epoch).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Stored {
+    /// The bytes `SET` stores (an envelope, or a counter's decimal text).
     pub raw: Vec<u8>,
+    /// The key's own deadline (`PXAT`), so Redis expires it and `PTTL` shows it.
     pub pxat: Option<u64>,
 }
 

@@ -16,10 +16,12 @@ pub(crate) use clock::ServerClock;
 pub(crate) use conn::DEFAULT_CONNECT_TIMEOUT;
 
 use super::caps::{
-    CounterAdd, Delivered, LockStep, NativeCounter, NativeLock, NativeQueue, QueueStep,
+    BoardOp, BoardWrite, CounterAdd, Delivered, LockStep, NativeCounter, NativeLeaderboard,
+    NativeLock, NativeQueue, QueueStep,
 };
 use super::{Backend, Page, Txn};
 use crate::error::{Error, ErrorKind, Result};
+use crate::leaderboard::Ranked;
 use crate::sync::Mutex;
 use crate::target::{Server, TlsFiles};
 use crate::value::Kind;
@@ -437,6 +439,10 @@ impl Backend for RedisBackend {
         // generic queue (WATCH/MULTI transactions, refused whole) stays exact there.
         (!self.pool.is_cluster()).then_some(self as &dyn NativeQueue)
     }
+
+    fn native_leaderboard(&self) -> Option<&dyn NativeLeaderboard> {
+        Some(self)
+    }
 }
 
 fn bad_reply(e: impl std::fmt::Display) -> Error {
@@ -448,10 +454,10 @@ impl NativeCounter for RedisBackend {
         let rk = self.names.key(pk);
         let mut inv = scripts().counter_add.prepare_invoke();
         inv.key(&rk).key(&self.names.index).arg(pk).arg(delta);
-        let (tag, v): (i64, redis::Value) = self.pool.run(Effect::Write, |c| inv.invoke(c))?;
+        let (tag, mut it) = tagged(self.pool.run(Effect::Write, |c| inv.invoke(c))?)?;
         Ok(match tag {
             1 | 2 => {
-                let s: String = redis::from_redis_value(v).map_err(bad_reply)?;
+                let s: String = next_as(&mut it)?;
                 let n: i64 = s
                     .parse()
                     .map_err(|_| Error::corrupt(format!("counter holds {s:?}, not an integer")))?;
@@ -461,22 +467,14 @@ impl NativeCounter for RedisBackend {
                     CounterAdd::Overflow { current: n }
                 }
             }
-            3 => {
-                let b: Vec<u8> = redis::from_redis_value(v).map_err(bad_reply)?;
-                CounterAdd::WrongKind(b.first().and_then(|&t| Kind::from_tag(t)))
-            }
-            _ => CounterAdd::WrongKind(None),
+            _ => CounterAdd::Generic,
         })
     }
 }
 
 /// A lock script's reply as a [`LockStep`].
 fn lock_step(reply: Vec<redis::Value>) -> Result<LockStep> {
-    let mut it = reply.into_iter();
-    let tag: i64 = match it.next() {
-        Some(v) => redis::from_redis_value(v).map_err(bad_reply)?,
-        None => return Err(bad_reply("an empty lock reply")),
-    };
+    let (tag, mut it) = tagged(reply)?;
     Ok(match tag {
         1 => match it.next() {
             Some(v) => {
@@ -487,13 +485,6 @@ fn lock_step(reply: Vec<redis::Value>) -> Result<LockStep> {
             None => LockStep::Done(0),
         },
         0 => LockStep::Refused,
-        -1 => {
-            let b: Vec<u8> = match it.next() {
-                Some(v) => redis::from_redis_value(v).map_err(bad_reply)?,
-                None => Vec::new(),
-            };
-            LockStep::WrongKind(b.first().and_then(|&t| Kind::from_tag(t)))
-        }
         _ => LockStep::Generic,
     })
 }
@@ -622,6 +613,151 @@ impl NativeQueue for RedisBackend {
             0 => Some(false),
             _ => None,
         })
+    }
+}
+
+/// Ranks and counts sent to a board script: Lua's numbers are doubles, exact up to 2^53, and no
+/// board comes near that many members, so a larger request means "to the end".
+const BOARD_MAX_RANK: u64 = 1 << 53;
+
+/// A score as a script's text (Rust's shortest form that reads back as the same double).
+fn score_arg(x: f64) -> String {
+    format!("{x:?}")
+}
+
+/// A score as Redis or a script sent it (17 significant digits, or Redis's own shortest form).
+fn parse_score(text: &[u8]) -> Result<f64> {
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|t| t.parse::<f64>().ok())
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| {
+            Error::corrupt(format!(
+                "leaderboard score {:?} is not a finite number",
+                String::from_utf8_lossy(text)
+            ))
+        })
+}
+
+/// Flat `member, score, ...` from a board script as ranked members from rank `first`.
+fn ranked(first: u64, it: &mut std::vec::IntoIter<redis::Value>) -> Result<Vec<Ranked>> {
+    let mut out = Vec::with_capacity(it.len() / 2);
+    while it.len() > 0 {
+        let member: Vec<u8> = next_as(it)?;
+        let score: Vec<u8> = next_as(it)?;
+        let member = String::from_utf8(member)
+            .map_err(|_| Error::corrupt("leaderboard member is not UTF-8"))?;
+        out.push(Ranked {
+            rank: first + out.len() as u64,
+            member,
+            score: parse_score(&score)?,
+        });
+    }
+    Ok(out)
+}
+
+impl RedisBackend {
+    /// The Redis keys of one member: its record and the board's sorted set, plus the record's
+    /// physical key (its index entry).
+    fn member_keys(&self, board: &[u8], member: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        let pk = [board, member.as_bytes()].concat();
+        (self.names.key(&pk), self.names.board(board), pk)
+    }
+}
+
+impl NativeLeaderboard for RedisBackend {
+    fn board_write(&self, board: &[u8], member: &str, op: BoardOp) -> Result<BoardWrite> {
+        let (rk, zk, pk) = self.member_keys(board, member);
+        let (mode, x) = match op {
+            BoardOp::Set(x) => ("s", x),
+            BoardOp::Add(x) => ("i", x),
+        };
+        let mut inv = scripts().board_write.prepare_invoke();
+        inv.key(&rk)
+            .key(&self.names.index)
+            .key(&zk)
+            .arg(&pk)
+            .arg(member)
+            .arg(mode)
+            .arg(score_arg(x));
+        let (tag, mut it) = tagged(self.pool.run(Effect::Write, |c| inv.invoke(c))?)?;
+        Ok(match tag {
+            1 => BoardWrite::Done(parse_score(&next_as::<Vec<u8>>(&mut it)?)?),
+            0 => BoardWrite::Overflow,
+            _ => {
+                let b: Vec<u8> = next_as(&mut it)?;
+                BoardWrite::WrongKind(b.first().and_then(|&t| Kind::from_tag(t)))
+            }
+        })
+    }
+
+    fn board_score(&self, board: &[u8], member: &str) -> Result<Option<f64>> {
+        let zk = self.names.board(board);
+        let s: Option<Vec<u8>> = self.pool.run(Effect::Read, |c| {
+            redis::cmd("ZSCORE").arg(&zk).arg(member).query(c)
+        })?;
+        s.map(|s| parse_score(&s)).transpose()
+    }
+
+    fn board_rank(&self, board: &[u8], member: &str) -> Result<Option<u64>> {
+        let zk = self.names.board(board);
+        let mut inv = scripts().board_rank.prepare_invoke();
+        inv.key(&zk).arg(member);
+        self.pool.run(Effect::Read, |c| inv.invoke(c))
+    }
+
+    fn board_range(&self, board: &[u8], start: u64, stop: u64) -> Result<Vec<Ranked>> {
+        if start >= stop {
+            return Ok(Vec::new());
+        }
+        let zk = self.names.board(board);
+        let mut inv = scripts().board_range.prepare_invoke();
+        inv.key(&zk)
+            .arg(start.min(BOARD_MAX_RANK))
+            .arg(stop.min(BOARD_MAX_RANK));
+        let reply: Vec<redis::Value> = self.pool.run(Effect::Read, |c| inv.invoke(c))?;
+        ranked(start, &mut reply.into_iter())
+    }
+
+    fn board_around(&self, board: &[u8], member: &str, n: u64) -> Result<Vec<Ranked>> {
+        let zk = self.names.board(board);
+        let mut inv = scripts().board_around.prepare_invoke();
+        inv.key(&zk).arg(member).arg(n.min(BOARD_MAX_RANK));
+        let reply: Vec<redis::Value> = self.pool.run(Effect::Read, |c| inv.invoke(c))?;
+        if reply.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut it = reply.into_iter();
+        let first: u64 = next_as(&mut it)?;
+        ranked(first, &mut it)
+    }
+
+    fn board_remove(&self, board: &[u8], member: &str) -> Result<bool> {
+        let (rk, zk, pk) = self.member_keys(board, member);
+        let mut inv = scripts().board_remove.prepare_invoke();
+        inv.key(&rk)
+            .key(&self.names.index)
+            .key(&zk)
+            .arg(&pk)
+            .arg(member);
+        let n: i64 = self.pool.run(Effect::Write, |c| inv.invoke(c))?;
+        Ok(n == 1)
+    }
+
+    fn board_len(&self, board: &[u8]) -> Result<u64> {
+        let zk = self.names.board(board);
+        self.pool
+            .run(Effect::Read, |c| redis::cmd("ZCARD").arg(&zk).query(c))
+    }
+
+    fn board_clear(&self, board: &[u8]) -> Result<u64> {
+        let zk = self.names.board(board);
+        let mut inv = scripts().board_clear.prepare_invoke();
+        inv.key(&zk)
+            .key(&self.names.index)
+            .arg(&self.names.prefix)
+            .arg(board);
+        self.pool.run(Effect::Write, |c| inv.invoke(c))
     }
 }
 

@@ -73,8 +73,9 @@ return {1}
 ";
 
 /// A counter's native increment: `INCRBY` (Redis checks the 64-bit range) and the index entry.
-/// {1, new value as text}; {2, current} on overflow; {3, first byte} when the key holds another Grove
-/// kind; {4, type} when it holds a Redis type Grove did not write.
+/// {1, new value as text}; {2, current} on overflow; {-2} when the key holds anything but a
+/// decimal counter (another kind, a counter in Grove's envelope, a Redis type Grove did not
+/// write): the generic path reads it and decides, so the kind need not travel back.
 const COUNTER_ADD: &str = r"
 local ok = pcall(redis.call, 'INCRBY', KEYS[1], ARGV[2])
 if ok then
@@ -82,12 +83,11 @@ if ok then
   -- Read back as text: a Lua number is a double and would round values past 2^53.
   return {1, redis.call('GET', KEYS[1])}
 end
-local t = redis.call('TYPE', KEYS[1])['ok']
-if t ~= 'string' then return {4, t} end
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'string' then return {-2} end
 local cur = redis.call('GET', KEYS[1])
 local b = string.byte(cur, 1)
 if b == 45 or (b >= 48 and b <= 57) then return {2, cur} end
-return {3, string.sub(cur, 1, 1)}
+return {-2}
 ";
 
 /// Grove's queue records in Lua (see `queue.rs`): the meta `[7][0]` + next id, ready,
@@ -228,9 +228,10 @@ put(KEYS[1], P, Q .. 'meta', meta_bytes(m))
 return {1}
 ";
 
-/// Reading and writing the big-endian u64s of a lock record in Lua, whose numbers are doubles:
-/// exact below 2^53, which the scripts check (anything larger takes Grove's generic path).
-const LOCK_LIB: &str = r"
+/// Helpers every record script shares (locks and queues): reading and writing big-endian u64s
+/// in Lua, whose numbers are doubles, so exact below 2^53 (`LIM`), which the scripts check
+/// (anything larger takes Grove's generic path); and a lock record's decoding.
+const LIB: &str = r"
 local LIM = 9007199254740991
 local function rd(s, i)
   local n = 0
@@ -247,7 +248,7 @@ local function wr(n)
 end
 -- The record at KEYS[1]: {fence, lease, owner}, or a reply to return at once.
 local function record(v)
-  if string.byte(v, 1) ~= 3 then return nil, {-1, string.sub(v, 1, 1)} end
+  if string.byte(v, 1) ~= 3 then return nil, {-2} end
   if #v < 19 or string.byte(v, 2) ~= 0 or #v ~= 19 + string.byte(v, 19) then
     return nil, {-2}
   end
@@ -258,8 +259,8 @@ end
 ";
 
 /// A lock's try-acquire. ARGV: member, now, ttl, token, previous token ('' for none).
-/// {1, fence as 8 bytes} acquired; {0} held by another; {-1, first byte} another kind; {-2}
-/// generic path.
+/// {1, fence as 8 bytes} acquired; {0} held by another; {-2} generic path (another kind, or a
+/// record the script does not handle).
 const LOCK_ACQUIRE: &str = r"
 local now, ttl = tonumber(ARGV[2]), tonumber(ARGV[3])
 if now + ttl >= LIM then return {-2} end
@@ -280,7 +281,7 @@ return {1, wr(fence)}
 ";
 
 /// A lock's release ('r') or extend ('e' by ARGV[5] ms) by its owner. ARGV: member, now, token,
-/// mode, ms. {1} changed; {0} not ours; {-1, first byte}; {-2} as for acquire.
+/// mode, ms. {1} changed; {0} not ours; {-2} as for acquire.
 const LOCK_CHANGE: &str = r"
 local now = tonumber(ARGV[2])
 local v = redis.call('GET', KEYS[1])
@@ -298,17 +299,171 @@ end
 return {1}
 ";
 
+/// Leaderboards: the board's sorted set holds each member with its true score; Grove's order
+/// (score descending, ties by member ascending) is computed from Redis's ascending one, whose
+/// ties are already ascending by member. Scores travel as text with 17 significant digits
+/// (`fmt`), which reads back as the same double; Redis's own score replies round-trip too.
+const BOARD_LIB: &str = r"
+local function fmt(x) return string.format('%.17g', x) end
+-- The Grove rank of member m, whose score text is s: members of higher score, plus the members
+-- of score s before m (Redis's rank counts those and every lower score).
+local function rank_of(K, m, s)
+  return redis.call('ZCOUNT', K, '(' .. s, '+inf') + redis.call('ZRANK', K, m)
+    - redis.call('ZCOUNT', K, '-inf', '(' .. s)
+end
+-- Appends the members at Grove ranks [start, stop) to out as member, score text, ...
+-- ZREVRANGE gives the right scores at the right ranks, but ties in reverse: a run of one score
+-- inside the window is a whole tie group, reversed here; the first and last runs may be cut by
+-- the window, so their members are read again in ascending order from the right offset.
+local function slice(K, start, stop, out)
+  local card = redis.call('ZCARD', K)
+  if stop > card then stop = card end
+  if start >= stop then return out end
+  local w = redis.call('ZREVRANGE', K, start, stop - 1, 'WITHSCORES')
+  local i = 1
+  while i <= #w do
+    local s = w[i + 1]
+    local j = i
+    while j + 3 <= #w and w[j + 3] == s do j = j + 2 end
+    local cnt = (j - i) / 2 + 1
+    if i == 1 or j + 1 == #w then
+      local off = 0
+      if i == 1 then off = start - redis.call('ZCOUNT', K, '(' .. s, '+inf') end
+      local ms = redis.call('ZRANGE', K, s, s, 'BYSCORE', 'LIMIT', off, cnt)
+      for _, m in ipairs(ms) do
+        out[#out + 1] = m
+        out[#out + 1] = s
+      end
+    else
+      for k = j, i, -2 do
+        out[#out + 1] = w[k]
+        out[#out + 1] = s
+      end
+    end
+    i = j + 2
+  end
+  return out
+end
+";
+
+/// Sets ('s') or adds to ('i') a member's score. KEYS: the member's record, the index, the
+/// board. ARGV: the record's physical key, member, mode, number. {1, new score}; {0} the sum
+/// would leave the finite range; {-1, kind byte} another kind at the record's key (a decimal
+/// counter: kind 2). A key of another Redis type fails with WRONGTYPE. Nothing changes unless 1.
+const BOARD_WRITE: &str = r"
+local v = redis.call('GET', KEYS[1])
+if v and string.byte(v, 1) ~= 6 then
+  local b = string.byte(v, 1) or 0
+  if b == 45 or (b >= 48 and b <= 57) then return {-1, '\2'} end
+  return {-1, string.sub(v, 1, 1)}
+end
+local old = redis.call('ZSCORE', KEYS[3], ARGV[2])
+if old then old = tonumber(old) end
+local new = tonumber(ARGV[4])
+if ARGV[3] == 'i' then
+  new = (old or 0) + new
+  if new == math.huge or new == -math.huge then return {0} end
+end
+-- -0.0 and 0.0 are one score; store the positive one.
+if new == 0 then new = 0 end
+local s = fmt(new)
+if old == new then return {1, s} end
+-- The record is what Grove writes on every engine: kind 6, no expiry, the score's f64 bits.
+redis.call('SET', KEYS[1], '\6\0' .. struct.pack('>d', new))
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+redis.call('ZADD', KEYS[3], s, ARGV[2])
+return {1, s}
+";
+
+/// A member's rank. KEYS[1] the board; ARGV[1] the member. The rank, or nil.
+const BOARD_RANK: &str = r"
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not s then return false end
+return rank_of(KEYS[1], ARGV[1], s)
+";
+
+/// Members at ranks [ARGV[1], ARGV[2]). KEYS[1] the board. {member, score, ...}.
+const BOARD_RANGE: &str = r"
+return slice(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), {})
+";
+
+/// ARGV[1] with up to ARGV[2] members above and below. KEYS[1] the board. {first rank, member,
+/// score, ...}, or {} when ARGV[1] is not a member.
+const BOARD_AROUND: &str = r"
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not s then return {} end
+local r = rank_of(KEYS[1], ARGV[1], s)
+local n = tonumber(ARGV[2])
+local lo = math.max(r - n, 0)
+return slice(KEYS[1], lo, r + n + 1, {lo})
+";
+
+/// Removes a member. KEYS: the member's record, the index, the board. ARGV: the record's
+/// physical key, member. 1 if it was a member; another kind at the record's key (even a Redis
+/// type Grove did not write) is not one and stays, as on every engine.
+const BOARD_REMOVE: &str = r"
+local z = redis.call('ZREM', KEYS[3], ARGV[2])
+local ok, v = pcall(redis.call, 'GET', KEYS[1])
+if ok and v and string.byte(v, 1) == 6 then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return 1
+end
+return z
+";
+
+/// Removes every member and its record. KEYS: the board, the index. ARGV: the store's prefix,
+/// the board's physical member prefix. The number of members.
+const BOARD_CLEAR: &str = r"
+local n = 0
+while true do
+  local ms = redis.call('ZRANGE', KEYS[1], 0, 999)
+  if #ms == 0 then break end
+  local ks, ps = {}, {}
+  for i, m in ipairs(ms) do
+    ps[i] = ARGV[2] .. m
+    ks[i] = ARGV[1] .. ps[i]
+  end
+  redis.call('DEL', unpack(ks))
+  redis.call('ZREM', KEYS[2], unpack(ps))
+  redis.call('ZREM', KEYS[1], unpack(ms))
+  n = n + #ms
+end
+return n
+";
+
 /// The loaded scripts.
 pub(crate) struct Scripts {
+    /// `GET` with the key's deadline, so expiries survive the round trip.
     pub get: redis::Script,
+    /// Ordered page of live entries from the index (Redis's own SCAN is unordered).
     pub scan: redis::Script,
+    /// Compare-and-swap of one key in its stored form: every generic single-key write.
     pub cas: redis::Script,
+    /// A counter's native increment (`INCRBY`).
     pub counter_add: redis::Script,
+    /// A lock's native try-acquire.
     pub lock_acquire: redis::Script,
+    /// A lock's native release or extend by its owner.
     pub lock_change: redis::Script,
+    /// A queue's native enqueue.
     pub queue_enqueue: redis::Script,
+    /// A queue's native dequeue (dead-lettering on the way).
     pub queue_dequeue: redis::Script,
+    /// A queue's native ack.
     pub queue_ack: redis::Script,
+    /// A leaderboard's set or add, record and sorted set together.
+    pub board_write: redis::Script,
+    /// A member's rank in Grove's order (`ZREVRANK` orders ties the other way).
+    pub board_rank: redis::Script,
+    /// Members by rank in Grove's order.
+    pub board_range: redis::Script,
+    /// A member and its neighbours by rank, in one step so they are consistent.
+    pub board_around: redis::Script,
+    /// Removes a member and its record.
+    pub board_remove: redis::Script,
+    /// Removes every member and its record.
+    pub board_clear: redis::Script,
 }
 
 /// The scripts, hashed once per process.
@@ -319,10 +474,16 @@ pub(crate) fn scripts() -> &'static Scripts {
         scan: redis::Script::new(SCAN),
         cas: redis::Script::new(CAS),
         counter_add: redis::Script::new(COUNTER_ADD),
-        lock_acquire: redis::Script::new(&[LOCK_LIB, LOCK_ACQUIRE].concat()),
-        lock_change: redis::Script::new(&[LOCK_LIB, LOCK_CHANGE].concat()),
-        queue_enqueue: redis::Script::new(&[LOCK_LIB, QUEUE_LIB, QUEUE_ENQUEUE].concat()),
-        queue_dequeue: redis::Script::new(&[LOCK_LIB, QUEUE_LIB, QUEUE_DEQUEUE].concat()),
-        queue_ack: redis::Script::new(&[LOCK_LIB, QUEUE_LIB, QUEUE_ACK].concat()),
+        lock_acquire: redis::Script::new(&[LIB, LOCK_ACQUIRE].concat()),
+        lock_change: redis::Script::new(&[LIB, LOCK_CHANGE].concat()),
+        queue_enqueue: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_ENQUEUE].concat()),
+        queue_dequeue: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_DEQUEUE].concat()),
+        queue_ack: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_ACK].concat()),
+        board_write: redis::Script::new(&[BOARD_LIB, BOARD_WRITE].concat()),
+        board_rank: redis::Script::new(&[BOARD_LIB, BOARD_RANK].concat()),
+        board_range: redis::Script::new(&[BOARD_LIB, BOARD_RANGE].concat()),
+        board_around: redis::Script::new(&[BOARD_LIB, BOARD_AROUND].concat()),
+        board_remove: redis::Script::new(BOARD_REMOVE),
+        board_clear: redis::Script::new(BOARD_CLEAR),
     })
 }
