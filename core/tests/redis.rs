@@ -42,7 +42,9 @@ fn redis_clients_see_counters_as_integers_and_expiries_as_their_own() {
         .arg(format!("{prefix}session-ish"))
         .query(&mut raw)
         .unwrap();
-    assert!(pttl > 55_000 && pttl <= 60_000, "PTTL {pttl}");
+    // The store's clock is the server's as estimated from TIME (ms readings, half a round trip
+    // guessed), so a deadline may land a millisecond or two past 60 s on the server's own.
+    assert!(pttl > 55_000 && pttl <= 60_005, "PTTL {pttl}");
     // A string Grove did not write, at a counter's key: WrongType, and nothing changed.
     let _: () = redis::cmd("SET")
         .arg(format!("{prefix}counter:foreign"))
