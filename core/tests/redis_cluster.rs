@@ -113,6 +113,7 @@ fn a_store_keeps_every_write_while_its_slot_moves_to_another_master() {
                 let counter = db.counter("n").unwrap();
                 let queue = db.queue("q", Duration::from_secs(60), 5).unwrap();
                 let crdt = db.crdt_counter("crdt").unwrap();
+                let board = db.leaderboard("b").unwrap();
                 let mut done = 0u64;
                 while !stop.load(Ordering::SeqCst) || done < 50 {
                     counter.increment(1).unwrap();
@@ -120,6 +121,7 @@ fn a_store_keeps_every_write_while_its_slot_moves_to_another_master() {
                         .enqueue(format!("{w}:{done}").as_bytes(), Duration::ZERO)
                         .unwrap();
                     crdt.increment(1).unwrap();
+                    board.incr(&format!("w{w}"), 1.0).unwrap();
                     db.set(format!("w{w}:{done}").as_bytes(), b"v", None)
                         .unwrap();
                     done += 1;
@@ -206,6 +208,10 @@ fn a_store_keeps_every_write_while_its_slot_moves_to_another_master() {
     assert_eq!(q.stats().unwrap().ready, total);
     assert_eq!(db.keys(b"w").unwrap().count() as u64, total);
     assert_eq!(db.keys(b"pre").unwrap().count(), 200);
+    let board = db.leaderboard("b").unwrap();
+    assert_eq!(board.len().unwrap(), WRITERS as u64);
+    let scored: f64 = board.top(10).unwrap().iter().map(|r| r.score).sum();
+    assert_eq!(scored, total as f64);
     db.close().unwrap();
 }
 
