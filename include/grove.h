@@ -28,7 +28,9 @@
  * - grove_store, grove_counter, grove_keys, grove_lock, grove_ratelimiter, grove_sessions,
  *   grove_leaderboard, grove_queue and grove_crdt_* handles are thread-safe; grove_options is not. Threads sharing one grove_lock act as one
  *   owner: give each contender its own grove_lock.
- * - Durations (timeouts, windows, retry intervals) are seconds as double too.
+ * - Durations (timeouts, windows, retry intervals) are seconds as double too, except the two
+ *   open options counted in whole milliseconds (uint64_t): the flush period of
+ *   grove_options_set_durability and grove_options_set_connect_timeout.
  *
  * Link statically: cc app.c -Iinclude target/release/libgrove.a -lpthread -ldl -lm
  */
@@ -50,7 +52,7 @@
 /**
  * Minor version of the C ABI in this header; a change only adds functions or constants.
  */
-#define GROVE_ABI_VERSION_MINOR 4
+#define GROVE_ABI_VERSION_MINOR 5
 
 /**
  * The result of every fallible call: `GROVE_OK` (0) or one value per Grove error kind.
@@ -257,7 +259,8 @@ typedef struct grove_leaderboard grove_leaderboard;
 typedef struct grove_lock grove_lock;
 
 /**
- * Settings for opening a store (node id, durability). Not thread-safe: one thread at a time.
+ * Settings for opening a store (node id, durability, connect timeout). Not thread-safe: one
+ * thread at a time.
  */
 typedef struct grove_options grove_options;
 
@@ -1068,6 +1071,15 @@ void grove_options_free(struct grove_options *opts);
 grove_status grove_options_new(struct grove_options **out, struct grove_error **err);
 
 /**
+ * Sets how long opening a network store (`redis://…`) waits for its server before an IO error
+ * naming the address: `timeout_ms` milliseconds (5000 when never set). Checked when the store is
+ * opened: 0, or any timeout on an engine without a server (a path, `sled:`, `lmdb:`, `memory:`,
+ * `grove_store_open_memory`), makes the open fail with INVALID_ARGUMENT. Errors here:
+ * INVALID_ARGUMENT (NULL `opts`).
+ */
+grove_status grove_options_set_connect_timeout(struct grove_options *opts, uint64_t timeout_ms, struct grove_error **err);
+
+/**
  * Sets the durability: `GROVE_DURABILITY_PERIODIC` with `every_ms` >= 1, or
  * `GROVE_DURABILITY_EVERY_WRITE` (`every_ms` ignored). Errors: INVALID_ARGUMENT.
  */
@@ -1362,11 +1374,13 @@ grove_status grove_store_namespace(const struct grove_store *store, const uint8_
 grove_status grove_store_node_id(const struct grove_store *store, struct grove_bytes *out, struct grove_error **err);
 
 /**
- * Opens (creating if needed) the sled store at `path` (`path_len` bytes, UTF-8) with `opts`
- * (NULL for defaults); the new handle goes to `*out`, free it with `grove_store_free`.
+ * Opens (creating if needed) the store at `path` (`path_len` bytes, UTF-8): a directory or
+ * `sled:DIR` (sled, the default engine), `lmdb:DIR`, `memory:` or `redis://host:port[/db]`, with
+ * `opts` (NULL for defaults); the new handle goes to `*out`, free it with `grove_store_free`.
  * A path already open in this process shares its engine. Errors: INVALID_ARGUMENT (NULL,
- * empty, not UTF-8, or containing a NUL byte, as when `path_len` counts the terminator),
- * STORE_LOCKED (another process holds it), IO, CORRUPT.
+ * empty, not UTF-8, or containing a NUL byte, as when `path_len` counts the terminator; an
+ * unknown scheme; an option the engine does not take), STORE_LOCKED (another process holds a
+ * sled directory), IO (including a server not reached within the connect timeout), CORRUPT.
  */
 grove_status grove_store_open(const uint8_t *path, size_t path_len, const struct grove_options *opts, struct grove_store **out, struct grove_error **err);
 
@@ -1377,8 +1391,8 @@ grove_status grove_store_open(const uint8_t *path, size_t path_len, const struct
 grove_status grove_store_open_memory(const struct grove_options *opts, struct grove_store **out, struct grove_error **err);
 
 /**
- * Copies the store's directory into `*out` (`{NULL, 0}` for an in-memory store); release it
- * with `grove_bytes_free`. Errors: INVALID_ARGUMENT, CLOSED.
+ * Copies the store's directory into `*out` (`{NULL, 0}` for a store without one: `memory:`,
+ * `redis://`); release it with `grove_bytes_free`. Errors: INVALID_ARGUMENT, CLOSED.
  */
 grove_status grove_store_path(const struct grove_store *store, struct grove_bytes *out, struct grove_error **err);
 
@@ -1419,7 +1433,7 @@ grove_status grove_store_set_many(const struct grove_store *store, const struct 
 grove_status grove_store_set_max_drift(const struct grove_store *store, double seconds, struct grove_error **err);
 
 /**
- * Writes the bytes the store occupies on disk (0 in memory) to `*out`.
+ * Writes the bytes the store occupies on disk (0 in memory and on Redis) to `*out`.
  * Errors: INVALID_ARGUMENT, CLOSED, IO.
  */
 grove_status grove_store_size_on_disk(const struct grove_store *store, uint64_t *out, struct grove_error **err);

@@ -41,10 +41,11 @@ func ABIVersion() (major, minor int) {
 }
 
 type config struct {
-	nodeID     *string
-	durability C.grove_durability
-	flushMs    uint64
-	set        bool
+	nodeID           *string
+	durability       C.grove_durability
+	flushMs          uint64
+	set              bool
+	connectTimeoutMs *uint64
 }
 
 // Option configures Open and OpenMemory.
@@ -78,6 +79,24 @@ func WithDurableWrites() Option {
 	}
 }
 
+// WithConnectTimeout bounds how long Open waits for a network store's server (redis://…) before
+// failing with ErrIo naming the address; the default is 5s. libgrove counts whole milliseconds:
+// d is rounded up to the next millisecond, and d <= 0 is passed as 0, which Open rejects with
+// ErrInvalidArgument, as it rejects the option on an engine with no server (a path, lmdb:,
+// memory:, OpenMemory).
+func WithConnectTimeout(d time.Duration) Option {
+	return func(c *config) {
+		var ms uint64
+		if d > 0 {
+			ms = uint64(d / time.Millisecond)
+			if d%time.Millisecond != 0 {
+				ms++
+			}
+		}
+		c.connectTimeoutMs = &ms
+	}
+}
+
 // makeOptions builds a grove_options from opts; the caller frees it with grove_options_free.
 func makeOptions(opts []Option) (*C.grove_options, error) {
 	var cfg config
@@ -105,6 +124,13 @@ func makeOptions(opts []Option) (*C.grove_options, error) {
 			return nil, takeError(st, cerr)
 		}
 	}
+	if cfg.connectTimeoutMs != nil {
+		st := C.grove_options_set_connect_timeout(copts, C.uint64_t(*cfg.connectTimeoutMs), &cerr)
+		if st != C.GROVE_OK {
+			C.grove_options_free(copts)
+			return nil, takeError(st, cerr)
+		}
+	}
 	return copts, nil
 }
 
@@ -117,9 +143,10 @@ type DB struct {
 }
 
 // Open opens (creating if needed) the store at target: "./data" or "sled:./data" (sled, one
-// process), "lmdb:./data" (shared by every process of this machine) or "memory:". A path
-// already open in this process shares its engine; a sled path held by another process gives
-// ErrStoreLocked.
+// process), "lmdb:./data" (shared by every process of this machine), "memory:" or
+// "redis://host:port[/db]" (every process that reaches the server). A path already open in this
+// process shares its engine; a sled path held by another process gives ErrStoreLocked; a server
+// not reached within the connect timeout (WithConnectTimeout) gives ErrIo.
 func Open(path string, opts ...Option) (*DB, error) {
 	copts, err := makeOptions(opts)
 	if err != nil {

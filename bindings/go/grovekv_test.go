@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -104,6 +106,94 @@ func TestOpenMemoryAndOptions(t *testing.T) {
 	db, err = grovekv.OpenMemory(grovekv.WithDurableWrites())
 	must(t, err)
 	must(t, db.Close())
+}
+
+// WithConnectTimeout reaches the core, which checks it at open: 0 or negative, or any value on
+// an engine with no server, is ErrInvalidArgument; an unreachable server is ErrIo naming it.
+func TestConnectTimeout(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sled")
+	for _, target := range []string{dir, "sled:" + dir, "lmdb:" + dir, "memory:"} {
+		_, err := grovekv.Open(target, grovekv.WithConnectTimeout(time.Second))
+		wantErr(t, err, grovekv.ErrInvalidArgument)
+		if !strings.Contains(err.Error(), "connect_timeout") {
+			t.Fatalf("%s: %v", target, err)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("a refused open created %s (%v)", dir, err)
+	}
+	_, err := grovekv.OpenMemory(grovekv.WithConnectTimeout(time.Second))
+	wantErr(t, err, grovekv.ErrInvalidArgument)
+	for _, d := range []time.Duration{0, -time.Second} {
+		_, err = grovekv.Open("redis://127.0.0.1:1", grovekv.WithConnectTimeout(d))
+		wantErr(t, err, grovekv.ErrInvalidArgument)
+	}
+
+	// Connection refused: ErrIo at once, naming the address (a sub-millisecond timeout is 1ms).
+	for _, d := range []time.Duration{2 * time.Second, time.Microsecond} {
+		_, err = grovekv.Open("redis://127.0.0.1:1", grovekv.WithConnectTimeout(d))
+		wantErr(t, err, grovekv.ErrIo)
+		if !strings.Contains(err.Error(), "127.0.0.1:1") {
+			t.Fatalf("%v", err)
+		}
+	}
+	// A non-routable address: ErrIo naming it within the 200ms timeout (3s is a correctness
+	// bound; the default timeout is 5s).
+	start := time.Now()
+	_, err = grovekv.Open("redis://10.255.255.1:6379", grovekv.WithConnectTimeout(200*time.Millisecond))
+	wantErr(t, err, grovekv.ErrIo)
+	if !strings.Contains(err.Error(), "10.255.255.1:6379") {
+		t.Fatalf("%v", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("the open took %v", took)
+	}
+
+	// A server that never completes the handshake: ErrIo after the 200ms given, not the
+	// default 5s (the bounds leave room for a slow machine).
+	hole := blackHole(t)
+	start = time.Now()
+	_, err = grovekv.Open("redis://"+hole, grovekv.WithConnectTimeout(200*time.Millisecond))
+	wantErr(t, err, grovekv.ErrIo)
+	if !strings.Contains(err.Error(), hole) {
+		t.Fatalf("%v", err)
+	}
+	if took := time.Since(start); took < 150*time.Millisecond || took > 3*time.Second {
+		t.Fatalf("the open took %v", took)
+	}
+
+	url := os.Getenv("GROVE_TEST_REDIS")
+	if url == "" {
+		t.Log("GROVE_TEST_REDIS is not set: connect timeout not tried on a live server")
+		return
+	}
+	db, err := grovekv.Open(url, grovekv.WithConnectTimeout(2*time.Second))
+	must(t, err)
+	must(t, db.Close())
+}
+
+// blackHole returns a loopback address whose TCP handshake never completes: a listener with a
+// backlog of 0 whose accept queue is full of connections nobody accepts, so the kernel (Linux)
+// drops further SYNs and a connect waits for its own timeout, as to a non-routable address.
+func blackHole(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	must(t, err)
+	t.Cleanup(func() { _ = syscall.Close(fd) })
+	must(t, syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
+	must(t, syscall.Listen(fd, 0))
+	sa, err := syscall.Getsockname(fd)
+	must(t, err)
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	for i := 0; i < 8; i++ {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			return addr // the queue is full
+		}
+		t.Cleanup(func() { _ = c.Close() })
+	}
+	t.Fatalf("%s kept completing handshakes", addr)
+	return ""
 }
 
 func TestKV(t *testing.T) {

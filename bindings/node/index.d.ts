@@ -48,6 +48,12 @@ export interface OpenOptions {
    * 'ClockDrift' (default 60). Set for the whole engine: every handle of this path shares it.
    */
   maxDrift?: number | null
+  /**
+   * Milliseconds a `redis://` store waits for its server (default 5000) before an error with
+   * code 'Io' naming the address; 0 or less, or the option on an engine with no server, is
+   * 'InvalidArgument'.
+   */
+  connectTimeoutMs?: number | null
 }
 
 /** Options of `openMemory`. */
@@ -213,7 +219,10 @@ export interface QueueStats {
 /** A JSON value: what a session, a CRDT register, set member or map field holds. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
-/** Opens (creating if needed) the store directory at `path`; a path already open in this process shares its engine. */
+/**
+ * Opens (creating if needed) the store at `path` (`./data`, `sled:./data`, `lmdb:./data`,
+ * `memory:`, `redis://host:port[/db]`); a path already open in this process shares its engine.
+ */
 export declare function open(path: string | URL, options?: OpenOptions): Store
 
 /** Opens a fresh in-memory store (same semantics, nothing on disk). */
@@ -224,7 +233,7 @@ export declare class Store {
   private constructor()
   /** This replica's persisted id (used by CRDTs). */
   readonly nodeId: string
-  /** The store directory, or null for an in-memory store. */
+  /** The store directory, or null for a store without one (`memory:`, `redis://`). */
   readonly path: string | null
   /** The key prefix this view adds (`'tenant-a:'`), '' for the root handle. */
   readonly prefix: string

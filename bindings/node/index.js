@@ -90,7 +90,7 @@ class Store {
     return this.#n.nodeId
   }
 
-  /** The store directory, or null for an in-memory store. */
+  /** The store directory, or null for a store without one (`memory:`, `redis://`). */
   get path() {
     return this.#n.path
   }
@@ -1007,7 +1007,10 @@ if (typeof Symbol.dispose === 'symbol') {
   }
 }
 
-/** Opens (creating if needed) the store directory at `path`: `{ nodeId, durable, flushEveryMs, maxDrift }`. */
+/**
+ * Opens (creating if needed) the store at `path` (`./data`, `sled:./data`, `lmdb:./data`,
+ * `memory:`, `redis://host:port[/db]`): `{ nodeId, durable, flushEveryMs, maxDrift, connectTimeoutMs }`.
+ */
 function open(path, opts) {
   return new Store(TOKEN, native.open(...openArgs(path, opts)))
 }

@@ -511,19 +511,32 @@ function changesOut(r, bigint) {
   return { data: r.data, cursor }
 }
 
-/** `open(path, opts)` arguments for the native open: [path, nodeId, durable, flushEveryMs, maxDrift]. */
+/**
+ * `open(path, opts)` arguments for the native open: [path, nodeId, durable, flushEveryMs, maxDrift,
+ * connectTimeoutMs].
+ */
 function openArgs(path, opts) {
   if (path instanceof URL) path = fileURLToPath(path)
   stringArg(path, 'path')
-  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs', 'maxDrift'])
+  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs', 'maxDrift', 'connectTimeoutMs'])
   if (o.durable !== undefined && o.durable !== null && typeof o.durable !== 'boolean') {
     throw typeError(`durable must be a boolean, got ${typeName(o.durable)}`)
   }
   if (o.flushEveryMs !== undefined && o.flushEveryMs !== null && typeof o.flushEveryMs !== 'number') {
     throw typeError(`flushEveryMs must be a number, got ${typeName(o.flushEveryMs)}`)
   }
+  if (o.connectTimeoutMs !== undefined && o.connectTimeoutMs !== null && typeof o.connectTimeoutMs !== 'number') {
+    throw typeError(`connectTimeoutMs must be a number of milliseconds, got ${typeName(o.connectTimeoutMs)}`)
+  }
   const drift = maxDriftArg(o.maxDrift)
-  return [path, nodeIdArg(o.nodeId), o.durable ?? undefined, o.flushEveryMs ?? undefined, drift]
+  return [
+    path,
+    nodeIdArg(o.nodeId),
+    o.durable ?? undefined,
+    o.flushEveryMs ?? undefined,
+    drift,
+    o.connectTimeoutMs ?? undefined,
+  ]
 }
 
 /** `openMemory(opts)` arguments for the native openMemory: [nodeId, maxDrift]. */

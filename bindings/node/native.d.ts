@@ -356,7 +356,7 @@ export declare class NativeStore {
   get closed(): boolean
   /** This replica's persisted id. */
   get nodeId(): string
-  /** The store directory, or null in memory. */
+  /** The store directory, or null for a store without one (`memory:`, `redis://`). */
   get path(): string | null
   /** Whether every write is fsynced before it returns. */
   get durable(): boolean
@@ -544,11 +544,14 @@ export interface NativeSyncReport {
   merged: number
 }
 
-/** Opens (creating if needed) the sled store at `path`; same path in this process = same engine. */
-export declare function open(path: string, nodeId?: string | undefined | null, durable?: boolean | undefined | null, flushEveryMs?: number | undefined | null, maxDriftSecs?: number | undefined | null): NativeStore
+/**
+ * Opens (creating if needed) the store at `path` (`./data`, `sled:`, `lmdb:`, `memory:` or
+ * `redis://…`); same path in this process = same engine.
+ */
+export declare function open(path: string, nodeId?: string | undefined | null, durable?: boolean | undefined | null, flushEveryMs?: number | undefined | null, maxDriftSecs?: number | undefined | null, connectTimeoutMs?: number | undefined | null): NativeStore
 
 /** Opens (creating if needed) the store at `path`, on the pool. */
-export declare function openAsync(path: string, nodeId?: string | undefined | null, durable?: boolean | undefined | null, flushEveryMs?: number | undefined | null, maxDriftSecs?: number | undefined | null): Promise<NativeStore>
+export declare function openAsync(path: string, nodeId?: string | undefined | null, durable?: boolean | undefined | null, flushEveryMs?: number | undefined | null, maxDriftSecs?: number | undefined | null, connectTimeoutMs?: number | undefined | null): Promise<NativeStore>
 
 /** Opens a fresh in-memory store (nothing on disk, same semantics). */
 export declare function openMemory(nodeId?: string | undefined | null, maxDriftSecs?: number | undefined | null): NativeStore

@@ -66,7 +66,8 @@ export declare const coreVersion: string
 
 /**
  * Opens (creating if needed) the store at `path` (`./data`, `sled:./data`, `lmdb:./data`,
- * `memory:`) on a pool thread; a path already open in this process shares its engine.
+ * `memory:`, `redis://host:port[/db]`) on a pool thread, the event loop free meanwhile; a path
+ * already open in this process shares its engine.
  */
 export declare function open(path: string | URL, options?: OpenOptions): Promise<Store>
 
@@ -83,7 +84,7 @@ export declare class Store {
   private constructor()
   /** This replica's persisted id (used by CRDTs). */
   readonly nodeId: string
-  /** The store directory, or null for an in-memory store. */
+  /** The store directory, or null for a store without one (`memory:`, `redis://`). */
   readonly path: string | null
   /** The key prefix this view adds (`'tenant-a:'`), '' for the root handle. */
   readonly prefix: string

@@ -84,7 +84,7 @@ class Store {
     return this.#n.nodeId
   }
 
-  /** The store directory, or null for an in-memory store. */
+  /** The store directory, or null for a store without one (`memory:`, `redis://`). */
   get path() {
     return this.#n.path
   }
@@ -956,7 +956,8 @@ if (typeof Symbol.asyncDispose === 'symbol') {
 
 /**
  * Opens (creating if needed) the store at `path` (`./data`, `sled:./data`, `lmdb:./data`,
- * `memory:`) on a pool thread: `{ nodeId, durable, flushEveryMs, maxDrift }`.
+ * `memory:`, `redis://host:port[/db]`) on a pool thread, the event loop free meanwhile:
+ * `{ nodeId, durable, flushEveryMs, maxDrift, connectTimeoutMs }`.
  */
 async function open(path, opts) {
   return new Store(TOKEN, await native.openAsync(...openArgs(path, opts)))

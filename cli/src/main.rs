@@ -31,13 +31,21 @@ macro_rules! say {
                   `--`, or for an option's value after `=` (`--prefix=-h`)."
 )]
 struct Cli {
-    /// Store target: DIR or sled:DIR (sled), lmdb:DIR (shared by processes; preview) or memory:;
-    /// also read from GROVE_DB.
+    /// Store target: DIR or sled:DIR (sled), lmdb:DIR (shared by processes; preview), memory: or
+    /// redis://HOST:PORT[/DB]; also read from GROVE_DB.
     #[arg(long, global = true, env = "GROVE_DB")]
     db: Option<PathBuf>,
     /// Fsync every write before returning (default: periodic flush).
     #[arg(long, global = true)]
     durable: bool,
+    /// Seconds a redis:// store waits for its server before failing (exit 20, Io); default 5.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        allow_negative_numbers = true
+    )]
+    connect_timeout: Option<f64>,
     #[command(subcommand)]
     command: Command,
 }
@@ -488,7 +496,25 @@ fn open(cli: &Cli) -> Result<Store, Fail> {
     if cli.durable {
         opts = opts.durability(Durability::EveryWrite);
     }
+    opts.connect_timeout = cli.connect_timeout.map(connect_timeout).transpose()?;
     Ok(Store::open_with(path, opts)?)
+}
+
+/// `--connect-timeout` seconds as a `Duration` for the core to check: 0 and negative numbers
+/// become zero, which the core refuses; NaN, or a number too large for a `Duration`, is refused
+/// here (it has no `Duration`).
+fn connect_timeout(secs: f64) -> Result<Duration, Fail> {
+    let refuse = |why: String| Fail::from(Error::new(ErrorKind::InvalidArgument, why));
+    if secs.is_nan() {
+        return Err(refuse(
+            "--connect-timeout must be a number of seconds, got NaN".into(),
+        ));
+    }
+    if secs <= 0.0 {
+        return Ok(Duration::ZERO);
+    }
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| refuse(format!("--connect-timeout of {secs} s is out of range")))
 }
 
 fn ttl(secs: f64) -> Result<std::time::Duration, Fail> {
@@ -506,7 +532,13 @@ fn run(cli: Cli) -> Result<(), Fail> {
         return demo(args);
     }
     if let Command::Sync { dir_a, dir_b } = &cli.command {
-        let (a, b) = (Store::open(dir_a)?, Store::open(dir_b)?);
+        let timeout = cli.connect_timeout.map(connect_timeout).transpose()?;
+        let open = |target: &PathBuf| {
+            let mut opts = Options::new();
+            opts.connect_timeout = timeout;
+            Store::open_with(target, opts)
+        };
+        let (a, b) = (open(dir_a)?, open(dir_b)?);
         let report = grove_core::sync(&a, &b);
         let closed = (a.close(), b.close());
         print_report(&report?);

@@ -615,3 +615,111 @@ fn the_same_commands_work_on_redis() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("127.0.0.1:1"));
 }
+
+/// `--connect-timeout SECONDS` reaches the core, which checks it: 0 or less, or the flag on an
+/// engine with no server, is InvalidArgument (exit 13); an unreachable server is Io (exit 20)
+/// naming the address, within the timeout.
+#[test]
+fn connect_timeout_flag() {
+    let run = |args: &[&str]| {
+        let started = std::time::Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_grove"))
+            .args(args)
+            .env_remove("GROVE_DB")
+            .output()
+            .unwrap();
+        (out, started.elapsed())
+    };
+    let err = |o: &Output| String::from_utf8_lossy(&o.stderr).to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let sled = dir.path().join("sled");
+    let sled = sled.to_str().unwrap();
+    for target in [
+        sled.to_string(),
+        format!("sled:{sled}"),
+        format!("lmdb:{sled}"),
+        "memory:".into(),
+    ] {
+        let (o, _) = run(&["--db", &target, "--connect-timeout", "1", "stats"]);
+        assert_eq!(o.status.code(), Some(13), "{target}: {}", err(&o));
+        assert!(err(&o).contains("connect_timeout"), "{}", err(&o));
+    }
+    assert!(
+        !std::path::Path::new(sled).exists(),
+        "a refused open created {sled}"
+    );
+    // The flag is global: after the subcommand too, and for `sync`'s two stores.
+    let (o, _) = run(&["--db", "memory:", "stats", "--connect-timeout", "1"]);
+    assert_eq!(o.status.code(), Some(13), "{}", err(&o));
+    let (o, _) = run(&["--connect-timeout", "1", "sync", sled, sled]);
+    assert_eq!(o.status.code(), Some(13), "{}", err(&o));
+    for bad in ["0", "-1", "-inf", "nan", "inf", "1e300"] {
+        let flag = format!("--connect-timeout={bad}");
+        let (o, _) = run(&["--db", "redis://127.0.0.1:1", &flag, "stats"]);
+        assert_eq!(o.status.code(), Some(13), "{bad}: {}", err(&o));
+    }
+    let (o, _) = run(&[
+        "--db",
+        "redis://127.0.0.1:1",
+        "--connect-timeout",
+        "x",
+        "stats",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "not a number is a usage error: {}",
+        err(&o)
+    );
+
+    // Connection refused: Io at once, naming the address (fractions of a second are fine).
+    for t in ["2", "0.5", "0.000001"] {
+        let (o, _) = run(&[
+            "--db",
+            "redis://127.0.0.1:1",
+            "--connect-timeout",
+            t,
+            "stats",
+        ]);
+        assert_eq!(o.status.code(), Some(20), "{t}: {}", err(&o));
+        assert!(err(&o).contains("127.0.0.1:1"), "{}", err(&o));
+    }
+    // A non-routable address: Io naming it within the 0.2 s timeout (3 s is a correctness
+    // bound; the default timeout is 5 s).
+    let (o, took) = run(&[
+        "--db",
+        "redis://10.255.255.1:6379",
+        "--connect-timeout",
+        "0.2",
+        "stats",
+    ]);
+    assert_eq!(o.status.code(), Some(20), "{}", err(&o));
+    assert!(err(&o).contains("10.255.255.1:6379"), "{}", err(&o));
+    assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    // A server that never completes the handshake: a listener whose accept queue is full of
+    // connections nobody accepts, so the kernel (Linux) drops further SYNs. Io after the 0.2 s.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    while fillers.len() < 4096 {
+        match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(200)) {
+            Ok(s) => fillers.push(s),
+            Err(_) => break, // the queue is full
+        }
+    }
+    assert!(fillers.len() < 4096, "{addr} kept completing handshakes");
+    let target = format!("redis://{addr}");
+    let (o, took) = run(&["--db", &target, "--connect-timeout", "0.2", "stats"]);
+    assert_eq!(o.status.code(), Some(20), "{}", err(&o));
+    assert!(err(&o).contains(&addr.to_string()), "{}", err(&o));
+    assert!(
+        took >= std::time::Duration::from_millis(150) && took < std::time::Duration::from_secs(3),
+        "{took:?}"
+    );
+    drop(fillers);
+
+    if let Ok(url) = std::env::var("GROVE_TEST_REDIS") {
+        let (o, _) = run(&["--db", &url, "--connect-timeout", "2", "stats"]);
+        assert!(o.status.success(), "{}", err(&o));
+    }
+}

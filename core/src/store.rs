@@ -367,12 +367,7 @@ impl Store {
         if let Target::Redis { server, name, tls } = parsed {
             return Store::open_redis(&server, &tls, &name, opts);
         }
-        if opts.connect_timeout.is_some() {
-            return Err(Error::invalid(
-                "connect_timeout applies to network engines (redis://) only; this store has no \
-                 server to connect to",
-            ));
-        }
+        refuse_connect_timeout(&opts)?;
         let (kind, path) = match parsed {
             Target::Memory => return Store::open_memory_with(opts),
             Target::Sled(p) => (Kind::Sled, p),
@@ -499,8 +494,10 @@ impl Store {
         Store::open_memory_with(Options::default()).expect("an in-memory store always opens")
     }
 
-    /// Opens a fresh in-memory store; fails only on an invalid node id.
+    /// Opens a fresh in-memory store; fails on an invalid node id, or a connect timeout (there is
+    /// no server to connect to).
     pub fn open_memory_with(opts: Options) -> Result<Store> {
+        refuse_connect_timeout(&opts)?;
         let engine = Engine::new(
             None,
             Kind::Memory,
@@ -881,6 +878,17 @@ pub fn check_value(value: &[u8]) -> Result<()> {
             "value is {} bytes, the limit is {MAX_VALUE_LEN}",
             value.len()
         )));
+    }
+    Ok(())
+}
+
+/// `InvalidArgument` when `opts` sets a connect timeout: only network engines take one.
+fn refuse_connect_timeout(opts: &Options) -> Result<()> {
+    if opts.connect_timeout.is_some() {
+        return Err(Error::invalid(
+            "connect_timeout applies to network engines (redis://) only; this store has no \
+             server to connect to",
+        ));
     }
     Ok(())
 }

@@ -213,6 +213,13 @@ fn targets_pick_the_engine_and_unknown_schemes_are_refused() {
     )
     .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    // The same through open_memory_with (the C door's grove_store_open_memory takes options).
+    let err = Store::open_memory_with(
+        grove_core::Options::new().connect_timeout(std::time::Duration::from_secs(1)),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(err.message().contains("connect_timeout"), "{err}");
     let dir = tempfile::tempdir().unwrap();
     let cwd_relative = dir.path().join("lmbd:x");
     for t in ["foo://x", "lmbd:x"] {

@@ -4,6 +4,7 @@ use crate::buf::{grove_bytes, text_arg};
 use crate::error::{grove_error, grove_status, run_void};
 use grove_core::{validate_node_id, Durability, Error, ErrorKind, Options, Store};
 use std::os::unix::ffi::OsStrExt;
+use std::time::Duration;
 
 /// Durability mode for `grove_options_set_durability`.
 pub type grove_durability = i32;
@@ -12,7 +13,8 @@ pub const GROVE_DURABILITY_PERIODIC: grove_durability = 0;
 /// Every write is fsynced before it returns (concurrent writers share fsyncs).
 pub const GROVE_DURABILITY_EVERY_WRITE: grove_durability = 1;
 
-/// Settings for opening a store (node id, durability). Not thread-safe: one thread at a time.
+/// Settings for opening a store (node id, durability, connect timeout). Not thread-safe: one
+/// thread at a time.
 pub struct grove_options {
     /// The Rust options this handle builds up, copied into each store opened with it.
     pub(crate) inner: Options,
@@ -106,6 +108,24 @@ pub unsafe extern "C" fn grove_options_set_durability(
     })
 }
 
+/// Sets how long opening a network store (`redis://…`) waits for its server before an IO error
+/// naming the address: `timeout_ms` milliseconds (5000 when never set). Checked when the store is
+/// opened: 0, or any timeout on an engine without a server (a path, `sled:`, `lmdb:`, `memory:`,
+/// `grove_store_open_memory`), makes the open fail with INVALID_ARGUMENT. Errors here:
+/// INVALID_ARGUMENT (NULL `opts`).
+#[no_mangle]
+pub unsafe extern "C" fn grove_options_set_connect_timeout(
+    opts: *mut grove_options,
+    timeout_ms: u64,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [opts], {
+        // SAFETY: `opts` is a live handle used by one thread at a time (contract).
+        unsafe { (*opts).inner.connect_timeout = Some(Duration::from_millis(timeout_ms)) };
+        Ok(())
+    })
+}
+
 /// Releases options. NULL is accepted and ignored.
 #[no_mangle]
 pub unsafe extern "C" fn grove_options_free(opts: *mut grove_options) {
@@ -129,11 +149,13 @@ unsafe fn options_or_default(opts: *const grove_options) -> Options {
     }
 }
 
-/// Opens (creating if needed) the sled store at `path` (`path_len` bytes, UTF-8) with `opts`
-/// (NULL for defaults); the new handle goes to `*out`, free it with `grove_store_free`.
+/// Opens (creating if needed) the store at `path` (`path_len` bytes, UTF-8): a directory or
+/// `sled:DIR` (sled, the default engine), `lmdb:DIR`, `memory:` or `redis://host:port[/db]`, with
+/// `opts` (NULL for defaults); the new handle goes to `*out`, free it with `grove_store_free`.
 /// A path already open in this process shares its engine. Errors: INVALID_ARGUMENT (NULL,
-/// empty, not UTF-8, or containing a NUL byte, as when `path_len` counts the terminator),
-/// STORE_LOCKED (another process holds it), IO, CORRUPT.
+/// empty, not UTF-8, or containing a NUL byte, as when `path_len` counts the terminator; an
+/// unknown scheme; an option the engine does not take), STORE_LOCKED (another process holds a
+/// sled directory), IO (including a server not reached within the connect timeout), CORRUPT.
 #[no_mangle]
 pub unsafe extern "C" fn grove_store_open(
     path: *const u8,
@@ -230,8 +252,8 @@ pub unsafe extern "C" fn grove_store_node_id(
     })
 }
 
-/// Copies the store's directory into `*out` (`{NULL, 0}` for an in-memory store); release it
-/// with `grove_bytes_free`. Errors: INVALID_ARGUMENT, CLOSED.
+/// Copies the store's directory into `*out` (`{NULL, 0}` for a store without one: `memory:`,
+/// `redis://`); release it with `grove_bytes_free`. Errors: INVALID_ARGUMENT, CLOSED.
 #[no_mangle]
 pub unsafe extern "C" fn grove_store_path(
     store: *const grove_store,
@@ -292,7 +314,7 @@ pub unsafe extern "C" fn grove_store_is_closed(
     })
 }
 
-/// Writes the bytes the store occupies on disk (0 in memory) to `*out`.
+/// Writes the bytes the store occupies on disk (0 in memory and on Redis) to `*out`.
 /// Errors: INVALID_ARGUMENT, CLOSED, IO.
 #[no_mangle]
 pub unsafe extern "C" fn grove_store_size_on_disk(

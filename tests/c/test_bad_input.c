@@ -621,6 +621,7 @@ static void case_null_pointers(fixture *fx) {
     NUL_ARG(grove_options_set_node_id(opts, NULL, 2, &err));
     INVALID(grove_options_set_node_id(opts, NULL, 0, &err));
     NUL_ARG(grove_options_set_durability(NULL, GROVE_DURABILITY_PERIODIC, 10, &err));
+    NUL_ARG(grove_options_set_connect_timeout(NULL, 1000, &err));
 
     /* opening */
     NUL_ARG(grove_store_open(NULL, 5, NULL, &sp, &err));
@@ -1430,6 +1431,18 @@ static void case_integer_extremes(fixture *fx) {
     INVALID(grove_options_set_durability(opts, 2, 10, &err));
     INVALID(grove_options_set_durability(opts, INT32_MIN, 10, &err));
     INVALID(grove_options_set_durability(opts, INT32_MAX, 10, &err));
+    grove_options_free(opts);
+    /* Connect timeouts at the ends of the range: the core decides, nothing panics. */
+    grove_store *sp = NULL;
+    OK(grove_options_new(&opts, &err));
+    OK(grove_options_set_connect_timeout(opts, UINT64_MAX, &err));
+    INVALID(grove_store_open(S("memory:"), opts, &sp, &err));
+    EXPECT(GROVE_IO, grove_store_open(S("redis://127.0.0.1:1"), opts, &sp, &err));
+    OK(grove_options_set_connect_timeout(opts, 1, &err));
+    EXPECT(GROVE_IO, grove_store_open(S("redis://127.0.0.1:1"), opts, &sp, &err));
+    OK(grove_options_set_connect_timeout(opts, 0, &err));
+    INVALID(grove_store_open(S("redis://127.0.0.1:1"), opts, &sp, &err));
+    CHECK(sp == NULL);
     grove_options_free(opts);
     /* A status that is none. */
     CHECK(strcmp(grove_status_name(INT32_MIN), "Unknown") == 0);

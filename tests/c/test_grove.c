@@ -12,16 +12,20 @@
  */
 #include "grove.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -165,6 +169,130 @@ static void test_options(void) {
     CHECK(id.ptr == NULL && id.len == 0);
     grove_bytes_free(&id); /* freeing the reset struct again is harmless */
     OK(grove_store_close(db, &err));
+    grove_store_free(db);
+    grove_options_free(opts);
+}
+
+/* Milliseconds since an arbitrary start (CLOCK_MONOTONIC). */
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* A loopback port that never completes a TCP handshake: a listener with a backlog of 0 whose
+ * accept queue is full (of `fillers`, never accepted), so the kernel drops further SYNs and a
+ * connect waits until its own timeout, like one to a non-routable address. Returns the port, or
+ * 0 when the sockets could not be made; close `*listener` and the fillers afterwards. */
+static int black_hole(int *listener, int fillers[3]) {
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    *listener = socket(AF_INET, SOCK_STREAM, 0);
+    if (*listener < 0 || bind(*listener, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+        listen(*listener, 0) != 0 || getsockname(*listener, (struct sockaddr *)&addr, &len) != 0) {
+        return 0;
+    }
+    for (int i = 0; i < 3; i++) {
+        fillers[i] = socket(AF_INET, SOCK_STREAM, 0);
+        if (fillers[i] >= 0) {
+            fcntl(fillers[i], F_SETFL, O_NONBLOCK);
+            (void)connect(fillers[i], (struct sockaddr *)&addr, sizeof addr); /* EINPROGRESS */
+        }
+    }
+    sleep_ms(50);
+    return ntohs(addr.sin_port);
+}
+
+/* Opens `target` with a connect timeout of `ms` and expects `want` with `part` in the message. */
+static void expect_open_with_timeout(const char *target, uint64_t ms, grove_status want,
+                                     const char *part) {
+    grove_options *opts = NULL;
+    OK(grove_options_new(&opts, &err));
+    OK(grove_options_set_connect_timeout(opts, ms, &err));
+    grove_store *db = NULL;
+    EXPECT_MSG(want, part, grove_store_open(S(target), opts, &db, &err));
+    CHECK(db == NULL);
+    grove_options_free(opts);
+}
+
+/* grove_options_set_connect_timeout: the core checks the value at open (0, or an engine with
+ * no server, is INVALID_ARGUMENT); an unreachable server is IO naming it, within the timeout. */
+static void test_connect_timeout(void) {
+    INVALID(grove_options_set_connect_timeout(NULL, 1000, &err));
+
+    /* Engines without a server refuse the option, before touching the disk. */
+    char dir[600], target[700];
+    fresh_dir(dir, sizeof dir, "connect-timeout-sled");
+    expect_open_with_timeout(dir, 1000, GROVE_INVALID_ARGUMENT, "connect_timeout");
+    struct stat st;
+    CHECK(stat(dir, &st) != 0); /* nothing was created */
+    snprintf(target, sizeof target, "lmdb:%s", dir);
+    expect_open_with_timeout(target, 1000, GROVE_INVALID_ARGUMENT, "connect_timeout");
+    expect_open_with_timeout("memory:", 1000, GROVE_INVALID_ARGUMENT, "connect_timeout");
+    grove_options *opts = NULL;
+    OK(grove_options_new(&opts, &err));
+    OK(grove_options_set_connect_timeout(opts, 1000, &err));
+    grove_store *db = NULL;
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "connect_timeout", grove_store_open_memory(opts, &db, &err));
+    CHECK(db == NULL);
+    grove_options_free(opts);
+
+    /* 0 is refused by the core, even before connecting. */
+    expect_open_with_timeout("redis://127.0.0.1:1", 0, GROVE_INVALID_ARGUMENT, "connect_timeout");
+
+    /* Connection refused: IO at once, naming the address. */
+    expect_open_with_timeout("redis://127.0.0.1:1", 2000, GROVE_IO, "127.0.0.1:1");
+
+    /* A non-routable address: IO naming it within the 200 ms timeout (3 s is a correctness
+     * bound; the default would be 5 s). */
+    double start = now_ms();
+    expect_open_with_timeout("redis://10.255.255.1:6379", 200, GROVE_IO, "10.255.255.1:6379");
+    double took = now_ms() - start;
+    CHECK(took < 3000);
+    if (took >= 3000) {
+        fprintf(stderr, "  the open took %.0f ms\n", took);
+    }
+
+    /* A server that never answers the handshake: IO after the 200 ms given, not the default
+     * 5 s (the bounds leave room for a slow machine). */
+    int listener = -1, fillers[3] = {-1, -1, -1};
+    int port = black_hole(&listener, fillers);
+    CHECK(port != 0);
+    if (port != 0) {
+        char hole[64];
+        snprintf(hole, sizeof hole, "redis://127.0.0.1:%d", port);
+        start = now_ms();
+        expect_open_with_timeout(hole, 200, GROVE_IO, hole + strlen("redis://"));
+        took = now_ms() - start;
+        CHECK(took >= 150 && took < 3000);
+        if (took < 150 || took >= 3000) {
+            fprintf(stderr, "  the open took %.0f ms\n", took);
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        if (fillers[i] >= 0) {
+            close(fillers[i]);
+        }
+    }
+    if (listener >= 0) {
+        close(listener);
+    }
+
+    /* A reachable server opens with the option set. */
+    const char *url = getenv("GROVE_TEST_REDIS");
+    if (url == NULL || *url == '\0') {
+        printf("NOTE: GROVE_TEST_REDIS is not set: connect_timeout not tried on a live server\n");
+        return;
+    }
+    OK(grove_options_new(&opts, &err));
+    OK(grove_options_set_connect_timeout(opts, 2000, &err));
+    OK(grove_store_open(S(url), opts, &db, &err));
+    if (db != NULL) {
+        OK(grove_store_close(db, &err));
+    }
     grove_store_free(db);
     grove_options_free(opts);
 }
@@ -3774,6 +3902,7 @@ int main(int argc, char **argv) {
     run_case("free_functions_accept_null", test_free_functions_accept_null);
     run_case("error_out_param_may_be_null", test_error_out_param_may_be_null);
     run_case("options", test_options);
+    run_case("connect_timeout", test_connect_timeout);
     run_case("open_memory_and_inspect", test_open_memory_and_inspect);
     run_case("kv_basics", test_kv_basics);
     run_case("ttl", test_ttl);

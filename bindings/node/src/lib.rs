@@ -131,16 +131,40 @@ pub fn register_fast_paths(exports: Object, env: Env) -> napi::Result<()> {
     unsafe { fast::register(env.raw(), exports.raw()) }
 }
 
-/// Opens (creating if needed) the store at `path` (any target: `./data`, `lmdb:./data`, …).
+/// A connect timeout in JS milliseconds, as a `Duration` for the core to check: 0 and negative
+/// numbers become zero, which the core refuses; NaN, or a number too large for a `Duration`, is
+/// refused here (it has no `Duration`).
+fn connect_timeout(ms: f64) -> grove_core::Result<Duration> {
+    if ms.is_nan() {
+        return Err(grove_core::Error::new(
+            ErrorKind::InvalidArgument,
+            "connectTimeoutMs must be a number of milliseconds, got NaN",
+        ));
+    }
+    if ms <= 0.0 {
+        return Ok(Duration::ZERO);
+    }
+    Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
+        grove_core::Error::new(
+            ErrorKind::InvalidArgument,
+            format!("connectTimeoutMs of {ms} ms is out of range"),
+        )
+    })
+}
+
+/// Opens (creating if needed) the store at `path` (any target: `./data`, `lmdb:./data`,
+/// `redis://…`, …).
 pub(crate) fn open_store(
     path: &str,
     node_id: Option<String>,
     durable: Option<bool>,
     flush_every_ms: Option<f64>,
     max_drift_secs: Option<f64>,
+    connect_timeout_ms: Option<f64>,
 ) -> grove_core::Result<Store> {
     let mut opts = Options::new().durability(durability(durable, flush_every_ms)?);
     opts.node_id = node_id;
+    opts.connect_timeout = connect_timeout_ms.map(connect_timeout).transpose()?;
     let drift = max_drift_secs.map(crdt::max_drift).transpose()?;
     let store = Store::open_with(path, opts)?;
     if let Some(d) = drift {
@@ -164,7 +188,8 @@ pub(crate) fn open_memory_store(
     Ok(store)
 }
 
-/// Opens (creating if needed) the sled store at `path`; same path in this process = same engine.
+/// Opens (creating if needed) the store at `path` (`./data`, `sled:`, `lmdb:`, `memory:` or
+/// `redis://…`); same path in this process = same engine.
 #[napi]
 pub fn open(
     path: String,
@@ -172,9 +197,17 @@ pub fn open(
     durable: Option<bool>,
     flush_every_ms: Option<f64>,
     max_drift_secs: Option<f64>,
+    connect_timeout_ms: Option<f64>,
 ) -> Result<NativeStore> {
     guard(|| {
-        let inner = open_store(&path, node_id, durable, flush_every_ms, max_drift_secs)?;
+        let inner = open_store(
+            &path,
+            node_id,
+            durable,
+            flush_every_ms,
+            max_drift_secs,
+            connect_timeout_ms,
+        )?;
         Ok(NativeStore { inner })
     })
 }
@@ -253,7 +286,7 @@ impl NativeStore {
         self.inner.node_id().to_string()
     }
 
-    /// The store directory, or null in memory.
+    /// The store directory, or null for a store without one (`memory:`, `redis://`).
     #[napi(getter)]
     pub fn path(&self) -> Option<String> {
         self.inner.path().map(|p| p.to_string_lossy().into_owned())

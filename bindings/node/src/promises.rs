@@ -265,9 +265,17 @@ pub fn open_async(
     durable: Option<bool>,
     flush_every_ms: Option<f64>,
     max_drift_secs: Option<f64>,
+    connect_timeout_ms: Option<f64>,
 ) -> AsyncTask<Work> {
     AsyncTask::new(Work(Some(Box::new(move || {
-        let s = crate::open_store(&path, node_id, durable, flush_every_ms, max_drift_secs)?;
+        let s = crate::open_store(
+            &path,
+            node_id,
+            durable,
+            flush_every_ms,
+            max_drift_secs,
+            connect_timeout_ms,
+        )?;
         Ok(Out::Store(s))
     }))))
 }

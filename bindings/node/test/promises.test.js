@@ -12,7 +12,7 @@ const { execFileSync, spawn } = require('node:child_process')
 const { Worker } = require('node:worker_threads')
 const { pathToFileURL } = require('node:url')
 const grovekv = require('..')
-const { code, sleep, tempDir } = require('./helpers')
+const { blackHole, code, sleep, tempDir } = require('./helpers')
 
 const P = grovekv.promises
 const PKG = path.resolve(__dirname, '..')
@@ -428,6 +428,24 @@ test('a lock acquire waiting 1 s for a lock held by another handle leaves the ev
   assert.equal(sdb.lockInfo('busy').fencingToken, 2)
 })
 
+test('open with connectTimeoutMs waiting for a server that never answers leaves the event loop free', async (t) => {
+  const hole = await blackHole()
+  t.after(() => hole.close())
+  const r = await ticking(10, () => P.open(`redis://${hole.addr}`, { connectTimeoutMs: 300 }).then(
+    () => assert.fail('opened'),
+    (e) => e,
+  ))
+  assert.equal(r.value.code, 'Io', r.value.message)
+  assert.ok(r.value.message.includes(hole.addr), r.value.message)
+  assert.ok(r.took >= 250 && r.took < 3000, `rejected after ${r.took} ms`)
+  assert.ok(r.ticks >= 5, `only ${r.ticks} ticks of a 10 ms interval in ${r.took.toFixed(0)} ms`)
+  await assert.rejects(P.open('memory:', { connectTimeoutMs: 1000 }), code('InvalidArgument'))
+  await assert.rejects(P.open('redis://127.0.0.1:1', { connectTimeoutMs: 0 }), code('InvalidArgument'))
+  await assert.rejects(P.open('redis://127.0.0.1:1', { connectTimeoutMs: 2000 }), (e) => code('Io')(e) && e.message.includes('127.0.0.1:1'))
+  const url = process.env.GROVE_TEST_REDIS
+  if (url) await (await P.open(url, { connectTimeoutMs: 2000 })).close()
+})
+
 test('dequeueWait on an empty queue for 1 s leaves the event loop free; an enqueue ends it', async (t) => {
   const { db, sdb } = await pair(t)
   const q = db.queue('inbox')
@@ -598,8 +616,11 @@ bad('sync with itself', (h) => h.api.sync(h.db, h.db))
 bad('sync with a view of itself', (h) => h.api.sync(h.db, h.db.namespace('v')))
 bad('sync with a non-store', (h) => h.api.sync(h.db, {}), { sameMessage: false })
 for (const p of [null, 42, LONE, '', 'lmbd:./x']) bad(`open(${String(p)})`, (h) => h.api.open(p))
-for (const o of ['x', { nodeID: 'a' }, { durable: 'yes' }, { flushEveryMs: 0 }, { nodeId: 'has space' }, { maxDrift: -1 }]) {
+for (const o of ['x', { nodeID: 'a' }, { durable: 'yes' }, { flushEveryMs: 0 }, { nodeId: 'has space' }, { maxDrift: -1 }, { connectTimeoutMs: 1000 }, { connectTimeoutMs: '1' }]) {
   bad(`open(dir, ${JSON.stringify(o)})`, (h) => h.api.open(h.scratch, o))
+}
+for (const o of [{ connectTimeoutMs: 0 }, { connectTimeoutMs: NaN }, { connectTimeoutMs: 2000 }]) {
+  bad(`open(redis://127.0.0.1:1, ${JSON.stringify(o)})`, (h) => h.api.open('redis://127.0.0.1:1', o))
 }
 for (const o of ['x', { path: '/tmp' }, { nodeId: '' }, { maxDrift: NaN }]) bad(`openMemory(${JSON.stringify(o)})`, (h) => h.api.openMemory(o))
 bad('a Rust panic', (h) => h.api._panicForTest(), { sameMessage: false })

@@ -6,7 +6,7 @@ const path = require('node:path')
 const { execFileSync, spawnSync } = require('node:child_process')
 const { pathToFileURL } = require('node:url')
 const grovekv = require('..')
-const { code, tempDir } = require('./helpers')
+const { blackHole, code, tempDir } = require('./helpers')
 
 const PKG = path.resolve(__dirname, '..')
 
@@ -67,6 +67,41 @@ test('bad open arguments: TypeError for types, InvalidArgument for values', (t) 
   }
   assert.throws(() => grovekv.open(dir, { nodeId: 'no spaces' }), code('InvalidArgument'))
   assert.throws(() => new grovekv.Store(), TypeError)
+})
+
+test('connectTimeoutMs: checked by the core; an unreachable server is Io naming its address', async (t) => {
+  const dir = path.join(tempDir(t), 'sled')
+  for (const target of [dir, `sled:${dir}`, `lmdb:${dir}`, 'memory:']) {
+    assert.throws(() => grovekv.open(target, { connectTimeoutMs: 1000 }), (e) => code('InvalidArgument')(e) && /connect_timeout/.test(e.message), target)
+  }
+  assert.equal(require('node:fs').existsSync(dir), false, 'a refused open created nothing')
+  assert.throws(() => grovekv.openMemory({ connectTimeoutMs: 1000 }), TypeError)
+  assert.throws(() => grovekv.open('redis://127.0.0.1:1', { connectTimeoutMs: '1000' }), TypeError)
+  for (const ms of [0, -1, -Infinity]) {
+    assert.throws(() => grovekv.open('redis://127.0.0.1:1', { connectTimeoutMs: ms }), (e) => code('InvalidArgument')(e) && /connect_timeout/.test(e.message), `connectTimeoutMs ${ms}`)
+  }
+  for (const ms of [NaN, Infinity, Number.MAX_VALUE]) {
+    assert.throws(() => grovekv.open('redis://127.0.0.1:1', { connectTimeoutMs: ms }), code('InvalidArgument'), `connectTimeoutMs ${ms}`)
+  }
+  // Connection refused: Io at once, naming the address (a fraction of a millisecond is fine).
+  for (const ms of [2000, 0.001]) {
+    assert.throws(() => grovekv.open('redis://127.0.0.1:1', { connectTimeoutMs: ms }), (e) => code('Io')(e) && e.message.includes('127.0.0.1:1'))
+  }
+  // A non-routable address: Io naming it within the 200 ms timeout (3 s is a correctness bound;
+  // the default timeout is 5 s).
+  let t0 = performance.now()
+  assert.throws(() => grovekv.open('redis://10.255.255.1:6379', { connectTimeoutMs: 200 }), (e) => code('Io')(e) && e.message.includes('10.255.255.1:6379'))
+  assert.ok(performance.now() - t0 < 3000, `took ${performance.now() - t0} ms`)
+  // A server that never completes the handshake: Io after the 200 ms given.
+  const hole = await blackHole()
+  t.after(() => hole.close())
+  t0 = performance.now()
+  assert.throws(() => grovekv.open(`redis://${hole.addr}`, { connectTimeoutMs: 200 }), (e) => code('Io')(e) && e.message.includes(hole.addr))
+  const took = performance.now() - t0
+  assert.ok(took >= 150 && took < 3000, `took ${took} ms`)
+
+  const url = process.env.GROVE_TEST_REDIS
+  if (url) grovekv.open(url, { connectTimeoutMs: 2000 }).close()
 })
 
 test('the same path twice in one process shares one engine', (t) => {

@@ -2,6 +2,7 @@
 import grovekv, {
   open,
   openMemory,
+  OpenOptions,
   Store,
   Counter,
   Lock,
@@ -29,6 +30,7 @@ import grovekv, {
 
 const db: Store = open('/tmp/grovekv-types', { nodeId: 'n1', durable: false, flushEveryMs: 100 })
 const mem: Store = openMemory({ nodeId: null })
+const remote: OpenOptions = { connectTimeoutMs: 2000, nodeId: 'n2' }
 const view: Store = db.namespace('tenant-a')
 const v: Buffer | null = view.get('k')
 db.set('k', 'v')

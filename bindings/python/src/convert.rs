@@ -143,6 +143,31 @@ pub fn seconds_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Duration> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// A connect timeout in float seconds, as a `Duration` for the core to check: 0 and negative
+/// numbers become zero, which the core refuses; NaN, or a number too large for a `Duration`, is
+/// an InvalidArgumentError here (it has no `Duration`).
+pub fn connect_timeout_arg(obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
+    let what = "connect_timeout";
+    if obj.cast::<PyString>().is_ok() || obj.cast::<PyBytes>().is_ok() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a number of seconds, not {}",
+            type_name(obj)
+        )));
+    }
+    let secs = seconds_f64(obj, what)?;
+    if secs.is_nan() {
+        return Err(invalid_argument(
+            obj.py(),
+            format!("{what} must be a number of seconds, got nan"),
+        ));
+    }
+    if secs <= 0.0 {
+        return Ok(Duration::ZERO);
+    }
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| invalid_argument(obj.py(), format!("{what} of {secs} s is out of range")))
+}
+
 /// A number of seconds as `f64`: TypeError for non-numbers, InvalidArgumentError for an int too
 /// large for a float (so `10**400` is out of range like `2**64`, not of the wrong type); an
 /// exception raised by the object's own `__float__` propagates.

@@ -576,15 +576,17 @@ fn sync<'py>(
     crdt::sync(py, &a.get().inner, &b.get().inner)
 }
 
-/// Opens (creating if needed) the sled store at `path`.
+/// Opens (creating if needed) the store at `path` (a directory, `sled:`, `lmdb:`, `memory:` or
+/// `redis://` target); `connect_timeout` (float seconds) bounds reaching a server.
 #[pyfunction]
-#[pyo3(signature = (path, node_id=None, durable=false, flush_every_ms=None))]
+#[pyo3(signature = (path, node_id=None, durable=false, flush_every_ms=None, *, connect_timeout=None))]
 fn open(
     py: Python<'_>,
     path: PathBuf,
     node_id: Option<String>,
     durable: bool,
     flush_every_ms: Option<u64>,
+    connect_timeout: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyStore> {
     let durability = match (durable, flush_every_ms) {
         (true, Some(_)) => {
@@ -607,9 +609,14 @@ fn open(
     if let Some(id) = &node_id {
         grove_core::validate_node_id(id).py_err(py)?;
     }
+    let connect_timeout = match &connect_timeout {
+        Some(t) if !t.is_none() => Some(convert::connect_timeout_arg(t)?),
+        _ => None,
+    };
     let opts = Options {
         node_id,
         durability,
+        connect_timeout,
         ..Options::default()
     };
     py.detach(|| Store::open_with(&path, opts))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,33 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[grovekv.Store
         yield store
     finally:
         store.close()
+
+
+@pytest.fixture
+def black_hole() -> Iterator[str]:
+    """``host:port`` on loopback whose TCP handshake never completes: a listener with a backlog
+    of 0 whose accept queue is full of connections nobody accepts, so the kernel (Linux) drops
+    further SYNs and a connect waits for its own timeout, as to a non-routable address."""
+    listener = socket.socket()
+    sockets = [listener]
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        host, port = listener.getsockname()
+        for _ in range(8):
+            filler = socket.socket()
+            sockets.append(filler)
+            filler.settimeout(0.2)
+            try:
+                filler.connect((host, port))
+            except TimeoutError:
+                break  # the queue is full
+        else:
+            pytest.fail(f"{host}:{port} kept completing handshakes")
+        yield f"{host}:{port}"
+    finally:
+        for s in sockets:
+            s.close()
 
 
 @pytest.fixture(scope="session")

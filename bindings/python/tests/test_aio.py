@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import math
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -343,6 +344,28 @@ def test_open_errors() -> None:
             aio.open_memory(max_workers=0)
         with pytest.raises(grovekv.InvalidArgumentError):
             aio.open_memory(max_workers=2, executor=ThreadPoolExecutor(1))
+
+    asyncio.run(main())
+
+
+def test_connect_timeout(black_hole: str) -> None:
+    """``connect_timeout`` is that of grovekv.open; waiting for a server leaves the loop free."""
+
+    async def main() -> None:
+        with pytest.raises(grovekv.InvalidArgumentError, match="connect_timeout"):
+            await aio.open("memory:", connect_timeout=1.0)
+        with pytest.raises(grovekv.InvalidArgumentError, match="connect_timeout"):
+            await aio.open("redis://127.0.0.1:1", connect_timeout=0)
+        with pytest.raises(grovekv.IoError, match=re.escape("127.0.0.1:1")):
+            await aio.open("redis://127.0.0.1:1", connect_timeout=2.0)
+        async with ticking() as ticks:
+            start = time.monotonic()
+            with pytest.raises(grovekv.IoError, match=re.escape(black_hole)):
+                await aio.open(f"redis://{black_hole}", connect_timeout=0.3)
+            waited = time.monotonic() - start
+            counted = ticks[0]
+        assert 0.25 <= waited < 3.0
+        assert counted >= 5, f"the ticker ran only {counted} times in {waited:.2f} s"
 
     asyncio.run(main())
 

@@ -1289,6 +1289,7 @@ def open_cases() -> list[Any]:
         return lambda tmp: grovekv.open_memory(**kw)
 
     good: Callable[[Path], Any] = lambda tmp: tmp / "db"  # noqa: E731
+    redis: Callable[[Path], Any] = lambda tmp: "redis://127.0.0.1:1"  # noqa: E731
     rows: list[tuple[str, Exc, Callable[[Path], object]]] = [
         ("open-path-None", TypeError, at(lambda tmp: None)),
         ("open-path-int", TypeError, at(lambda tmp: 1)),
@@ -1314,6 +1315,22 @@ def open_cases() -> list[Any]:
         ("open-flush_every_ms-str", TypeError, at(good, flush_every_ms="5")),
         ("open-flush_every_ms-bool", TypeError, at(good, flush_every_ms=True)),
         ("open-durable-and-flush_every_ms", IAE, at(good, durable=True, flush_every_ms=5)),
+        ("open-connect_timeout-on-sled", IAE, at(good, connect_timeout=1.0)),
+        ("open-connect_timeout-str", TypeError, at(good, connect_timeout="1")),
+        ("open-connect_timeout-bytes", TypeError, at(good, connect_timeout=b"1")),
+        ("open-connect_timeout-bool", TypeError, at(good, connect_timeout=True)),
+        (
+            "open-connect_timeout-positional",
+            TypeError,
+            lambda tmp: grovekv.open(tmp / "db", None, False, None, 1.0),  # type: ignore[call-arg]
+        ),
+        ("open-connect_timeout-zero", IAE, at(redis, connect_timeout=0)),
+        ("open-connect_timeout-negative", IAE, at(redis, connect_timeout=-1.0)),
+        ("open-connect_timeout-nan", IAE, at(redis, connect_timeout=math.nan)),
+        ("open-connect_timeout-inf", IAE, at(redis, connect_timeout=math.inf)),
+        ("open-connect_timeout--inf", IAE, at(redis, connect_timeout=-math.inf)),
+        ("open-connect_timeout-10**400", IAE, at(redis, connect_timeout=HUGE)),
+        ("open_memory-connect_timeout", TypeError, mem(connect_timeout=1.0)),
         ("open-unknown-keyword", TypeError, at(good, nodeid="x")),
         ("open_memory-node_id-int", TypeError, mem(node_id=1)),
         ("open_memory-node_id-empty", IAE, mem(node_id="")),

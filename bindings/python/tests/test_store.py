@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -81,6 +82,42 @@ def test_durability_options(tmp_path: Path) -> None:
         grovekv.open(tmp_path / "x", flush_every_ms=1.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         grovekv.open(42)  # type: ignore[arg-type]
+
+
+def test_connect_timeout(tmp_path: Path, black_hole: str) -> None:
+    """``connect_timeout`` reaches the core, which checks it: 0 or less, or any value on an
+    engine with no server, is InvalidArgumentError; an unreachable server is IoError naming it."""
+    sled = tmp_path / "sled"
+    for target in [str(sled), f"sled:{sled}", f"lmdb:{sled}", "memory:"]:
+        with pytest.raises(grovekv.InvalidArgumentError, match="connect_timeout"):
+            grovekv.open(target, connect_timeout=1.0)
+    assert not sled.exists()
+    for bad in [0, 0.0, -1.5]:
+        with pytest.raises(grovekv.InvalidArgumentError, match="connect_timeout"):
+            grovekv.open("redis://127.0.0.1:1", connect_timeout=bad)
+    with pytest.raises(TypeError):
+        grovekv.open("redis://127.0.0.1:1", connect_timeout="1")  # type: ignore[arg-type]
+
+    # Connection refused: IoError at once, naming the address (an int is seconds too).
+    for t in [2.0, 2, 1e-6]:
+        with pytest.raises(grovekv.IoError, match=re.escape("127.0.0.1:1")):
+            grovekv.open("redis://127.0.0.1:1", connect_timeout=t)
+    # A non-routable address: IoError naming it within the 0.2 s timeout (3 s is a correctness
+    # bound; the default timeout is 5 s).
+    start = time.monotonic()
+    with pytest.raises(grovekv.IoError, match=re.escape("10.255.255.1:6379")):
+        grovekv.open("redis://10.255.255.1:6379", connect_timeout=0.2)
+    assert time.monotonic() - start < 3.0
+    # A server that never completes the handshake: IoError after the 0.2 s given.
+    start = time.monotonic()
+    with pytest.raises(grovekv.IoError, match=re.escape(black_hole)):
+        grovekv.open(f"redis://{black_hole}", connect_timeout=0.2)
+    assert 0.15 <= time.monotonic() - start < 3.0
+
+    url = os.environ.get("GROVE_TEST_REDIS")
+    if url:
+        with grovekv.open(url, connect_timeout=2.0) as db:
+            db.flush()
 
 
 def test_open_bad_path_is_io_error(tmp_path: Path) -> None:

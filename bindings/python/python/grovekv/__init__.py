@@ -150,13 +150,19 @@ def open(
     node_id: str | None = None,
     durable: bool = False,
     flush_every_ms: int | None = None,
+    *,
+    connect_timeout: float | None = None,
 ) -> Store:
-    """Opens (creating if needed) the sled store at ``path``.
+    """Opens (creating if needed) the store at ``path``: ``./data`` or ``sled:./data`` (sled),
+    ``lmdb:./data``, ``memory:`` or ``redis://host:port[/db]``.
 
     ``durable=True`` fsyncs every write before it returns; otherwise writes are flushed in the
     background every ``flush_every_ms`` milliseconds (default 500) and ``flush()`` makes them
-    durable at once. A path already open in this process shares its engine; a path held by
-    another process raises :class:`StoreLockedError`.
+    durable at once. A path already open in this process shares its engine; a sled path held by
+    another process raises :class:`StoreLockedError`. ``connect_timeout`` is the seconds a
+    ``redis://`` store waits for its server (default 5.0) before an :class:`IoError` naming the
+    address; 0 or less, or any value for an engine with no server, is
+    :class:`InvalidArgumentError`.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be str or os.PathLike, not {type(path).__name__}")
@@ -171,7 +177,13 @@ def open(
             raise InvalidArgumentError(
                 f"flush_every_ms must be a positive number of milliseconds, got {flush_every_ms}"
             )
-    return _open(path, node_id, durable, flush_every_ms)
+    if connect_timeout is not None and (
+        isinstance(connect_timeout, bool) or not isinstance(connect_timeout, (int, float))
+    ):
+        raise TypeError(
+            f"connect_timeout must be a number of seconds, not {type(connect_timeout).__name__}"
+        )
+    return _open(path, node_id, durable, flush_every_ms, connect_timeout=connect_timeout)
 
 
 def open_memory(node_id: str | None = None) -> Store:

@@ -398,9 +398,12 @@ def open(
     node_id: str | None = None,
     durable: bool = False,
     flush_every_ms: int | None = None,
+    *,
+    connect_timeout: float | None = None,
 ) -> Store:
     """Opens (creating if needed) the store at ``path``: ``./data`` or ``sled:./data`` (sled, one
-    process), ``lmdb:./data`` (shared by this machine's processes) or ``memory:``."""
+    process), ``lmdb:./data`` (shared by this machine's processes), ``memory:`` or
+    ``redis://host:port[/db]`` (reached within ``connect_timeout`` seconds, default 5)."""
 
 def open_memory(node_id: str | None = None) -> Store:
     """Opens a fresh in-memory store."""

@@ -256,13 +256,16 @@ def open(
     durable: bool = False,
     flush_every_ms: int | None = None,
     *,
+    connect_timeout: float | None = None,
     max_workers: int | None = None,
     executor: Executor | None = None,
 ) -> Opening:
     """Opens (creating if needed) the store at ``path`` without blocking the event loop.
 
-    ``path``, ``node_id``, ``durable`` and ``flush_every_ms`` are those of :func:`grovekv.open`
-    (``./data`` or ``sled:./data``, ``lmdb:./data``, ``memory:``). The store's calls run on a
+    ``path``, ``node_id``, ``durable``, ``flush_every_ms`` and ``connect_timeout`` (seconds) are
+    those of :func:`grovekv.open` (``./data`` or ``sled:./data``, ``lmdb:./data``, ``memory:``,
+    ``redis://host:port[/db]``); a server not reached within ``connect_timeout`` fails the open
+    with :class:`grovekv.IoError`, and the event loop runs meanwhile. The store's calls run on a
     thread pool of ``max_workers`` threads (default :func:`default_max_workers`) that
     :meth:`Store.close` shuts down, or on ``executor`` if given (which is left running).
     Use ``db = await grovekv.aio.open(...)`` or ``async with grovekv.aio.open(...) as db:``.
@@ -272,7 +275,13 @@ def open(
     async def opened() -> Store:
         try:
             native = await runner.run(
-                lambda: grovekv.open(path, node_id, durable=durable, flush_every_ms=flush_every_ms)
+                lambda: grovekv.open(
+                    path,
+                    node_id,
+                    durable=durable,
+                    flush_every_ms=flush_every_ms,
+                    connect_timeout=connect_timeout,
+                )
             )
         except BaseException:
             runner.shutdown()
