@@ -219,7 +219,7 @@ process.on('message', (msg) => {
       switch (msg.type) {
         case 'init': {
           id = msg.id
-          db = grovekv.open(`lmdb:${msg.dir}`)
+          db = grovekv.open(msg.dir) // a store target: lmdb:DIR or a Redis URL
           const role = roles[msg.role]
           if (!role) throw new Error(`unknown role ${msg.role}`)
           state = { role, params: msg.params }
