@@ -47,6 +47,9 @@ for _ in $(seq 100); do
 done
 export GROVE_TEST_REDIS_TLS="rediss://grove:$redis_auth_pw@localhost:6402"
 export GROVE_TEST_REDIS_TLS_DIR="$tls"
+# The partition test cuts a Redis server off in a network namespace of its own (needs root).
+apt_install iproute2
+if [ "$(id -u)" -eq 0 ]; then export GROVE_TEST_NETNS=1; fi
 # A Redis Cluster of three masters, for the contract tests on a cluster and slot moves.
 start_redis_cluster "$PWD/target/test-redis" 7000 7001 7002
 export GROVE_TEST_REDIS_CLUSTER=redis+cluster://127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002

@@ -80,12 +80,29 @@ enum Failed {
     Refused(redis::RedisError),
 }
 
-/// A URL's connection settings, with Nagle off.
+/// How long a connection may go without a sign of life from the server's host while a
+/// request waits (unacknowledged data, or unanswered keepalive probes) before it is dropped as
+/// an `Io` error: a dead host or a network partition never hangs a call. (A live server that
+/// acknowledges a request and never answers it is not bounded; see `connect`.)
+pub(crate) const DEAD_PEER_AFTER: Duration = Duration::from_secs(20);
+
+/// A URL's connection settings: Nagle off, keepalive probes and `TCP_USER_TIMEOUT` on.
 fn connection_info(url: &str) -> Result<ConnectionInfo> {
+    let keepalive = redis::io::tcp::socket2::TcpKeepalive::new()
+        .with_time(Duration::from_secs(5))
+        .with_interval(Duration::from_secs(5))
+        .with_retries(3);
+    let tcp = redis::io::tcp::TcpSettings::default()
+        // Each call is one small request waiting for its reply: never hold it back (Nagle).
+        .set_nodelay(true)
+        // Probes find a dead host while a request waits for its reply (it was acknowledged, so
+        // nothing else is in flight); the user timeout bounds unacknowledged requests and
+        // probes alike (Linux lets it override the probe count).
+        .set_keepalive(keepalive)
+        .set_user_timeout(DEAD_PEER_AFTER);
     Ok(redis::IntoConnectionInfo::into_connection_info(url)
         .map_err(|e| Error::invalid(format!("store target is not a valid Redis URL: {e}")))?
-        // Each call is one small request waiting for its reply: never hold it back (Nagle).
-        .set_tcp_settings(redis::io::tcp::TcpSettings::default().set_nodelay(true)))
+        .set_tcp_settings(tcp))
 }
 
 /// `info` with the certificates `tls` names read into it (a `rediss://` address only).
