@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Grove on its Redis engine vs the best hand-written client of the same language on the same
-# server (issue 15): redis-py, node-redis and go-redis. One command:
+# server (issue 15): redis-py (and redis.asyncio), node-redis and go-redis. One command:
 #   bench/redis/run.sh           full run (5,000 ops x 7 rounds per operation and language)
 #   bench/redis/run.sh --quick   smoke sizes (for CI, so the scripts cannot rot)
 # Starts its own redis-server on loopback (port $GROVE_BENCH_REDIS_PORT, default 6397,
@@ -21,6 +21,10 @@ start_redis "$OUT" "none:$PORT"
 "$PY" -m pip install -q -r bench/python/requirements.txt
 step "Python: grovekv vs redis-py"
 "$PY" bench/redis/redis_engine_bench.py "$PORT" "${QUICK[@]}"
+step "Python asyncio: 1,000 concurrent increments, grovekv.aio (memory:, lmdb:, redis://) vs redis.asyncio"
+AIO_ROUNDS=15
+[ ${#QUICK[@]} -eq 0 ] || AIO_ROUNDS=3
+"$PY" bench/python/aio_bench.py --redis-port "$PORT" --rounds "$AIO_ROUNDS"
 step "Node: grovekv (sync and promises) vs node-redis"
 (cd bench/node && npm install --no-audit --no-fund --silent)
 node bench/redis/node_bench.js "$PORT" "${QUICK[@]}"
