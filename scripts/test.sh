@@ -88,7 +88,7 @@ tests/multilang/run.sh
 step "benchmarks vs Redis, quick (so the suite cannot rot; figures are not pass/fail)"
 ./scripts/bench.sh --quick
 
-step "benchmarks of the Redis engine vs redis-py, quick (figures are not pass/fail)"
+step "benchmarks of the Redis engine vs redis-py, node-redis and go-redis, quick (figures are not pass/fail)"
 bench/redis/run.sh --quick
 
 step "demo"

@@ -5,12 +5,19 @@
 //
 //	cd bench/go && GROVE_BENCH_QUICK=1 REDIS_PORT_NONE=... REDIS_PORT_EVERYSEC=... \
 //	    REDIS_PORT_ALWAYS=... GROVE_BENCH_OUT=/tmp/out.jsonl go run .
+//
+// With -redis-engine PORT it runs issue 15's figures instead (redisengine.go): Grove on its
+// Redis engine (redis://) against go-redis by hand on the same server, per op, and the
+// 16-goroutine increments on Redis beside xraph-grove's Redis driver; a table on stdout.
+//
+//	cd bench/go && go run . -redis-engine 6420 [-quick]
 package main
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -69,7 +76,13 @@ func main() {
 }
 
 func run() error {
-	quick = os.Getenv("GROVE_BENCH_QUICK") == "1"
+	enginePort := flag.Int("redis-engine", 0, "run issue 15's Redis-engine figures against the Redis on this 127.0.0.1 port")
+	quickFlag := flag.Bool("quick", false, "smoke sizes (as GROVE_BENCH_QUICK=1)")
+	flag.Parse()
+	quick = os.Getenv("GROVE_BENCH_QUICK") == "1" || *quickFlag
+	if *enginePort != 0 {
+		return runRedisEngine(*enginePort)
+	}
 	if quick {
 		sizes = Sizes{Rounds: 3, Counter: 2000, Always: 200, Ops: 1000, CRDT: 2000,
 			ZipfKeys: 10000, LBSizes: []int{1000}, Correctness: 2000, CorrRedis: 200}
@@ -273,6 +286,9 @@ func (wl *Workload) run() error {
 				return fmt.Errorf("%s %s/%s %s clients=%d round %d: %w", wl.Name, c.System, c.Mode, wl.Durability, wl.Clients, k, err)
 			}
 			emit(row)
+			if rowSink != nil {
+				rowSink(row)
+			}
 		}
 	}
 	return out.Flush()
@@ -360,6 +376,9 @@ func timed(n int, lat []int64, op func(i int) error) error {
 // ---------------------------------------------------------------- stores and clients
 
 var storeSeq int
+
+// rowSink, when set, also receives every result row (the Redis-engine mode tabulates them).
+var rowSink func(Row)
 
 // openGrove opens a fresh Grove store in the scratch directory, matched to the tier.
 func openGrove(tier *Tier, label string) (*grovekv.DB, string, error) {

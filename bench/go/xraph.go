@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	grovekv "github.com/grovekv/grove/bindings/go"
 	"github.com/xraph/grove/kv"
 	kvcrdt "github.com/xraph/grove/kv/crdt"
 	"github.com/xraph/grove/kv/driver"
@@ -143,14 +144,18 @@ func hammer(n int, incr func() error, final func() (int64, error)) (int64, error
 	return final()
 }
 
-func emitCorrectness(system, primitive, drv string, n int, final int64) {
+// emitCorrectness writes one correctness line and returns it (the Redis-engine mode prints it).
+func emitCorrectness(system, primitive, drv string, n int, final int64) Correctness {
 	expected := int64(correctnessGoroutines * n)
-	emit(Correctness{Lang: lang, Kind: "correctness", System: system, Primitive: primitive, Driver: drv,
-		Goroutines: correctnessGoroutines, Expected: expected, Final: final, Lost: expected - final})
+	c := Correctness{Lang: lang, Kind: "correctness", System: system, Primitive: primitive, Driver: drv,
+		Goroutines: correctnessGoroutines, Expected: expected, Final: final, Lost: expected - final}
+	emit(c)
+	return c
 }
 
-// benchCorrectness: 16 goroutines increment one counter; Grove must end exact, and the lost
-// updates of xraph-grove's counters (in memory and through its Redis driver) are reported.
+// benchCorrectness: 16 goroutines increment one counter; Grove must end exact (on sled and on
+// its Redis engine), and the lost updates of xraph-grove's counters (in memory and through its
+// Redis driver, on the same Redis as Grove's redis:// row) are reported.
 func benchCorrectness() error {
 	n := sizes.Correctness
 	db, dir, err := openGrove(tiers["none"], "correctness")
@@ -199,31 +204,54 @@ func benchCorrectness() error {
 	}
 	emitCorrectness("xraph-grove", "crdt_counter", xraphMemDriver, n, final)
 
+	_, err = redisCorrectness(tiers["none"], sizes.CorrRedis)
+	return err
+}
+
+// redisCorrectness runs the 16-goroutine increments on one Redis server twice: through
+// xraph-grove's Redis driver (a Get then a Set, which loses updates) and through Grove's Redis
+// engine (redis://, one atomic script per increment), and fails if Grove lost any.
+func redisCorrectness(tier *Tier, nr int) ([]Correctness, error) {
+	var rows []Correctness
 	// The driver its docs pair AtomicCounter with: Redis (persistence off), 16 connections.
-	tier := tiers["none"]
 	rdb, err := redisClient(tier, 1)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rdb.Close()
 	if err := flushAll(rdb); err != nil {
-		return err
+		return nil, err
 	}
 	rd := redisdriver.New()
 	if err := rd.Open(ctx, fmt.Sprintf("redis://127.0.0.1:%d/0", tier.Port), driver.WithPoolSize(correctnessGoroutines)); err != nil {
-		return fmt.Errorf("xraph-grove redisdriver: %w", err)
+		return nil, fmt.Errorf("xraph-grove redisdriver: %w", err)
 	}
 	defer rd.Close()
 	rs, err := kv.Open(rd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rc := plugins.NewAtomicCounter(rs, "corr")
-	nr := sizes.CorrRedis
-	final, err = hammer(nr, func() error { _, err := rc.Increment(ctx, 1); return err }, func() (int64, error) { return rc.Get(ctx) })
+	final, err := hammer(nr, func() error { _, err := rc.Increment(ctx, 1); return err }, func() (int64, error) { return rc.Get(ctx) })
 	if err != nil {
-		return err
+		return nil, err
 	}
-	emitCorrectness("xraph-grove", "atomic_counter", "redisdriver (Redis, persistence off)", nr, final)
-	return nil
+	rows = append(rows, emitCorrectness("xraph-grove", "atomic_counter", "redisdriver (Redis, persistence off)", nr, final))
+
+	// Grove on the same server, one handle shared by the 16 goroutines (its connections pooled).
+	gdb, err := grovekv.Open(fmt.Sprintf("redis://127.0.0.1:%d?store=go-corr", tier.Port))
+	if err != nil {
+		return nil, fmt.Errorf("grove redis://: %w", err)
+	}
+	defer gdb.Close()
+	gc := gdb.Counter("corr")
+	final, err = hammer(nr, func() error { _, err := gc.Increment(1); return err }, gc.Get)
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, emitCorrectness("grove", "atomic_counter", "grovekv redis:// (Redis, persistence off)", nr, final))
+	if want := int64(correctnessGoroutines * nr); final != want {
+		return rows, fmt.Errorf("grove counter on redis:// lost %d of %d increments", want-final, want)
+	}
+	return rows, nil
 }

@@ -819,5 +819,11 @@ async function main() {
   log(`bench/node: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
 }
 
-process.on('unhandledRejection', fatal)
-main().catch(fatal)
+if (require.main === module) {
+  process.on('unhandledRejection', fatal)
+  main().catch(fatal)
+} else {
+  // Required by bench/redis/node_bench.js (issue 15), which reuses the scripts, the client and the
+  // timers, so both benches time node-redis the same way.
+  module.exports = { LOCK_RELEASE, SLIDING_WINDOW, redisClient, timeSync, timeAwaited, uniformSeq, collect, fatal }
+}

@@ -2,7 +2,8 @@
 
 Each round starts ``--ops`` tasks at once with ``asyncio.gather``, each awaiting one increment of
 the same counter, and times the round until all are done; the count is checked exactly after
-every round. Grove runs on ``memory:`` and on ``lmdb:`` (a temp directory, periodic flush),
+every round. Grove runs on ``memory:``, on ``lmdb:`` (a temp directory, periodic flush) and on its
+Redis engine (``redis://`` on the same server as redis.asyncio, ``?store=aio-bench``; issue 15),
 Redis with persistence off (``--save '' --appendonly no``) through a ``BlockingConnectionPool`` of
 ``--redis-connections`` connections (default 100, redis-py's default pool size; its default pool
 raises ``Too many connections`` past that instead of waiting), opened in the warm-up round.
@@ -102,12 +103,16 @@ async def bench(args: argparse.Namespace, redis_port: int) -> None:
     stores = {
         "memory:": await grovekv.aio.open_memory(**opts),
         "lmdb:": await grovekv.aio.open("lmdb:" + os.path.join(tmp, "db"), **opts),
+        "redis://": await grovekv.aio.open(
+            f"redis://127.0.0.1:{redis_port}?store=aio-bench", **opts
+        ),
     }
     n = args.ops
     times: dict[str, list[float]] = {name: [] for name in [*stores, "redis"]}
     try:
         await r.delete("aio-bench")
         counters = {name: db.counter("aio-bench") for name, db in stores.items()}
+        await counters["redis://"].reset()  # a Redis store outlives the run: start from 0
 
         async def redis_incr() -> int:
             return await r.incr("aio-bench")
@@ -127,6 +132,7 @@ async def bench(args: argparse.Namespace, redis_port: int) -> None:
             for name, c in counters.items():
                 assert await c.get() == expected, name
             assert int(await r.get("aio-bench") or 0) == expected, "redis"
+        await counters["redis://"].reset()
     finally:
         for db in stores.values():
             await db.close()
@@ -138,17 +144,20 @@ async def bench(args: argparse.Namespace, redis_port: int) -> None:
     print(
         f"python {platform.python_version()}, grovekv {grovekv.__version__} "
         f"(aio pool: {workers} threads), redis-py {redis.__version__} "
-        f"({args.redis_connections} connections), "
+        f"({args.redis_connections} connections; Grove's redis:// takes one of its pooled "
+        f"connections per call in flight, so at most {workers}), "
         f"redis-server {info['redis_version']}; {os.cpu_count()} cores"
     )
     print(f"{n} concurrent increments per round, {args.rounds} rounds, medians:")
     redis_med = statistics.median(times["redis"])
-    print(f"  redis.asyncio     {redis_med * 1e3:8.2f} ms   {redis_med / n * 1e6:7.1f} us/op")
+    print(f"  redis.asyncio       {redis_med * 1e3:8.2f} ms   {redis_med / n * 1e6:7.1f} us/op")
     for name in stores:
         med = statistics.median(times[name])
+        per_round = [g / h for g, h in zip(times[name], times["redis"])]
         print(
-            f"  grovekv.aio {name:<7} {med * 1e3:6.2f} ms   {med / n * 1e6:7.1f} us/op   "
-            f"ratio redis/grove {redis_med / med:5.2f}x"
+            f"  grovekv.aio {name:<9} {med * 1e3:6.2f} ms   {med / n * 1e6:7.1f} us/op   "
+            f"ratio redis/grove {redis_med / med:5.2f}x   grove/redis time "
+            f"{statistics.median(per_round):.2f}x ({min(per_round):.2f}..{max(per_round):.2f})"
         )
 
 
