@@ -36,6 +36,23 @@ fn redis_clients_see_counters_as_integers_and_expiries_as_their_own() {
         .query(&mut raw)
         .unwrap();
     assert_eq!(c.get().unwrap(), 42);
+    // Around 2^53, where the script's Lua numbers stop being exact and it reads the text back.
+    let edge = 1i64 << 53;
+    c.set(edge - 2).unwrap();
+    assert_eq!(c.increment(1).unwrap(), edge - 1);
+    assert_eq!(c.increment(1).unwrap(), edge);
+    assert_eq!(c.increment(1).unwrap(), edge + 1);
+    assert_eq!(c.increment(-3).unwrap(), edge - 2);
+    c.set(-edge + 1).unwrap();
+    assert_eq!(c.increment(-2).unwrap(), -edge - 1);
+    // A counter made by its first increment is listed like any key.
+    let fresh = db.counter("made-by-increment").unwrap();
+    assert_eq!(fresh.increment(7).unwrap(), 7);
+    assert!(db
+        .keys(b"counter:")
+        .unwrap()
+        .any(|k| k.unwrap() == b"counter:made-by-increment"));
+    c.set(42).unwrap();
     db.set(b"session-ish", b"v", Some(Duration::from_secs(60)))
         .unwrap();
     let pttl: i64 = redis::cmd("PTTL")

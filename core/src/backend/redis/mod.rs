@@ -457,10 +457,17 @@ impl NativeCounter for RedisBackend {
         let (tag, mut it) = tagged(self.pool.run(Effect::Write, |c| inv.invoke(c))?)?;
         Ok(match tag {
             1 | 2 => {
-                let s: String = next_as(&mut it)?;
-                let n: i64 = s
-                    .parse()
-                    .map_err(|_| Error::corrupt(format!("counter holds {s:?}, not an integer")))?;
+                // An integer below 2^53 in magnitude, or the stored text past it.
+                let n: i64 = match it.next() {
+                    Some(redis::Value::Int(n)) => n,
+                    Some(v) => {
+                        let s: String = redis::from_redis_value(v).map_err(bad_reply)?;
+                        s.parse().map_err(|_| {
+                            Error::corrupt(format!("counter holds {s:?}, not an integer"))
+                        })?
+                    }
+                    None => return Err(bad_reply("a counter reply without its value")),
+                };
                 if tag == 1 {
                     CounterAdd::Added(n)
                 } else {

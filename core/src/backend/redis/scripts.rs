@@ -77,10 +77,13 @@ return {1}
 /// decimal counter (another kind, a counter in Grove's envelope, a Redis type Grove did not
 /// write): the generic path reads it and decides, so the kind need not travel back.
 const COUNTER_ADD: &str = r"
-local ok = pcall(redis.call, 'INCRBY', KEYS[1], ARGV[2])
+local ok, n = pcall(redis.call, 'INCRBY', KEYS[1], ARGV[2])
 if ok then
-  redis.call('ZADD', KEYS[2], 0, ARGV[1])
-  -- Read back as text: a Lua number is a double and would round values past 2^53.
+  -- The key is new (the sum is the delta) or held 0: list it in the index. Otherwise it is
+  -- listed already, and the hot path stays one command.
+  if n == tonumber(ARGV[2]) then redis.call('ZADD', KEYS[2], 0, ARGV[1]) end
+  -- A Lua number is a double: exact below 2^53, past it read the value back as text.
+  if n > -9007199254740992 and n < 9007199254740992 then return {1, n} end
   return {1, redis.call('GET', KEYS[1])}
 end
 if redis.call('TYPE', KEYS[1])['ok'] ~= 'string' then return {-2} end
