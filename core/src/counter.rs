@@ -96,6 +96,51 @@ impl Counter {
         })
     }
 
+    /// Subtracts `delta` (≥ 0) only if the result stays at or above `floor`: the new value, or
+    /// `None` (nothing changed) when it would go below. The check and the write are one atomic
+    /// step, so buyers racing for the last items never oversell.
+    pub fn try_decrement(&self, delta: i64, floor: i64) -> Result<Option<i64>> {
+        if delta < 0 {
+            return Err(Error::invalid(format!(
+                "try_decrement takes a delta of 0 or more, not {delta} (use try_increment)"
+            )));
+        }
+        // Past i64::MIN is below every floor.
+        self.change_within(|old| old.checked_sub(delta).filter(|n| *n >= floor))
+    }
+
+    /// Adds `delta` (≥ 0) only if the result stays at or below `cap`: the new value, or `None`
+    /// (nothing changed) when it would pass it, atomically.
+    pub fn try_increment(&self, delta: i64, cap: i64) -> Result<Option<i64>> {
+        if delta < 0 {
+            return Err(Error::invalid(format!(
+                "try_increment takes a delta of 0 or more, not {delta} (use try_decrement)"
+            )));
+        }
+        // Past i64::MAX is above every cap.
+        self.change_within(|old| old.checked_add(delta).filter(|n| *n <= cap))
+    }
+
+    /// Writes `next(old)` when it is `Some`, keeping the expiry; `None` leaves the counter as it
+    /// is. Over the ordered key/value store on every engine (on Redis, one compare-and-swap).
+    fn change_within(&self, next: impl Fn(i64) -> Option<i64>) -> Result<Option<i64>> {
+        let key = &self.key;
+        self.store.update_entry(&self.pk, |cur| {
+            let (old, expires_at) = match cur {
+                None => (0, None),
+                Some(e) => (decode_value(&e, key)?, e.expires_at),
+            };
+            match next(old) {
+                None => Ok((Write::Keep, None)),
+                Some(new) if new == old => Ok((Write::Keep, Some(new))),
+                Some(new) => Ok((
+                    Write::Put(encode(Kind::Counter, expires_at, &new.to_le_bytes())),
+                    Some(new),
+                )),
+            }
+        })
+    }
+
     /// Subtracts `delta` and returns the new value.
     pub fn decrement(&self, delta: i64) -> Result<i64> {
         let neg = delta

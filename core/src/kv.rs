@@ -13,7 +13,7 @@ use std::time::Duration;
 const PAGE: usize = 256;
 
 impl Store {
-    fn expiry_for(&self, ttl: Option<Duration>) -> Result<Option<u64>> {
+    pub(crate) fn expiry_for(&self, ttl: Option<Duration>) -> Result<Option<u64>> {
         match ttl {
             None => Ok(None),
             Some(t) if t.is_zero() => Err(Error::invalid("ttl must be greater than zero")),

@@ -17,6 +17,7 @@
 
 mod backend;
 mod clock;
+mod conditional;
 mod counter;
 mod crdt;
 mod error;
