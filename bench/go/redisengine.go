@@ -265,41 +265,11 @@ func engineOps(db *grovekv.DB, rdb *redis.Client, n int) ([]engineOp, error) {
 		{name: "queue enqueue+dequeue+ack", how: "LPUSH, LMOVE, LREM",
 			grove: func(k, w, i int) error {
 				jobs++
-				id, err := q.Enqueue([]byte(payload(jobs)), 0)
-				if err != nil {
-					return err
-				}
-				job, err := q.Dequeue()
-				if err != nil {
-					return err
-				}
-				if job == nil || job.ID != id {
-					return fmt.Errorf("grove dequeue did not return the job just enqueued")
-				}
-				ok, err := q.Ack(job.ID)
-				if err == nil && !ok {
-					err = fmt.Errorf("grove ack refused")
-				}
-				return err
+				return groveQueueCycle(q, []byte(payload(jobs)))
 			},
 			redis: func(k, w, i int) error {
 				jobs++ // unique payloads: LREM removes by value
-				p := payload(jobs)
-				if err := rdb.LPush(ctx, "q:jobs", p).Err(); err != nil {
-					return err
-				}
-				job, err := rdb.LMove(ctx, "q:jobs", "q:jobs:inflight", "RIGHT", "LEFT").Result()
-				if err != nil {
-					return err
-				}
-				if job != p {
-					return fmt.Errorf("redis LMOVE did not return the job just pushed")
-				}
-				r, err := rdb.LRem(ctx, "q:jobs:inflight", 1, job).Result()
-				if err == nil && r != 1 {
-					err = fmt.Errorf("redis LREM removed %d", r)
-				}
-				return err
+				return redisQueueCycle(rdb, payload(jobs))
 			},
 			top: []string{"lpush", "lmove", "lrem"}},
 	}, nil

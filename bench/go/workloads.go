@@ -545,40 +545,10 @@ func benchQueue() error {
 		Before: func() error { return flushAll(rdb) },
 		Contenders: []Contender{
 			{System: "grove", Mode: "direct", Timed: true, Run: direct(func(k, w, i int) error {
-				id, err := q.Enqueue(bpayloads[k][i], 0)
-				if err != nil {
-					return err
-				}
-				job, err := q.Dequeue()
-				if err != nil {
-					return err
-				}
-				if job == nil || job.ID != id {
-					return fmt.Errorf("grove dequeue did not return the job just enqueued")
-				}
-				ok, err := q.Ack(job.ID)
-				if err == nil && !ok {
-					err = fmt.Errorf("grove ack refused")
-				}
-				return err
+				return groveQueueCycle(q, bpayloads[k][i])
 			})},
 			{System: "redis", Mode: "naive", Timed: true, Run: redisNaive(func(k, w, i int) error {
-				p := payloads[k][i]
-				if err := rdb.LPush(ctx, "q:jobs", p).Err(); err != nil {
-					return err
-				}
-				job, err := rdb.LMove(ctx, "q:jobs", "q:jobs:inflight", "RIGHT", "LEFT").Result()
-				if err != nil {
-					return err
-				}
-				if job != p {
-					return fmt.Errorf("redis LMOVE did not return the job just pushed")
-				}
-				n, err := rdb.LRem(ctx, "q:jobs:inflight", 1, job).Result()
-				if err == nil && n != 1 {
-					err = fmt.Errorf("redis LREM removed %d", n)
-				}
-				return err
+				return redisQueueCycle(rdb, payloads[k][i])
 			})},
 		},
 	}
@@ -640,4 +610,45 @@ func benchCRDT() error {
 		return fmt.Errorf("crdt_counter_incr: xraph-grove CRDT counter is %d (%v), want %d", got, err, want)
 	}
 	return closeGrove(db, dir)
+}
+
+// groveQueueCycle enqueues one job, dequeues it and acks it, checking each step: the queue
+// cycle every queue workload times, on any engine.
+func groveQueueCycle(q *grovekv.Queue, payload []byte) error {
+	id, err := q.Enqueue(payload, 0)
+	if err != nil {
+		return err
+	}
+	job, err := q.Dequeue()
+	if err != nil {
+		return err
+	}
+	if job == nil || job.ID != id {
+		return fmt.Errorf("grove dequeue did not return the job just enqueued")
+	}
+	ok, err := q.Ack(job.ID)
+	if err == nil && !ok {
+		err = fmt.Errorf("grove ack refused")
+	}
+	return err
+}
+
+// redisQueueCycle is the hand-written queue the Grove queue is measured against: LPUSH, LMOVE to
+// an in-flight list, LREM (payloads must be unique: LREM removes by value).
+func redisQueueCycle(rdb *redis.Client, p string) error {
+	if err := rdb.LPush(ctx, "q:jobs", p).Err(); err != nil {
+		return err
+	}
+	job, err := rdb.LMove(ctx, "q:jobs", "q:jobs:inflight", "RIGHT", "LEFT").Result()
+	if err != nil {
+		return err
+	}
+	if job != p {
+		return fmt.Errorf("redis LMOVE did not return the job just pushed")
+	}
+	n, err := rdb.LRem(ctx, "q:jobs:inflight", 1, job).Result()
+	if err == nil && n != 1 {
+		err = fmt.Errorf("redis LREM removed %d", n)
+	}
+	return err
 }

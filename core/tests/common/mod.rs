@@ -16,41 +16,29 @@ pub fn engine_targets(dir: &std::path::Path) -> Vec<(&'static str, String)> {
         ("sled", format!("sled:{}", dir.join("sled").display())),
         ("lmdb", format!("lmdb:{}", dir.join("lmdb").display())),
     ];
+    // The store's name on a server: from the directory, so each test's stores are its own.
+    let name: String = dir
+        .to_string_lossy()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .rev()
+        .take(40)
+        .collect();
     if let Some(url) = redis_url() {
-        let name: String = dir
-            .to_string_lossy()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .rev()
-            .take(40)
-            .collect();
         v.push(("redis", format!("{url}?store=t{name}")));
     }
     if let Some(url) = redis_cluster_url() {
-        let name: String = dir
-            .to_string_lossy()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .rev()
-            .take(40)
-            .collect();
         v.push(("redis-cluster", format!("{url}?store=c{name}")));
     }
     v
 }
 
-/// The test Redis Cluster (`redis+cluster://…`), once per test binary saying when there is none.
-pub fn redis_cluster_url() -> Option<String> {
-    static SAID: std::sync::Once = std::sync::Once::new();
-    let url = std::env::var("GROVE_TEST_REDIS_CLUSTER")
-        .ok()
-        .filter(|u| !u.is_empty());
+/// The URL in `var`, once per test binary saying what does not run without it.
+fn server_url(var: &str, said: &'static std::sync::Once, missing: &str) -> Option<String> {
+    let url = std::env::var(var).ok().filter(|u| !u.is_empty());
     if url.is_none() {
-        SAID.call_once(|| {
-            eprintln!(
-                "NOTE: GROVE_TEST_REDIS_CLUSTER is not set: the contract tests do not run on a \
-                 Redis Cluster (scripts/test.sh starts one and sets it)"
-            )
+        said.call_once(|| {
+            eprintln!("NOTE: {var} is not set: {missing} (scripts/test.sh starts it and sets it)")
         });
     }
     url
@@ -59,18 +47,21 @@ pub fn redis_cluster_url() -> Option<String> {
 /// The test Redis server, once per test binary saying when there is none.
 pub fn redis_url() -> Option<String> {
     static SAID: std::sync::Once = std::sync::Once::new();
-    let url = std::env::var("GROVE_TEST_REDIS")
-        .ok()
-        .filter(|u| !u.is_empty());
-    if url.is_none() {
-        SAID.call_once(|| {
-            eprintln!(
-                "NOTE: GROVE_TEST_REDIS is not set: the contract tests run on memory, sled and \
-                 lmdb only (scripts/test.sh starts a Redis and sets it)"
-            )
-        });
-    }
-    url
+    server_url(
+        "GROVE_TEST_REDIS",
+        &SAID,
+        "the contract tests run on memory, sled and lmdb only",
+    )
+}
+
+/// The test Redis Cluster (`redis+cluster://…`), once per test binary saying when there is none.
+pub fn redis_cluster_url() -> Option<String> {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    server_url(
+        "GROVE_TEST_REDIS_CLUSTER",
+        &SAID,
+        "the contract tests do not run on a Redis Cluster",
+    )
 }
 
 /// A store on each engine, all reading the same manual clock, plus the temp dir keeping the
