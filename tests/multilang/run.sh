@@ -10,7 +10,7 @@
 # (`cargo build --release -p grove-ffi`), .venv at the repo root with grovekv installed
 # (bindings/python/test.sh) and the Node addon in bindings/node (bindings/node/test.sh).
 # Needs cc and Go (/usr/local/go/bin is used when go is not on PATH).
-# Usage: tests/multilang/run.sh [K]   (default K=1000, K_REDIS=250 on Redis; from any directory)
+# Usage: tests/multilang/run.sh [K]   (default K=1000, K_REDIS=K on Redis; from any directory)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$(pwd)"
@@ -118,8 +118,7 @@ run_on() {
 }
 
 run_on "lmdb:$work/store" "$K" lmdb
-# The same on Redis and on a Redis Cluster when the test command started them (fewer rounds: each
-# operation is a network round trip, and on a cluster a queue takes the generic transactions).
+# The same on Redis and on a Redis Cluster when the test command started them.
 for spec in GROVE_TEST_REDIS:redis GROVE_TEST_REDIS_CLUSTER:redis-cluster; do
     var=${spec%%:*} label=${spec##*:}
     url="${!var:-}"
@@ -127,6 +126,6 @@ for spec in GROVE_TEST_REDIS:redis GROVE_TEST_REDIS_CLUSTER:redis-cluster; do
         echo "NOTE: $var is not set: the $label round did not run"
         continue
     fi
-    run_on "$url?store=multilang$$-$label" "${K_REDIS:-250}" "$label"
+    run_on "$url?store=multilang$$-$label" "${K_REDIS:-$K}" "$label"
 done
 finish
