@@ -191,7 +191,23 @@ impl Backend for RedisBackend {
             None => (self.get(key)?, true),
         };
         loop {
-            let new = match f(current.as_deref())? {
+            let decided = match f(current.as_deref()) {
+                Ok(w) => w,
+                Err(e) if !verified => {
+                    // An error decided on a guess (`WrongType` from a kind that was since
+                    // replaced, by another process or a native script): check the guess.
+                    let actual = self.get(key)?;
+                    verified = true;
+                    if actual == current {
+                        return Err(e);
+                    }
+                    self.remember(key, actual.clone());
+                    current = actual;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let new = match decided {
                 Write::Put(v) => Some(v),
                 Write::Delete if current.is_some() => None,
                 Write::Keep | Write::Delete => {
