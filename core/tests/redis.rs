@@ -119,7 +119,7 @@ fn a_rate_limiter_is_grove_s_record_with_the_server_s_deadline() {
         .get_connection()
         .unwrap();
     let name = format!("rl{}", std::process::id());
-    let db = Store::open(&format!("{url}?store={name}")).unwrap();
+    let db = Store::open(format!("{url}?store={name}")).unwrap();
     let key = format!("{{grove:{name}}}:kratelimit:api:k");
     let w = Duration::from_secs(60);
     let rl = db.rate_limiter("api", 10, w).unwrap();
@@ -169,7 +169,7 @@ fn a_rate_limiter_is_grove_s_record_with_the_server_s_deadline() {
     let clock = Arc::new(ManualClock::new(1_700_000_000_000));
     let name = format!("rlclock{}", std::process::id());
     let db = Store::open_with(
-        &format!("{url}?store={name}"),
+        format!("{url}?store={name}"),
         Options::new().clock(clock.clone()),
     )
     .unwrap();
