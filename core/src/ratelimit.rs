@@ -8,7 +8,12 @@
 //! that, the two entries closest in time are merged into the later one, which can only
 //! over-count (refuse a little early), never admit more than `limit`. The log is stored as
 //! varint deltas, a few bytes per entry.
+//!
+//! An engine with native rate limiters (Redis: one script on the server's clock) runs `allow`
+//! and `peek` as one atomic step over these same bytes, and hands back to the code here any
+//! record or number it cannot handle exactly, so both paths read each other's state.
 
+use crate::backend::caps::NativeRateLimit;
 use crate::backend::Write;
 use crate::error::{Error, Result};
 use crate::leaderboard::check_name;
@@ -219,6 +224,19 @@ impl RateLimiter {
         }
     }
 
+    /// Runs `f` on the engine's native rate limiters (see `backend::caps`) with the store's
+    /// time: `None` when the engine has none, or when it hands this call to the generic path.
+    fn native(
+        &self,
+        f: impl FnOnce(&dyn NativeRateLimit, u64) -> Result<Option<Decision>>,
+    ) -> Result<Option<Decision>> {
+        let backend = self.store.backend()?;
+        match backend.native_rate_limit() {
+            Some(n) => f(n, self.store.now_ms()),
+            None => Ok(None),
+        }
+    }
+
     /// Milliseconds from `now` until an entry admitted at `t` leaves the window.
     fn until_out(&self, t: u64, now: u64) -> u64 {
         t.saturating_add(self.window_ms).saturating_sub(now)
@@ -234,6 +252,14 @@ impl RateLimiter {
             )));
         }
         let (k, pk) = self.key(key)?;
+        let native =
+            self.native(|n, now| n.rate_allow(&pk, now, self.limit, self.window_ms, cost))?;
+        if let Some(d) = native {
+            if d.allowed && cost > 0 {
+                self.store.wrote()?;
+            }
+            return Ok(d);
+        }
         self.store.update_entry(&pk, |cur| {
             // Read the clock on every attempt, and never before the newest entry: a concurrent
             // caller may have recorded a later millisecond, and wall clocks can step back.
@@ -269,6 +295,9 @@ impl RateLimiter {
     /// What a cost-1 request for `key` would get now, without recording anything.
     pub fn peek(&self, key: &str) -> Result<Decision> {
         let (k, pk) = self.key(key)?;
+        if let Some(d) = self.native(|n, now| n.rate_peek(&pk, now, self.limit, self.window_ms))? {
+            return Ok(d);
+        }
         let now = self.store.now_ms();
         let log = match self.store.read_live(&pk)? {
             None => Vec::new(),

@@ -1,5 +1,6 @@
-//! Property test: random KV and counter operations give the same results on a simple model,
-//! on the memory backend and on sled, including TTLs driven by an injected clock.
+//! Property tests: random KV and counter operations give the same results on a simple model and
+//! on every engine, including TTLs driven by an injected clock; random rate-limiter steps give
+//! the same decisions on every engine (Redis's native script included) as on memory.
 
 mod common;
 
@@ -305,5 +306,173 @@ trait NowForTest {
 impl NowForTest for ManualClock {
     fn now_ms_for_test(&self) -> u64 {
         grove_core::Clock::now_ms(self)
+    }
+}
+
+/// A small seeded generator (xorshift64*), so a failing run is repeated from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+}
+
+/// The limiters the rate-limit agreement test uses, all named "api" so they share each key's
+/// log (a limiter with another limit or window over recorded usage, as a redeploy makes):
+/// small limits, a long window for the merge past 256 entries, limits at 2^53 and past it (where
+/// Redis's script hands over to the generic path, as it does for a window that puts the
+/// deadline past 2^53).
+const LIMITERS: [(u64, u64); 8] = [
+    (5, 1_000),
+    (3, 10),
+    (1_000, 600_000),
+    ((1 << 53) - 2, 60_000),
+    ((1 << 53) - 1, 60_000),
+    ((1 << 53) + 5, 3_000),
+    (u64::MAX, 600_000),
+    (100, (1 << 53) - 10),
+];
+
+/// A cost for a limiter of `limit`: 0 and 1 often, the limit and its neighbours, halves and
+/// powers of two near 2^52 (so sums reach 2^53), anything up to the limit.
+fn rl_cost(rng: &mut Rng, limit: u64) -> u64 {
+    let c = match rng.below(9) {
+        0 | 1 => 0,
+        2 | 3 => 1,
+        4 => limit,
+        5 => limit.saturating_sub(1 + rng.below(3)),
+        6 => limit / 2,
+        7 => (1u64 << 52) + rng.below(3) - 1,
+        _ => rng.below(limit.saturating_add(1).max(1)),
+    };
+    c.min(limit)
+}
+
+/// Random allow/peek/reset/clock steps (bursts of hundreds of distinct milliseconds, costs of
+/// 0, limits near 2^53, clock steps back) on every engine with one manual clock: every engine's
+/// decision must be memory's, after every step. On Redis `allow` and `peek` are its native
+/// script (falling back to the generic path past 2^53) and `reset` is generic, so the two read
+/// each other's records. GROVE_RL_SEED=<n> repeats a run.
+#[test]
+fn rate_limiters_decide_alike_on_every_engine() {
+    let seed: u64 = std::env::var("GROVE_RL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    println!("rate limiter agreement: seed {seed} (GROVE_RL_SEED={seed} repeats it)");
+    let mut rng = Rng(seed | 1);
+    for case in 0..10 {
+        let clock = Arc::new(ManualClock::new(1_700_000_000_000 + rng.below(1 << 30)));
+        let (stores, _dir) = common::engines(clock.clone());
+        let limiters: Vec<Vec<grove_core::RateLimiter>> = stores
+            .iter()
+            .map(|(_, db)| {
+                LIMITERS
+                    .iter()
+                    .map(|&(l, w)| db.rate_limiter("api", l, Duration::from_millis(w)).unwrap())
+                    .collect()
+            })
+            .collect();
+        let show = |r: grove_core::Result<grove_core::Decision>| match r {
+            Ok(d) => format!("{d:?}"),
+            Err(e) => format!("Err({:?})", e.kind()),
+        };
+        for step in 0..300 {
+            let key = ["a", "b", "c"][rng.below(3) as usize];
+            let li = rng.below(LIMITERS.len() as u64) as usize;
+            // (what was done, one closure per engine index giving its outcome)
+            let run = |what: String, f: &dyn Fn(usize) -> String| {
+                let want = f(0);
+                for (i, (name, _)) in stores.iter().enumerate().skip(1) {
+                    assert_eq!(
+                        f(i),
+                        want,
+                        "seed {seed} case {case} step {step}: {what} on {name}"
+                    );
+                }
+            };
+            // Every case starts with a burst of more than 256 distinct milliseconds.
+            let pick = if step == 0 { 45 } else { rng.below(100) };
+            match pick {
+                0..=44 => {
+                    let cost = rl_cost(&mut rng, LIMITERS[li].0);
+                    run(format!("allow {key} cost {cost} on {li}"), &|i| {
+                        show(limiters[i][li].allow(key, cost))
+                    });
+                }
+                45..=47 => {
+                    // A burst, 1 ms apart, on the long window: past 256 distinct ms the log
+                    // merges its two closest entries.
+                    let n = if step == 0 {
+                        257 + rng.below(50)
+                    } else {
+                        1 + rng.below(300)
+                    };
+                    let li = 2;
+                    for j in 0..n {
+                        let cost = if step == 0 { 1 } else { rng.below(3) };
+                        run(
+                            format!("burst {j}/{n} allow {key} cost {cost} on {li}"),
+                            &|i| show(limiters[i][li].allow(key, cost)),
+                        );
+                        clock.advance(Duration::from_millis(1));
+                    }
+                }
+                48..=67 => run(format!("peek {key} on {li}"), &|i| {
+                    show(limiters[i][li].peek(key))
+                }),
+                68..=71 => run(format!("reset {key}"), &|i| {
+                    format!("{:?}", limiters[i][0].reset(key).map_err(|e| e.kind()))
+                }),
+                72 => {
+                    // Another kind at a limiter's key: WrongType everywhere.
+                    run(format!("set ratelimit:api:{key}"), &|i| {
+                        let k = format!("ratelimit:api:{key}");
+                        format!(
+                            "{:?}",
+                            stores[i]
+                                .1
+                                .set(k.as_bytes(), b"x", None)
+                                .map_err(|e| e.kind())
+                        )
+                    });
+                }
+                73..=75 => {
+                    let now = grove_core::Clock::now_ms(&*clock);
+                    clock.set_ms(now - rng.below(50));
+                }
+                76..=87 => clock.advance(Duration::from_millis(rng.below(6))),
+                88..=95 => clock.advance(Duration::from_millis(rng.below(2_000))),
+                _ => clock.advance(Duration::from_millis(rng.below(700_000))),
+            }
+            // What every limiter sees of both keys after each step.
+            for key in ["a", "b"] {
+                for li in [0, 2, 6] {
+                    run(format!("after: peek {key} on {li}"), &|i| {
+                        show(limiters[i][li].peek(key))
+                    });
+                }
+            }
+        }
+        for (_, db) in stores {
+            db.close().unwrap();
+        }
     }
 }

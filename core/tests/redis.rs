@@ -2,7 +2,8 @@
 //! AUTH, and failures naming the server. Runs when `GROVE_TEST_REDIS` names a server (and, for
 //! AUTH, `GROVE_TEST_REDIS_AUTH` one that requires a password); scripts/test.sh starts both.
 
-use grove_core::{ErrorKind, Options, Store};
+use grove_core::{ErrorKind, ManualClock, Options, Store};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
@@ -100,6 +101,129 @@ fn a_lock_taken_natively_reads_the_same_through_every_path() {
         assert!(b.release().unwrap());
     }
     assert_eq!(db.get(b"lock:l").unwrap_err().kind(), ErrorKind::WrongType);
+    db.close().unwrap();
+}
+
+/// Grove's envelope around a rate limiter's log, as `ratelimit.rs` encodes it: varint count,
+/// then per entry varint(ms since the previous entry) and varint(cost).
+fn rate_record(expires_at: u64, log: &[(u64, u64)]) -> Vec<u8> {
+    fn varint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push(v as u8 | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+    let mut out = vec![4, 1];
+    out.extend_from_slice(&expires_at.to_be_bytes());
+    varint(&mut out, log.len() as u64);
+    let mut prev = 0;
+    for &(t, c) in log {
+        varint(&mut out, t - prev);
+        varint(&mut out, c);
+        prev = t;
+    }
+    out
+}
+
+#[test]
+fn a_rate_limiter_is_grove_s_record_with_the_server_s_deadline() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let mut raw = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let name = format!("rl{}", std::process::id());
+    let db = Store::open(format!("{url}?store={name}")).unwrap();
+    let key = format!("{{grove:{name}}}:kratelimit:api:k");
+    let w = Duration::from_secs(60);
+    let rl = db.rate_limiter("api", 10, w).unwrap();
+    let d = rl.allow("k", 3).unwrap();
+    assert!(d.allowed && d.remaining == 7 && d.reset_after == w, "{d:?}");
+    // On the server's clock: the record's expiry is the entry's time plus the window, and it is
+    // the key's own deadline too.
+    let bytes: Vec<u8> = redis::cmd("GET").arg(&key).query(&mut raw).unwrap();
+    let exp = u64::from_be_bytes(bytes[2..10].try_into().unwrap());
+    let t = exp - 60_000;
+    assert_eq!(bytes, rate_record(exp, &[(t, 3)]));
+    let pexpiretime: i64 = redis::cmd("PEXPIRETIME").arg(&key).query(&mut raw).unwrap();
+    assert_eq!(pexpiretime, exp as i64);
+    let (secs, micros): (u64, u64) = redis::cmd("TIME").query(&mut raw).unwrap();
+    let server_now = secs * 1000 + micros / 1000;
+    assert!(
+        t <= server_now && server_now - t < 5_000,
+        "{t} vs {server_now}"
+    );
+    // Listed in the index like every key, so keys() sees it.
+    let listed: Option<f64> = redis::cmd("ZSCORE")
+        .arg(format!("{{grove:{name}}}#index"))
+        .arg("kratelimit:api:k")
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(listed, Some(0.0));
+    assert_eq!(
+        db.get(b"ratelimit:api:k").unwrap_err().kind(),
+        ErrorKind::WrongType
+    );
+    assert!(rl.reset("k").unwrap());
+    assert_eq!(rl.peek("k").unwrap().remaining, 10);
+    // Another Redis type at the key: refused as on the generic path, and left alone.
+    let _: () = redis::cmd("RPUSH")
+        .arg(&key)
+        .arg("x")
+        .query(&mut raw)
+        .unwrap();
+    assert!(rl.allow("k", 1).is_err());
+    let ty: String = redis::cmd("TYPE").arg(&key).query(&mut raw).unwrap();
+    assert_eq!(ty, "list");
+    let _: () = redis::cmd("DEL").arg(&key).query(&mut raw).unwrap();
+    db.close().unwrap();
+
+    // On an injected clock: byte for byte what the generic path writes (one entry per ms, a
+    // second request in the same ms added to it), with no deadline of the server's.
+    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+    let name = format!("rlclock{}", std::process::id());
+    let db = Store::open_with(
+        format!("{url}?store={name}"),
+        Options::new().clock(clock.clone()),
+    )
+    .unwrap();
+    let key = format!("{{grove:{name}}}:kratelimit:api:k");
+    let rl = db.rate_limiter("api", 10, w).unwrap();
+    let t0 = 1_700_000_000_000;
+    assert!(rl.allow("k", 2).unwrap().allowed);
+    assert!(rl.allow("k", 1).unwrap().allowed);
+    assert!(rl.allow("k", 0).unwrap().allowed);
+    clock.advance(Duration::from_millis(5));
+    let d = rl.allow("k", 4).unwrap();
+    assert_eq!(d.remaining, 3);
+    let bytes: Vec<u8> = redis::cmd("GET").arg(&key).query(&mut raw).unwrap();
+    assert_eq!(bytes, rate_record(t0 + 5 + 60_000, &[(t0, 3), (t0 + 5, 4)]));
+    let pexpiretime: i64 = redis::cmd("PEXPIRETIME").arg(&key).query(&mut raw).unwrap();
+    assert_eq!(pexpiretime, -1);
+    // A record an older build wrote (the same encoding) is read and extended in place.
+    let old = rate_record(t0 + 1_000 + 60_000, &[(t0 - 30_000, 6), (t0 + 1_000, 1)]);
+    let _: () = redis::cmd("SET")
+        .arg(&key)
+        .arg(&old)
+        .query(&mut raw)
+        .unwrap();
+    let p = rl.peek("k").unwrap();
+    assert!(p.allowed && p.remaining == 3, "{p:?}");
+    assert_eq!(p.reset_after, Duration::from_millis(61_000 - 5));
+    let d = rl.allow("k", 4).unwrap();
+    assert!(!d.allowed && d.remaining == 3, "{d:?}");
+    // Never before the newest entry: `allow` counts from t0 + 1000 (the newest entry, later
+    // than the clock's t0 + 5), where `peek` above counted from the clock.
+    assert_eq!(d.retry_after, Duration::from_millis(30_000 - 1_000));
+    assert!(rl.allow("k", 2).unwrap().allowed);
+    let bytes: Vec<u8> = redis::cmd("GET").arg(&key).query(&mut raw).unwrap();
+    assert_eq!(
+        bytes,
+        rate_record(t0 + 1_000 + 60_000, &[(t0 - 30_000, 6), (t0 + 1_000, 3)])
+    );
     db.close().unwrap();
 }
 

@@ -7,6 +7,7 @@
 
 use crate::error::Result;
 use crate::leaderboard::Ranked;
+use crate::ratelimit::Decision;
 use crate::value::Kind;
 
 /// What a native counter increment found.
@@ -107,6 +108,31 @@ pub(crate) trait NativeQueue {
     ) -> Result<QueueStep<Option<Delivered>>>;
     /// Acks in-flight job `id`: true when it was in flight.
     fn queue_ack(&self, prefix: &[u8], id: u64) -> Result<QueueStep<bool>>;
+}
+
+/// Rate limiters whose `allow` and `peek` are each one atomic step in the engine, on the record
+/// `ratelimit.rs` writes (so the generic `reset`, and stores written by the generic path, read
+/// and are read by the native steps). `None` means "take the generic path": a number or record
+/// the engine does not handle exactly; nothing was changed.
+pub(crate) trait NativeRateLimit {
+    /// Admits `cost` (at most `limit`) at `pk` if it fits in `limit` over the last `window_ms`,
+    /// recording it; `now` is the store's clock, used when it is not the engine's own.
+    fn rate_allow(
+        &self,
+        pk: &[u8],
+        now: u64,
+        limit: u64,
+        window_ms: u64,
+        cost: u64,
+    ) -> Result<Option<Decision>>;
+    /// What a cost-1 request would get at `pk`, recording nothing (see `RateLimiter::peek`).
+    fn rate_peek(
+        &self,
+        pk: &[u8],
+        now: u64,
+        limit: u64,
+        window_ms: u64,
+    ) -> Result<Option<Decision>>;
 }
 
 /// What a native leaderboard write asks for.

@@ -113,6 +113,10 @@ pub(crate) trait Backend: Send + Sync {
     fn native_leaderboard(&self) -> Option<&dyn caps::NativeLeaderboard> {
         None
     }
+    /// Native rate limiters, when this engine has them (see [`caps`]).
+    fn native_rate_limit(&self) -> Option<&dyn caps::NativeRateLimit> {
+        None
+    }
 }
 
 /// The `(device, inode)` of a store's file as opened, to notice it deleted or replaced later.

@@ -17,11 +17,12 @@ pub(crate) use conn::DEFAULT_CONNECT_TIMEOUT;
 
 use super::caps::{
     BoardOp, BoardWrite, CounterAdd, Delivered, LockStep, NativeCounter, NativeLeaderboard,
-    NativeLock, NativeQueue, QueueStep,
+    NativeLock, NativeQueue, NativeRateLimit, QueueStep,
 };
 use super::{Backend, Page, Txn};
 use crate::error::{Error, ErrorKind, Result};
 use crate::leaderboard::Ranked;
+use crate::ratelimit::{Decision, MAX_LOG_ENTRIES};
 use crate::sync::Mutex;
 use crate::target::{Server, TlsFiles};
 use crate::value::Kind;
@@ -191,7 +192,23 @@ impl Backend for RedisBackend {
             None => (self.get(key)?, true),
         };
         loop {
-            let new = match f(current.as_deref())? {
+            let decided = match f(current.as_deref()) {
+                Ok(w) => w,
+                Err(e) if !verified => {
+                    // An error decided on a guess (`WrongType` from a kind that was since
+                    // replaced, by another process or a native script): check the guess.
+                    let actual = self.get(key)?;
+                    verified = true;
+                    if actual == current {
+                        return Err(e);
+                    }
+                    self.remember(key, actual.clone());
+                    current = actual;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let new = match decided {
                 Write::Put(v) => Some(v),
                 Write::Delete if current.is_some() => None,
                 Write::Keep | Write::Delete => {
@@ -443,6 +460,12 @@ impl Backend for RedisBackend {
     fn native_leaderboard(&self) -> Option<&dyn NativeLeaderboard> {
         Some(self)
     }
+
+    fn native_rate_limit(&self) -> Option<&dyn NativeRateLimit> {
+        // The script declares every key it touches (the limiter's and the index), so it is
+        // native on a cluster too.
+        Some(self)
+    }
 }
 
 fn bad_reply(e: impl std::fmt::Display) -> Error {
@@ -620,6 +643,81 @@ impl NativeQueue for RedisBackend {
             0 => Some(false),
             _ => None,
         })
+    }
+}
+
+/// Numbers a rate-limit script takes: Lua's are doubles, exact below 2^53; a limit or window
+/// from there on takes the generic path without asking the server.
+const RATE_MAX: u64 = (1 << 53) - 1;
+
+impl RedisBackend {
+    /// Runs the rate-limit script in `mode` ('a' allow, 'p' peek).
+    fn rate_limit(
+        &self,
+        pk: &[u8],
+        now: u64,
+        limit: u64,
+        window_ms: u64,
+        cost: u64,
+        mode: &str,
+    ) -> Result<Option<Decision>> {
+        if limit >= RATE_MAX || window_ms >= RATE_MAX {
+            return Ok(None);
+        }
+        let rk = self.names.key(pk);
+        let mut inv = scripts().rate_limit.prepare_invoke();
+        inv.key(&rk)
+            .key(&self.names.index)
+            .arg(pk)
+            .arg(self.time_arg(now))
+            .arg(limit)
+            .arg(window_ms)
+            .arg(cost)
+            .arg(mode)
+            .arg(MAX_LOG_ENTRIES);
+        // A peek changes nothing but the reclaiming of an expired record, which may run twice.
+        let effect = if mode == "p" {
+            Effect::Read
+        } else {
+            Effect::Write
+        };
+        let (tag, mut it) = tagged(self.pool.run(effect, |c| inv.invoke(c))?)?;
+        if tag != 1 {
+            return Ok(None);
+        }
+        let allowed: i64 = next_as(&mut it)?;
+        let remaining: u64 = next_as(&mut it)?;
+        let reset: u64 = next_as(&mut it)?;
+        let retry: u64 = next_as(&mut it)?;
+        Ok(Some(Decision {
+            allowed: allowed == 1,
+            remaining,
+            reset_after: Duration::from_millis(reset),
+            retry_after: Duration::from_millis(retry),
+        }))
+    }
+}
+
+impl NativeRateLimit for RedisBackend {
+    fn rate_allow(
+        &self,
+        pk: &[u8],
+        now: u64,
+        limit: u64,
+        window_ms: u64,
+        cost: u64,
+    ) -> Result<Option<Decision>> {
+        self.rate_limit(pk, now, limit, window_ms, cost, "a")
+    }
+
+    fn rate_peek(
+        &self,
+        pk: &[u8],
+        now: u64,
+        limit: u64,
+        window_ms: u64,
+    ) -> Result<Option<Decision>> {
+        self.rate_limit(pk, now, limit, window_ms, 1, "p")
     }
 }
 

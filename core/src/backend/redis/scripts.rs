@@ -100,13 +100,6 @@ return {-2}
 /// queue's physical prefix. A reply {-2} sends the caller to the generic path, changing nothing.
 const QUEUE_LIB: &str = r"
 local function hex(n) return string.format('%016x', n) end
--- The time given by the client ('' for the server's own: then jobs are timed in the order the
--- server runs the scripts, so a later id never gets an earlier place in the schedule).
-local function now_of(arg)
-  if arg ~= '' then return tonumber(arg) end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
 local function meta_of(v)
   if not v then return {1, 0, 0, 0} end
   if #v ~= 34 or string.byte(v, 1) ~= 7 or string.byte(v, 2) ~= 0 then return nil end
@@ -231,11 +224,19 @@ put(KEYS[1], P, Q .. 'meta', meta_bytes(m))
 return {1}
 ";
 
-/// Helpers every record script shares (locks and queues): reading and writing big-endian u64s
-/// in Lua, whose numbers are doubles, so exact below 2^53 (`LIM`), which the scripts check
-/// (anything larger takes Grove's generic path); and a lock record's decoding.
+/// Helpers every record script shares (locks, queues, rate limiters): reading and writing
+/// big-endian u64s in Lua, whose numbers are doubles, so exact below 2^53 (`LIM`), which the
+/// scripts check (anything larger takes Grove's generic path); the time to use; and a lock
+/// record's decoding.
 const LIB: &str = r"
 local LIM = 9007199254740991
+-- The time given by the client (a store on an injected clock, as tests run), or '' for the
+-- server's own TIME, read here so it is the time at which the script runs.
+local function now_of(arg)
+  if arg ~= '' then return tonumber(arg) end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local function rd(s, i)
   local n = 0
   for k = i, i + 7 do n = n * 256 + string.byte(s, k) end
@@ -300,6 +301,160 @@ else
   redis.call('SET', KEYS[1], '\3\0' .. wr(r[1]) .. wr(until_ms) .. string.char(#r[3]) .. r[3])
 end
 return {1}
+";
+
+/// A rate limiter's allow ('a') or peek ('p'), over the record `ratelimit.rs` writes: the
+/// envelope `[4][flags][expires_at if flags & 1]` around varint(count) and per entry
+/// varint(ms since the previous entry, from 0) and varint(cost). KEYS: the limiter's key, the
+/// index. ARGV: member, now ('' for the server's TIME), limit, window ms, cost (1 for a
+/// peek), mode, most entries kept. {1, allowed (0/1), remaining, reset_after ms, retry_after ms}, or {-2} when any
+/// number could reach 2^53 (where doubles stop being exact) or the record is not one this script
+/// reads: the generic path decides then, and nothing was changed. Each step mirrors
+/// `RateLimiter::allow`, `decide` and `peek`, in the same order.
+const RATE_LIMIT: &str = r"
+local now = now_of(ARGV[2])
+local limit, window, cost = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local peek, maxn = ARGV[6] == 'p', tonumber(ARGV[7])
+if now + window >= LIM or limit >= LIM or cost > limit then return {-2} end
+-- A key of another Redis type: the generic path reports it.
+local ok, v = pcall(redis.call, 'GET', KEYS[1])
+if not ok then return {-2} end
+local ts, cs = {}, {}
+local expired = false
+if v then
+  if string.byte(v, 1) ~= 4 then return {-2} end
+  local p = 3
+  local flags = string.byte(v, 2)
+  if flags == 1 then
+    if #v < 10 then return {-2} end
+    -- As the generic read: an entry whose envelope expiry has passed counts as absent.
+    expired = now >= rd(v, 3)
+    p = 11
+  elseif flags ~= 0 then
+    return {-2}
+  end
+  if not expired then
+    -- At most 8 bytes (56 bits) per varint, and below LIM: a double holds that exactly (a sum
+    -- past 2^53 may round, but never back below it, so the check still sees it).
+    local function varint()
+      local n, mul = 0, 1
+      for _ = 1, 8 do
+        local b = string.byte(v, p)
+        if not b then return nil end
+        p = p + 1
+        n = n + (b % 128) * mul
+        if b < 128 then
+          if n >= LIM then return nil end
+          return n
+        end
+        mul = mul * 128
+      end
+      return nil
+    end
+    local n = varint()
+    if not n or n > maxn then return {-2} end
+    local t = 0
+    for _ = 1, n do
+      local dt = varint()
+      if not dt then return {-2} end
+      t = t + dt
+      local c = varint()
+      if not c or t >= LIM then return {-2} end
+      -- Entries that left the window (the raw time, before the newest-entry rule) are dropped.
+      if t + window > now then
+        ts[#ts + 1], cs[#cs + 1] = t, c
+      end
+    end
+    if p ~= #v + 1 then return {-2} end
+  end
+end
+local used = 0
+for i = 1, #cs do used = used + cs[i] end
+local newest = ts[#ts]
+-- Every sum below (usage plus cost, an entry's time plus the window) stays exact.
+if used + cost >= LIM or (newest and newest + window >= LIM) then return {-2} end
+-- Never before the newest entry (a concurrent writer or a clock step back): only over-counts.
+if not peek and newest and newest > now then now = newest end
+local function out(t)
+  local r = t - now + window
+  if r < 0 then return 0 end
+  return r
+end
+local allowed = used + cost <= limit
+local used_after = used
+if allowed then used_after = used + cost end
+local reset = 0
+if allowed and cost > 0 then
+  reset = out(now)
+elseif newest then
+  reset = out(newest)
+end
+local retry = 0
+if not allowed then
+  local freed = used
+  for i = 1, #ts do
+    freed = freed - cs[i]
+    retry = out(ts[i])
+    if freed + cost <= limit then break end
+  end
+end
+local remaining = limit - used_after
+if remaining < 0 then remaining = 0 end
+if peek and allowed then
+  -- Nothing was admitted: the capacity before this hypothetical request.
+  remaining = remaining + 1
+  reset = 0
+  if newest then reset = out(newest) end
+end
+if not peek and allowed and cost > 0 then
+  if newest == now then
+    cs[#cs] = cs[#cs] + cost
+  else
+    ts[#ts + 1], cs[#cs + 1] = now, cost
+  end
+  if #ts > maxn then
+    -- The two closest entries (the first such pair) merge into the later one.
+    local best, bi = nil, 1
+    for i = 1, #ts - 1 do
+      local d = ts[i + 1] - ts[i]
+      if not best or d < best then best, bi = d, i end
+    end
+    local c = cs[bi]
+    table.remove(ts, bi)
+    table.remove(cs, bi)
+    cs[bi] = cs[bi] + c
+  end
+  local function put(buf, x)
+    while x >= 128 do
+      buf[#buf + 1] = string.char(x % 128 + 128)
+      x = math.floor(x / 128)
+    end
+    buf[#buf + 1] = string.char(x)
+  end
+  local parts, prev = {}, 0
+  put(parts, #ts)
+  for i = 1, #ts do
+    put(parts, ts[i] - prev)
+    put(parts, cs[i])
+    prev = ts[i]
+  end
+  local exp = now + window
+  local raw = '\4\1' .. wr(exp) .. table.concat(parts)
+  -- The deadline is the key's own too, as `layout::to_stored` makes it, on the server's clock.
+  if ARGV[2] == '' and exp > 0 and exp < 4503599627370496 then
+    redis.call('SET', KEYS[1], raw, 'PXAT', exp)
+  else
+    redis.call('SET', KEYS[1], raw)
+  end
+  redis.call('ZADD', KEYS[2], 0, ARGV[1])
+elseif expired then
+  -- As the generic path: the expired entry just read is reclaimed.
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+end
+local a = 0
+if allowed then a = 1 end
+return {1, a, remaining, reset, retry}
 ";
 
 /// Leaderboards: the board's sorted set holds each member with its true score; Grove's order
@@ -455,6 +610,8 @@ pub(crate) struct Scripts {
     pub queue_dequeue: redis::Script,
     /// A queue's native ack.
     pub queue_ack: redis::Script,
+    /// A rate limiter's allow or peek on the server's time.
+    pub rate_limit: redis::Script,
     /// A leaderboard's set or add, record and sorted set together.
     pub board_write: redis::Script,
     /// A member's rank in Grove's order (`ZREVRANK` orders ties the other way).
@@ -482,6 +639,7 @@ pub(crate) fn scripts() -> &'static Scripts {
         queue_enqueue: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_ENQUEUE].concat()),
         queue_dequeue: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_DEQUEUE].concat()),
         queue_ack: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_ACK].concat()),
+        rate_limit: redis::Script::new(&[LIB, RATE_LIMIT].concat()),
         board_write: redis::Script::new(&[BOARD_LIB, BOARD_WRITE].concat()),
         board_rank: redis::Script::new(&[BOARD_LIB, BOARD_RANK].concat()),
         board_range: redis::Script::new(&[BOARD_LIB, BOARD_RANGE].concat()),
