@@ -52,7 +52,7 @@
 /**
  * Minor version of the C ABI in this header; a change only adds functions or constants.
  */
-#define GROVE_ABI_VERSION_MINOR 5
+#define GROVE_ABI_VERSION_MINOR 6
 
 /**
  * The result of every fallible call: `GROVE_OK` (0) or one value per Grove error kind.
@@ -640,6 +640,21 @@ grove_status grove_counter_reset(const struct grove_counter *counter, struct gro
  * Sets the value (clearing any expiry). Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, IO.
  */
 grove_status grove_counter_set(const struct grove_counter *counter, int64_t value, struct grove_error **err);
+
+/**
+ * Subtracts `delta` (>= 0) only if the result stays at or above `floor` (0 in the other
+ * doors' defaults), in one atomic step, so racing buyers never oversell: `*out_applied` tells
+ * whether it did, `*out_value` is the new value (0 when refused; the counter is unchanged).
+ * Errors: INVALID_ARGUMENT (negative `delta`), WRONG_TYPE, CLOSED, IO.
+ */
+grove_status grove_counter_try_decrement(const struct grove_counter *counter, int64_t delta, int64_t floor, int64_t *out_value, bool *out_applied, struct grove_error **err);
+
+/**
+ * Adds `delta` (>= 0) only if the result stays at or below `cap`, in one atomic step:
+ * `*out_applied` tells whether it did, `*out_value` is the new value (0 when refused; the
+ * counter is unchanged). Errors: INVALID_ARGUMENT (negative `delta`), WRONG_TYPE, CLOSED, IO.
+ */
+grove_status grove_counter_try_increment(const struct grove_counter *counter, int64_t delta, int64_t cap, int64_t *out_value, bool *out_applied, struct grove_error **err);
 
 /**
  * Releases a list the library returned (every node id and the array) and resets it to
@@ -1276,6 +1291,14 @@ grove_status grove_store_apply_changes(const struct grove_store *store, const ui
 grove_status grove_store_close(const struct grove_store *store, struct grove_error **err);
 
 /**
+ * Stores `value` at `key` only if it holds exactly `*expected` (a NULL `expected` means "holds
+ * nothing live"; a non-NULL one with `len` 0 means "holds the empty value"), expiring after
+ * `*ttl_secs` seconds when `ttl_secs` is not NULL; `*out_written` tells whether it wrote.
+ * Errors: as `grove_store_set`.
+ */
+grove_status grove_store_compare_and_set(const struct grove_store *store, const uint8_t *key, size_t key_len, const struct grove_slice *expected, const uint8_t *value, size_t value_len, const double *ttl_secs, bool *out_written, struct grove_error **err);
+
+/**
  * Removes `key` whatever it holds; `*out_deleted` tells whether a live key was removed.
  * Errors: INVALID_ARGUMENT, CLOSED, IO.
  */
@@ -1322,12 +1345,27 @@ void grove_store_free(struct grove_store *store);
 grove_status grove_store_get(const struct grove_store *store, const uint8_t *key, size_t key_len, struct grove_bytes *out_value, bool *out_found, struct grove_error **err);
 
 /**
+ * Removes `key` and returns the bytes it held as `grove_store_get` does: `*out_value` (release
+ * with `grove_bytes_free`; `{NULL, 0}` when absent, and nothing changes) and `*out_found`.
+ * Errors: INVALID_ARGUMENT, WRONG_TYPE (the key holds a counter…: nothing removed), CLOSED, IO.
+ */
+grove_status grove_store_get_delete(const struct grove_store *store, const uint8_t *key, size_t key_len, struct grove_bytes *out_value, bool *out_found, struct grove_error **err);
+
+/**
  * Reads `n` keys as one consistent snapshot: for each `keys[i]`, `out_values[i]` gets the bytes
  * (release each with `grove_bytes_free`; `{NULL, 0}` when absent) and `out_found[i]` whether
  * it exists. Arrays may be NULL only when `n` is 0; on error nothing is written.
  * Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, IO.
  */
 grove_status grove_store_get_many(const struct grove_store *store, const struct grove_slice *keys, size_t n, struct grove_bytes *out_values, bool *out_found, struct grove_error **err);
+
+/**
+ * Stores `value` at `key` (expiring after `*ttl_secs` seconds when `ttl_secs` is not NULL) and
+ * returns what it replaced as `grove_store_get` does: `*out_old` (release with
+ * `grove_bytes_free`; `{NULL, 0}` when there was nothing) and `*out_found`.
+ * Errors: as `grove_store_set`.
+ */
+grove_status grove_store_get_set(const struct grove_store *store, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len, const double *ttl_secs, struct grove_bytes *out_old, bool *out_found, struct grove_error **err);
 
 /**
  * Writes whether the handle has been closed to `*out`. Errors: INVALID_ARGUMENT.
@@ -1415,6 +1453,20 @@ grove_status grove_store_purge_expired(const struct grove_store *store, uint64_t
  * holds another kind), CLOSED, IO.
  */
 grove_status grove_store_set(const struct grove_store *store, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len, const double *ttl_secs, struct grove_error **err);
+
+/**
+ * Stores `value` at `key` only if it holds nothing live (Redis `SET NX`), expiring after
+ * `*ttl_secs` seconds when `ttl_secs` is not NULL; `*out_written` tells whether it wrote.
+ * Errors: as `grove_store_set` (INVALID_ARGUMENT, WRONG_TYPE, CLOSED, IO).
+ */
+grove_status grove_store_set_if_absent(const struct grove_store *store, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len, const double *ttl_secs, bool *out_written, struct grove_error **err);
+
+/**
+ * Replaces the bytes at `key` only if it holds some (Redis `SET XX`); the new value expires
+ * after `*ttl_secs` seconds when `ttl_secs` is not NULL (NULL: no expiry). `*out_written`
+ * tells whether it wrote. Errors: as `grove_store_set`.
+ */
+grove_status grove_store_set_if_present(const struct grove_store *store, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len, const double *ttl_secs, bool *out_written, struct grove_error **err);
 
 /**
  * Stores `n` pairs atomically (all or nothing), each expiring after `*ttl_secs` seconds when

@@ -428,6 +428,34 @@ func (c *Counter) SetContext(ctx context.Context, value int64) error {
 	return c.Set(value)
 }
 
+// TryDecrementContext is TryDecrement with a context: when ctx is already done it returns ctx's
+// error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
+// calling libgrove; otherwise it is exactly TryDecrement.
+func (c *Counter) TryDecrementContext(ctx context.Context, delta, floor int64) (int64, bool, error) {
+	if err := checkCtx(ctx, "Counter.TryDecrement"); err != nil {
+		var (
+			r0 int64
+			r1 bool
+		)
+		return r0, r1, err
+	}
+	return c.TryDecrement(delta, floor)
+}
+
+// TryIncrementContext is TryIncrement with a context: when ctx is already done it returns ctx's
+// error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
+// calling libgrove; otherwise it is exactly TryIncrement.
+func (c *Counter) TryIncrementContext(ctx context.Context, delta, limit int64) (int64, bool, error) {
+	if err := checkCtx(ctx, "Counter.TryIncrement"); err != nil {
+		var (
+			r0 int64
+			r1 bool
+		)
+		return r0, r1, err
+	}
+	return c.TryIncrement(delta, limit)
+}
+
 // ApplyChangesContext is ApplyChanges with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
 // calling libgrove; otherwise it is exactly ApplyChanges.
@@ -437,6 +465,17 @@ func (db *DB) ApplyChangesContext(ctx context.Context, changes []byte) (SyncRepo
 		return r0, err
 	}
 	return db.ApplyChanges(changes)
+}
+
+// CompareAndSetContext is CompareAndSet with a context: when ctx is already done it returns
+// ctx's error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
+// calling libgrove; otherwise it is exactly CompareAndSet.
+func (db *DB) CompareAndSetContext(ctx context.Context, key string, expected, value []byte, opts ...SetOption) (bool, error) {
+	if err := checkCtx(ctx, "DB.CompareAndSet"); err != nil {
+		var r0 bool
+		return r0, err
+	}
+	return db.CompareAndSet(key, expected, value, opts...)
 }
 
 // DeleteContext is Delete with a context: when ctx is already done it returns ctx's error,
@@ -497,6 +536,20 @@ func (db *DB) GetContext(ctx context.Context, key string) ([]byte, error) {
 	return db.Get(key)
 }
 
+// GetDeleteContext is GetDelete with a context: when ctx is already done it returns ctx's
+// error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
+// calling libgrove; otherwise it is exactly GetDelete.
+func (db *DB) GetDeleteContext(ctx context.Context, key string) ([]byte, bool, error) {
+	if err := checkCtx(ctx, "DB.GetDelete"); err != nil {
+		var (
+			r0 []byte
+			r1 bool
+		)
+		return r0, r1, err
+	}
+	return db.GetDelete(key)
+}
+
 // GetManyContext is GetMany with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
 // libgrove; otherwise it is exactly GetMany.
@@ -506,6 +559,20 @@ func (db *DB) GetManyContext(ctx context.Context, keys []string) ([][]byte, erro
 		return r0, err
 	}
 	return db.GetMany(keys)
+}
+
+// GetSetContext is GetSet with a context: when ctx is already done it returns ctx's error,
+// wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
+// libgrove; otherwise it is exactly GetSet.
+func (db *DB) GetSetContext(ctx context.Context, key string, value []byte, opts ...SetOption) ([]byte, bool, error) {
+	if err := checkCtx(ctx, "DB.GetSet"); err != nil {
+		var (
+			r0 []byte
+			r1 bool
+		)
+		return r0, r1, err
+	}
+	return db.GetSet(key, value, opts...)
 }
 
 // LockInfoContext is LockInfo with a context: when ctx is already done it returns ctx's error,
@@ -549,6 +616,28 @@ func (db *DB) SetContext(ctx context.Context, key string, value []byte, opts ...
 		return err
 	}
 	return db.Set(key, value, opts...)
+}
+
+// SetIfAbsentContext is SetIfAbsent with a context: when ctx is already done it returns ctx's
+// error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
+// calling libgrove; otherwise it is exactly SetIfAbsent.
+func (db *DB) SetIfAbsentContext(ctx context.Context, key string, value []byte, opts ...SetOption) (bool, error) {
+	if err := checkCtx(ctx, "DB.SetIfAbsent"); err != nil {
+		var r0 bool
+		return r0, err
+	}
+	return db.SetIfAbsent(key, value, opts...)
+}
+
+// SetIfPresentContext is SetIfPresent with a context: when ctx is already done it returns ctx's
+// error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
+// calling libgrove; otherwise it is exactly SetIfPresent.
+func (db *DB) SetIfPresentContext(ctx context.Context, key string, value []byte, opts ...SetOption) (bool, error) {
+	if err := checkCtx(ctx, "DB.SetIfPresent"); err != nil {
+		var r0 bool
+		return r0, err
+	}
+	return db.SetIfPresent(key, value, opts...)
 }
 
 // SetManyContext is SetMany with a context: when ctx is already done it returns ctx's error,

@@ -28,6 +28,25 @@ static grovego_i64 grovego_counter_get(const grove_counter *c) {
 	r.status = grove_counter_get(c, &r.value, &r.err);
 	return r;
 }
+
+typedef struct {
+	int32_t status;
+	int64_t value;
+	bool applied;
+	grove_error *err;
+} grovego_try;
+
+static grovego_try grovego_counter_try_decrement(const grove_counter *c, int64_t delta, int64_t floor) {
+	grovego_try r = {0, 0, false, NULL};
+	r.status = grove_counter_try_decrement(c, delta, floor, &r.value, &r.applied, &r.err);
+	return r;
+}
+
+static grovego_try grovego_counter_try_increment(const grove_counter *c, int64_t delta, int64_t cap) {
+	grovego_try r = {0, 0, false, NULL};
+	r.status = grove_counter_try_increment(c, delta, cap, &r.value, &r.applied, &r.err);
+	return r;
+}
 */
 import "C"
 
@@ -86,6 +105,36 @@ func (c *Counter) Decrement(delta int64) (int64, error) {
 		return 0, c.err
 	}
 	return c.result(C.grovego_counter_decrement(c.ptr, C.int64_t(delta)))
+}
+
+func (c *Counter) tryResult(r C.grovego_try) (int64, bool, error) {
+	runtime.KeepAlive(c)
+	if r.status != C.GROVE_OK {
+		return 0, false, takeError(C.grove_status(r.status), r.err)
+	}
+	if !bool(r.applied) {
+		return 0, false, nil
+	}
+	return int64(r.value), true, nil
+}
+
+// TryDecrement subtracts delta (>= 0, else ErrInvalidArgument) only if the result stays at or
+// above floor, in one atomic step: the new value and true, or 0 and false (nothing changed)
+// when it would go below. Racing buyers of the last items never oversell.
+func (c *Counter) TryDecrement(delta, floor int64) (int64, bool, error) {
+	if c.err != nil {
+		return 0, false, c.err
+	}
+	return c.tryResult(C.grovego_counter_try_decrement(c.ptr, C.int64_t(delta), C.int64_t(floor)))
+}
+
+// TryIncrement adds delta (>= 0, else ErrInvalidArgument) only if the result stays at or below
+// limit, in one atomic step: the new value and true, or 0 and false (nothing changed).
+func (c *Counter) TryIncrement(delta, limit int64) (int64, bool, error) {
+	if c.err != nil {
+		return 0, false, c.err
+	}
+	return c.tryResult(C.grovego_counter_try_increment(c.ptr, C.int64_t(delta), C.int64_t(limit)))
 }
 
 // Get returns the current value (0 when unset).

@@ -22,7 +22,8 @@ macro_rules! say {
     name = "grove",
     version,
     about = "Inspect and drive a Grove store",
-    after_help = "Exit status: 0 ok, 1 not found (or refused by a rate limiter), 2 usage, \
+    after_help = "Exit status: 0 ok, 1 not found (or refused: by a rate limiter, a conditional \
+                  `kv set`, `counter try-decr`/`try-incr`), 2 usage, \
                   10+N a Grove error of kind N (12 WrongType, 13 InvalidArgument, 14 Overflow, \
                   16 StoreLocked, 17 LockTimeout, 19 Corrupt, 20 Io); `lock run` exits with \
                   its command's status.\n\n\
@@ -98,7 +99,8 @@ enum KvCmd {
         #[arg(allow_hyphen_values = true)]
         key: String,
     },
-    /// Store VALUE at KEY.
+    /// Store VALUE at KEY; with --if-absent, --if-present or --if-equals only when that holds,
+    /// in one atomic step (exit 1 if not written).
     Set {
         #[arg(allow_hyphen_values = true)]
         key: String,
@@ -107,6 +109,31 @@ enum KvCmd {
         /// Expire after this many seconds.
         #[arg(long, allow_negative_numbers = true)]
         ttl: Option<f64>,
+        /// Write only if KEY holds nothing (Redis SET NX).
+        #[arg(long, conflicts_with_all = ["if_present", "if_equals"])]
+        if_absent: bool,
+        /// Write only if KEY holds a value (Redis SET XX).
+        #[arg(long, conflicts_with = "if_equals")]
+        if_present: bool,
+        /// Write only if KEY holds exactly OLD (compare-and-set; --if-absent for "holds nothing").
+        #[arg(long, value_name = "OLD", allow_hyphen_values = true)]
+        if_equals: Option<String>,
+    },
+    /// Store VALUE at KEY and print the value it replaced (exit 1 if there was none: VALUE is
+    /// written all the same).
+    Getset {
+        #[arg(allow_hyphen_values = true)]
+        key: String,
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+        /// Expire after this many seconds.
+        #[arg(long, allow_negative_numbers = true)]
+        ttl: Option<f64>,
+    },
+    /// Delete KEY and print the value it held (exit 1 if absent).
+    Getdel {
+        #[arg(allow_hyphen_values = true)]
+        key: String,
     },
     /// Delete KEY (exit 1 if it did not exist).
     Del {
@@ -157,6 +184,28 @@ enum CounterCmd {
         name: String,
         #[arg(default_value_t = 1, allow_negative_numbers = true)]
         by: i64,
+    },
+    /// Subtract BY (default 1, >= 0) only if the result stays at or above --floor (default 0),
+    /// atomically; print the new value (exit 1 if refused: nothing changed).
+    TryDecr {
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+        #[arg(default_value_t = 1, allow_negative_numbers = true)]
+        by: i64,
+        /// The lowest value allowed.
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+        floor: i64,
+    },
+    /// Add BY (default 1, >= 0) only if the result stays at or below --cap, atomically; print
+    /// the new value (exit 1 if refused: nothing changed).
+    TryIncr {
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+        #[arg(default_value_t = 1, allow_negative_numbers = true)]
+        by: i64,
+        /// The highest value allowed.
+        #[arg(long, allow_negative_numbers = true)]
+        cap: i64,
     },
     /// Print the value (0 when unset).
     Get {
@@ -573,10 +622,43 @@ fn kv(db: &Store, cmd: &KvCmd) -> Result<(), Fail> {
             Some(v) => out(&v),
             None => return Err(Fail(1, format!("key '{key}' not found"))),
         },
-        KvCmd::Set { key, value, ttl: t } => {
-            let t = t.map(ttl).transpose()?;
-            db.set(key.as_bytes(), value.as_bytes(), t)?;
+        KvCmd::Set {
+            key,
+            value,
+            ttl: t,
+            if_absent,
+            if_present,
+            if_equals,
+        } => {
+            let (k, v, t) = (key.as_bytes(), value.as_bytes(), t.map(ttl).transpose()?);
+            let written = if *if_absent {
+                db.set_if_absent(k, v, t)?
+            } else if *if_present {
+                db.set_if_present(k, v, t)?
+            } else if let Some(old) = if_equals {
+                db.compare_and_set(k, Some(old.as_bytes()), v, t)?
+            } else {
+                db.set(k, v, t)?;
+                true
+            };
+            if !written {
+                return Err(Fail(
+                    1,
+                    format!("key '{key}' not written: its condition did not hold"),
+                ));
+            }
         }
+        KvCmd::Getset { key, value, ttl: t } => {
+            let t = t.map(ttl).transpose()?;
+            match db.get_set(key.as_bytes(), value.as_bytes(), t)? {
+                Some(old) => out(&old),
+                None => return Err(Fail(1, format!("key '{key}' did not exist (now written)"))),
+            }
+        }
+        KvCmd::Getdel { key } => match db.get_delete(key.as_bytes())? {
+            Some(v) => out(&v),
+            None => return Err(Fail(1, format!("key '{key}' not found"))),
+        },
         KvCmd::Del { key } => {
             if !db.delete(key.as_bytes())? {
                 return Err(Fail(1, format!("key '{key}' not found")));
@@ -613,6 +695,28 @@ fn counter(db: &Store, cmd: &CounterCmd) -> Result<(), Fail> {
     match cmd {
         CounterCmd::Incr { name, by } => say!("{}", db.counter(name)?.increment(*by)?),
         CounterCmd::Decr { name, by } => say!("{}", db.counter(name)?.decrement(*by)?),
+        CounterCmd::TryDecr { name, by, floor } => {
+            match db.counter(name)?.try_decrement(*by, *floor)? {
+                Some(v) => say!("{v}"),
+                None => {
+                    return Err(Fail(
+                        1,
+                        format!("refused: '{name}' would go below {floor} (unchanged)"),
+                    ))
+                }
+            }
+        }
+        CounterCmd::TryIncr { name, by, cap } => {
+            match db.counter(name)?.try_increment(*by, *cap)? {
+                Some(v) => say!("{v}"),
+                None => {
+                    return Err(Fail(
+                        1,
+                        format!("refused: '{name}' would pass {cap} (unchanged)"),
+                    ))
+                }
+            }
+        }
         CounterCmd::Get { name } => say!("{}", db.counter(name)?.get()?),
         CounterCmd::Set { name, value } => db.counter(name)?.set(*value)?,
         CounterCmd::Reset { name } => db.counter(name)?.reset()?,

@@ -723,3 +723,106 @@ fn connect_timeout_flag() {
         assert!(o.status.success(), "{}", err(&o));
     }
 }
+
+#[test]
+fn conditional_kv_writes_and_bounded_counter_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path();
+    let code = |args: &[&str]| grove(db, args).status.code();
+
+    // kv set --if-absent / --if-present / --if-equals: exit 1 when not written.
+    assert_eq!(code(&["kv", "set", "k", "one", "--if-absent"]), Some(0));
+    let refused = grove(db, &["kv", "set", "k", "two", "--if-absent"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not written"));
+    assert_eq!(stdout(&grove(db, &["kv", "get", "k"])), "one");
+    assert_eq!(code(&["kv", "set", "none", "x", "--if-present"]), Some(1));
+    assert_eq!(code(&["kv", "exists", "none"]), Some(1));
+    assert_eq!(
+        code(&["kv", "set", "k", "three", "--if-present", "--ttl", "60"]),
+        Some(0)
+    );
+    let ttl: f64 = stdout(&grove(db, &["kv", "ttl", "k"])).parse().unwrap();
+    assert!(ttl > 50.0 && ttl <= 60.0);
+    assert_eq!(
+        code(&["kv", "set", "k", "four", "--if-equals", "nope"]),
+        Some(1)
+    );
+    assert_eq!(
+        code(&["kv", "set", "k", "four", "--if-equals", "three"]),
+        Some(0)
+    );
+    assert_eq!(code(&["kv", "set", "k", "-v", "--if-equals=four"]), Some(0));
+    assert_eq!(stdout(&grove(db, &["kv", "get", "k"])), "-v");
+    // Two conditions at once are a usage error.
+    assert_eq!(
+        code(&["kv", "set", "k", "x", "--if-absent", "--if-present"]),
+        Some(2)
+    );
+
+    // getset prints the old value (exit 1 when there was none, written anyway); getdel.
+    assert_eq!(stdout(&grove(db, &["kv", "getset", "k", "five"])), "-v");
+    assert_eq!(
+        code(&["kv", "getset", "fresh", "first", "--ttl", "60"]),
+        Some(1)
+    );
+    assert_eq!(stdout(&grove(db, &["kv", "get", "fresh"])), "first");
+    assert_eq!(stdout(&grove(db, &["kv", "getdel", "k"])), "five");
+    assert_eq!(code(&["kv", "getdel", "k"]), Some(1));
+    assert_eq!(code(&["kv", "exists", "k"]), Some(1));
+
+    // Bad input and wrong types keep the CLI's codes: 13 InvalidArgument, 12 WrongType.
+    assert_eq!(code(&["kv", "set", "", "x", "--if-absent"]), Some(13));
+    assert_eq!(
+        code(&["kv", "set", "z", "x", "--if-absent", "--ttl", "0"]),
+        Some(13)
+    );
+    assert_eq!(code(&["kv", "getset", "z", "x", "--ttl", "-1"]), Some(13));
+    assert_eq!(code(&["kv", "getdel", ""]), Some(13));
+    assert_eq!(code(&["kv", "exists", "z"]), Some(1));
+    assert_eq!(code(&["counter", "set", "stock", "3"]), Some(0));
+    assert_eq!(code(&["kv", "getdel", "counter:stock"]), Some(12));
+    assert_eq!(
+        code(&["kv", "set", "counter:stock", "x", "--if-present"]),
+        Some(12)
+    );
+
+    // counter try-decr (floor 0 by default) / try-incr --cap: exit 1 when refused.
+    assert_eq!(
+        stdout(&grove(db, &["counter", "try-decr", "stock", "2"])),
+        "1"
+    );
+    let no = grove(db, &["counter", "try-decr", "stock", "2"]);
+    assert_eq!(no.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&no.stderr).contains("refused"));
+    assert_eq!(stdout(&grove(db, &["counter", "get", "stock"])), "1");
+    assert_eq!(stdout(&grove(db, &["counter", "try-decr", "stock"])), "0");
+    assert_eq!(
+        stdout(&grove(
+            db,
+            &["counter", "try-decr", "stock", "5", "--floor", "-5"]
+        )),
+        "-5"
+    );
+    assert_eq!(
+        stdout(&grove(
+            db,
+            &["counter", "try-incr", "stock", "10", "--cap", "5"]
+        )),
+        "5"
+    );
+    assert_eq!(
+        code(&["counter", "try-incr", "stock", "--cap", "5"]),
+        Some(1)
+    );
+    assert_eq!(code(&["counter", "try-incr", "stock"]), Some(2)); // --cap is required
+    assert_eq!(code(&["counter", "try-decr", "stock", "-1"]), Some(13));
+    assert_eq!(
+        code(&["counter", "try-incr", "stock", "-1", "--cap", "9"]),
+        Some(13)
+    );
+    assert_eq!(code(&["counter", "try-decr", "-c", "0"]), Some(0)); // a dash name
+    assert_eq!(stdout(&grove(db, &["counter", "get", "stock"])), "5");
+    assert_eq!(code(&["kv", "set", "counter:text", "x"]), Some(0));
+    assert_eq!(code(&["counter", "try-decr", "text"]), Some(12));
+}

@@ -76,6 +76,55 @@ pub unsafe extern "C" fn grove_counter_decrement(
     })
 }
 
+/// Subtracts `delta` (>= 0) only if the result stays at or above `floor` (0 in the other
+/// doors' defaults), in one atomic step, so racing buyers never oversell: `*out_applied` tells
+/// whether it did, `*out_value` is the new value (0 when refused; the counter is unchanged).
+/// Errors: INVALID_ARGUMENT (negative `delta`), WRONG_TYPE, CLOSED, IO.
+#[no_mangle]
+pub unsafe extern "C" fn grove_counter_try_decrement(
+    counter: *const grove_counter,
+    delta: i64,
+    floor: i64,
+    out_value: *mut i64,
+    out_applied: *mut bool,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [counter, out_value, out_applied], {
+        // SAFETY: live handle (contract).
+        let v = unsafe { counter_ref(counter) }.try_decrement(delta, floor)?;
+        // SAFETY: non-NULL (checked) and writable (contract).
+        unsafe {
+            out_applied.write(v.is_some());
+            out_value.write(v.unwrap_or(0));
+        }
+        Ok(())
+    })
+}
+
+/// Adds `delta` (>= 0) only if the result stays at or below `cap`, in one atomic step:
+/// `*out_applied` tells whether it did, `*out_value` is the new value (0 when refused; the
+/// counter is unchanged). Errors: INVALID_ARGUMENT (negative `delta`), WRONG_TYPE, CLOSED, IO.
+#[no_mangle]
+pub unsafe extern "C" fn grove_counter_try_increment(
+    counter: *const grove_counter,
+    delta: i64,
+    cap: i64,
+    out_value: *mut i64,
+    out_applied: *mut bool,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [counter, out_value, out_applied], {
+        // SAFETY: live handle (contract).
+        let v = unsafe { counter_ref(counter) }.try_increment(delta, cap)?;
+        // SAFETY: non-NULL (checked) and writable (contract).
+        unsafe {
+            out_applied.write(v.is_some());
+            out_value.write(v.unwrap_or(0));
+        }
+        Ok(())
+    })
+}
+
 /// Writes the current value (0 when unset) to `*out_value`.
 /// Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.
 #[no_mangle]

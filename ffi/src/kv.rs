@@ -150,6 +150,167 @@ pub unsafe extern "C" fn grove_store_set(
     })
 }
 
+/// Stores `value` at `key` only if it holds nothing live (Redis `SET NX`), expiring after
+/// `*ttl_secs` seconds when `ttl_secs` is not NULL; `*out_written` tells whether it wrote.
+/// Errors: as `grove_store_set` (INVALID_ARGUMENT, WRONG_TYPE, CLOSED, IO).
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_set_if_absent(
+    store: *const grove_store,
+    key: *const u8,
+    key_len: usize,
+    value: *const u8,
+    value_len: usize,
+    ttl_secs: *const f64,
+    out_written: *mut bool,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [store, key, out_written], {
+        // SAFETY: live handle; buffers readable for their lengths; ttl NULL or readable.
+        let (store, key, value, ttl) = unsafe {
+            (
+                store_ref(store),
+                bytes_arg(key, key_len, "key")?,
+                bytes_arg(value, value_len, "value")?,
+                ttl_arg(ttl_secs)?,
+            )
+        };
+        let written = store.set_if_absent(key, value, ttl)?;
+        // SAFETY: non-NULL (checked) and writable (contract).
+        unsafe { put(out_written, written) };
+        Ok(())
+    })
+}
+
+/// Replaces the bytes at `key` only if it holds some (Redis `SET XX`); the new value expires
+/// after `*ttl_secs` seconds when `ttl_secs` is not NULL (NULL: no expiry). `*out_written`
+/// tells whether it wrote. Errors: as `grove_store_set`.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_set_if_present(
+    store: *const grove_store,
+    key: *const u8,
+    key_len: usize,
+    value: *const u8,
+    value_len: usize,
+    ttl_secs: *const f64,
+    out_written: *mut bool,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [store, key, out_written], {
+        // SAFETY: live handle; buffers readable for their lengths; ttl NULL or readable.
+        let (store, key, value, ttl) = unsafe {
+            (
+                store_ref(store),
+                bytes_arg(key, key_len, "key")?,
+                bytes_arg(value, value_len, "value")?,
+                ttl_arg(ttl_secs)?,
+            )
+        };
+        let written = store.set_if_present(key, value, ttl)?;
+        // SAFETY: non-NULL (checked) and writable (contract).
+        unsafe { put(out_written, written) };
+        Ok(())
+    })
+}
+
+/// Stores `value` at `key` only if it holds exactly `*expected` (a NULL `expected` means "holds
+/// nothing live"; a non-NULL one with `len` 0 means "holds the empty value"), expiring after
+/// `*ttl_secs` seconds when `ttl_secs` is not NULL; `*out_written` tells whether it wrote.
+/// Errors: as `grove_store_set`.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_compare_and_set(
+    store: *const grove_store,
+    key: *const u8,
+    key_len: usize,
+    expected: *const grove_slice,
+    value: *const u8,
+    value_len: usize,
+    ttl_secs: *const f64,
+    out_written: *mut bool,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [store, key, out_written], {
+        // SAFETY: live handle; buffers readable for their lengths; `expected` and ttl NULL or
+        // readable (contract).
+        let (store, key, expected, value, ttl) = unsafe {
+            (
+                store_ref(store),
+                bytes_arg(key, key_len, "key")?,
+                match expected.as_ref() {
+                    None => None,
+                    Some(s) => Some(bytes_arg(s.ptr, s.len, "expected")?),
+                },
+                bytes_arg(value, value_len, "value")?,
+                ttl_arg(ttl_secs)?,
+            )
+        };
+        let written = store.compare_and_set(key, expected, value, ttl)?;
+        // SAFETY: non-NULL (checked) and writable (contract).
+        unsafe { put(out_written, written) };
+        Ok(())
+    })
+}
+
+/// Stores `value` at `key` (expiring after `*ttl_secs` seconds when `ttl_secs` is not NULL) and
+/// returns what it replaced as `grove_store_get` does: `*out_old` (release with
+/// `grove_bytes_free`; `{NULL, 0}` when there was nothing) and `*out_found`.
+/// Errors: as `grove_store_set`.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_get_set(
+    store: *const grove_store,
+    key: *const u8,
+    key_len: usize,
+    value: *const u8,
+    value_len: usize,
+    ttl_secs: *const f64,
+    out_old: *mut grove_bytes,
+    out_found: *mut bool,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [store, key, out_old, out_found], {
+        // SAFETY: live handle; buffers readable for their lengths; ttl NULL or readable.
+        let (store, key, value, ttl) = unsafe {
+            (
+                store_ref(store),
+                bytes_arg(key, key_len, "key")?,
+                bytes_arg(value, value_len, "value")?,
+                ttl_arg(ttl_secs)?,
+            )
+        };
+        let old = store.get_set(key, value, ttl)?;
+        // SAFETY: outputs are non-NULL (checked) and writable (contract).
+        unsafe {
+            put(out_found, old.is_some());
+            put(out_old, grove_bytes::from_vec(old.unwrap_or_default()));
+        }
+        Ok(())
+    })
+}
+
+/// Removes `key` and returns the bytes it held as `grove_store_get` does: `*out_value` (release
+/// with `grove_bytes_free`; `{NULL, 0}` when absent, and nothing changes) and `*out_found`.
+/// Errors: INVALID_ARGUMENT, WRONG_TYPE (the key holds a counter…: nothing removed), CLOSED, IO.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_get_delete(
+    store: *const grove_store,
+    key: *const u8,
+    key_len: usize,
+    out_value: *mut grove_bytes,
+    out_found: *mut bool,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [store, key, out_value, out_found], {
+        // SAFETY: live handle; `key` has `key_len` readable bytes (contract).
+        let (store, key) = unsafe { (store_ref(store), bytes_arg(key, key_len, "key")?) };
+        let value = store.get_delete(key)?;
+        // SAFETY: outputs are non-NULL (checked) and writable (contract).
+        unsafe {
+            put(out_found, value.is_some());
+            put(out_value, grove_bytes::from_vec(value.unwrap_or_default()));
+        }
+        Ok(())
+    })
+}
+
 /// Removes `key` whatever it holds; `*out_deleted` tells whether a live key was removed.
 /// Errors: INVALID_ARGUMENT, CLOSED, IO.
 #[no_mangle]

@@ -40,6 +40,7 @@ pub use buf::{
 pub use counter::{
     grove_counter, grove_counter_decrement, grove_counter_free, grove_counter_get,
     grove_counter_increment, grove_counter_new, grove_counter_reset, grove_counter_set,
+    grove_counter_try_decrement, grove_counter_try_increment,
 };
 pub use crdt::{
     grove_crdt_contribution, grove_crdt_contribution_list, grove_crdt_contribution_list_free,
@@ -62,9 +63,11 @@ pub use error::{
 };
 pub use keys::{grove_keys, grove_keys_free, grove_keys_next, grove_store_keys};
 pub use kv::{
-    grove_kind, grove_store_delete, grove_store_exists, grove_store_expire, grove_store_get,
-    grove_store_get_many, grove_store_kind_of, grove_store_persist, grove_store_purge_expired,
-    grove_store_set, grove_store_set_many, grove_store_ttl,
+    grove_kind, grove_store_compare_and_set, grove_store_delete, grove_store_exists,
+    grove_store_expire, grove_store_get, grove_store_get_delete, grove_store_get_many,
+    grove_store_get_set, grove_store_kind_of, grove_store_persist, grove_store_purge_expired,
+    grove_store_set, grove_store_set_if_absent, grove_store_set_if_present, grove_store_set_many,
+    grove_store_ttl,
 };
 pub use leaderboard::{
     grove_leaderboard, grove_leaderboard_add, grove_leaderboard_around, grove_leaderboard_clear,
@@ -110,7 +113,7 @@ use std::ffi::c_char;
 /// Major version of the C ABI in this header; a change means existing callers must be rebuilt.
 pub const GROVE_ABI_VERSION_MAJOR: u32 = 0;
 /// Minor version of the C ABI in this header; a change only adds functions or constants.
-pub const GROVE_ABI_VERSION_MINOR: u32 = 5;
+pub const GROVE_ABI_VERSION_MINOR: u32 = 6;
 
 /// The crate version with a trailing NUL, handed out by `grove_version`.
 const VERSION_NUL: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
@@ -138,6 +141,6 @@ mod tests {
         // SAFETY: grove_version returns a pointer to a static NUL-terminated string.
         let v = unsafe { CStr::from_ptr(grove_version()) };
         assert_eq!(v.to_str().unwrap(), grove_core::VERSION);
-        assert_eq!(grove_abi_version(), 5);
+        assert_eq!(grove_abi_version(), 6);
     }
 }

@@ -55,6 +55,27 @@ int main() {
     if (st == GROVE_OK) {
         st = grove_counter_increment(c, 2, &v, &err);
     }
+    // Bounded decrement and a compare-and-set (a grove_slice for the expected value).
+    bool applied = false, swapped = false, had = false;
+    if (st == GROVE_OK) {
+        st = grove_counter_try_decrement(c, 1, 0, &v, &applied, &err);
+    }
+    const uint8_t *key = reinterpret_cast<const uint8_t *>(name);
+    const grove_slice expected{key, sizeof name - 1};
+    if (st == GROVE_OK) {
+        st = grove_store_set_if_absent(db.get(), key, sizeof name - 1, key, sizeof name - 1, nullptr,
+                                       &swapped, &err);
+    }
+    if (st == GROVE_OK && swapped) {
+        st = grove_store_compare_and_set(db.get(), key, sizeof name - 1, &expected, nullptr, 0, nullptr,
+                                         &swapped, &err);
+    }
+    grove_bytes old{nullptr, 0};
+    if (st == GROVE_OK) {
+        st = grove_store_get_delete(db.get(), key, sizeof name - 1, &old, &had, &err);
+    }
+    const bool cond_ok = applied && swapped && had && old.len == 0;
+    grove_bytes_free(&old);
     grove_counter_free(c);
     grove_lock *raw_lock = nullptr;
     uint64_t fence = 0;
@@ -107,5 +128,5 @@ int main() {
     std::printf("%s %s %lld %d\n", grove_version(), grove_status_name(st),
                 static_cast<long long>(v), static_cast<int>(kind));
     grove_error_free(err);
-    return st == GROVE_OK && v == 2 && fence == 1 && top_ok && found && acked && id == 1 ? 0 : 1;
+    return st == GROVE_OK && v == 1 && cond_ok && fence == 1 && top_ok && found && acked && id == 1 ? 0 : 1;
 }

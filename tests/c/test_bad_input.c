@@ -663,6 +663,30 @@ static void case_null_pointers(fixture *fx) {
     NUL_ARG(grove_store_set(db, S("kv:plain"), NULL, 1, &ttl, &err));
     NUL_ARG(grove_store_delete(NULL, S("kv:plain"), &yes, &err));
     NUL_ARG(grove_store_delete(db, NULL, 8, &yes, &err));
+    grove_slice exp = {(const uint8_t *)"hello", 5};
+    NUL_ARG(grove_store_set_if_absent(NULL, S("kv:new"), S("x"), NULL, &yes, &err));
+    NUL_ARG(grove_store_set_if_absent(db, NULL, 6, S("x"), NULL, &yes, &err));
+    NUL_ARG(grove_store_set_if_absent(db, S("kv:new"), NULL, 1, NULL, &yes, &err));
+    NUL_ARG(grove_store_set_if_absent(db, S("kv:new"), S("x"), NULL, NULL, &err));
+    NUL_ARG(grove_store_set_if_present(NULL, S("kv:plain"), S("x"), NULL, &yes, &err));
+    NUL_ARG(grove_store_set_if_present(db, NULL, 8, S("x"), NULL, &yes, &err));
+    NUL_ARG(grove_store_set_if_present(db, S("kv:plain"), NULL, 1, &ttl, &yes, &err));
+    NUL_ARG(grove_store_set_if_present(db, S("kv:plain"), S("x"), NULL, NULL, &err));
+    NUL_ARG(grove_store_compare_and_set(NULL, S("kv:plain"), &exp, S("x"), NULL, &yes, &err));
+    NUL_ARG(grove_store_compare_and_set(db, NULL, 8, &exp, S("x"), NULL, &yes, &err));
+    NUL_ARG(grove_store_compare_and_set(db, S("kv:plain"), &exp, NULL, 1, NULL, &yes, &err));
+    NUL_ARG(grove_store_compare_and_set(db, S("kv:plain"), &exp, S("x"), NULL, NULL, &err));
+    grove_slice nul_exp = {NULL, 5};
+    NUL_ARG(grove_store_compare_and_set(db, S("kv:plain"), &nul_exp, S("x"), NULL, &yes, &err));
+    NUL_ARG(grove_store_get_set(NULL, S("kv:plain"), S("x"), NULL, &b, &yes, &err));
+    NUL_ARG(grove_store_get_set(db, NULL, 8, S("x"), NULL, &b, &yes, &err));
+    NUL_ARG(grove_store_get_set(db, S("kv:plain"), NULL, 1, NULL, &b, &yes, &err));
+    NUL_ARG(grove_store_get_set(db, S("kv:plain"), S("x"), NULL, NULL, &yes, &err));
+    NUL_ARG(grove_store_get_set(db, S("kv:plain"), S("x"), NULL, &b, NULL, &err));
+    NUL_ARG(grove_store_get_delete(NULL, S("kv:plain"), &b, &yes, &err));
+    NUL_ARG(grove_store_get_delete(db, NULL, 8, &b, &yes, &err));
+    NUL_ARG(grove_store_get_delete(db, S("kv:plain"), NULL, &yes, &err));
+    NUL_ARG(grove_store_get_delete(db, S("kv:plain"), &b, NULL, &err));
     NUL_ARG(grove_store_delete(db, S("kv:plain"), NULL, &err));
     NUL_ARG(grove_store_exists(NULL, S("kv:plain"), &yes, &err));
     NUL_ARG(grove_store_exists(db, NULL, 8, &yes, &err));
@@ -725,6 +749,12 @@ static void case_null_pointers(fixture *fx) {
     NUL_ARG(grove_counter_increment(fx->hits, 1, NULL, &err));
     NUL_ARG(grove_counter_decrement(NULL, 1, &i64, &err));
     NUL_ARG(grove_counter_decrement(fx->hits, 1, NULL, &err));
+    NUL_ARG(grove_counter_try_decrement(NULL, 1, 0, &i64, &yes, &err));
+    NUL_ARG(grove_counter_try_decrement(fx->hits, 1, 0, NULL, &yes, &err));
+    NUL_ARG(grove_counter_try_decrement(fx->hits, 1, 0, &i64, NULL, &err));
+    NUL_ARG(grove_counter_try_increment(NULL, 1, 100, &i64, &yes, &err));
+    NUL_ARG(grove_counter_try_increment(fx->hits, 1, 100, NULL, &yes, &err));
+    NUL_ARG(grove_counter_try_increment(fx->hits, 1, 100, &i64, NULL, &err));
     NUL_ARG(grove_counter_get(NULL, &i64, &err));
     NUL_ARG(grove_counter_get(fx->hits, NULL, &err));
     NUL_ARG(grove_counter_set(NULL, 1, &err));
@@ -1018,6 +1048,11 @@ static void case_empty_inputs(fixture *fx) {
     for (int pass = 0; pass < 2; pass++) {
         const uint8_t *e = pass == 0 ? NULL : nothing;
         INVALID(grove_store_get(db, e, 0, &b, &yes, &err));
+        INVALID(grove_store_set_if_absent(db, e, 0, S("v"), NULL, &yes, &err));
+        INVALID(grove_store_set_if_present(db, e, 0, S("v"), NULL, &yes, &err));
+        INVALID(grove_store_compare_and_set(db, e, 0, NULL, S("v"), NULL, &yes, &err));
+        INVALID(grove_store_get_set(db, e, 0, S("v"), NULL, &b, &yes, &err));
+        INVALID(grove_store_get_delete(db, e, 0, &b, &yes, &err));
         INVALID(grove_store_set(db, e, 0, S("v"), NULL, &err));
         INVALID(grove_store_delete(db, e, 0, &yes, &err));
         INVALID(grove_store_exists(db, e, 0, &yes, &err));
@@ -1293,6 +1328,10 @@ static void case_bad_doubles(fixture *fx) {
         grove_queue *q = NULL;
         INVALID(grove_store_set(db, S("kv:plain"), S("changed"), &x, &err));
         INVALID(grove_store_set(db, S("kv:new"), S("new"), &x, &err));
+        INVALID(grove_store_set_if_absent(db, S("kv:new"), S("new"), &x, &yes, &err));
+        INVALID(grove_store_set_if_present(db, S("kv:plain"), S("c"), &x, &yes, &err));
+        INVALID(grove_store_compare_and_set(db, S("kv:new"), NULL, S("c"), &x, &yes, &err));
+        INVALID(grove_store_get_set(db, S("kv:plain"), S("c"), &x, &b, &yes, &err));
         grove_pair items[1] = {{{(const uint8_t *)"kv:plain", 8}, {(const uint8_t *)"c", 1}}};
         INVALID(grove_store_set_many(db, items, 1, &x, &err));
         INVALID(grove_store_expire(db, S("kv:plain"), x, &yes, &err));
@@ -1325,6 +1364,15 @@ static void case_bad_doubles(fixture *fx) {
     INVALID(grove_store_set(db, S("kv:plain"), S("c"), &zero, &err));
     INVALID(grove_store_set(db, S("kv:plain"), S("c"), &negzero, &err));
     INVALID(grove_store_set(db, S("kv:plain"), S("c"), &tiny, &err));
+    const double *zeros[3] = {&zero, &negzero, &tiny};
+    grove_slice hello = {(const uint8_t *)"hello", 5};
+    for (int z = 0; z < 3; z++) {
+        INVALID(grove_store_set_if_absent(db, S("kv:new"), S("c"), zeros[z], &yes, &err));
+        INVALID(grove_store_set_if_present(db, S("kv:plain"), S("c"), zeros[z], &yes, &err));
+        INVALID(grove_store_compare_and_set(db, S("kv:plain"), &hello, S("c"), zeros[z], &yes, &err));
+        INVALID(grove_store_compare_and_set(db, S("kv:new"), NULL, S("c"), zeros[z], &yes, &err));
+        INVALID(grove_store_get_set(db, S("kv:plain"), S("c"), zeros[z], &b, &yes, &err));
+    }
     INVALID(grove_lock_new(db, S("deploy"), 0, &l, &err));
     INVALID(grove_lock_extend(fx->lock, 0, &yes, &err));
     INVALID(grove_sessions_new(db, 0, S("sess"), &s, &err));
@@ -1354,6 +1402,24 @@ static void case_integer_extremes(fixture *fx) {
     OVERFLOW(grove_counter_increment(fx->low, -6, &v, &err));
     OVERFLOW(grove_counter_decrement(fx->low, INT64_MAX, &v, &err));
     OVERFLOW(grove_counter_decrement(fx->low, 6, &v, &err));
+    /* Bounded changes: a negative delta is INVALID_ARGUMENT (never a disguised opposite
+     * change); past the i64 range is refused, never OVERFLOW nor a wrap. */
+    const int64_t negs[3] = {-1, -42, INT64_MIN};
+    for (int i = 0; i < 3; i++) {
+        INVALID(grove_counter_try_decrement(fx->hits, negs[i], 0, &v, &yes, &err));
+        INVALID(grove_counter_try_increment(fx->hits, negs[i], INT64_MAX, &v, &yes, &err));
+    }
+    CHECK(v == 77);
+    yes = true;
+    OK(grove_counter_try_decrement(fx->low, 6, INT64_MIN, &v, &yes, &err));
+    CHECK(!yes && v == 0);
+    yes = true;
+    OK(grove_counter_try_decrement(fx->low, INT64_MAX, INT64_MIN, &v, &yes, &err));
+    CHECK(!yes);
+    yes = true;
+    OK(grove_counter_try_increment(fx->hits, INT64_MAX, INT64_MAX, &v, &yes, &err));
+    CHECK(!yes);
+    v = 77;
     CHECK(v == 77);
     /* A fresh counter at 0: decrement(INT64_MIN) would be +2^63. */
     grove_counter *zero = NULL;
@@ -1814,6 +1880,8 @@ static void case_wrong_type(fixture *fx) {
     WRONG(grove_counter_get(fx->kvcounter, &v, &err));
     WRONG(grove_counter_increment(fx->kvcounter, 1, &v, &err));
     WRONG(grove_counter_decrement(fx->kvcounter, 1, &v, &err));
+    WRONG(grove_counter_try_decrement(fx->kvcounter, 1, 0, &v, &yes, &err));
+    WRONG(grove_counter_try_increment(fx->kvcounter, 1, 100, &v, &yes, &err));
     WRONG(grove_counter_set(fx->kvcounter, 1, &err));
     WRONG(grove_counter_reset(fx->kvcounter, &err));
     CHECK(v == 77);
@@ -1844,6 +1912,11 @@ static void case_wrong_type(fixture *fx) {
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         WRONG(grove_store_get(db, S(others[i]), &b, &yes, &err));
         WRONG(grove_store_set(db, S(others[i]), S("bytes"), NULL, &err));
+        WRONG(grove_store_set_if_absent(db, S(others[i]), S("bytes"), NULL, &yes, &err));
+        WRONG(grove_store_set_if_present(db, S(others[i]), S("bytes"), NULL, &yes, &err));
+        WRONG(grove_store_compare_and_set(db, S(others[i]), NULL, S("bytes"), NULL, &yes, &err));
+        WRONG(grove_store_get_set(db, S(others[i]), S("bytes"), NULL, &b, &yes, &err));
+        WRONG(grove_store_get_delete(db, S(others[i]), &b, &yes, &err));
         double ttl = 60;
         WRONG(grove_store_set(db, S(others[i]), S("bytes"), &ttl, &err));
     }
@@ -1985,6 +2058,11 @@ static void case_use_after_close(fixture *fx) {
         grove_store *s = handles[h];
         CLOSED(grove_store_get(s, S("kv:plain"), &b, &yes, &err));
         CLOSED(grove_store_set(s, S("kv:plain"), S("x"), NULL, &err));
+        CLOSED(grove_store_set_if_absent(s, S("kv:new"), S("x"), NULL, &yes, &err));
+        CLOSED(grove_store_set_if_present(s, S("kv:plain"), S("x"), NULL, &yes, &err));
+        CLOSED(grove_store_compare_and_set(s, S("kv:plain"), NULL, S("x"), NULL, &yes, &err));
+        CLOSED(grove_store_get_set(s, S("kv:plain"), S("x"), NULL, &b, &yes, &err));
+        CLOSED(grove_store_get_delete(s, S("kv:plain"), &b, &yes, &err));
         CLOSED(grove_store_set(s, S("kv:plain"), S("x"), &ttl, &err));
         CLOSED(grove_store_delete(s, S("kv:plain"), &yes, &err));
         CLOSED(grove_store_exists(s, S("kv:plain"), &yes, &err));
@@ -2039,6 +2117,8 @@ static void case_use_after_close(fixture *fx) {
     size_t sl = fx->sid_len;
     CLOSED(grove_counter_increment(fx->hits, 1, &v, &err));
     CLOSED(grove_counter_decrement(fx->hits, 1, &v, &err));
+    CLOSED(grove_counter_try_decrement(fx->hits, 1, 0, &v, &yes, &err));
+    CLOSED(grove_counter_try_increment(fx->hits, 1, 100, &v, &yes, &err));
     CLOSED(grove_counter_get(fx->hits, &v, &err));
     CLOSED(grove_counter_set(fx->hits, 1, &err));
     CLOSED(grove_counter_reset(fx->hits, &err));

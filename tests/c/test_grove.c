@@ -728,6 +728,223 @@ static void test_counter(void) {
     grove_store_free(db);
 }
 
+/* Conditional writes: set-if-absent/present, compare-and-set (NULL expected = absent, an empty
+ * slice = the empty value), get-set and get-delete returning the old value as get does. */
+static void test_kv_conditional(void) {
+    grove_store *db = open_mem();
+    grove_bytes v = {NULL, 0};
+    bool written = false, found = false;
+    double hour = 3600, zero = 0, secs = 0;
+
+    OK(grove_store_set_if_absent(db, S("k"), S("one"), NULL, &written, &err));
+    CHECK(written);
+    OK(grove_store_set_if_absent(db, S("k"), S("two"), NULL, &written, &err));
+    CHECK(!written);
+    OK(grove_store_get(db, S("k"), &v, &found, &err));
+    CHECK(found && bytes_eq(v, "one"));
+    grove_bytes_free(&v);
+
+    OK(grove_store_set_if_present(db, S("missing"), S("x"), NULL, &written, &err));
+    CHECK(!written);
+    OK(grove_store_exists(db, S("missing"), &found, &err));
+    CHECK(!found);
+    OK(grove_store_set_if_present(db, S("k"), S("three"), &hour, &written, &err));
+    CHECK(written);
+    OK(grove_store_ttl(db, S("k"), &secs, &found, &err));
+    CHECK(found && secs > 3590 && secs <= 3600);
+
+    /* compare-and-set: wrong expected, right expected, NULL = absent, empty vs absent. */
+    grove_slice want = {(const uint8_t *)"nope", 4};
+    OK(grove_store_compare_and_set(db, S("k"), &want, S("four"), NULL, &written, &err));
+    CHECK(!written);
+    want.ptr = (const uint8_t *)"three";
+    want.len = 5;
+    OK(grove_store_compare_and_set(db, S("k"), &want, S("four"), NULL, &written, &err));
+    CHECK(written);
+    OK(grove_store_ttl(db, S("k"), &secs, &found, &err));
+    CHECK(!found); /* NULL ttl: no expiry, as with set */
+    OK(grove_store_compare_and_set(db, S("k"), NULL, S("five"), NULL, &written, &err));
+    CHECK(!written);
+    OK(grove_store_compare_and_set(db, S("c"), NULL, NULL, 0, NULL, &written, &err));
+    CHECK(written); /* "c" now holds the empty value */
+    OK(grove_store_compare_and_set(db, S("c"), NULL, S("x"), NULL, &written, &err));
+    CHECK(!written); /* it is not absent */
+    grove_slice empty = {NULL, 0};
+    OK(grove_store_compare_and_set(db, S("c"), &empty, S("x"), NULL, &written, &err));
+    CHECK(written);
+    OK(grove_store_compare_and_set(db, S("nothing"), &empty, S("x"), NULL, &written, &err));
+    CHECK(!written); /* absent is not the empty value */
+
+    /* get-set and get-delete. */
+    OK(grove_store_get_set(db, S("k"), S("six"), NULL, &v, &found, &err));
+    CHECK(found && bytes_eq(v, "four"));
+    grove_bytes_free(&v);
+    OK(grove_store_get_set(db, S("fresh"), S("first"), &hour, &v, &found, &err));
+    CHECK(!found && v.ptr == NULL && v.len == 0);
+    OK(grove_store_get_delete(db, S("k"), &v, &found, &err));
+    CHECK(found && bytes_eq(v, "six"));
+    grove_bytes_free(&v);
+    OK(grove_store_get_delete(db, S("k"), &v, &found, &err));
+    CHECK(!found && v.ptr == NULL);
+    OK(grove_store_exists(db, S("k"), &found, &err));
+    CHECK(!found);
+
+    /* Other kinds are WRONG_TYPE; bad input is INVALID_ARGUMENT and writes nothing. */
+    grove_counter *c = NULL;
+    int64_t n = 0;
+    OK(grove_counter_new(db, S("n"), &c, &err));
+    OK(grove_counter_increment(c, 1, &n, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_store_set_if_absent(db, S("counter:n"), S("x"), NULL, &written, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_store_get_delete(db, S("counter:n"), &v, &found, &err));
+    grove_counter_free(c);
+    INVALID(grove_store_set_if_absent(db, S(""), S("x"), NULL, &written, &err));
+    INVALID(grove_store_set_if_absent(db, S("z"), S("x"), &zero, &written, &err));
+    INVALID(grove_store_set_if_present(db, S("fresh"), S("x"), &zero, &written, &err));
+    INVALID(grove_store_get_set(db, S("z"), S("x"), &zero, &v, &found, &err));
+    grove_slice bad = {NULL, 3};
+    INVALID(grove_store_compare_and_set(db, S("c"), &bad, S("y"), NULL, &written, &err));
+    INVALID(grove_store_set_if_absent(NULL, S("z"), S("x"), NULL, &written, &err));
+    INVALID(grove_store_set_if_absent(db, S("z"), S("x"), NULL, NULL, &err));
+    INVALID(grove_store_set_if_present(db, NULL, 1, S("x"), NULL, &written, &err));
+    INVALID(grove_store_compare_and_set(db, S("z"), NULL, S("x"), NULL, NULL, &err));
+    INVALID(grove_store_get_set(db, S("z"), S("x"), NULL, NULL, &found, &err));
+    INVALID(grove_store_get_delete(db, S("fresh"), &v, NULL, &err));
+    OK(grove_store_exists(db, S("z"), &found, &err));
+    CHECK(!found);
+    OK(grove_store_get(db, S("fresh"), &v, &found, &err));
+    CHECK(found && bytes_eq(v, "first"));
+    grove_bytes_free(&v);
+
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+/* try_decrement / try_increment: applied with the new value, or refused (0, unchanged). */
+static void test_counter_bounded(void) {
+    grove_store *db = open_mem();
+    grove_counter *c = NULL;
+    int64_t v = -1;
+    bool applied = false;
+    OK(grove_counter_new(db, S("stock"), &c, &err));
+    OK(grove_counter_set(c, 3, &err));
+    OK(grove_counter_try_decrement(c, 2, 0, &v, &applied, &err));
+    CHECK(applied && v == 1);
+    OK(grove_counter_try_decrement(c, 2, 0, &v, &applied, &err));
+    CHECK(!applied && v == 0);
+    OK(grove_counter_get(c, &v, &err));
+    CHECK(v == 1);
+    OK(grove_counter_try_decrement(c, 1, 0, &v, &applied, &err));
+    CHECK(applied && v == 0);
+    OK(grove_counter_try_decrement(c, 5, -5, &v, &applied, &err));
+    CHECK(applied && v == -5);
+    OK(grove_counter_try_increment(c, 10, 5, &v, &applied, &err));
+    CHECK(applied && v == 5);
+    OK(grove_counter_try_increment(c, 1, 5, &v, &applied, &err));
+    CHECK(!applied);
+    OK(grove_counter_try_increment(c, 0, 5, &v, &applied, &err));
+    CHECK(applied && v == 5);
+    /* Past the i64 range is past every bound: refused, not OVERFLOW. */
+    OK(grove_counter_set(c, INT64_MIN + 1, &err));
+    OK(grove_counter_try_decrement(c, 2, INT64_MIN, &v, &applied, &err));
+    CHECK(!applied);
+    OK(grove_counter_set(c, INT64_MAX, &err));
+    OK(grove_counter_try_increment(c, 1, INT64_MAX, &v, &applied, &err));
+    CHECK(!applied);
+
+    /* Bad input: negative delta, NULLs, another kind. */
+    applied = true;
+    v = 77;
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "try_increment", grove_counter_try_decrement(c, -1, 0, &v, &applied, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "try_decrement", grove_counter_try_increment(c, -1, 9, &v, &applied, &err));
+    CHECK(applied && v == 77);
+    INVALID(grove_counter_try_decrement(NULL, 1, 0, &v, &applied, &err));
+    INVALID(grove_counter_try_decrement(c, 1, 0, NULL, &applied, &err));
+    INVALID(grove_counter_try_decrement(c, 1, 0, &v, NULL, &err));
+    INVALID(grove_counter_try_increment(NULL, 1, 0, &v, &applied, &err));
+    INVALID(grove_counter_try_increment(c, 1, 0, NULL, &applied, &err));
+    INVALID(grove_counter_try_increment(c, 1, 0, &v, NULL, &err));
+    OK(grove_store_set(db, S("counter:text"), S("hello"), NULL, &err));
+    grove_counter *t = NULL;
+    OK(grove_counter_new(db, S("text"), &t, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_counter_try_decrement(t, 1, 0, &v, &applied, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_counter_try_increment(t, 1, 9, &v, &applied, &err));
+    grove_counter_free(t);
+    grove_counter_free(c);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
+/* The seed's inventory story: BUYERS (8) threads buy one item at a time from a stock of 1,000 with
+ * try_decrement (floor 0) until refused; exactly 1,000 are sold, the stock ends at 0. */
+#define BUYERS 8
+
+struct buyer {
+    grove_counter *stock;
+    long sold;
+    int failures;
+};
+
+static void *buyer_worker(void *arg) {
+    struct buyer *b = arg;
+    for (;;) {
+        int64_t left;
+        bool applied = false;
+        grove_error *err = NULL;
+        if (grove_counter_try_decrement(b->stock, 1, 0, &left, &applied, &err) != GROVE_OK) {
+            b->failures++;
+            grove_error_free(err);
+            return NULL;
+        }
+        if (!applied) {
+            return NULL;
+        }
+        b->sold++;
+    }
+}
+
+static void sell_out(grove_store *db) {
+    grove_counter *stock = NULL;
+    OK(grove_counter_new(db, S("stock"), &stock, &err));
+    OK(grove_counter_set(stock, 1000, &err));
+    pthread_t threads[BUYERS];
+    struct buyer buyers[BUYERS];
+    for (int i = 0; i < BUYERS; i++) {
+        buyers[i].stock = stock;
+        buyers[i].sold = 0;
+        buyers[i].failures = 0;
+        CHECK(pthread_create(&threads[i], NULL, buyer_worker, &buyers[i]) == 0);
+    }
+    long sold = 0;
+    for (int i = 0; i < BUYERS; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK(buyers[i].failures == 0);
+        sold += buyers[i].sold;
+    }
+    int64_t left = -1;
+    OK(grove_counter_get(stock, &left, &err));
+    CHECK(sold == 1000 && left == 0);
+    if (sold != 1000 || left != 0) {
+        fprintf(stderr, "  sold %ld, %lld left\n", sold, (long long)left);
+    }
+    grove_counter_free(stock);
+}
+
+static void test_inventory_threads(void) {
+    grove_store *db = open_mem();
+    sell_out(db);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+    char dir[PATH_MAX];
+    fresh_dir(dir, sizeof dir, "inventory");
+    db = NULL;
+    OK(grove_store_open(S(dir), NULL, &db, &err));
+    if (db != NULL) {
+        sell_out(db);
+        OK(grove_store_close(db, &err));
+        grove_store_free(db);
+    }
+}
+
 static void test_closed_store(void) {
     grove_store *db = open_mem();
     grove_store *view = NULL;
@@ -3909,6 +4126,9 @@ int main(int argc, char **argv) {
     run_case("keys_and_namespaces", test_keys_and_namespaces);
     run_case("get_many_set_many", test_get_many_set_many);
     run_case("counter", test_counter);
+    run_case("kv_conditional", test_kv_conditional);
+    run_case("counter_bounded", test_counter_bounded);
+    run_case("inventory_8_threads", test_inventory_threads);
     run_case("closed_store", test_closed_store);
     run_case("disk_store_persists", test_disk_store_persists);
     run_case("locked_store", test_locked_store);
