@@ -255,6 +255,16 @@ export declare class Store {
   set(key: Bytes, value: Bytes, ttl?: TtlOption): void
   /** Removes `key` whatever it holds; true if a live key was removed. */
   delete(key: Bytes): boolean
+  /** Stores `value` at `key` only if it holds nothing live (Redis SET NX); true if it wrote. */
+  setIfAbsent(key: Bytes, value: Bytes, ttl?: TtlOption): boolean
+  /** Replaces the bytes at `key` only if there are some (Redis SET XX); true if it wrote. */
+  setIfPresent(key: Bytes, value: Bytes, ttl?: TtlOption): boolean
+  /** Stores `value` only if `key` holds exactly `expected` (null: nothing live); true if it wrote. */
+  compareAndSet(key: Bytes, expected: Bytes | null, value: Bytes, ttl?: TtlOption): boolean
+  /** Stores `value` at `key` and returns the bytes it replaced, or null (Redis GETSET). */
+  getSet(key: Bytes, value: Bytes, ttl?: TtlOption): Buffer | null
+  /** Removes `key` and returns the bytes it held, or null (Redis GETDEL). */
+  getDelete(key: Bytes): Buffer | null
   /** Whether `key` holds a live value of any kind. */
   exists(key: Bytes): boolean
   /** What `key` holds ('string', 'counter', …) or null. */
@@ -357,6 +367,10 @@ export declare class Counter<T extends number | bigint = number> {
   increment(delta?: number | bigint): T
   /** Subtracts `delta` (default 1) and returns the new value. */
   decrement(delta?: number | bigint): T
+  /** Subtracts `delta` (default 1, 0 or more) only if the value stays >= `floor` (default 0); the new value, or null when refused. */
+  tryDecrement(delta?: number | bigint, floor?: number | bigint): T | null
+  /** Adds `delta` (default 1, 0 or more) only if the value stays <= `cap` (default 2^63-1); the new value, or null when refused. */
+  tryIncrement(delta?: number | bigint, cap?: number | bigint): T | null
   /** The current value (0 when unset). */
   get(): T
   /** Sets the value. */

@@ -14,6 +14,7 @@ const {
   typeError,
   typeName,
   bytesArg,
+  expectedArg,
   ttlArg,
   stringArg,
   sessionIdArg,
@@ -30,6 +31,7 @@ const {
   stateArg,
   u64Arg,
   i64Arg,
+  I64_MAX,
   report,
   expireArgs,
   keysArgs,
@@ -64,6 +66,8 @@ const {
   counterSet,
   counterSetBig,
   counterReset,
+  counterTryDecrement,
+  counterTryIncrement,
   counterKey,
 } = native
 
@@ -143,6 +147,33 @@ class Store {
   /** Removes `key` whatever it holds; true if a live key was removed. */
   delete(key) {
     return this.#n.delete(bytesArg(key, 'key'))
+  }
+
+  /** Stores `value` at `key` only if it holds nothing live (Redis SET NX); true if it wrote. */
+  setIfAbsent(key, value, opts) {
+    return this.#n.setIfAbsent(bytesArg(key, 'key'), bytesArg(value, 'value'), ttlArg(opts))
+  }
+
+  /** Replaces the bytes at `key` only if there are some (Redis SET XX); true if it wrote. */
+  setIfPresent(key, value, opts) {
+    return this.#n.setIfPresent(bytesArg(key, 'key'), bytesArg(value, 'value'), ttlArg(opts))
+  }
+
+  /** Stores `value` only if `key` holds exactly `expected` (null: nothing live); true if it wrote. */
+  compareAndSet(key, expected, value, opts) {
+    const k = bytesArg(key, 'key')
+    const e = expectedArg(expected)
+    return this.#n.compareAndSet(k, e, bytesArg(value, 'value'), ttlArg(opts))
+  }
+
+  /** Stores `value` at `key` and returns the bytes it replaced as a Buffer, or null. */
+  getSet(key, value, opts) {
+    return this.#n.getSet(bytesArg(key, 'key'), bytesArg(value, 'value'), ttlArg(opts))
+  }
+
+  /** Removes `key` and returns the bytes it held as a Buffer, or null (Redis GETDEL). */
+  getDelete(key) {
+    return this.#n.getDelete(bytesArg(key, 'key'))
   }
 
   /** Whether `key` holds a live value of any kind. */
@@ -362,6 +393,24 @@ class Counter {
         ? counterDecrement(this.#h, delta)
         : counterDecrementBig(this.#h, bigArg(delta, 'delta'))
     return typeof v === 'number' && !this.#big ? v : this.#out(v, 'decrement')
+  }
+
+  /**
+   * Subtracts `delta` (default 1, 0 or more) only if the value stays at or above `floor`
+   * (default 0): the new value, or null when refused (nothing changed).
+   */
+  tryDecrement(delta = 1, floor = 0) {
+    const v = counterTryDecrement(this.#h, i64Arg(delta, 'delta'), i64Arg(floor, 'floor'))
+    return v === null || (typeof v === 'number' && !this.#big) ? v : this.#out(v, 'tryDecrement')
+  }
+
+  /**
+   * Adds `delta` (default 1, 0 or more) only if the value stays at or below `cap` (default
+   * 2^63-1): the new value, or null when refused (nothing changed).
+   */
+  tryIncrement(delta = 1, cap = I64_MAX) {
+    const v = counterTryIncrement(this.#h, i64Arg(delta, 'delta'), i64Arg(cap, 'cap'))
+    return v === null || (typeof v === 'number' && !this.#big) ? v : this.#out(v, 'tryIncrement')
   }
 
   /** The current value (0 when unset). */

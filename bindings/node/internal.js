@@ -83,6 +83,13 @@ function bytesArg(v, what) {
   throw typeError(`${what} must be a string, Buffer or Uint8Array, got ${typeName(v)}`)
 }
 
+/** The `expected` bytes of compareAndSet: null means "absent"; otherwise as bytesArg. */
+function expectedArg(v) {
+  if (v === null) return null
+  if (v === undefined) throw typeError('expected must be a string, Buffer or Uint8Array, or null for "absent"')
+  return bytesArg(v, 'expected')
+}
+
 /** A TTL in seconds from a number, `{ ttl }` or nothing; undefined when absent. */
 function ttlArg(opts, what = 'ttl') {
   if (opts === undefined || opts === null) return undefined
@@ -593,6 +600,7 @@ module.exports = {
   textArg,
   isPlainObject,
   bytesArg,
+  expectedArg,
   ttlArg,
   optsArg,
   stringArg,

@@ -17,6 +17,16 @@ export declare class NativeCounter {
   incrementAsync(delta: number | bigint): Promise<number | bigint>
   /** Subtracts `delta` and resolves the new value. */
   decrementAsync(delta: number | bigint): Promise<number | bigint>
+  /**
+   * Subtracts `delta` (0 or more) only if the value stays at or above `floor`; resolves the
+   * new value, or null when refused.
+   */
+  tryDecrementAsync(delta: number | bigint, floor: number | bigint): Promise<number | bigint | null>
+  /**
+   * Adds `delta` (0 or more) only if the value stays at or below `cap`; resolves the new
+   * value, or null when refused.
+   */
+  tryIncrementAsync(delta: number | bigint, cap: number | bigint): Promise<number | bigint | null>
   /** The current value (0 when unset). */
   getAsync(): Promise<number | bigint>
   /** Sets the value. */
@@ -316,6 +326,19 @@ export declare class NativeStore {
   getAsync(key: string | Buffer): Promise<Buffer | null>
   /** Stores `value` at `key`, expiring after `ttl` seconds if given. */
   setAsync(key: string | Buffer, value: string | Buffer, ttlSecs?: number | undefined | null): Promise<void>
+  /** Stores `value` at `key` only if it holds nothing live; resolves true if it wrote. */
+  setIfAbsentAsync(key: string | Buffer, value: string | Buffer, ttlSecs?: number | undefined | null): Promise<boolean>
+  /** Replaces the bytes at `key` only if there are some; resolves true if it wrote. */
+  setIfPresentAsync(key: string | Buffer, value: string | Buffer, ttlSecs?: number | undefined | null): Promise<boolean>
+  /**
+   * Stores `value` at `key` only if it holds exactly `expected` (null: nothing live);
+   * resolves true if it wrote.
+   */
+  compareAndSetAsync(key: string | Buffer, expected: string | Buffer | undefined | null, value: string | Buffer, ttlSecs?: number | undefined | null): Promise<boolean>
+  /** Stores `value` at `key` and resolves the bytes it replaced, or null. */
+  getSetAsync(key: string | Buffer, value: string | Buffer, ttlSecs?: number | undefined | null): Promise<Buffer | null>
+  /** Removes `key` and resolves the bytes it held, or null. */
+  getDeleteAsync(key: string | Buffer): Promise<Buffer | null>
   /** Removes `key`; true if a live key was removed. */
   deleteAsync(key: string | Buffer): Promise<boolean>
   /** Whether `key` holds a live value of any kind. */
@@ -372,6 +395,19 @@ export declare class NativeStore {
   set(key: string | Buffer, value: string | Buffer, ttlSecs?: number | undefined | null): void
   /** Removes `key`; true if a live key was removed. */
   delete(key: string | Buffer): boolean
+  /** Stores `value` at `key` only if it holds nothing live (Redis `SET NX`); true if it wrote. */
+  setIfAbsent(key: string | Buffer, value: string | Buffer, ttlSecs?: number | undefined | null): boolean
+  /** Replaces the bytes at `key` only if there are some (Redis `SET XX`); true if it wrote. */
+  setIfPresent(key: string | Buffer, value: string | Buffer, ttlSecs?: number | undefined | null): boolean
+  /**
+   * Stores `value` at `key` only if it holds exactly `expected` (null: nothing live); true if
+   * it wrote.
+   */
+  compareAndSet(key: string | Buffer, expected: string | Buffer | undefined | null, value: string | Buffer, ttlSecs?: number | undefined | null): boolean
+  /** Stores `value` at `key` and returns the bytes it replaced, or null (Redis `GETSET`). */
+  getSet(key: string | Buffer, value: string | Buffer, ttlSecs?: number | undefined | null): Buffer | null
+  /** Removes `key` and returns the bytes it held, or null (Redis `GETDEL`). */
+  getDelete(key: string | Buffer): Buffer | null
   /** Whether `key` holds a live value of any kind. */
   exists(key: string | Buffer): boolean
   /** What `key` holds (`"bytes"`, `"counter"`, …), or null. */

@@ -106,6 +106,16 @@ export declare class Store {
   set(key: Bytes, value: Bytes, ttl?: TtlOption): Promise<void>
   /** Removes `key` whatever it holds; true if a live key was removed. */
   delete(key: Bytes): Promise<boolean>
+  /** Stores `value` at `key` only if it holds nothing live (Redis SET NX); true if it wrote. */
+  setIfAbsent(key: Bytes, value: Bytes, ttl?: TtlOption): Promise<boolean>
+  /** Replaces the bytes at `key` only if there are some (Redis SET XX); true if it wrote. */
+  setIfPresent(key: Bytes, value: Bytes, ttl?: TtlOption): Promise<boolean>
+  /** Stores `value` only if `key` holds exactly `expected` (null: nothing live); true if it wrote. */
+  compareAndSet(key: Bytes, expected: Bytes | null, value: Bytes, ttl?: TtlOption): Promise<boolean>
+  /** Stores `value` at `key` and returns the bytes it replaced, or null (Redis GETSET). */
+  getSet(key: Bytes, value: Bytes, ttl?: TtlOption): Promise<Buffer | null>
+  /** Removes `key` and returns the bytes it held, or null (Redis GETDEL). */
+  getDelete(key: Bytes): Promise<Buffer | null>
   /** Whether `key` holds a live value of any kind. */
   exists(key: Bytes): Promise<boolean>
   /** What `key` holds ('string', 'counter', …) or null. */
@@ -202,6 +212,10 @@ export declare class Counter<T extends number | bigint = number> {
   increment(delta?: number | bigint): Promise<T>
   /** Subtracts `delta` (default 1) and resolves the new value. */
   decrement(delta?: number | bigint): Promise<T>
+  /** Subtracts `delta` (default 1, 0 or more) only if the value stays >= `floor` (default 0); the new value, or null when refused. */
+  tryDecrement(delta?: number | bigint, floor?: number | bigint): Promise<T | null>
+  /** Adds `delta` (default 1, 0 or more) only if the value stays <= `cap` (default 2^63-1); the new value, or null when refused. */
+  tryIncrement(delta?: number | bigint, cap?: number | bigint): Promise<T | null>
   /** The current value (0 when unset). */
   get(): Promise<T>
   /** Sets the value. */

@@ -18,6 +18,7 @@ const {
   typeError,
   typeName,
   bytesArg,
+  expectedArg,
   ttlArg,
   stringArg,
   sessionIdArg,
@@ -34,6 +35,7 @@ const {
   stateArg,
   u64Arg,
   i64Arg,
+  I64_MAX,
   report,
   expireArgs,
   keysArgs,
@@ -137,6 +139,33 @@ class Store {
   /** Removes `key` whatever it holds; true if a live key was removed. */
   async delete(key) {
     return this.#n.deleteAsync(bytesArg(key, 'key'))
+  }
+
+  /** Stores `value` at `key` only if it holds nothing live (Redis SET NX); resolves true if it wrote. */
+  async setIfAbsent(key, value, opts) {
+    return this.#n.setIfAbsentAsync(bytesArg(key, 'key'), bytesArg(value, 'value'), ttlArg(opts))
+  }
+
+  /** Replaces the bytes at `key` only if there are some (Redis SET XX); resolves true if it wrote. */
+  async setIfPresent(key, value, opts) {
+    return this.#n.setIfPresentAsync(bytesArg(key, 'key'), bytesArg(value, 'value'), ttlArg(opts))
+  }
+
+  /** Stores `value` only if `key` holds exactly `expected` (null: nothing live); resolves true if it wrote. */
+  async compareAndSet(key, expected, value, opts) {
+    const k = bytesArg(key, 'key')
+    const e = expectedArg(expected)
+    return this.#n.compareAndSetAsync(k, e, bytesArg(value, 'value'), ttlArg(opts))
+  }
+
+  /** Stores `value` at `key` and resolves the bytes it replaced as a Buffer, or null. */
+  async getSet(key, value, opts) {
+    return this.#n.getSetAsync(bytesArg(key, 'key'), bytesArg(value, 'value'), ttlArg(opts))
+  }
+
+  /** Removes `key` and resolves the bytes it held as a Buffer, or null (Redis GETDEL). */
+  async getDelete(key) {
+    return this.#n.getDeleteAsync(bytesArg(key, 'key'))
   }
 
   /** Whether `key` holds a live value of any kind. */
@@ -333,6 +362,24 @@ class Counter {
   /** Subtracts `delta` (default 1) and resolves the new value. */
   async decrement(delta = 1) {
     return this.#out(await this.#h.decrementAsync(deltaArg(delta, 'delta')), 'decrement')
+  }
+
+  /**
+   * Subtracts `delta` (default 1, 0 or more) only if the value stays at or above `floor`
+   * (default 0): resolves the new value, or null when refused (nothing changed).
+   */
+  async tryDecrement(delta = 1, floor = 0) {
+    const v = await this.#h.tryDecrementAsync(i64Arg(delta, 'delta'), i64Arg(floor, 'floor'))
+    return v === null ? v : this.#out(v, 'tryDecrement')
+  }
+
+  /**
+   * Adds `delta` (default 1, 0 or more) only if the value stays at or below `cap` (default
+   * 2^63-1): resolves the new value, or null when refused (nothing changed).
+   */
+  async tryIncrement(delta = 1, cap = I64_MAX) {
+    const v = await this.#h.tryIncrementAsync(i64Arg(delta, 'delta'), i64Arg(cap, 'cap'))
+    return v === null ? v : this.#out(v, 'tryIncrement')
   }
 
   /** The current value (0 when unset). */

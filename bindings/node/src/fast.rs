@@ -197,6 +197,35 @@ unsafe fn big_arg(env: sys::napi_env, v: sys::napi_value, what: &str) -> Result<
     Ok(n)
 }
 
+/// A number (safe integer) or bigint argument as i64; TypeError/InvalidArgument otherwise.
+unsafe fn num_or_big_arg(env: sys::napi_env, v: sys::napi_value, what: &str) -> Result<i64, Fail> {
+    let mut t = 0;
+    // SAFETY: `env` is live and `v` belongs to the running callback's scope (caller contract);
+    // `t` is a writable `napi_valuetype`.
+    check(unsafe { sys::napi_typeof(env, v, &mut t) })?;
+    if t == sys::ValueType::napi_bigint {
+        // SAFETY: as above (caller contract).
+        unsafe { big_arg(env, v, what) }
+    } else {
+        // SAFETY: as above (caller contract).
+        unsafe { int_arg(env, v, what) }
+    }
+}
+
+/// A bounded change's result for JS: the new value (see [`i64_value`]), or null when refused.
+unsafe fn opt_i64_value(env: sys::napi_env, n: Option<i64>) -> Result<sys::napi_value, Fail> {
+    match n {
+        // SAFETY: `env` is live (caller contract).
+        Some(n) => unsafe { i64_value(env, n) },
+        None => {
+            let mut v = ptr::null_mut();
+            // SAFETY: `env` is live (caller contract) and `v` is a writable `napi_value` slot.
+            check(unsafe { sys::napi_get_null(env, &mut v) })?;
+            Ok(v)
+        }
+    }
+}
+
 /// A counter value for JS: a number when it is a safe integer, otherwise an exact bigint.
 unsafe fn i64_value(env: sys::napi_env, n: i64) -> Result<sys::napi_value, Fail> {
     let mut v = ptr::null_mut();
@@ -266,8 +295,8 @@ macro_rules! callback {
         ) -> sys::napi_value {
             // SAFETY: Node-API calls this function (registered by `register`) on the JS thread
             // with the live `env` and the `info` of this call, which is exactly what `run`,
-            // `args` and the helpers in `$body` (`counter`, `int_arg`, `big_arg`, `i64_value`,
-            // `undefined`, Node-API calls) require: a live env and `napi_value`s of this
+            // `args` and the helpers in `$body` (`counter`, `int_arg`, `big_arg`, `num_or_big_arg`,
+            // `i64_value`, `opt_i64_value`, `undefined`, Node-API calls) require: a live env and `napi_value`s of this
             // callback's scope. `counter` checks the type tag, so any JS value is safe to pass.
             unsafe {
                 run($env, || {
@@ -314,6 +343,18 @@ callback!(counter_reset, 1, |env, a| {
     c.reset()?;
     undefined(env)
 });
+callback!(counter_try_decrement, 3, |env, a| {
+    let c = counter(env, a[0])?;
+    let delta = num_or_big_arg(env, a[1], "delta")?;
+    let floor = num_or_big_arg(env, a[2], "floor")?;
+    opt_i64_value(env, c.try_decrement(delta, floor)?)
+});
+callback!(counter_try_increment, 3, |env, a| {
+    let c = counter(env, a[0])?;
+    let delta = num_or_big_arg(env, a[1], "delta")?;
+    let cap = num_or_big_arg(env, a[2], "cap")?;
+    opt_i64_value(env, c.try_increment(delta, cap)?)
+});
 callback!(counter_key, 1, |env, a| {
     let c = counter(env, a[0])?;
     let key = String::from_utf8_lossy(c.key());
@@ -338,6 +379,8 @@ const CALLBACKS: &[(&str, RawCallback)] = &[
     ("counterSet", counter_set),
     ("counterSetBig", counter_set_big),
     ("counterReset", counter_reset),
+    ("counterTryDecrement", counter_try_decrement),
+    ("counterTryIncrement", counter_try_increment),
     ("counterKey", counter_key),
 ];
 

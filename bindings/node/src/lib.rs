@@ -343,6 +343,76 @@ impl NativeStore {
         guard(|| self.inner.delete(bytes(&key)))
     }
 
+    /// Stores `value` at `key` only if it holds nothing live (Redis `SET NX`); true if it wrote.
+    #[napi]
+    pub fn set_if_absent(
+        &self,
+        key: Either<String, Buffer>,
+        value: Either<String, Buffer>,
+        ttl_secs: Option<f64>,
+    ) -> Result<bool> {
+        guard(|| {
+            self.inner
+                .set_if_absent(bytes(&key), bytes(&value), ttl(ttl_secs)?)
+        })
+    }
+
+    /// Replaces the bytes at `key` only if there are some (Redis `SET XX`); true if it wrote.
+    #[napi]
+    pub fn set_if_present(
+        &self,
+        key: Either<String, Buffer>,
+        value: Either<String, Buffer>,
+        ttl_secs: Option<f64>,
+    ) -> Result<bool> {
+        guard(|| {
+            self.inner
+                .set_if_present(bytes(&key), bytes(&value), ttl(ttl_secs)?)
+        })
+    }
+
+    /// Stores `value` at `key` only if it holds exactly `expected` (null: nothing live); true if
+    /// it wrote.
+    #[napi]
+    pub fn compare_and_set(
+        &self,
+        key: Either<String, Buffer>,
+        expected: Option<Either<String, Buffer>>,
+        value: Either<String, Buffer>,
+        ttl_secs: Option<f64>,
+    ) -> Result<bool> {
+        guard(|| {
+            self.inner.compare_and_set(
+                bytes(&key),
+                expected.as_ref().map(bytes),
+                bytes(&value),
+                ttl(ttl_secs)?,
+            )
+        })
+    }
+
+    /// Stores `value` at `key` and returns the bytes it replaced, or null (Redis `GETSET`).
+    #[napi]
+    pub fn get_set(
+        &self,
+        key: Either<String, Buffer>,
+        value: Either<String, Buffer>,
+        ttl_secs: Option<f64>,
+    ) -> Result<Option<Buffer>> {
+        guard(|| {
+            Ok(self
+                .inner
+                .get_set(bytes(&key), bytes(&value), ttl(ttl_secs)?)?
+                .map(Buffer::from))
+        })
+    }
+
+    /// Removes `key` and returns the bytes it held, or null (Redis `GETDEL`).
+    #[napi]
+    pub fn get_delete(&self, key: Either<String, Buffer>) -> Result<Option<Buffer>> {
+        guard(|| Ok(self.inner.get_delete(bytes(&key))?.map(Buffer::from)))
+    }
+
     /// Whether `key` holds a live value of any kind.
     #[napi]
     pub fn exists(&self, key: Either<String, Buffer>) -> Result<bool> {

@@ -44,6 +44,8 @@ pub enum Out {
     OptNum(Option<f64>),
     /// A signed 64-bit value: a number when exact, else a bigint.
     I64(i64),
+    /// A signed 64-bit value (as `I64`) or null.
+    OptI64(Option<i64>),
     /// An unsigned 64-bit value: a number when exact, else a bigint.
     U64(u64),
     /// A string.
@@ -111,6 +113,7 @@ impl Out {
                 Out::Num(n) => js(env, n),
                 Out::OptNum(n) => js(env, n),
                 Out::I64(n) => js(env, i64_out(n)),
+                Out::OptI64(n) => js(env, n.map(i64_out)),
                 Out::U64(n) => js(env, u64_out(n)),
                 Out::Text(s) => js(env, s),
                 Out::OptText(s) => js(env, s),
@@ -357,6 +360,89 @@ impl NativeStore {
         })
     }
 
+    /// Stores `value` at `key` only if it holds nothing live; resolves true if it wrote.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn set_if_absent_async(
+        &self,
+        key: Either<String, Buffer>,
+        value: Either<String, Buffer>,
+        ttl_secs: Option<f64>,
+    ) -> AsyncTask<Work> {
+        let (key, value) = (owned(key), owned(value));
+        task(&self.inner, move |s| {
+            Ok(Out::Bool(s.set_if_absent(
+                &key,
+                &value,
+                crate::ttl(ttl_secs)?,
+            )?))
+        })
+    }
+
+    /// Replaces the bytes at `key` only if there are some; resolves true if it wrote.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn set_if_present_async(
+        &self,
+        key: Either<String, Buffer>,
+        value: Either<String, Buffer>,
+        ttl_secs: Option<f64>,
+    ) -> AsyncTask<Work> {
+        let (key, value) = (owned(key), owned(value));
+        task(&self.inner, move |s| {
+            Ok(Out::Bool(s.set_if_present(
+                &key,
+                &value,
+                crate::ttl(ttl_secs)?,
+            )?))
+        })
+    }
+
+    /// Stores `value` at `key` only if it holds exactly `expected` (null: nothing live);
+    /// resolves true if it wrote.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn compare_and_set_async(
+        &self,
+        key: Either<String, Buffer>,
+        expected: Option<Either<String, Buffer>>,
+        value: Either<String, Buffer>,
+        ttl_secs: Option<f64>,
+    ) -> AsyncTask<Work> {
+        let (key, expected, value) = (owned(key), expected.map(owned), owned(value));
+        task(&self.inner, move |s| {
+            let ttl = crate::ttl(ttl_secs)?;
+            Ok(Out::Bool(s.compare_and_set(
+                &key,
+                expected.as_deref(),
+                &value,
+                ttl,
+            )?))
+        })
+    }
+
+    /// Stores `value` at `key` and resolves the bytes it replaced, or null.
+    #[napi(ts_return_type = "Promise<Buffer | null>")]
+    pub fn get_set_async(
+        &self,
+        key: Either<String, Buffer>,
+        value: Either<String, Buffer>,
+        ttl_secs: Option<f64>,
+    ) -> AsyncTask<Work> {
+        let (key, value) = (owned(key), owned(value));
+        task(&self.inner, move |s| {
+            Ok(Out::OptBytes(s.get_set(
+                &key,
+                &value,
+                crate::ttl(ttl_secs)?,
+            )?))
+        })
+    }
+
+    /// Removes `key` and resolves the bytes it held, or null.
+    #[napi(ts_return_type = "Promise<Buffer | null>")]
+    pub fn get_delete_async(&self, key: Either<String, Buffer>) -> AsyncTask<Work> {
+        let key = owned(key);
+        task(&self.inner, move |s| Ok(Out::OptBytes(s.get_delete(&key)?)))
+    }
+
     /// Removes `key`; true if a live key was removed.
     #[napi(ts_return_type = "Promise<boolean>")]
     pub fn delete_async(&self, key: Either<String, Buffer>) -> AsyncTask<Work> {
@@ -541,6 +627,36 @@ impl NativeCounter {
         let c = Arc::clone(&self.inner);
         task(&self.store, move |_| {
             Ok(Out::I64(c.decrement(i64_arg(&delta, "delta")?)?))
+        })
+    }
+
+    /// Subtracts `delta` (0 or more) only if the value stays at or above `floor`; resolves the
+    /// new value, or null when refused.
+    #[napi(ts_return_type = "Promise<number | bigint | null>")]
+    pub fn try_decrement_async(
+        &self,
+        delta: Either<f64, BigInt>,
+        floor: Either<f64, BigInt>,
+    ) -> AsyncTask<Work> {
+        let c = Arc::clone(&self.inner);
+        task(&self.store, move |_| {
+            let (d, f) = (i64_arg(&delta, "delta")?, i64_arg(&floor, "floor")?);
+            Ok(Out::OptI64(c.try_decrement(d, f)?))
+        })
+    }
+
+    /// Adds `delta` (0 or more) only if the value stays at or below `cap`; resolves the new
+    /// value, or null when refused.
+    #[napi(ts_return_type = "Promise<number | bigint | null>")]
+    pub fn try_increment_async(
+        &self,
+        delta: Either<f64, BigInt>,
+        cap: Either<f64, BigInt>,
+    ) -> AsyncTask<Work> {
+        let c = Arc::clone(&self.inner);
+        task(&self.store, move |_| {
+            let (d, m) = (i64_arg(&delta, "delta")?, i64_arg(&cap, "cap")?);
+            Ok(Out::OptI64(c.try_increment(d, m)?))
         })
     }
 

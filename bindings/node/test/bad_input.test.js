@@ -387,6 +387,45 @@ add('setMany: a counter key (all or nothing)', (ctx) => ctx.db.setMany([['kv:new
 add('setMany: a leaderboard member (all or nothing)', (ctx) => ctx.db.setMany({ 'kv:new': 'v', 'lb:board:alice': 'w' }), WRONG)
 each('setMany: ttl', [...NOT_SECONDS_OPT.filter((v) => typeof v !== 'object'), [], { ttl: '5' }, { tll: 5 }], (ctx, v) => ctx.db.setMany({ 'kv:new': 'v' }, v), TYPE)
 each('setMany: ttl', [...BAD_SECONDS, 0], (ctx, v) => ctx.db.setMany({ 'kv:new': 'v', 'kv:plain': 'w' }, v), INVALID)
+// -- conditional writes (the same conversions as set/get/delete; the core decides the rest)
+keyCases('setIfAbsent', (ctx, v) => ctx.db.setIfAbsent(v, 'value'))
+keyCases('setIfPresent', (ctx, v) => ctx.db.setIfPresent(v, 'value'))
+keyCases('compareAndSet', (ctx, v) => ctx.db.compareAndSet(v, null, 'value'))
+keyCases('getSet', (ctx, v) => ctx.db.getSet(v, 'value'))
+keyCases('getDelete', (ctx, v) => ctx.db.getDelete(v))
+each('setIfAbsent: value', [...NOT_BYTES, LONE], (ctx, v) => ctx.db.setIfAbsent('kv:new', v), TYPE)
+each('setIfPresent: value', [...NOT_BYTES, LONE], (ctx, v) => ctx.db.setIfPresent('kv:plain', v), TYPE)
+each('compareAndSet: value', [...NOT_BYTES, LONE], (ctx, v) => ctx.db.compareAndSet('kv:plain', 'hello', v), TYPE)
+each('compareAndSet: expected', [...NOT_BYTES.filter((v) => v !== null), LONE], (ctx, v) => ctx.db.compareAndSet('kv:new', v, 'x'), TYPE)
+each('getSet: value', [...NOT_BYTES, LONE], (ctx, v) => ctx.db.getSet('kv:plain', v), TYPE)
+add('setIfAbsent: value <- 16 MiB + 1', (ctx) => ctx.db.setIfAbsent('kv:new', Buffer.alloc(MAX_VALUE + 1)), INVALID)
+add('getSet: value <- 16 MiB + 1', (ctx) => ctx.db.getSet('kv:plain', Buffer.alloc(MAX_VALUE + 1)), INVALID)
+for (const [m, call] of [
+  ['setIfAbsent', (ctx, t) => ctx.db.setIfAbsent('kv:new', 'v', t)],
+  ['setIfPresent', (ctx, t) => ctx.db.setIfPresent('kv:plain', 'v', t)],
+  ['compareAndSet', (ctx, t) => ctx.db.compareAndSet('kv:plain', 'hello', 'v', t)],
+  ['getSet', (ctx, t) => ctx.db.getSet('kv:plain', 'v', t)],
+]) {
+  each(`${m}: ttl`, [...NOT_SECONDS_OPT.filter((v) => typeof v !== 'object'), [], { ttl: '5' }, { tll: 5 }], call, TYPE)
+  each(`${m}: ttl`, [...BAD_SECONDS, 0], call, INVALID)
+  each(`${m}: { ttl }`, [...BAD_SECONDS, 0], (ctx, v) => call(ctx, { ttl: v }), INVALID)
+}
+for (const [m, call] of [
+  ['setIfAbsent', (ctx, k) => ctx.db.setIfAbsent(k, 'x')],
+  ['setIfPresent', (ctx, k) => ctx.db.setIfPresent(k, 'x')],
+  ['compareAndSet', (ctx, k) => ctx.db.compareAndSet(k, null, 'x')],
+  ['getSet', (ctx, k) => ctx.db.getSet(k, 'x')],
+  ['getDelete', (ctx, k) => ctx.db.getDelete(k)],
+]) {
+  add(`${m}: a counter key`, (ctx) => call(ctx, 'counter:hits'), WRONG)
+  add(`${m}: a leaderboard member`, (ctx) => call(ctx, 'lb:board:alice'), WRONG)
+  add(`${m}: a queue key`, (ctx) => call(ctx, 'queue:jobs:meta'), WRONG)
+}
+add('setIfAbsent: a new key under a leaderboard prefix', (ctx) => ctx.db.setIfAbsent('lb:board:newcomer', 'x'), INVALID)
+add('setIfAbsent: a held key writes nothing', (ctx) => ctx.db.setIfAbsent('kv:plain', 'x'), returns(false))
+add('setIfPresent: an absent key writes nothing', (ctx) => ctx.db.setIfPresent('kv:absent', 'x'), returns(false))
+add('compareAndSet: a mismatch writes nothing', (ctx) => ctx.db.compareAndSet('kv:plain', 'not it', 'x'), returns(false))
+add('getDelete: an absent key', (ctx) => ctx.db.getDelete('kv:absent'), returns(null))
 each('setMaxDrift', NOT_SECONDS, (ctx, v) => ctx.db.setMaxDrift(v), TYPE)
 each('setMaxDrift', [-1, NaN, Infinity, -Infinity, 1e20], (ctx, v) => ctx.db.setMaxDrift(v), INVALID)
 
@@ -400,6 +439,16 @@ for (const [label, pick] of [['counter', (ctx) => ctx.c], ['counter(bigint)', (c
     each(`${label}.${m}`, OUT_I64, (ctx, v) => pick(ctx)[m](v), RANGE)
   }
   add(`${label}.set <- undefined`, (ctx) => pick(ctx).set(undefined), TYPE)
+  for (const m of ['tryDecrement', 'tryIncrement']) {
+    const bound = m === 'tryDecrement' ? 'floor' : 'cap'
+    each(`${label}.${m}: delta`, NOT_INT.filter((v) => v !== undefined), (ctx, v) => pick(ctx)[m](v), TYPE)
+    each(`${label}.${m}: delta`, [...UNSAFE, ...OUT_I64], (ctx, v) => pick(ctx)[m](v), RANGE)
+    each(`${label}.${m}: ${bound}`, NOT_INT.filter((v) => v !== undefined), (ctx, v) => pick(ctx)[m](1, v), TYPE)
+    each(`${label}.${m}: ${bound}`, [...UNSAFE, ...OUT_I64], (ctx, v) => pick(ctx)[m](1, v), RANGE)
+    each(`${label}.${m}: negative delta`, [-1, -1n, I64_MIN], (ctx, v) => pick(ctx)[m](v), INVALID)
+  }
+  add(`${label}.tryDecrement: refused below the floor`, (ctx) => pick(ctx).tryDecrement(I64_MAX), returns(null))
+  add(`${label}.tryIncrement: refused past the cap`, (ctx) => pick(ctx).tryIncrement(1, 0), returns(null))
   add(`${label}.increment: past 2^63-1`, (ctx) => pick(ctx).increment(I64_MAX), OVERFLOW)
   add(`${label}.decrement: past -2^63`, (ctx) => pick(ctx).decrement(I64_MIN), OVERFLOW)
 }
@@ -420,6 +469,8 @@ add('counter.increment: a string counter', (ctx) => ctx.db.counter('strval').inc
 add('counter.get: a string counter', (ctx) => ctx.db.counter('strval').get(), WRONG)
 add('counter.set: a string counter', (ctx) => ctx.db.counter('strval').set(1), WRONG)
 add('counter.reset: a string counter', (ctx) => ctx.db.counter('strval').reset(), WRONG)
+add('counter.tryDecrement: a string counter', (ctx) => ctx.db.counter('strval').tryDecrement(), WRONG)
+add('counter.tryIncrement: a string counter', (ctx) => ctx.db.counter('strval').tryIncrement(), WRONG)
 add('counter.increment: a CRDT counter at counter:<name>', (ctx) => ctx.db.counter('crdt').increment(), WRONG)
 add('counter.reset: a CRDT counter at counter:<name>', (ctx) => ctx.db.counter('crdt').reset(), WRONG)
 
@@ -721,6 +772,11 @@ const closedCases = [
   ['keys', (x) => x.db.keys('')],
   ['keys: an iterator made before close', (x) => x.iter.next()],
   ['getMany', (x) => x.db.getMany(['kv:plain'])],
+  ['setIfAbsent', (x) => x.db.setIfAbsent('kv:new', 'v')],
+  ['setIfPresent', (x) => x.db.setIfPresent('kv:plain', 'changed')],
+  ['compareAndSet', (x) => x.db.compareAndSet('kv:plain', 'hello', 'changed')],
+  ['getSet', (x) => x.db.getSet('kv:plain', 'changed')],
+  ['getDelete', (x) => x.db.getDelete('kv:plain')],
   ['setMany', (x) => x.db.setMany({ 'kv:plain': 'changed' })],
   ['purgeExpired', (x) => x.db.purgeExpired()],
   ['setMaxDrift', (x) => x.db.setMaxDrift(1)],
@@ -758,6 +814,8 @@ for (const [label, key] of [['counter', 'c'], ['counter(bigint)', 'cBig'], ['vie
     [`${label}.set`, (x) => x[key].set(1)],
     [`${label}.set(bigint)`, (x) => x[key].set(I64_MAX)],
     [`${label}.reset`, (x) => x[key].reset()],
+    [`${label}.tryDecrement`, (x) => x[key].tryDecrement()],
+    [`${label}.tryIncrement`, (x) => x[key].tryIncrement(1n, I64_MAX)],
   )
 }
 closedCases.push(

@@ -166,6 +166,63 @@ for (const backend of ['memory', 'sled']) {
     }
   })
 
+  test(`${backend}: conditional writes: setIfAbsent, setIfPresent, compareAndSet, getSet, getDelete`, async (t) => {
+    const db = openDb(t)
+    t.after(() => db.close())
+    assert.equal(db.setIfAbsent('k', 'first'), true)
+    assert.equal(db.setIfAbsent('k', 'second'), false)
+    assert.equal(db.get('k').toString(), 'first')
+    assert.equal(db.setIfAbsent(Buffer.from('b'), new Uint8Array([1, 2]), { ttl: 60 }), true)
+    assert.ok(db.ttl('b') > 0)
+    db.set('gone', 'x', { ttl: 0.05 })
+    await sleep(100)
+    assert.equal(db.setIfAbsent('gone', 'again'), true, 'an expired key is absent')
+
+    assert.equal(db.setIfPresent('absent', 'v'), false)
+    assert.equal(db.exists('absent'), false)
+    db.set('p', 'old', 30)
+    assert.equal(db.setIfPresent('p', 'new'), true)
+    assert.equal(db.get('p').toString(), 'new')
+    assert.equal(db.ttl('p'), null, 'the new value has the given ttl: none')
+    assert.equal(db.setIfPresent('p', 'newer', 10), true)
+    assert.ok(db.ttl('p') > 0)
+
+    assert.equal(db.compareAndSet('c', 'x', 'v'), false, 'absent is not "x"')
+    assert.equal(db.compareAndSet('c', null, 'v1'), true, 'null: only if absent')
+    assert.equal(db.compareAndSet('c', null, 'v2'), false)
+    assert.equal(db.compareAndSet('c', 'wrong', 'v2'), false)
+    assert.equal(db.compareAndSet('c', Buffer.from('v1'), 'v2', { ttl: 60 }), true)
+    assert.equal(db.get('c').toString(), 'v2')
+    db.set('e', '')
+    assert.equal(db.compareAndSet('e', null, 'x'), false, 'empty is present')
+    assert.equal(db.compareAndSet('e', '', 'x'), true)
+
+    assert.equal(db.getSet('g', 'one'), null)
+    assert.deepEqual(db.getSet('g', 'two'), Buffer.from('one'))
+    assert.deepEqual(db.getSet('g', 'three', 60), Buffer.from('two'))
+    assert.ok(db.ttl('g') > 0)
+    assert.deepEqual(db.getDelete('g'), Buffer.from('three'))
+    assert.equal(db.exists('g'), false)
+    assert.equal(db.getDelete('g'), null)
+
+    db.counter('n').increment(3)
+    for (const call of [
+      () => db.setIfAbsent('counter:n', 'x'),
+      () => db.setIfPresent('counter:n', 'x'),
+      () => db.compareAndSet('counter:n', null, 'x'),
+      () => db.getSet('counter:n', 'x'),
+      () => db.getDelete('counter:n'),
+    ]) {
+      assert.throws(call, code('WrongType'))
+    }
+    assert.equal(db.counter('n').get(), 3)
+    assert.throws(() => db.setIfAbsent('', 'v'), code('InvalidArgument'))
+    assert.throws(() => db.setIfAbsent('k2', 'v', 0), code('InvalidArgument'))
+    assert.throws(() => db.compareAndSet('k2', undefined, 'v'), TypeError)
+    assert.throws(() => db.compareAndSet('k2', 5, 'v'), TypeError)
+    assert.equal(db.exists('k2'), false)
+  })
+
   test(`${backend}: namespaces prefix keys and nest`, (t) => {
     const db = openDb(t)
     t.after(() => db.close())

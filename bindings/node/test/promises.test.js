@@ -350,6 +350,35 @@ test('concurrent promises and sync increments on one store are all counted', asy
   assert.equal(sc.get(), 1500)
 })
 
+test('conditional writes and bounded counter changes: the sync results, and 800 concurrent buyers sell exactly 500', async (t) => {
+  const { sdb, db } = await pair(t)
+  assert.equal(await db.setIfAbsent('k', 'first', { ttl: 60 }), true)
+  assert.equal(await db.setIfAbsent('k', 'second'), false)
+  assert.equal(sdb.get('k').toString(), 'first')
+  assert.equal(await db.setIfPresent('absent', 'x'), false)
+  assert.equal(await db.setIfPresent('k', 'v2'), true)
+  assert.equal(await db.compareAndSet('k', 'nope', 'v3'), false)
+  assert.equal(await db.compareAndSet('k', 'v2', 'v3', 30), true)
+  assert.equal(await db.compareAndSet('fresh', null, '1'), true)
+  assert.deepEqual(await db.getSet('k', 'v4'), Buffer.from('v3'))
+  assert.equal(await db.getSet('new', 'v'), null)
+  assert.deepEqual(await db.getDelete('k'), Buffer.from('v4'))
+  assert.equal(await db.getDelete('k'), null)
+  await assert.rejects(db.getDelete('counter:x').then(() => sdb.counter('x').increment()).then(() => db.getDelete('counter:x')), (e) => e.code === 'WrongType')
+
+  const stock = db.counter('stock')
+  await stock.set(500)
+  const results = await Promise.all(Array.from({ length: 800 }, () => stock.tryDecrement()))
+  const sold = results.filter((r) => r !== null)
+  assert.deepEqual(sold.sort((a, b) => a - b), Array.from({ length: 500 }, (_, i) => i), 'each sale saw its own remaining stock')
+  assert.equal(sdb.counter('stock').get(), 0)
+  assert.equal(await stock.tryIncrement(2, 1), null)
+  assert.equal(await stock.tryIncrement(1, 1), 1)
+  assert.equal(await db.counter('stock', { bigint: true }).tryIncrement(1n), 2n)
+  const wins = await Promise.all(Array.from({ length: 50 }, (_, i) => db.setIfAbsent('owner', `w${i}`)))
+  assert.equal(wins.filter(Boolean).length, 1)
+})
+
 test('1,000 concurrent tryAcquire on one free lock: exactly one wins', async (t) => {
   const db = await P.openMemory()
   t.after(() => db.close())
@@ -529,12 +558,24 @@ for (const k of BAD_KEYS) {
   bad(`set key ${String(k).slice(0, 8)}`, (h) => h.db.set(k, 'v'))
   bad(`expire key ${String(k).slice(0, 8)}`, (h) => h.db.expire(k, 1))
   bad(`getMany key ${String(k).slice(0, 8)}`, (h) => h.db.getMany(['ok', k]))
+  bad(`setIfAbsent key ${String(k).slice(0, 8)}`, (h) => h.db.setIfAbsent(k, 'v'))
+  bad(`setIfPresent key ${String(k).slice(0, 8)}`, (h) => h.db.setIfPresent(k, 'v'))
+  bad(`compareAndSet key ${String(k).slice(0, 8)}`, (h) => h.db.compareAndSet(k, null, 'v'))
+  bad(`getSet key ${String(k).slice(0, 8)}`, (h) => h.db.getSet(k, 'v'))
+  bad(`getDelete key ${String(k).slice(0, 8)}`, (h) => h.db.getDelete(k))
   // keys(prefix) takes any bytes, empty or long (it then matches nothing), and undefined for ''
   if (!['', undefined, 'k'.repeat(1025)].includes(k) && !Buffer.isBuffer(k)) {
     bad(`keys prefix ${String(k).slice(0, 8)}`, (h) => h.db.keys(k), { throws: true })
   }
 }
 for (const v of [null, 42, {}, LONE]) bad(`set value ${String(v)}`, (h) => h.db.set('plain', v))
+for (const v of [null, 42, {}, LONE]) bad(`setIfAbsent value ${String(v)}`, (h) => h.db.setIfAbsent('new', v))
+for (const v of [undefined, 42, {}, LONE]) bad(`compareAndSet expected ${String(v)}`, (h) => h.db.compareAndSet('plain', v, 'x'))
+for (const v of [null, 42, LONE]) bad(`getSet value ${String(v)}`, (h) => h.db.getSet('plain', v))
+for (const ttl of ['5', -1, 0, NaN, { tll: 5 }]) bad(`setIfPresent ttl ${JSON.stringify(ttl)}`, (h) => h.db.setIfPresent('plain', 'x', ttl))
+for (const m of ['setIfAbsent', 'setIfPresent', 'getSet']) bad(`${m} a counter key`, (h) => h.db[m]('counter:hits', 'x'))
+bad('compareAndSet a counter key', (h) => h.db.compareAndSet('counter:hits', null, 'x'))
+bad('getDelete a counter key', (h) => h.db.getDelete('counter:hits'))
 bad('set value 16 MiB + 1', (h) => h.db.set('plain', Buffer.alloc(16 * 1024 * 1024 + 1)))
 for (const ttl of ['5', -1, NaN, Infinity, { ttl: '5' }, { tll: 5 }, [5]]) bad(`set ttl ${JSON.stringify(ttl)}`, (h) => h.db.set('plain', 'x', ttl))
 for (const ttl of [undefined, '5', -1, NaN]) bad(`expire ttl ${ttl}`, (h) => h.db.expire('plain', ttl))
@@ -549,6 +590,15 @@ bad('keys options', (h) => h.db.keys('', { buffer: true }), { throws: true })
 for (const v of [null, '1', 1.5, NaN, 2 ** 53, 2n ** 63n, Symbol('s')]) {
   for (const m of ['increment', 'decrement', 'set']) bad(`counter.${m}(${String(v)})`, (h) => h.db.counter('hits')[m](v))
 }
+for (const v of [null, '1', 1.5, NaN, 2 ** 53, 2n ** 63n, Symbol('s'), -1, -1n]) {
+  bad(`counter.tryDecrement(${String(v)})`, (h) => h.db.counter('hits').tryDecrement(v))
+  bad(`counter.tryIncrement(${String(v)})`, (h) => h.db.counter('hits').tryIncrement(v))
+}
+for (const v of [null, '1', 1.5, 2n ** 63n]) {
+  bad(`counter.tryDecrement(1, ${String(v)})`, (h) => h.db.counter('hits').tryDecrement(1, v))
+  bad(`counter.tryIncrement(1, ${String(v)})`, (h) => h.db.counter('hits').tryIncrement(1, v))
+}
+bad('counter.tryDecrement of a string', (h) => h.db.counter('strval').tryDecrement())
 bad('counter.increment past 2^63-1', (h) => h.db.counter('top').increment(1))
 bad('counter.get of 2^60 as a number (RangeError with the exact value)', (h) => h.db.counter('big').get())
 bad('counter.increment past 2^53-1 (applied; RangeError with the exact value)', (h) => h.db.counter('edge').increment(0))
@@ -726,6 +776,9 @@ test('after close() every operation rejects with code Closed (constructors throw
     () => x.db.withLock('l', () => assert.fail('ran')), () => x.db.exportChanges(), () => x.db.applyChanges(Buffer.from('x')),
     () => P.sync(x.db, x.other), () => P.sync(x.other, x.db), () => x.iter.next(), () => x.view.get('k'),
     () => x.c.increment(), () => x.c.decrement(2n), () => x.c.get(), () => x.c.set(1), () => x.c.reset(),
+    () => x.c.tryDecrement(), () => x.c.tryIncrement(1, 5),
+    () => x.db.setIfAbsent('kv2', 'v'), () => x.db.setIfPresent('kv', 'changed'), () => x.db.compareAndSet('kv', null, 'v'),
+    () => x.db.getSet('kv', 'changed'), () => x.db.getDelete('kv'),
     () => x.lock.tryAcquire(), () => x.lock.acquire({ timeout: 1 }), () => x.lock.release(), () => x.lock.extend(1), () => x.lock.held(),
     () => x.rl.allow('u'), () => x.rl.peek('u'), () => x.rl.reset('u'),
     () => x.sess.create({}), () => x.sess.get('A'.repeat(43)), () => x.sess.update('A'.repeat(43), 1), () => x.sess.touch('A'.repeat(43)),

@@ -48,6 +48,12 @@ async function main(): Promise<void> {
   const b: bigint = await big.decrement(2n)
   await c.set(5)
   await c.reset()
+  const stockLeft: number | null = await c.tryDecrement(1, 0)
+  const up: bigint | null = await big.tryIncrement(1n)
+  const won: boolean = (await db.setIfAbsent('job', 'w1', { ttl: 30 })) && (await db.setIfPresent('k', 'v'))
+  const swapped: boolean = await db.compareAndSet('k', null, 'v')
+  const old: Buffer | null = await db.getSet('k', 'x', 5)
+  const last: Buffer | null = await db.getDelete('k')
 
   const lock: Lock<number> = db.lock('deploy', { ttl: 10 })
   const got: boolean = (await lock.tryAcquire()) || (await lock.acquire({ timeout: 1, signal: AbortSignal.timeout(5000) }))

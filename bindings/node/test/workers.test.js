@@ -56,3 +56,32 @@ test('workers without a main-thread handle: the last close releases the director
   t.after(() => db.close())
   assert.equal(db.counter('shared').get(), W * N)
 })
+
+const BUYER_SRC = `
+const { parentPort, workerData } = require('node:worker_threads')
+const grovekv = require(workerData.pkg)
+const db = grovekv.open(workerData.dir)
+const stock = db.counter('stock')
+let sold = 0
+for (let i = 0; i < workerData.n; i++) if (stock.tryDecrement() !== null) sold++
+db.close()
+parentPort.postMessage(sold)
+`
+
+test('8 worker threads buying 100 times each from a stock of 500 sell exactly 500', async (t) => {
+  const dir = tempDir(t)
+  const db = grovekv.open(dir)
+  t.after(() => db.close())
+  db.counter('stock').set(500)
+  const buy = () =>
+    new Promise((resolve, reject) => {
+      const w = new Worker(BUYER_SRC, { eval: true, workerData: { pkg: PKG, dir, n: 100 } })
+      let sold
+      w.on('message', (m) => (sold = m))
+      w.on('error', reject)
+      w.on('exit', (code) => (code === 0 ? resolve(sold) : reject(new Error(`worker exited ${code}`))))
+    })
+  const sold = await Promise.all(Array.from({ length: 8 }, buy))
+  assert.equal(sold.reduce((a, b) => a + b, 0), 500)
+  assert.equal(db.counter('stock').get(), 0)
+})

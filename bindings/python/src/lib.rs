@@ -116,6 +116,92 @@ impl PyStore {
         py.detach(|| self.inner.delete(k)).py_err(py)
     }
 
+    /// Stores `value` at `key` only if it holds nothing live (Redis `SET NX`); True if it wrote.
+    #[pyo3(signature = (key, value, ttl=None))]
+    fn set_if_absent(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+        ttl: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let k = key_bytes(key, "key")?;
+        let v = value_bytes(value)?;
+        let ttl = ttl_arg(ttl)?;
+        let (k, v) = (k.as_bytes(), v.as_bytes());
+        py.detach(|| self.inner.set_if_absent(k, v, ttl)).py_err(py)
+    }
+
+    /// Replaces the bytes at `key` only if there are some (Redis `SET XX`); True if it wrote.
+    #[pyo3(signature = (key, value, ttl=None))]
+    fn set_if_present(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+        ttl: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let k = key_bytes(key, "key")?;
+        let v = value_bytes(value)?;
+        let ttl = ttl_arg(ttl)?;
+        let (k, v) = (k.as_bytes(), v.as_bytes());
+        py.detach(|| self.inner.set_if_present(k, v, ttl))
+            .py_err(py)
+    }
+
+    /// Stores `new` at `key` only if it holds exactly `expected` (None: nothing live); True if
+    /// it wrote.
+    #[pyo3(signature = (key, expected, new, ttl=None))]
+    fn compare_and_set(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        expected: Option<&Bound<'_, PyAny>>,
+        new: &Bound<'_, PyAny>,
+        ttl: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let k = key_bytes(key, "key")?;
+        let e = match expected {
+            Some(e) if !e.is_none() => Some(value_bytes(e)?),
+            _ => None,
+        };
+        let v = value_bytes(new)?;
+        let ttl = ttl_arg(ttl)?;
+        let (k, v) = (k.as_bytes(), v.as_bytes());
+        let e = e.as_ref().map(|e| e.as_bytes());
+        py.detach(|| self.inner.compare_and_set(k, e, v, ttl))
+            .py_err(py)
+    }
+
+    /// Stores `value` at `key` and returns the bytes it replaced, or None (Redis `GETSET`).
+    #[pyo3(signature = (key, value, ttl=None))]
+    fn get_set<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyAny>,
+        value: &Bound<'py, PyAny>,
+        ttl: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let k = key_bytes(key, "key")?;
+        let v = value_bytes(value)?;
+        let ttl = ttl_arg(ttl)?;
+        let (k, v) = (k.as_bytes(), v.as_bytes());
+        let old = py.detach(|| self.inner.get_set(k, v, ttl)).py_err(py)?;
+        Ok(old.map(|o| PyBytes::new(py, &o)))
+    }
+
+    /// Removes `key` and returns the bytes it held, or None when it held nothing (Redis `GETDEL`).
+    fn get_delete<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let k = key_bytes(key, "key")?;
+        let k = k.as_bytes();
+        let old = py.detach(|| self.inner.get_delete(k)).py_err(py)?;
+        Ok(old.map(|o| PyBytes::new(py, &o)))
+    }
+
     /// Whether `key` holds a live value of any kind.
     fn exists(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
         let k = key_bytes(key, "key")?;
@@ -477,6 +563,16 @@ fn delta_arg(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     int_arg(obj, "delta")
 }
 
+/// The `floor` argument of try_decrement as `i64`.
+fn floor_arg(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    int_arg(obj, "floor")
+}
+
+/// The `cap` argument of try_increment as `i64`.
+fn cap_arg(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    int_arg(obj, "cap")
+}
+
 #[pymethods]
 impl PyCounter {
     /// Adds `delta` (may be negative) and returns the new value; OverflowError past 64 bits.
@@ -497,6 +593,35 @@ impl PyCounter {
         #[pyo3(from_py_with = delta_arg)] delta: i64,
     ) -> PyResult<i64> {
         py.detach(|| self.inner.decrement(delta)).py_err(py)
+    }
+
+    /// Subtracts `delta` (0 or more) only if the value stays at or above `floor`; the new value,
+    /// or None when refused.
+    #[pyo3(signature = (delta=1, floor=0))]
+    fn try_decrement(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = delta_arg)] delta: i64,
+        #[pyo3(from_py_with = floor_arg)] floor: i64,
+    ) -> PyResult<Option<i64>> {
+        py.detach(|| self.inner.try_decrement(delta, floor))
+            .py_err(py)
+    }
+
+    /// Adds `delta` (0 or more) only if the value stays at or below `cap`; the new value, or
+    /// None when refused.
+    #[pyo3(
+        signature = (delta=1, cap=i64::MAX),
+        text_signature = "($self, delta=1, cap=9223372036854775807)"
+    )]
+    fn try_increment(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = delta_arg)] delta: i64,
+        #[pyo3(from_py_with = cap_arg)] cap: i64,
+    ) -> PyResult<Option<i64>> {
+        py.detach(|| self.inner.try_increment(delta, cap))
+            .py_err(py)
     }
 
     /// The current value (0 when unset).

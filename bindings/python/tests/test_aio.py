@@ -94,6 +94,45 @@ def test_a_thousand_concurrent_increments_count_exactly(target: str) -> None:
     run(main, target)
 
 
+def test_concurrent_buyers_never_oversell(target: str) -> None:
+    async def main(db: aio.Store) -> None:
+        stock = db.counter("stock")
+        await stock.set(500)
+        results = await asyncio.gather(*(stock.try_decrement() for _ in range(800)))
+        sold = [r for r in results if r is not None]
+        assert sorted(sold) == list(range(500))  # each sale saw its own remaining stock
+        assert await stock.get() == 0
+        assert await stock.try_increment(2, cap=1) is None
+        assert await stock.try_increment(1, cap=1) == 1
+
+    run(main, target)
+
+
+def test_conditional_writes(target: str) -> None:
+    async def main(db: aio.Store) -> None:
+        wins = await asyncio.gather(*(db.set_if_absent("owner", f"w{i}") for i in range(50)))
+        assert wins.count(True) == 1
+        owner = await db.get("owner")
+        assert owner is not None
+        assert await db.set_if_present("owner", b"x", ttl=60) is True
+        assert await db.set_if_present("nobody", b"x") is False
+        assert await db.compare_and_set("owner", b"y", b"z") is False
+        assert await db.compare_and_set("owner", b"x", b"z") is True
+        assert await db.compare_and_set("fresh", None, b"1") is True
+        assert await db.get_set("owner", b"last") == b"z"
+        assert await db.get_delete("owner") == b"last"
+        assert await db.get_delete("owner") is None
+        await db.counter("c").increment()
+        try:
+            await db.get_delete("counter:c")
+        except grovekv.WrongTypeError:
+            pass
+        else:
+            raise AssertionError("get_delete on a counter must be WrongTypeError")
+
+    run(main, target)
+
+
 def test_concurrent_primitives_stay_exact_on_a_one_thread_pool(target: str) -> None:
     async def main(db: aio.Store) -> None:
         rl = db.rate_limiter("api", limit=100, window=60.0)

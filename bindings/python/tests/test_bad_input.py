@@ -374,6 +374,11 @@ KEY_CALLS: dict[str, Callable[[grovekv.Store, Any], object]] = {
     "get_many": lambda db, k: db.get_many(["kv:plain", k]),
     # Atomic: the valid first pair must not be written either.
     "set_many": lambda db, k: db.set_many(A(ItemsOf([("kv:new", b"1"), (k, b"v")]))),
+    "set_if_absent": lambda db, k: db.set_if_absent(k, b"v"),
+    "set_if_present": lambda db, k: db.set_if_present(k, b"v"),
+    "compare_and_set": lambda db, k: db.compare_and_set(k, None, b"v"),
+    "get_set": lambda db, k: db.get_set(k, b"v"),
+    "get_delete": lambda db, k: db.get_delete(k),
 }
 
 
@@ -392,7 +397,7 @@ def key_cases() -> list[Any]:
             out.append(case(f"store.{name}-key-{label}", TypeError, on_root(call, key)))
         for label, key in KEY_INVALID:
             out.append(case(f"store.{name}-key-{label}", IAE, on_root(call, key)))
-    for name in ("get", "set", "delete", "set_many"):
+    for name in ("get", "set", "delete", "set_many", "set_if_absent", "get_delete"):
         for label, key in KEY_INVALID:
             out.append(case(f"view.{name}-key-{label}", IAE, on_view(KEY_CALLS[name], key)))
         out.append(case(f"view.{name}-key-None", TypeError, on_view(KEY_CALLS[name], None)))
@@ -426,7 +431,16 @@ VALUE_CALLS: dict[str, Callable[[World, Any], object]] = {
     "store.set_many": lambda w, v: w.db.set_many(A({"kv:new": b"1", "kv:plain": v})),
     "view.set": lambda w, v: w.ns.set("k", v),
     "queue.enqueue": lambda w, v: w.queue.enqueue(v),
+    "store.set_if_absent": lambda w, v: w.db.set_if_absent("kv:new", v),
+    "store.set_if_present": lambda w, v: w.db.set_if_present("kv:plain", v),
+    "store.compare_and_set-new": lambda w, v: w.db.compare_and_set("kv:new", None, v),
+    "store.get_set": lambda w, v: w.db.get_set("kv:plain", v),
+    "view.set_if_absent": lambda w, v: w.ns.set_if_absent("new", v),
 }
+# compare_and_set's `expected`: None means "absent", every other wrong type is a TypeError.
+EXPECTED_CALL: Callable[[World, Any], object] = lambda w, v: w.db.compare_and_set(  # noqa: E731
+    "kv:new", v, b"v"
+)
 
 
 def with_arg(call: Callable[[World, Any], object], arg: Any) -> Call:
@@ -440,6 +454,16 @@ def value_cases() -> list[Any]:
             out.append(case(f"{name}-value-{label}", TypeError, with_arg(call, v)))
         for label, v in VALUE_INVALID:
             out.append(case(f"{name}-value-{label}", IAE, with_arg(call, v)))
+    for label, v in VALUE_WRONG_TYPES:
+        if v is not None:
+            out.append(
+                case(
+                    f"store.compare_and_set-expected-{label}", TypeError, with_arg(EXPECTED_CALL, v)
+                )
+            )
+    out.append(
+        case("store.compare_and_set-expected-lone-surrogate", IAE, with_arg(EXPECTED_CALL, LONE))
+    )
     return out
 
 
@@ -470,9 +494,19 @@ TTL_CALLS: dict[str, Callable[[World, Any], object]] = {
     "store.lock-ttl": lambda w, t: w.db.lock("fresh", t).acquire(),
     "lock.extend": lambda w, t: w.holder.extend(t),
     "store.sessions-ttl": lambda w, t: w.db.sessions(ttl=t).create({"new": True}),
+    "store.set_if_absent-ttl": lambda w, t: w.db.set_if_absent("kv:new", b"new", ttl=t),
+    "store.set_if_present-ttl": lambda w, t: w.db.set_if_present("kv:plain", b"new", ttl=t),
+    "store.compare_and_set-ttl": lambda w, t: w.db.compare_and_set("kv:new", None, b"1", ttl=t),
+    "store.get_set-ttl": lambda w, t: w.db.get_set("kv:plain", b"new", ttl=t),
 }
 TTL_ZERO_INVALID = ["store.set-ttl", "store.set_many-ttl", "store.lock-ttl", "lock.extend"]
 TTL_ZERO_INVALID += ["store.sessions-ttl", "view.set-ttl"]
+TTL_ZERO_INVALID += [
+    "store.set_if_absent-ttl",
+    "store.set_if_present-ttl",
+    "store.compare_and_set-ttl",
+    "store.get_set-ttl",
+]
 WAIT_CALLS: dict[str, Callable[[World, Any], object]] = {
     "store.lock-timeout": lambda w, t: w.db.lock("fresh", 10.0, timeout=t).acquire(),
     "lock.acquire-timeout": lambda w, t: w.rival.acquire(timeout=t),
@@ -547,6 +581,10 @@ I64_CALLS: dict[str, Callable[[World, Any], object]] = {
     "counter.decrement": lambda w, n: w.counter.decrement(n),
     "counter.set": lambda w, n: w.counter.set(n),
     "crdt_counter.add": lambda w, n: w.cc.add(n),
+    "counter.try_decrement-delta": lambda w, n: w.counter.try_decrement(n, floor=-(2**63)),
+    "counter.try_decrement-floor": lambda w, n: w.counter.try_decrement(1, n),
+    "counter.try_increment-delta": lambda w, n: w.counter.try_increment(n),
+    "counter.try_increment-cap": lambda w, n: w.counter.try_increment(1, n),
 }
 U64_CALLS: dict[str, Callable[[World, Any], object]] = {
     "crdt_counter.increment": lambda w, n: w.cc.increment(n),
@@ -595,6 +633,10 @@ def int_cases() -> list[Any]:
         case("crdt_counter.increment-u64-max", OVF, lambda w: w.cc.increment(2**64 - 1)),
         case("crdt_counter.decrement-u64-max", OVF, lambda w: w.cc.decrement(2**64 - 1)),
         case("crdt_counter.add-overflow", OVF, lambda w: w.cc.add(2**63 - 1)),
+        # The bounded changes take a delta of 0 or more (the bound says which way it goes).
+        case("counter.try_decrement-negative", IAE, lambda w: w.counter.try_decrement(-1)),
+        case("counter.try_increment-negative", IAE, lambda w: w.counter.try_increment(-1)),
+        case("counter.try_decrement-i64-min", IAE, lambda w: w.counter.try_decrement(-(2**63))),
         case("crdt_counter.decrement-below-i64", OVF, lambda w: w.cc.decrement(2**63 + 10)),
     ]
     return out
@@ -934,6 +976,23 @@ def wrong_kind_cases() -> list[Any]:
         ("counter.decrement-string", WTE, lambda w: w.db.counter("text").decrement()),
         ("counter.set-string", WTE, lambda w: w.db.counter("text").set(1)),
         ("counter.reset-string", WTE, lambda w: w.db.counter("text").reset()),
+        ("counter.try_decrement-string", WTE, lambda w: w.db.counter("text").try_decrement()),
+        ("counter.try_increment-string", WTE, lambda w: w.db.counter("text").try_increment()),
+        ("store.set_if_absent-counter", WTE, lambda w: w.db.set_if_absent("counter:hits", b"x")),
+        ("store.set_if_present-counter", WTE, lambda w: w.db.set_if_present("counter:hits", b"x")),
+        (
+            "store.compare_and_set-counter",
+            WTE,
+            lambda w: w.db.compare_and_set("counter:hits", None, b"x"),
+        ),
+        ("store.get_set-counter", WTE, lambda w: w.db.get_set("counter:hits", b"x")),
+        ("store.get_delete-counter", WTE, lambda w: w.db.get_delete("counter:hits")),
+        ("store.get_delete-leaderboard-member", WTE, lambda w: w.db.get_delete(f"lb:{LB}:ada")),
+        (
+            "store.set_if_absent-reserved-lb-prefix",
+            IAE,
+            lambda w: w.db.set_if_absent(f"lb:{LB}:eve", b"x"),
+        ),
         ("lock.acquire-string", WTE, lambda w: w.db.lock("text", 10.0).acquire()),
         # A handle that never acquired must still read the key, not answer False blindly.
         ("lock.held-string", WTE, lambda w: w.db.lock("text", 10.0).held()),
@@ -1097,6 +1156,22 @@ QUIET_CALLS = [
         lambda w: len(w.board.around("ada", 2**64 - 1)), 3, id="leaderboard.around-u64-max"
     ),
     pytest.param(lambda w: w.db.delete("kv:absent"), False, id="store.delete-absent"),
+    pytest.param(lambda w: w.db.get_delete("kv:absent"), None, id="store.get_delete-absent"),
+    pytest.param(
+        lambda w: w.db.set_if_absent("kv:plain", b"x"), False, id="store.set_if_absent-held"
+    ),
+    pytest.param(
+        lambda w: w.db.set_if_present("kv:absent", b"x"), False, id="store.set_if_present-absent"
+    ),
+    pytest.param(
+        lambda w: w.db.compare_and_set("kv:plain", b"not it", b"x"), False, id="store.cas-mismatch"
+    ),
+    pytest.param(
+        lambda w: w.counter.try_decrement(2**63 - 1), None, id="counter.try_decrement-refused"
+    ),
+    pytest.param(
+        lambda w: w.counter.try_increment(1, -(2**63)), None, id="counter.try_increment-refused"
+    ),
     pytest.param(lambda w: w.db.expire("kv:absent", 1.0), False, id="store.expire-absent"),
     pytest.param(lambda w: w.db.persist("kv:plain"), False, id="store.persist-persistent"),
     pytest.param(lambda w: list(w.db.keys(LONG_KEY)), [], id="store.keys-oversized-prefix"),

@@ -134,3 +134,91 @@ def test_threads_share_one_counter_object(db: grovekv.Store) -> None:
     for t in pool:
         t.join()
     assert c.get() == 4 * 2_000
+
+
+def test_try_decrement_stops_at_the_floor(db: grovekv.Store) -> None:
+    stock = db.counter("stock")
+    stock.set(5)
+    assert stock.try_decrement(3) == 2
+    assert stock.try_decrement(3) is None  # would leave -1: refused, unchanged
+    assert stock.get() == 2
+    assert stock.try_decrement() == 1
+    assert stock.try_decrement(1, floor=0) == 0
+    assert stock.try_decrement() is None
+    assert stock.try_decrement(0) == 0  # a zero delta is fine and changes nothing
+    assert stock.try_decrement(5, floor=-5) == -5
+    assert stock.try_decrement(1, floor=-5) is None
+    assert stock.get() == -5
+    # An unset counter is 0: the default floor refuses the first decrement.
+    assert db.counter("empty").try_decrement() is None
+    assert db.exists("counter:empty") is False
+    # Past the 64-bit range is below every floor: refused, never an error.
+    low = db.counter("low")
+    low.set(I64_MIN + 1)
+    assert low.try_decrement(2, floor=I64_MIN) is None
+    assert low.try_decrement(1, floor=I64_MIN) == I64_MIN
+
+
+def test_try_increment_stops_at_the_cap(db: grovekv.Store) -> None:
+    seats = db.counter("seats")
+    assert seats.try_increment(2, cap=3) == 2
+    assert seats.try_increment(2, cap=3) is None
+    assert seats.get() == 2
+    assert seats.try_increment(1, 3) == 3
+    assert seats.try_increment(cap=3) is None
+    assert seats.try_increment() == 4  # the default cap is the 64-bit maximum
+    high = db.counter("high")
+    high.set(I64_MAX - 1)
+    assert high.try_increment(2) is None
+    assert high.try_increment() == I64_MAX
+    assert high.try_increment() is None
+
+
+def test_bounded_changes_take_a_non_negative_delta(db: grovekv.Store) -> None:
+    c = db.counter("c")
+    c.set(10)
+    with pytest.raises(grovekv.InvalidArgumentError):
+        c.try_decrement(-1)
+    with pytest.raises(grovekv.InvalidArgumentError):
+        c.try_increment(-1)
+    with pytest.raises(TypeError):
+        c.try_decrement(1.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        c.try_increment(1, cap="9")  # type: ignore[arg-type]
+    assert c.get() == 10
+
+
+def test_bounded_changes_on_another_kind_are_wrong_type(db: grovekv.Store) -> None:
+    db.set("counter:text", b"not a number")
+    with pytest.raises(grovekv.WrongTypeError):
+        db.counter("text").try_decrement()
+    with pytest.raises(grovekv.WrongTypeError):
+        db.counter("text").try_increment()
+    assert db.get("counter:text") == b"not a number"
+
+
+def test_eight_threads_never_oversell(db: grovekv.Store) -> None:
+    """The seed's inventory story: 8 buyers x 100 purchases from a stock of 500 sell 500."""
+    threads, attempts, stock = 8, 100, 500
+    db.counter("stock").set(stock)
+    start = threading.Barrier(threads)
+    sold: list[int] = []
+    lock = threading.Lock()
+
+    def buyer() -> None:
+        c = db.counter("stock")
+        start.wait()
+        mine = 0
+        for _ in range(attempts):
+            if c.try_decrement(1) is not None:
+                mine += 1
+        with lock:
+            sold.append(mine)
+
+    pool = [threading.Thread(target=buyer) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert sum(sold) == stock
+    assert db.counter("stock").get() == 0

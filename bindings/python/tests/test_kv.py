@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -265,3 +266,101 @@ def test_lone_surrogates(db: grovekv.Store) -> None:
     with pytest.raises(grovekv.InvalidArgumentError):
         db.counter("\ud800")
     assert list(db.keys()) == []
+
+
+def test_set_if_absent(db: grovekv.Store) -> None:
+    assert db.set_if_absent("k", b"first") is True
+    assert db.set_if_absent("k", "second") is False
+    assert db.get("k") == b"first"
+    assert db.set_if_absent(b"bk", bytearray(b"v"), ttl=60) is True
+    ttl = db.ttl("bk")
+    assert ttl is not None and 0 < ttl <= 60
+    db.set("gone", b"x", ttl=0.05)
+    time.sleep(0.1)
+    assert db.set_if_absent("gone", b"again") is True  # an expired key is absent
+    assert db.get("gone") == b"again"
+
+
+def test_set_if_present(db: grovekv.Store) -> None:
+    assert db.set_if_present("k", b"v") is False
+    assert db.exists("k") is False
+    db.set("k", b"old", ttl=60)
+    assert db.set_if_present("k", "new") is True
+    assert db.get("k") == b"new"
+    assert db.ttl("k") is None  # the new value has the given ttl: none
+    assert db.set_if_present("k", b"newer", ttl=30) is True
+    ttl = db.ttl("k")
+    assert ttl is not None and 0 < ttl <= 30
+
+
+def test_compare_and_set(db: grovekv.Store) -> None:
+    assert db.compare_and_set("k", b"x", b"v") is False  # absent is not b"x"
+    assert db.compare_and_set("k", None, b"v1") is True  # None: only if absent
+    assert db.compare_and_set("k", None, b"v2") is False
+    assert db.compare_and_set("k", b"wrong", b"v2") is False
+    assert db.get("k") == b"v1"
+    assert db.compare_and_set("k", "v1", "v2") is True  # str compares as UTF-8
+    assert db.compare_and_set(b"k", bytearray(b"v2"), b"v3", ttl=60) is True
+    assert db.get("k") == b"v3"
+    assert db.ttl("k") is not None
+    db.set("e", b"")
+    assert db.compare_and_set("e", None, b"x") is False  # empty is present, not absent
+    assert db.compare_and_set("e", b"", b"x") is True
+
+
+def test_get_set_and_get_delete(db: grovekv.Store) -> None:
+    assert db.get_set("k", b"one") is None
+    assert db.get_set("k", "two") == b"one"
+    assert db.get_set("k", b"three", ttl=60) == b"two"
+    assert db.ttl("k") is not None
+    assert db.get_delete("k") == b"three"
+    assert db.exists("k") is False
+    assert db.get_delete("k") is None
+    db.set("e", b"")
+    assert db.get_delete("e") == b""
+
+
+def test_conditional_writes_on_another_kind_are_wrong_type(db: grovekv.Store) -> None:
+    db.counter("c").set(7)
+    for call in (
+        lambda: db.set_if_absent("counter:c", b"x"),
+        lambda: db.set_if_present("counter:c", b"x"),
+        lambda: db.compare_and_set("counter:c", None, b"x"),
+        lambda: db.get_set("counter:c", b"x"),
+        lambda: db.get_delete("counter:c"),
+    ):
+        with pytest.raises(grovekv.WrongTypeError):
+            call()
+    assert db.counter("c").get() == 7
+
+
+def test_conditional_writes_check_their_arguments(db: grovekv.Store) -> None:
+    with pytest.raises(grovekv.InvalidArgumentError):
+        db.set_if_absent("", b"v")
+    with pytest.raises(grovekv.InvalidArgumentError):
+        db.set_if_absent("k", b"v", ttl=0)
+    with pytest.raises(TypeError):
+        db.compare_and_set("k", 1, b"v")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        db.get_set("k", None)  # type: ignore[arg-type]
+    assert db.exists("k") is False
+
+
+def test_set_if_absent_has_one_winner_among_threads(db: grovekv.Store) -> None:
+    threads = 8
+    start = threading.Barrier(threads)
+    wins: list[bool] = []
+    lock = threading.Lock()
+
+    def claim(i: int) -> None:
+        start.wait()
+        won = db.set_if_absent("owner", f"t{i}")
+        with lock:
+            wins.append(won)
+
+    pool = [threading.Thread(target=claim, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert wins.count(True) == 1

@@ -52,6 +52,18 @@ class Store:
         """Stores ``value`` at ``key``, expiring after ``ttl`` seconds if given."""
     def delete(self, key: _Key) -> bool:
         """Removes ``key`` whatever it holds; True if a live key was removed."""
+    def set_if_absent(self, key: _Key, value: _Value, ttl: _Seconds | None = None) -> bool:
+        """Stores ``value`` at ``key`` only if it holds nothing live; True if it wrote."""
+    def set_if_present(self, key: _Key, value: _Value, ttl: _Seconds | None = None) -> bool:
+        """Replaces the bytes at ``key`` only if there are some; True if it wrote."""
+    def compare_and_set(
+        self, key: _Key, expected: _Value | None, new: _Value, ttl: _Seconds | None = None
+    ) -> bool:
+        """Stores ``new`` only if ``key`` holds exactly ``expected`` (None: absent)."""
+    def get_set(self, key: _Key, value: _Value, ttl: _Seconds | None = None) -> bytes | None:
+        """Stores ``value`` at ``key`` and returns the bytes it replaced, or None."""
+    def get_delete(self, key: _Key) -> bytes | None:
+        """Removes ``key`` and returns the bytes it held, or None."""
     def exists(self, key: _Key) -> bool:
         """Whether ``key`` holds a live value of any kind."""
     def kind(self, key: _Key) -> str | None:
@@ -145,6 +157,10 @@ class Counter:
         """Adds ``delta`` and returns the new value."""
     def decrement(self, delta: int = 1) -> int:
         """Subtracts ``delta`` and returns the new value."""
+    def try_decrement(self, delta: int = 1, floor: int = 0) -> int | None:
+        """Subtracts ``delta`` only if the value stays >= ``floor``; the new value or None."""
+    def try_increment(self, delta: int = 1, cap: int = 9223372036854775807) -> int | None:
+        """Adds ``delta`` only if the value stays <= ``cap``; the new value or None."""
     def get(self) -> int:
         """The current value (0 when unset)."""
     def set(self, value: int) -> None:

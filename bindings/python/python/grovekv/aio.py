@@ -343,6 +343,33 @@ class Store:
         n = self._native
         return await self._runner.run(lambda: n.delete(key))
 
+    async def set_if_absent(self, key: _Key, value: _Value, ttl: float | None = None) -> bool:
+        """Stores ``value`` at ``key`` only if it holds nothing live; True if it wrote."""
+        n = self._native
+        return await self._runner.run(lambda: n.set_if_absent(key, value, ttl))
+
+    async def set_if_present(self, key: _Key, value: _Value, ttl: float | None = None) -> bool:
+        """Replaces the bytes at ``key`` only if there are some; True if it wrote."""
+        n = self._native
+        return await self._runner.run(lambda: n.set_if_present(key, value, ttl))
+
+    async def compare_and_set(
+        self, key: _Key, expected: _Value | None, new: _Value, ttl: float | None = None
+    ) -> bool:
+        """Stores ``new`` only if ``key`` holds exactly ``expected`` (None: absent)."""
+        n = self._native
+        return await self._runner.run(lambda: n.compare_and_set(key, expected, new, ttl))
+
+    async def get_set(self, key: _Key, value: _Value, ttl: float | None = None) -> bytes | None:
+        """Stores ``value`` at ``key`` and returns the bytes it replaced, or None."""
+        n = self._native
+        return await self._runner.run(lambda: n.get_set(key, value, ttl))
+
+    async def get_delete(self, key: _Key) -> bytes | None:
+        """Removes ``key`` and returns the bytes it held, or None."""
+        n = self._native
+        return await self._runner.run(lambda: n.get_delete(key))
+
     async def exists(self, key: _Key) -> bool:
         """Whether ``key`` holds a live value of any kind."""
         n = self._native
@@ -559,6 +586,16 @@ class Counter:
         """Subtracts ``delta`` and returns the new value."""
         n = self._native
         return await self._runner.run(lambda: n.decrement(delta))
+
+    async def try_decrement(self, delta: int = 1, floor: int = 0) -> int | None:
+        """Subtracts ``delta`` only if the value stays >= ``floor``; the new value or None."""
+        n = self._native
+        return await self._runner.run(lambda: n.try_decrement(delta, floor))
+
+    async def try_increment(self, delta: int = 1, cap: int = 9223372036854775807) -> int | None:
+        """Adds ``delta`` only if the value stays <= ``cap``; the new value or None."""
+        n = self._native
+        return await self._runner.run(lambda: n.try_increment(delta, cap))
 
     async def get(self) -> int:
         """The current value (0 when unset)."""
