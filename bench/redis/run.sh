@@ -30,3 +30,5 @@ step "Node: grovekv (sync and promises) vs node-redis"
 node bench/redis/node_bench.js "$PORT" "${QUICK[@]}"
 step "Go: grovekv vs go-redis, and 16 goroutines incrementing one counter beside xraph-grove's Redis driver"
 (cd bench/go && go run . -redis-engine "$PORT" "${QUICK[@]}")
+step "Python: the inventory story, 8 processes x 250 purchases from a stock of 1,000 (issue 17)"
+"$PY" bench/python/inventory_bench.py --redis-port "$PORT" "${QUICK[@]}"
