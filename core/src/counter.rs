@@ -1,6 +1,6 @@
 //! The atomic counter: a signed 64-bit integer at `counter:<name>`, exact under any concurrency.
 
-use crate::backend::caps::CounterAdd;
+use crate::backend::caps::{CounterAdd, NATIVE_BOUNDED_MAX};
 use crate::backend::Write;
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -72,7 +72,7 @@ impl Counter {
                 // Another kind, or a counter kept in Grove's envelope (one with an expiry the
                 // engine could not give the key itself), or a value whose envelope expiry has
                 // passed: the generic path decides (WrongType, or an expired key counts as 0).
-                CounterAdd::Generic => self.increment_generic(delta),
+                CounterAdd::Refused | CounterAdd::Generic => self.increment_generic(delta),
             };
         }
         self.increment_generic(delta)
@@ -106,7 +106,9 @@ impl Counter {
             )));
         }
         // Past i64::MIN is below every floor.
-        self.change_within(|old| old.checked_sub(delta).filter(|n| *n >= floor))
+        self.change_within(-delta, floor, i64::MAX, |old| {
+            old.checked_sub(delta).filter(|n| *n >= floor)
+        })
     }
 
     /// Adds `delta` (≥ 0) only if the result stays at or below `cap`: the new value, or `None`
@@ -118,12 +120,45 @@ impl Counter {
             )));
         }
         // Past i64::MAX is above every cap.
-        self.change_within(|old| old.checked_add(delta).filter(|n| *n <= cap))
+        self.change_within(delta, i64::MIN, cap, |old| {
+            old.checked_add(delta).filter(|n| *n <= cap)
+        })
     }
 
-    /// Writes `next(old)` when it is `Some`, keeping the expiry; `None` leaves the counter as it
-    /// is. Over the ordered key/value store on every engine (on Redis, one compare-and-swap).
-    fn change_within(&self, next: impl Fn(i64) -> Option<i64>) -> Result<Option<i64>> {
+    /// Adds `delta` when the result stays within `lo..=hi` (`next` says the same for the generic
+    /// path), keeping the expiry: the new value, or `None` with nothing changed. One native step
+    /// where the engine has one (a script on Redis) and the numbers fit it.
+    fn change_within(
+        &self,
+        delta: i64,
+        lo: i64,
+        hi: i64,
+        next: impl Fn(i64) -> Option<i64>,
+    ) -> Result<Option<i64>> {
+        if delta.unsigned_abs() < NATIVE_BOUNDED_MAX.unsigned_abs() {
+            // Bounds past ±(2^53 - 1) cannot matter: every native sum is smaller.
+            let lim = (1i64 << 53) - 1;
+            let native = {
+                let backend = self.store.backend()?;
+                match backend.native_counter() {
+                    Some(n) => Some(n.counter_add_within(
+                        &self.pk,
+                        delta,
+                        lo.clamp(-lim, lim),
+                        hi.clamp(-lim, lim),
+                    )?),
+                    None => None,
+                }
+            };
+            match native {
+                Some(CounterAdd::Added(v)) => {
+                    self.store.wrote()?;
+                    return Ok(Some(v));
+                }
+                Some(CounterAdd::Refused) => return Ok(None),
+                Some(CounterAdd::Overflow { .. } | CounterAdd::Generic) | None => {}
+            }
+        }
         let key = &self.key;
         self.store.update_entry(&self.pk, |cur| {
             let (old, expires_at) = match cur {

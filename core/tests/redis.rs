@@ -46,6 +46,42 @@ fn redis_clients_see_counters_as_integers_and_expiries_as_their_own() {
     assert_eq!(c.increment(-3).unwrap(), edge - 2);
     c.set(-edge + 1).unwrap();
     assert_eq!(c.increment(-2).unwrap(), -edge - 1);
+    // Bounded changes: one script while every number fits a Lua double exactly, the generic
+    // path past 15 digits or for a delta from 10^15, the same answers either way.
+    c.set(999_999_999_999_998).unwrap();
+    assert_eq!(
+        c.try_increment(1, i64::MAX).unwrap(),
+        Some(999_999_999_999_999)
+    );
+    assert_eq!(
+        c.try_increment(1, i64::MAX).unwrap(),
+        Some(1_000_000_000_000_000)
+    );
+    assert_eq!(c.try_increment(1, 1_000_000_000_000_000).unwrap(), None);
+    assert_eq!(c.try_decrement(2, 999_999_999_999_999).unwrap(), None);
+    assert_eq!(c.try_decrement(1, 0).unwrap(), Some(999_999_999_999_999));
+    assert_eq!(
+        c.try_decrement(1_000_000_000_000_000, i64::MIN).unwrap(),
+        Some(-1)
+    );
+    assert_eq!(
+        c.try_decrement(1, -1).unwrap(),
+        None,
+        "the floor holds at -1"
+    );
+    let shown: String = redis::cmd("GET").arg(&key).query(&mut raw).unwrap();
+    assert_eq!(shown, "-1", "still an integer string after bounded changes");
+    let stock = db.counter("stock").unwrap();
+    assert_eq!(
+        stock.try_decrement(0, 1).unwrap(),
+        None,
+        "absent is 0, below the floor"
+    );
+    assert_eq!(stock.try_increment(3, 5).unwrap(), Some(3));
+    assert!(db
+        .keys(b"counter:")
+        .unwrap()
+        .any(|k| k.unwrap() == b"counter:stock"));
     // A counter made by its first increment is listed like any key.
     let fresh = db.counter("made-by-increment").unwrap();
     assert_eq!(fresh.increment(7).unwrap(), 7);

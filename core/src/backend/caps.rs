@@ -20,6 +20,8 @@ pub(crate) enum CounterAdd {
         /// The value left in place.
         current: i64,
     },
+    /// (Bounded adds only) the result would leave the bounds; nothing changed.
+    Refused,
     /// The engine cannot add natively: the key holds another kind, a counter kept in Grove's
     /// envelope, or something Grove did not write. Nothing changed; the generic path decides
     /// (it reads the kind itself, so the engine need not report it).
@@ -30,7 +32,14 @@ pub(crate) enum CounterAdd {
 pub(crate) trait NativeCounter {
     /// Adds `delta` to the counter at physical key `pk` (absent counts as 0), keeping its expiry.
     fn counter_add(&self, pk: &[u8], delta: i64) -> Result<CounterAdd>;
+    /// Adds `delta` only if the result stays within `lo..=hi` (`Refused` otherwise), in one
+    /// step. The caller keeps every number below 2^53 in magnitude ([`NATIVE_BOUNDED_MAX`]).
+    fn counter_add_within(&self, pk: &[u8], delta: i64, lo: i64, hi: i64) -> Result<CounterAdd>;
 }
+
+/// The largest delta a bounded native add takes (10^15): with a stored value of at most 15
+/// digits, every sum stays below 2^53, where a Lua number (a double) is still exact.
+pub(crate) const NATIVE_BOUNDED_MAX: i64 = 1_000_000_000_000_000;
 
 /// What a native lock operation did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -500,6 +500,23 @@ impl NativeCounter for RedisBackend {
             _ => CounterAdd::Generic,
         })
     }
+
+    fn counter_add_within(&self, pk: &[u8], delta: i64, lo: i64, hi: i64) -> Result<CounterAdd> {
+        let rk = self.names.key(pk);
+        let mut inv = scripts().counter_within.prepare_invoke();
+        inv.key(&rk)
+            .key(&self.names.index)
+            .arg(pk)
+            .arg(delta)
+            .arg(lo)
+            .arg(hi);
+        let (tag, mut it) = tagged(self.pool.run(Effect::Write, |c| inv.invoke(c))?)?;
+        Ok(match tag {
+            1 => CounterAdd::Added(next_as(&mut it)?),
+            0 => CounterAdd::Refused,
+            _ => CounterAdd::Generic,
+        })
+    }
 }
 
 /// A lock script's reply as a [`LockStep`].

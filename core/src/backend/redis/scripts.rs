@@ -93,6 +93,31 @@ if b == 45 or (b >= 48 and b <= 57) then return {2, cur} end
 return {-2}
 ";
 
+/// A bounded add (`try_decrement`, `try_increment`). KEYS: the counter, the index. ARGV: the
+/// physical key, delta, low and high bound (every number below 2^53, so Lua's doubles are exact;
+/// a stored value of more than 15 digits goes to the generic path). {1, new}; {0} refused;
+/// {-2} the generic path decides (another kind, Grove's envelope). Nothing changes unless 1.
+const COUNTER_WITHIN: &str = r"
+local t = redis.call('TYPE', KEYS[1])['ok']
+local cur = 0
+if t == 'string' then
+  local s = redis.call('GET', KEYS[1])
+  local digits = string.match(s, '^-?(%d+)$')
+  if not digits or #digits > 15 then return {-2} end
+  cur = tonumber(s)
+elseif t ~= 'none' then
+  return {-2}
+end
+local n = cur + tonumber(ARGV[2])
+if n < tonumber(ARGV[3]) or n > tonumber(ARGV[4]) then return {0} end
+if n ~= cur then
+  -- INCRBY keeps the key's expiry, as every counter change does.
+  redis.call('INCRBY', KEYS[1], ARGV[2])
+  if t == 'none' then redis.call('ZADD', KEYS[2], 0, ARGV[1]) end
+end
+return {1, n}
+";
+
 /// Grove's queue records in Lua (see `queue.rs`): the meta `[7][0]` + next id, ready,
 /// in-flight, dead (u64 BE each); a job `[7][0]` + state (0 ready, 1 in flight, 2 dead),
 /// attempts (u32 BE), enqueued at, visible at (u64 BE), payload; keys `P..Q..'meta'`,
@@ -600,6 +625,8 @@ pub(crate) struct Scripts {
     pub cas: redis::Script,
     /// A counter's native increment (`INCRBY`).
     pub counter_add: redis::Script,
+    /// A counter's bounded add (`try_decrement`, `try_increment`).
+    pub counter_within: redis::Script,
     /// A lock's native try-acquire.
     pub lock_acquire: redis::Script,
     /// A lock's native release or extend by its owner.
@@ -634,6 +661,7 @@ pub(crate) fn scripts() -> &'static Scripts {
         scan: redis::Script::new(SCAN),
         cas: redis::Script::new(CAS),
         counter_add: redis::Script::new(COUNTER_ADD),
+        counter_within: redis::Script::new(COUNTER_WITHIN),
         lock_acquire: redis::Script::new(&[LIB, LOCK_ACQUIRE].concat()),
         lock_change: redis::Script::new(&[LIB, LOCK_CHANGE].concat()),
         queue_enqueue: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_ENQUEUE].concat()),
