@@ -125,7 +125,9 @@ start_redis_cluster() {
     for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
     nodes+=("127.0.0.1:$port")
   done
-  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$out/cluster-create.log"
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$out/cluster-create.log" 2>&1 || {
+    echo "redis-cli --cluster create failed (a node left over from an earlier run?):" >&2
+    tail -20 "$out/cluster-create.log" >&2; return 1; }
   for port in "$@"; do
     for _ in $(seq 200); do
       redis-cli -p "$port" cluster info | grep -q 'cluster_state:ok' && break

@@ -58,6 +58,7 @@ const MAX_STORE_NAME: usize = 64;
 /// Splits Grove's parameters (`store=NAME`; `ca=`, `cert=`, `key=` on `rediss://`) off a Redis
 /// URL; any other parameter is refused.
 fn redis_target(url: &str, cluster: bool) -> Result<Target> {
+    let shown = redact(url);
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, q),
         None => (url, ""),
@@ -71,12 +72,12 @@ fn redis_target(url: &str, cluster: bool) -> Result<Target> {
         let file = |v: &str| {
             if !is_tls {
                 return Err(Error::invalid(format!(
-                    "store target {url:?}: {pair:?} applies to TLS (rediss://) only"
+                    "store target {shown:?}: {pair:?} applies to TLS (rediss://) only"
                 )));
             }
             if v.is_empty() {
                 return Err(Error::invalid(format!(
-                    "store target {url:?}: {pair:?} names no file"
+                    "store target {shown:?}: {pair:?} names no file"
                 )));
             }
             Ok(Some(PathBuf::from(v)))
@@ -90,7 +91,7 @@ fn redis_target(url: &str, cluster: bool) -> Result<Target> {
                         .all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
                 {
                     return Err(Error::invalid(format!(
-                        "store target {url:?}: store= takes 1 to {MAX_STORE_NAME} letters, \
+                        "store target {shown:?}: store= takes 1 to {MAX_STORE_NAME} letters, \
                          digits, '_', '.', ':' or '-'"
                     )));
                 }
@@ -101,7 +102,7 @@ fn redis_target(url: &str, cluster: bool) -> Result<Target> {
             Some(("key", v)) => tls.key = file(v)?,
             _ => {
                 return Err(Error::invalid(format!(
-                    "store target {url:?}: unknown parameter {pair:?} (known: store=NAME, and \
+                    "store target {shown:?}: unknown parameter {pair:?} (known: store=NAME, and \
                      ca=, cert=, key= on rediss://)"
                 )))
             }
@@ -109,7 +110,7 @@ fn redis_target(url: &str, cluster: bool) -> Result<Target> {
     }
     if tls.cert.is_some() != tls.key.is_some() {
         return Err(Error::invalid(format!(
-            "store target {url:?}: a client certificate needs both cert= and key="
+            "store target {shown:?}: a client certificate needs both cert= and key="
         )));
     }
     let server = if cluster {
@@ -123,9 +124,10 @@ fn redis_target(url: &str, cluster: bool) -> Result<Target> {
 /// The seed nodes of `redis+cluster://[user:password@]host:port[,host:port...][/]`, each as a
 /// `redis://` URL carrying the credentials.
 fn cluster_seeds(url: &str, base: &str) -> Result<Vec<String>> {
+    let shown = redact(url);
     let bad = |why: &str| {
         Error::invalid(format!(
-            "store target {url:?}: {why}; write redis+cluster://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]"
+            "store target {shown:?}: {why}; write redis+cluster://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]"
         ))
     };
     let rest = &base["redis+cluster://".len()..];
@@ -148,6 +150,20 @@ fn cluster_seeds(url: &str, base: &str) -> Result<Vec<String>> {
         seeds.push(format!("redis://{auth}{node}"));
     }
     Ok(seeds)
+}
+
+/// `url` with any `user:password@` shown as `***@`: error messages quote targets, and they end
+/// up in logs.
+fn redact(url: &str) -> String {
+    let Some(i) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[i + 3..];
+    let end = rest.find('?').unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{}***@{}", &url[..i + 3], &rest[at + 1..]),
+        None => url.to_string(),
+    }
 }
 
 /// The scheme at the very start of `raw` (`[A-Za-z][A-Za-z0-9+.-]*:`), without the colon.
@@ -203,8 +219,9 @@ pub(crate) fn parse(target: &Path) -> Result<Target> {
             let url = std::str::from_utf8(raw)
                 .map_err(|_| Error::invalid("a redis:// store target must be UTF-8"))?;
             if !url[skip..].starts_with("//") || url.len() == skip + 2 {
+                let shown = redact(url);
                 return Err(Error::invalid(format!(
-                    "store target {url:?}: write redis://HOST:PORT[/DB] (rediss:// for TLS; \
+                    "store target {shown:?}: write redis://HOST:PORT[/DB] (rediss:// for TLS; \
                      with user:password@ before the host for AUTH)"
                 )));
             }
@@ -214,8 +231,9 @@ pub(crate) fn parse(target: &Path) -> Result<Target> {
             let url = std::str::from_utf8(raw)
                 .map_err(|_| Error::invalid("a redis+cluster:// store target must be UTF-8"))?;
             if !url[skip..].starts_with("//") {
+                let shown = redact(url);
                 return Err(Error::invalid(format!(
-                    "store target {url:?}: write redis+cluster://HOST:PORT[,HOST:PORT...]"
+                    "store target {shown:?}: write redis+cluster://HOST:PORT[,HOST:PORT...]"
                 )));
             }
             redis_target(url, true)
@@ -223,9 +241,9 @@ pub(crate) fn parse(target: &Path) -> Result<Target> {
         _ => Err(Error::invalid(format!(
             "store target {:?} starts with an unknown scheme {:?}; known: {KNOWN}; write \
              ./{} for a directory whose name contains ':'",
-            target.display().to_string(),
+            redact(&target.display().to_string()),
             String::from_utf8_lossy(scheme),
-            target.display()
+            redact(&target.display().to_string())
         ))),
     }
 }
@@ -293,6 +311,25 @@ mod tests {
         assert!(invalid("redis:").contains("redis://HOST:PORT"));
         assert!(invalid("redis:h:1").contains("redis://HOST:PORT"));
         assert!(invalid("redis://").contains("redis://HOST:PORT"));
+    }
+
+    #[test]
+    fn passwords_never_appear_in_target_errors() {
+        for s in [
+            "redis://u:s3cret@h:1?x=1",
+            "rediss://u:s3cret@h:1?cert=c.pem",
+            "rediss://u:s3cret@h:1?ca=",
+            "redis://u:s3cret@h:1?store=a{b}",
+            "redis+cluster://u:s3cret@a:1,b",
+            "redis+cluster://u:s3cret@a:1?x=1",
+            "redis-cluster://u:s3cret@a:1",
+            "redis://:s3cret@h?db=1",
+        ] {
+            let m = invalid(s);
+            assert!(!m.contains("s3cret"), "{s}: {m}");
+            assert!(m.contains("***@"), "{s}: {m}");
+        }
+        assert_eq!(redact("redis://h:1/0?store=x@y"), "redis://h:1/0?store=x@y");
     }
 
     #[test]

@@ -59,6 +59,140 @@ fn owner(url: &str, name: &str) -> (i64, String, String) {
     (slot, format!("{host}:{port}"), id)
 }
 
+/// A slot move in progress, done the way `redis-cli --cluster reshard` does it.
+struct Move {
+    url: String,
+    slot: i64,
+    src: String,
+    dst: String,
+    dst_id: String,
+    done: std::cell::Cell<bool>,
+}
+
+impl Drop for Move {
+    /// A test that fails half-way still leaves the cluster whole for the tests after it.
+    fn drop(&mut self) {
+        if !self.done.get() {
+            self.keys(None, Duration::ZERO);
+            self.finish();
+        }
+    }
+}
+
+impl Move {
+    /// Marks store `name`'s slot IMPORTING on another master and MIGRATING on its own.
+    fn begin(url: &str, name: &str) -> Move {
+        let (slot, src, src_id) = owner(url, name);
+        let dst = nodes(url).into_iter().find(|n| *n != src).unwrap();
+        let dst_id: String = redis::cmd("CLUSTER")
+            .arg("MYID")
+            .query(&mut raw(&dst))
+            .unwrap();
+        let setslot = |node: &str, state: &str, id: &str| {
+            let _: () = redis::cmd("CLUSTER")
+                .arg("SETSLOT")
+                .arg(slot)
+                .arg(state)
+                .arg(id)
+                .query(&mut raw(node))
+                .unwrap();
+        };
+        setslot(&dst, "IMPORTING", &src_id);
+        setslot(&src, "MIGRATING", &dst_id);
+        Move {
+            url: url.to_string(),
+            slot,
+            src,
+            dst,
+            dst_id,
+            done: std::cell::Cell::new(false),
+        }
+    }
+
+    /// Moves `only` these keys, or every key of the slot 20 at a time with `pause` between
+    /// batches (so callers meet ASK and TRYAGAIN on the way): the number of batches.
+    fn keys(&self, only: Option<Vec<Vec<u8>>>, pause: Duration) -> usize {
+        let mut s = raw(&self.src);
+        let (host, port) = self.dst.rsplit_once(':').unwrap();
+        let migrate = |s: &mut redis::Connection, keys: &[Vec<u8>]| {
+            let _: redis::Value = redis::cmd("MIGRATE")
+                .arg(host)
+                .arg(port)
+                .arg("")
+                .arg(0)
+                .arg(5000)
+                .arg("KEYS")
+                .arg(keys)
+                .query(s)
+                .unwrap();
+        };
+        if let Some(keys) = only {
+            migrate(&mut s, &keys);
+            return 1;
+        }
+        let mut batches = 0;
+        loop {
+            let keys: Vec<Vec<u8>> = redis::cmd("CLUSTER")
+                .arg("GETKEYSINSLOT")
+                .arg(self.slot)
+                .arg(20)
+                .query(&mut s)
+                .unwrap();
+            if keys.is_empty() {
+                return batches;
+            }
+            migrate(&mut s, &keys);
+            batches += 1;
+            std::thread::sleep(pause);
+        }
+    }
+
+    /// Gives the slot to the new master on every node.
+    fn finish(&self) {
+        self.done.set(true);
+        for node in nodes(&self.url) {
+            let _: () = redis::cmd("CLUSTER")
+                .arg("SETSLOT")
+                .arg(self.slot)
+                .arg("NODE")
+                .arg(&self.dst_id)
+                .query(&mut raw(&node))
+                .unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_leaderboard_clear_met_by_a_slot_move_is_whole() {
+    let Some(url) = common::redis_cluster_url() else {
+        return;
+    };
+    let name = format!("lbclear{}", std::process::id());
+    let db = Store::open(format!("{url}?store={name}")).unwrap();
+    let lb = db.leaderboard("b").unwrap();
+    for i in 0..50 {
+        lb.add(&format!("m{i:02}"), i as f64).unwrap();
+    }
+    // Half-way through a move: ten members' records are already on the other master.
+    let mv = Move::begin(&url, &name);
+    let moved: Vec<Vec<u8>> = (0..10)
+        .map(|i| format!("{{grove:{name}}}:klb:b:m{i:02}").into_bytes())
+        .collect();
+    mv.keys(Some(moved), Duration::ZERO);
+    // The move finishes in a moment; until then the clear must delete nothing (the script
+    // answers TRYAGAIN), and then all of it.
+    let finisher = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        mv.keys(None, Duration::ZERO);
+        mv.finish();
+    });
+    assert_eq!(lb.clear().unwrap(), 50);
+    finisher.join().unwrap();
+    assert_eq!(lb.len().unwrap(), 0);
+    assert_eq!(db.keys(b"lb:b:").unwrap().count(), 0);
+    db.close().unwrap();
+}
+
 #[test]
 fn stores_spread_over_the_masters_and_any_node_is_a_seed() {
     let Some(url) = common::redis_cluster_url() else {
@@ -136,59 +270,10 @@ fn a_store_keeps_every_write_while_its_slot_moves_to_another_master() {
     // Move the slot the way `redis-cli --cluster reshard` does, a few keys at a time, so the
     // writers meet ASK (a key already moved) and TRYAGAIN (a script's keys split) on the way,
     // then MOVED once it is done.
-    let (slot, src, src_id) = owner(&url, &name);
-    let dst = nodes(&url).into_iter().find(|n| *n != src).unwrap();
-    let mut s = raw(&src);
-    let mut d = raw(&dst);
-    let dst_id: String = redis::cmd("CLUSTER").arg("MYID").query(&mut d).unwrap();
-    let _: () = redis::cmd("CLUSTER")
-        .arg("SETSLOT")
-        .arg(slot)
-        .arg("IMPORTING")
-        .arg(&src_id)
-        .query(&mut d)
-        .unwrap();
-    let _: () = redis::cmd("CLUSTER")
-        .arg("SETSLOT")
-        .arg(slot)
-        .arg("MIGRATING")
-        .arg(&dst_id)
-        .query(&mut s)
-        .unwrap();
-    let (dst_host, dst_port) = dst.rsplit_once(':').unwrap();
-    let mut batches = 0;
-    loop {
-        let keys: Vec<Vec<u8>> = redis::cmd("CLUSTER")
-            .arg("GETKEYSINSLOT")
-            .arg(slot)
-            .arg(20)
-            .query(&mut s)
-            .unwrap();
-        if keys.is_empty() {
-            break;
-        }
-        let _: redis::Value = redis::cmd("MIGRATE")
-            .arg(dst_host)
-            .arg(dst_port)
-            .arg("")
-            .arg(0)
-            .arg(5000)
-            .arg("KEYS")
-            .arg(&keys)
-            .query(&mut s)
-            .unwrap();
-        batches += 1;
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    for node in nodes(&url) {
-        let _: () = redis::cmd("CLUSTER")
-            .arg("SETSLOT")
-            .arg(slot)
-            .arg("NODE")
-            .arg(&dst_id)
-            .query(&mut raw(&node))
-            .unwrap();
-    }
+    let mv = Move::begin(&url, &name);
+    let batches = mv.keys(None, Duration::from_millis(5));
+    mv.finish();
+    let (slot, src, dst) = (mv.slot, mv.src.clone(), mv.dst.clone());
     let (_, now, _) = owner(&url, &name);
     assert_eq!(now, dst, "slot {slot} should now be served by {dst}");
     std::thread::sleep(Duration::from_millis(200));

@@ -7,8 +7,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::sync::Mutex;
 use crate::target::{Server, TlsFiles};
 use redis::{ConnectionAddr, ConnectionInfo, ConnectionLike};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Default time to establish a connection before `Io`.
 pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -69,6 +70,9 @@ pub(crate) struct Pool {
     cluster: Option<Cluster>,
     timeout: Duration,
     idle: Mutex<Vec<Conn>>,
+    /// A connection failed: on a cluster, ask the seeds where the slot lives before the next
+    /// connection (a failover may have moved it).
+    suspect: AtomicBool,
 }
 
 /// How one try of a call ended when it did not succeed.
@@ -243,6 +247,7 @@ impl Pool {
             cluster,
             timeout,
             idle: Mutex::new(Vec::new()),
+            suspect: AtomicBool::new(false),
         })
     }
 
@@ -257,6 +262,9 @@ impl Pool {
     }
 
     fn connect(&self) -> Result<Conn> {
+        if self.cluster.is_some() && self.suspect.swap(false, Ordering::SeqCst) {
+            self.refresh();
+        }
         let node = self.node.lock().clone();
         let conn = node
             .client
@@ -320,9 +328,10 @@ impl Pool {
             }
             Err(e) if is_connection_error(&e) => {
                 // Every idle connection predates the failure and is most likely dead too; on a
-                // cluster the slot may have a new master (a failover) by the next call.
+                // cluster the slot may have a new master (a failover): the next connection asks
+                // (not this failing call, which reports now).
                 self.idle.lock().clear();
-                self.refresh();
+                self.suspect.store(true, Ordering::SeqCst);
                 if effect == Effect::Read && !fresh {
                     let mut conn = self.connect().map_err(Failed::Final)?;
                     return match f(&mut conn.conn) {
@@ -499,10 +508,16 @@ impl Pool {
 }
 
 /// Asks the cluster's seed nodes, in turn, which master serves `c.key`'s slot.
+/// All of it within `timeout`, however many seeds there are.
 fn master_for(c: &Cluster, timeout: Duration) -> Result<ConnectionInfo> {
     let mut last = None;
+    let deadline = Instant::now() + timeout;
     for seed in &c.seeds {
-        match ask_seed(seed, &c.key, timeout) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match ask_seed(seed, &c.key, left) {
             Ok(found) => return Ok(found),
             Err(e) if e.kind() == ErrorKind::InvalidArgument => return Err(e),
             Err(e) => last = Some(e),

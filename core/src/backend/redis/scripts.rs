@@ -102,7 +102,9 @@ local t = redis.call('TYPE', KEYS[1])['ok']
 local cur = 0
 if t == 'string' then
   local s = redis.call('GET', KEYS[1])
-  local digits = string.match(s, '^-?(%d+)$')
+  -- Only what INCRBY reads as an integer (no leading zeros, no '-0').
+  local digits = string.match(s, '^-?([1-9]%d*)$')
+  if s == '0' then digits = s end
   if not digits or #digits > 15 then return {-2} end
   cur = tonumber(s)
 elseif t ~= 'none' then
@@ -597,7 +599,22 @@ return z
 
 /// Removes every member and its record. KEYS: the board, the index. ARGV: the store's prefix,
 /// the board's physical member prefix. The number of members.
+///
+/// The records cannot be declared in KEYS (the members are read here), so on a cluster whose
+/// slot is half-way through a migration a record may already be on the other master, and
+/// reaching it fails the script where it stands. A first pass reaches every record with
+/// `pcall`, which reports that instead of raising, and answers TRYAGAIN (the client waits and
+/// runs the script again) before anything is deleted: the clear is whole or not at all.
 const BOARD_CLEAR: &str = r"
+local total = redis.call('ZCARD', KEYS[1])
+for off = 0, total - 1, 1000 do
+  for _, m in ipairs(redis.call('ZRANGE', KEYS[1], off, off + 999)) do
+    local r = redis.pcall('EXISTS', ARGV[1] .. ARGV[2] .. m)
+    if type(r) == 'table' and r.err then
+      return redis.error_reply('TRYAGAIN a member record is on another master (slot migrating)')
+    end
+  end
+end
 local n = 0
 while true do
   local ms = redis.call('ZRANGE', KEYS[1], 0, 999)
