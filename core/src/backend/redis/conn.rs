@@ -190,9 +190,9 @@ fn is_nested_refusal(e: &redis::RedisError) -> bool {
 
 /// A read-only script that met a key of its slot already moved to another master (the slot is
 /// half-way through a migration): it changed nothing, so it may run again once the move is done.
-/// A writing script never meets this, as every key it touches is declared (and so checked by
-/// the server before the script starts); the queue scripts, which are not, are not used on a
-/// cluster.
+/// A writing script never meets this: it declares every key it touches (so the server checks
+/// them before it starts), or reaches the others with `pcall` before its first write and answers
+/// TRYAGAIN (a leaderboard's clear), or is not used on a cluster (the queue scripts).
 fn is_moved_key_read(e: &redis::RedisError, effect: Effect) -> bool {
     effect == Effect::Read && e.to_string().contains("non local key")
 }
