@@ -222,10 +222,24 @@ impl Engine {
             }
             (None, Some(stored)) => stored,
             (None, None) => {
+                // Several processes may open a fresh shared store at once: the first id written
+                // is the store's, and every other opener takes it (an overwrite would leave the
+                // earlier openers' handles with an id the store no longer has).
                 let id = crate::random::hex_token(8)?;
-                backend.insert(NODE_ID_KEY, id.as_bytes().to_vec())?;
+                let mut chosen = Ok(id.clone());
+                backend.update(NODE_ID_KEY, &mut |cur| match cur {
+                    None => {
+                        chosen = Ok(id.clone());
+                        Ok(Write::Put(id.as_bytes().to_vec()))
+                    }
+                    Some(v) => {
+                        chosen = String::from_utf8(v.to_vec())
+                            .map_err(|_| Error::corrupt("stored node id is not UTF-8"));
+                        Ok(Write::Keep)
+                    }
+                })?;
                 backend.flush()?;
-                id
+                chosen?
             }
         };
         let hwm = match backend.get(crate::crdt::hlc::HLC_KEY)? {

@@ -476,3 +476,38 @@ fn tls_with_auth_carries_every_primitive_and_refuses_what_it_should() {
     let m = io(&format!("{url}?ca={}", dir.join("missing.pem").display()));
     assert!(m.contains("missing.pem"), "{m}");
 }
+
+#[test]
+fn handles_opening_a_fresh_store_at_once_agree_on_its_node_id() {
+    // Each open of a Redis store is an engine of its own, as each process's is: threads racing
+    // to open a fresh store race as processes do (a CI run saw a process's CRDT writes refused
+    // because a later opener had overwritten the id it opened with).
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    for round in 0..20 {
+        let target = format!("{url}?store=nodeid{}x{round}", std::process::id());
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let (target, barrier) = (target.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let db = Store::open(&target).unwrap();
+                    db.crdt_counter("c").unwrap().increment(1).unwrap();
+                    db.node_id().to_string()
+                })
+            })
+            .collect();
+        let ids: std::collections::BTreeSet<String> =
+            handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(
+            ids.len(),
+            1,
+            "round {round}: one store, one node id: {ids:?}"
+        );
+        let db = Store::open(&target).unwrap();
+        assert_eq!(db.crdt_counter("c").unwrap().value().unwrap(), 8);
+        assert_eq!(Some(db.node_id()), ids.iter().next().map(String::as_str));
+    }
+}
