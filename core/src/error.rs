@@ -30,11 +30,14 @@ pub enum ErrorKind {
     Io = 10,
     /// A bug in Grove or in a dependency; please report it.
     Internal = 11,
+    /// A sealed value cannot be opened: the store was opened without its encryption key, with
+    /// another key, or the value was changed or copied from another key.
+    Encryption = 12,
 }
 
 impl ErrorKind {
     /// Every kind, in numeric order.
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::NotFound,
         ErrorKind::WrongType,
         ErrorKind::InvalidArgument,
@@ -46,6 +49,7 @@ impl ErrorKind {
         ErrorKind::Corrupt,
         ErrorKind::Io,
         ErrorKind::Internal,
+        ErrorKind::Encryption,
     ];
 
     /// The kind's name as the API spells it (`"WrongType"`), used by every door.
@@ -62,6 +66,7 @@ impl ErrorKind {
             ErrorKind::Corrupt => "Corrupt",
             ErrorKind::Io => "Io",
             ErrorKind::Internal => "Internal",
+            ErrorKind::Encryption => "Encryption",
         }
     }
 

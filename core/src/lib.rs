@@ -33,6 +33,7 @@ mod sync;
 mod target;
 mod value;
 
+pub use backend::codec::{new_encryption_key, KEY_LEN as ENCRYPTION_KEY_LEN};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use counter::Counter;
 pub use crdt::hlc::DEFAULT_MAX_DRIFT_MS;
@@ -52,7 +53,8 @@ pub use ratelimit::{Decision, RateLimiter, MAX_LOG_ENTRIES};
 pub use session::{Sessions, SESSION_ID_LEN};
 pub use store::{
     check_key, check_value, ttl_from_secs, validate_node_id, Durability, Options, Store,
-    DEFAULT_FLUSH_EVERY_MS, MAX_KEY_LEN, MAX_NODE_ID_LEN, MAX_VALUE_LEN,
+    DEFAULT_COMPRESS_MIN_BYTES, DEFAULT_FLUSH_EVERY_MS, MAX_KEY_LEN, MAX_NODE_ID_LEN,
+    MAX_VALUE_LEN,
 };
 pub use value::Kind;
 

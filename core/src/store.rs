@@ -66,7 +66,19 @@ pub struct Options {
     /// How long to wait for a network engine's server to answer before an `Io` error (5 s when
     /// `None`); `InvalidArgument` on engines that have no server.
     pub connect_timeout: Option<Duration>,
+    /// Store payloads of at least this many bytes zstd-compressed (`None`: never). Reading does
+    /// not depend on it: compressed values read back with it off.
+    pub compress_min_bytes: Option<usize>,
+    /// A 32-byte key: every value written is sealed with it (see the README's "Encryption at
+    /// rest" for what stays plaintext). `None`: values are written in the clear.
+    pub encryption_key: Option<Vec<u8>>,
+    /// Keys of earlier rotations: values sealed with them still open; new ones use
+    /// [`Options::encryption_key`].
+    pub old_encryption_keys: Vec<Vec<u8>>,
 }
+
+/// The threshold of `compress=True` in every door, in bytes (API.md).
+pub const DEFAULT_COMPRESS_MIN_BYTES: usize = 1024;
 
 impl fmt::Debug for Options {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -75,6 +87,12 @@ impl fmt::Debug for Options {
             .field("durability", &self.durability)
             .field("clock", &self.clock.as_ref().map(|_| "custom"))
             .field("connect_timeout", &self.connect_timeout)
+            .field("compress_min_bytes", &self.compress_min_bytes)
+            .field(
+                "encryption_key",
+                &self.encryption_key.as_ref().map(|_| "<secret>"),
+            )
+            .field("old_encryption_keys", &self.old_encryption_keys.len())
             .finish()
     }
 }
@@ -103,6 +121,46 @@ impl Options {
     pub fn clock(mut self, c: Arc<dyn Clock>) -> Self {
         self.clock = Some(c);
         self
+    }
+    /// Compresses payloads of at least `min_bytes` (see [`Options::compress_min_bytes`]).
+    pub fn compress(mut self, min_bytes: usize) -> Self {
+        self.compress_min_bytes = Some(min_bytes);
+        self
+    }
+    /// Seals every value written with `key` (32 bytes; checked when the store opens).
+    pub fn encryption_key(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.encryption_key = Some(key.into());
+        self
+    }
+    /// Adds a key of an earlier rotation (see [`Options::old_encryption_keys`]).
+    pub fn old_encryption_key(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.old_encryption_keys.push(key.into());
+        self
+    }
+
+    /// The codec these options describe; every key's length is checked here.
+    fn codec(&self) -> Result<crate::backend::codec::Codec> {
+        use crate::backend::codec::{Codec, KEY_LEN};
+        let key = |k: &Vec<u8>, what: &str| -> Result<[u8; KEY_LEN]> {
+            k.as_slice().try_into().map_err(|_| {
+                Error::invalid(format!(
+                    "{what} must be {KEY_LEN} bytes, got {} (generate one with \
+                     `grove keygen` or 32 bytes from a CSPRNG)",
+                    k.len()
+                ))
+            })
+        };
+        let current = self
+            .encryption_key
+            .as_ref()
+            .map(|k| key(k, "the encryption key"))
+            .transpose()?;
+        let old = self
+            .old_encryption_keys
+            .iter()
+            .map(|k| key(k, "an old encryption key"))
+            .collect::<Result<Vec<_>>>()?;
+        Codec::new(self.compress_min_bytes, current.as_ref(), &old)
     }
 }
 
@@ -156,6 +214,11 @@ pub(crate) struct Engine {
     changes: Mutex<crate::crdt::Changes>,
     /// Rung when a lock is released or a job enqueued, for this process's waiters.
     bell: Bell,
+    /// The compression and encryption options it was opened with (the backend applies them),
+    /// so a second engine over the same data can be opened alike.
+    codec_opts: Options,
+    /// Those options without secrets, to refuse a second open with other ones.
+    codec_fingerprint: String,
 }
 
 /// Engines open in this process, by canonical path.
@@ -205,6 +268,12 @@ impl Engine {
         backend: Arc<dyn Backend>,
         opts: &Options,
     ) -> Result<Engine> {
+        let codec = opts.codec()?;
+        let codec_fingerprint = codec.fingerprint().to_string();
+        let backend: Arc<dyn Backend> = Arc::new(crate::backend::codec::CodecBackend::new(
+            backend.unwrapped().unwrap_or(backend),
+            codec,
+        ));
         let stored = backend
             .get(NODE_ID_KEY)?
             .map(|v| {
@@ -275,6 +344,13 @@ impl Engine {
             max_drift_ms: AtomicU64::new(crate::crdt::hlc::DEFAULT_MAX_DRIFT_MS),
             changes: Mutex::new(crate::crdt::Changes::starting_at(seq_hwm)),
             bell: Bell::default(),
+            codec_opts: Options {
+                compress_min_bytes: opts.compress_min_bytes,
+                encryption_key: opts.encryption_key.clone(),
+                old_encryption_keys: opts.old_encryption_keys.clone(),
+                ..Options::default()
+            },
+            codec_fingerprint,
         })
     }
 
@@ -393,6 +469,7 @@ impl Store {
         if let Some(id) = &opts.node_id {
             validate_node_id(id)?;
         }
+        opts.codec()?;
         std::fs::create_dir_all(path)
             .map_err(|e| Error::new(ErrorKind::Io, format!("creating {}: {e}", path.display())))?;
         let canon = std::fs::canonicalize(path)
@@ -431,6 +508,14 @@ impl Store {
                         engine.node_id
                     )));
                 }
+            }
+            if opts.codec()?.fingerprint() != engine.codec_fingerprint {
+                return Err(Error::invalid(format!(
+                    "store {} is already open in this process with other compression or \
+                     encryption options ({}); open it with the same ones",
+                    canon.display(),
+                    engine.codec_fingerprint
+                )));
             }
             engine.handles.fetch_add(1, Ordering::SeqCst);
             return Ok(Store::from_engine(engine.clone()));
@@ -538,7 +623,7 @@ impl Store {
             node_id: Some(engine.node_id.clone()),
             durability: engine.durability,
             clock: Some(clock),
-            connect_timeout: None,
+            ..engine.codec_opts.clone()
         })
     }
 

@@ -71,7 +71,12 @@ impl Kind {
     }
 }
 
-const FLAG_EXPIRES: u8 = 1;
+/// Flag: an expiry follows the flags byte.
+pub(crate) const FLAG_EXPIRES: u8 = 1;
+/// Flag: the payload is compressed (see `backend::codec`); primitives never see it set.
+pub(crate) const FLAG_COMPRESSED: u8 = 2;
+/// Flag: the payload is sealed (see `backend::codec`); primitives never see it set.
+pub(crate) const FLAG_SEALED: u8 = 4;
 
 /// A decoded envelope borrowing its payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,13 +92,23 @@ pub(crate) struct Entry<'a> {
 impl<'a> Entry<'a> {
     /// Decodes stored bytes; anything malformed is `Corrupt`.
     pub fn decode(bytes: &'a [u8]) -> Result<Entry<'a>> {
+        Entry::decode_flags(bytes, FLAG_EXPIRES)
+    }
+
+    /// Decodes an envelope as an engine stores it, payload possibly compressed or sealed
+    /// (engines read only the kind and the expiry of it).
+    pub(crate) fn decode_stored(bytes: &'a [u8]) -> Result<Entry<'a>> {
+        Entry::decode_flags(bytes, FLAG_EXPIRES | FLAG_COMPRESSED | FLAG_SEALED)
+    }
+
+    fn decode_flags(bytes: &'a [u8], known: u8) -> Result<Entry<'a>> {
         if bytes.len() < 2 {
             return Err(Error::corrupt("stored value is too short for its header"));
         }
         let kind = Kind::from_tag(bytes[0])
             .ok_or_else(|| Error::corrupt(format!("unknown value kind tag {}", bytes[0])))?;
         let flags = bytes[1];
-        if flags & !FLAG_EXPIRES != 0 {
+        if flags & !known != 0 {
             return Err(Error::corrupt(format!("unknown value flags {flags:#x}")));
         }
         if flags & FLAG_EXPIRES != 0 {

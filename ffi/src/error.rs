@@ -34,6 +34,9 @@ pub enum grove_status {
     GROVE_IO = 10,
     /// A bug in Grove or a dependency (including a caught panic); please report it.
     GROVE_INTERNAL = 11,
+    /// A sealed value cannot be opened: no encryption key, another key, or the value was changed
+    /// or copied from another key.
+    GROVE_ENCRYPTION = 12,
 }
 
 impl grove_status {
@@ -52,6 +55,7 @@ impl grove_status {
             ErrorKind::Corrupt => grove_status::GROVE_CORRUPT,
             ErrorKind::Io => grove_status::GROVE_IO,
             ErrorKind::Internal => grove_status::GROVE_INTERNAL,
+            ErrorKind::Encryption => grove_status::GROVE_ENCRYPTION,
         }
     }
 
@@ -70,6 +74,7 @@ impl grove_status {
             grove_status::GROVE_CORRUPT => b"Corrupt\0",
             grove_status::GROVE_IO => b"Io\0",
             grove_status::GROVE_INTERNAL => b"Internal\0",
+            grove_status::GROVE_ENCRYPTION => b"Encryption\0",
         }
     }
 }
@@ -84,7 +89,7 @@ const _: () = {
         assert!(kind as i32 == i as i32 + 1);
         i += 1;
     }
-    assert!(grove_status::GROVE_INTERNAL as i32 == ErrorKind::ALL.len() as i32);
+    assert!(grove_status::GROVE_ENCRYPTION as i32 == ErrorKind::ALL.len() as i32);
 };
 
 /// An error's status and message. Made by a failing call through its `grove_error **err`

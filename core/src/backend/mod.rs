@@ -5,6 +5,7 @@
 //! Redis could implement it later with the same atomicity (GET/SET, WATCH/MULTI, SCAN).
 
 pub(crate) mod caps;
+pub(crate) mod codec;
 pub(crate) mod lmdb;
 pub(crate) mod memory;
 pub(crate) mod redis;
@@ -115,6 +116,10 @@ pub(crate) trait Backend: Send + Sync {
     }
     /// Native rate limiters, when this engine has them (see [`caps`]).
     fn native_rate_limit(&self) -> Option<&dyn caps::NativeRateLimit> {
+        None
+    }
+    /// The engine under a wrapper such as [`codec::CodecBackend`], to wrap it anew.
+    fn unwrapped(&self) -> Option<std::sync::Arc<dyn Backend>> {
         None
     }
 }

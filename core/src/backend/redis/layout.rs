@@ -94,7 +94,7 @@ pub(crate) fn to_stored(pk: &[u8], v: &[u8], native_expiry: bool) -> Result<Stor
             pxat: None,
         });
     }
-    let e = Entry::decode(v)?;
+    let e = Entry::decode_stored(v)?;
     let pxat = e
         .expires_at
         .filter(|&t| native_expiry && t > 0 && t < MAX_PXAT);
