@@ -162,7 +162,7 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(*k));
         }
         assert_eq!(ErrorKind::from_code(0), None);
-        assert_eq!(ErrorKind::from_code(12), None);
+        assert_eq!(ErrorKind::from_code(13), None);
     }
 
     #[test]
