@@ -88,6 +88,10 @@ bindings/python/test.sh
 step "Node: node --test"
 bindings/node/test.sh
 
+step "install: scripts/dist.sh builds dist/ (wheel, npm tarball, Go module, C tarball), then each is installed with no cargo on PATH and runs its README quickstart"
+scripts/dist.sh
+tests/install/run.sh
+
 step "multilang: Python, Node, Go and C processes on one lmdb: store at once"
 tests/multilang/run.sh
 

@@ -7,6 +7,183 @@
 const { fileURLToPath } = require('node:url')
 const { setTimeout: delay } = require('node:timers/promises')
 
+// The shapes of options and results of the public API (grovekv and grovekv.promises): these
+// typedefs are the source of their declarations in internal.d.ts (scripts/gen-types.js).
+
+/**
+ * A key or value: strings are encoded UTF-8 (a lone surrogate is a TypeError with code 'InvalidArgument').
+ * @typedef {string | Buffer | Uint8Array} Bytes
+ */
+
+/**
+ * Every Grove error kind; a Grove error's `code` is one of these.
+ * @typedef {'NotFound' | 'WrongType' | 'InvalidArgument' | 'Overflow' | 'Closed' | 'StoreLocked' | 'LockTimeout' | 'ClockDrift' | 'Corrupt' | 'Io' | 'Internal'} ErrorCode
+ */
+
+/**
+ * An error thrown by Grove: an `Error` (or TypeError/RangeError for bad arguments) with `code`.
+ * @typedef {Error & { code: ErrorCode }} GroveError
+ */
+
+/**
+ * Options of `open`.
+ * @typedef {object} OpenOptions
+ * @property {string | null} [nodeId] This replica's id for CRDTs (1-64 chars of [A-Za-z0-9._:-]); generated and persisted when absent.
+ * @property {boolean | null} [durable] Fsync every write before it returns (default false: background flush).
+ * @property {number | null} [flushEveryMs] Milliseconds between background flushes when not durable (default 500).
+ * @property {number | null} [maxDrift] Seconds a remote CRDT stamp may lead the wall clock before a merge refuses it with code 'ClockDrift' (default 60). Set for the whole engine: every handle of this path shares it.
+ * @property {number | null} [connectTimeoutMs] Milliseconds a `redis://` store waits for its server (default 5000) before an error with code 'Io' naming the address; 0 or less, or the option on an engine with no server, is 'InvalidArgument'.
+ */
+
+/**
+ * Options of `openMemory`.
+ * @typedef {object} MemoryOptions
+ * @property {string | null} [nodeId] This replica's id for CRDTs; generated when absent.
+ * @property {number | null} [maxDrift] Seconds a remote CRDT stamp may lead the wall clock (default 60).
+ */
+
+/**
+ * What `sync` and `Store.applyChanges` did, in CRDT keys.
+ * @typedef {object} SyncReport
+ * @property {number} pulled Keys this side (`sync`: the first store) received that it did not have.
+ * @property {number} pushed Keys the other side received that it did not have (always 0 for `applyChanges`).
+ * @property {number} merged Keys both sides had whose merge changed at least one side.
+ */
+
+/**
+ * What `Store.exportChanges` returns.
+ * @template {number | bigint} [T=number]
+ * @typedef {object} Changes
+ * @property {Buffer} data The bundle: bytes any transport can carry to `applyChanges` on another store.
+ * @property {T} cursor The cursor to pass as `since` next time.
+ */
+
+/**
+ * Options of `Store.exportChanges`.
+ * @typedef {object} ExportOptions
+ * @property {number | bigint | null} [since] Only keys changed after this cursor (default 0: every CRDT key of this view).
+ * @property {boolean} [bigint] Return the cursor as a bigint.
+ */
+
+/**
+ * A node's share of a CRDT counter.
+ * @template {number | bigint} [T=number]
+ * @typedef {object} Contribution
+ * @property {T} positive Its increments.
+ * @property {T} negative Its decrements.
+ */
+
+/**
+ * A TTL in seconds, or `{ ttl }`.
+ * @typedef {number | { ttl?: number | null } | null | undefined} TtlOption
+ */
+
+/**
+ * Options of `Store.counter`.
+ * @typedef {object} CounterOptions
+ * @property {boolean} [bigint] Return bigints instead of numbers (exact over the whole signed 64-bit range).
+ */
+
+/**
+ * Options of `Store.keys`.
+ * @typedef {object} KeysOptions
+ * @property {boolean} [buffers] Yield Buffers instead of UTF-8 strings.
+ */
+
+/**
+ * Options of `Store.lock`.
+ * @typedef {object} LockOptions
+ * @property {number | null} [ttl] Lease length in seconds (default 10); a lease ends then unless extended.
+ * @property {boolean} [bigint] Return the fencing token as a bigint (exact over the whole unsigned 64-bit range).
+ */
+
+/**
+ * Options of `Lock.acquire`.
+ * @typedef {object} AcquireOptions
+ * @property {number | null} [timeout] Seconds to keep trying (default 0: one attempt; `Infinity` waits for ever).
+ * @property {number | null} [retryInterval] Seconds between attempts (default 0.05, at least 1 ms); waiting is on a timer, never blocking.
+ * @property {AbortSignal | null} [signal] Aborting it rejects the pending acquire with the signal's AbortError.
+ */
+
+/**
+ * Options of `Store.withLock`.
+ * @typedef {AcquireOptions & LockOptions} WithLockOptions
+ */
+
+/**
+ * What `Store.lockInfo` returns.
+ * @template {number | bigint} [T=number]
+ * @typedef {object} LockInfo
+ * @property {boolean} held Whether some owner holds an unexpired lease now.
+ * @property {T} fencingToken The fencing token of the latest acquisition (0 if never acquired).
+ * @property {number | null} expiresIn Seconds left on the current lease, null when not held.
+ */
+
+/**
+ * Options of `Store.rateLimiter`.
+ * @typedef {object} RateLimiterOptions
+ * @property {number | bigint} limit Most summed cost admitted in any window-long interval, per key (a whole number >= 1).
+ * @property {number} window Window length in seconds (at least 0.001).
+ */
+
+/**
+ * The outcome of `RateLimiter.allow` / `peek`; times in seconds.
+ * @typedef {object} Decision
+ * @property {boolean} allowed Whether the request was admitted (for `peek`: whether a cost-1 request would be).
+ * @property {number} remaining Cost that could still be admitted right now.
+ * @property {number} resetAfter Seconds until everything admitted so far has left the window (full capacity again).
+ * @property {number} retryAfter When refused: seconds until this request's cost would fit; 0 when allowed.
+ */
+
+/**
+ * Options of `Store.sessions`.
+ * @typedef {object} SessionsOptions
+ * @property {number | null} [ttl] Sliding TTL in seconds (default 1800), restarted by `update` and `touch`.
+ * @property {string | null} [prefix] Key prefix (default 'sess': keys `sess:<id>`).
+ */
+
+/**
+ * A leaderboard entry, as `top`, `range` and `around` return it.
+ * @typedef {object} Ranked
+ * @property {string} member The member.
+ * @property {number} score Its score.
+ * @property {number} rank Its position: 0 for the highest score; ties are ordered by member.
+ */
+
+/**
+ * Options of `Store.queue`.
+ * @typedef {object} QueueOptions
+ * @property {number | null} [visibilityTimeout] Seconds a delivered job stays invisible before it is delivered again (default 30, > 0).
+ * @property {number | bigint | null} [maxAttempts] Deliveries after which an unacked job moves to the dead-letter list (default 5, >= 1).
+ * @property {boolean} [bigint] Give job ids as bigints (exact over the whole unsigned 64-bit range).
+ */
+
+/**
+ * Options of `Queue.enqueue` and `Queue.nack`.
+ * @typedef {object} DelayOptions
+ * @property {number | null} [delay] Seconds before the job can be delivered (default 0).
+ */
+
+/**
+ * Options of `Queue.dequeueWait`.
+ * @typedef {object} DequeueWaitOptions
+ * @property {number | null} [timeout] Seconds to wait for a job (default `Infinity`); polling is on timers, never blocking.
+ * @property {AbortSignal | null} [signal] Aborting it rejects the pending wait with the signal's AbortError.
+ */
+
+/**
+ * Counts of a queue's jobs by state.
+ * @typedef {object} QueueStats
+ * @property {number} ready Waiting for delivery (delayed jobs included).
+ * @property {number} inFlight Delivered and not yet acked or nacked (one past its visibility timeout stays here until redelivered).
+ * @property {number} dead On the dead-letter list.
+ */
+
+/**
+ * A JSON value: what a session, a CRDT register, set member or map field holds.
+ * @typedef {import('./json').JsonValue} JsonValue
+ */
+
 const I64_MIN = -(2n ** 63n)
 const I64_MAX = 2n ** 63n - 1n
 const U64_MAX = 2n ** 64n - 1n
@@ -14,7 +191,10 @@ const KEYS_BATCH = 256
 /** Longest pause between two polls of Queue.dequeueWait, in ms (it starts at 1 ms and doubles). */
 const MAX_POLL_MS = 50
 
-/** Every Grove error kind; a Grove error's `code` is one of these. */
+/**
+ * Every Grove error kind, in the order of the C ABI codes 1..11.
+ * @type {readonly ErrorCode[]}
+ */
 const errorCodes = Object.freeze([
   'NotFound',
   'WrongType',
@@ -335,25 +515,55 @@ function report(r) {
 const TOKEN = Symbol('grovekv.internal')
 
 /**
- * A delivered (or dead) job: `id`, `payload` (a Buffer), `attempts` (deliveries so far, this one
- * included) and `enqueuedAt` (a Date).
+ * A delivered (or dead) job.
+ * @template {number | bigint} [T=number]
  */
 class Job {
-  /** Internal: jobs come from Queue.dequeue, dequeueWait and deadLetters. */
+  /**
+   * Internal: jobs come from Queue.dequeue, dequeueWait and deadLetters.
+   * @private
+   */
   constructor(token, id, payload, attempts, enqueuedAt) {
     if (token !== TOKEN) throw new TypeError('jobs come from queue.dequeue()')
+    /**
+     * The job's id, unique in its queue.
+     * @readonly
+     * @type {T}
+     */
     this.id = id
+    /**
+     * The bytes given to `enqueue`.
+     * @readonly
+     * @type {Buffer}
+     */
     this.payload = payload
+    /**
+     * Deliveries so far, this one included.
+     * @readonly
+     * @type {number}
+     */
     this.attempts = attempts
+    /**
+     * When the job was enqueued.
+     * @readonly
+     * @type {Date}
+     */
     this.enqueuedAt = enqueuedAt
   }
 
-  /** The payload decoded as UTF-8. */
+  /**
+   * The payload decoded as UTF-8.
+   * @returns {string}
+   */
   text() {
     return this.payload.toString('utf8')
   }
 
-  /** The payload parsed as JSON. */
+  /**
+   * The payload parsed as JSON.
+   * @template [J=JsonValue]
+   * @returns {J}
+   */
   json() {
     return JSON.parse(this.text())
   }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds and tests the Node.js package `grovekv`: npm install, release build of the addon (reusing the
-# workspace's cargo target dir), drift check of the generated native.js/native.d.ts, a strict
-# type check of index.d.ts, `node --test`, and an install of the `npm pack` tarball with no
-# cargo on PATH (the prebuilt binary it carries is used).
+# workspace's cargo target dir), drift checks of the generated native.js/native.d.ts and of the
+# public declarations tsc generates from the JSDoc (scripts/gen-types.js), a strict type check,
+# `node --test`, and an install of the `npm pack` tarball with no cargo on PATH (the prebuilt
+# binary it carries is used).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -37,7 +38,10 @@ for bin in "$gen"/*.node; do
   cp "$bin" "$name.tmp" && mv -f "$name.tmp" "$name"
 done
 
-echo "== grovekv (node): tsc --strict on index.d.ts"
+echo "== grovekv (node): drift check of index.d.ts / promises.d.ts / internal.d.ts (generated from the JSDoc)"
+node scripts/gen-types.js --check
+
+echo "== grovekv (node): tsc --strict on the declarations (test/types.ts, test/promises_types.ts)"
 npx tsc -p test/tsconfig.json
 
 echo "== grovekv (node): node --test"
