@@ -27,6 +27,7 @@ pub fn decoder_error_ok(kind: ErrorKind) -> bool {
             | ErrorKind::ClockDrift
             | ErrorKind::InvalidArgument
             | ErrorKind::Overflow
+            | ErrorKind::Encryption
     )
 }
 
@@ -271,19 +272,42 @@ pub fn envelope_keys() -> Vec<Vec<u8>> {
     ]
 }
 
-/// What the documented envelope layout says about `bytes`:
-/// `[kind][flags][expires_at u64 BE if flags & 1][payload]`; `None` when malformed.
-pub fn expected_envelope(bytes: &[u8]) -> Option<(u8, Option<u64>, &[u8])> {
-    let (&tag, rest) = bytes.split_first()?;
-    let (&flags, rest) = rest.split_first()?;
-    if !(1..=11).contains(&tag) || flags & !1 != 0 {
-        return None;
+/// What the documented envelope layout says about `bytes`, read by a store without an encryption
+/// key: `[kind][flags][expires_at u64 BE if flags & 1][payload]` as (tag, expiry, payload), or
+/// the error kind every read answers with.
+pub fn expected_envelope(bytes: &[u8]) -> Result<(u8, Option<u64>, Vec<u8>), ErrorKind> {
+    const CORRUPT: ErrorKind = ErrorKind::Corrupt;
+    let (&tag, rest) = bytes.split_first().ok_or(CORRUPT)?;
+    let (&flags, rest) = rest.split_first().ok_or(CORRUPT)?;
+    // Flags: 1 an expiry follows, 2 compressed, 4 sealed (README, "Compression and encryption").
+    if !(1..=11).contains(&tag) || flags & !7 != 0 {
+        return Err(CORRUPT);
     }
-    if flags & 1 == 0 {
-        return Some((tag, None, rest));
+    let (exp, body) = if flags & 1 == 0 {
+        (None, rest)
+    } else {
+        let ts: [u8; 8] = rest.get(..8).ok_or(CORRUPT)?.try_into().unwrap();
+        (Some(u64::from_be_bytes(ts)), &rest[8..])
+    };
+    if flags & 4 != 0 {
+        // Key id, nonce and tag at least; the store has no key to open it with.
+        return Err(if body.len() < 4 + 24 + 16 {
+            CORRUPT
+        } else {
+            ErrorKind::Encryption
+        });
     }
-    let ts: [u8; 8] = rest.get(..8)?.try_into().ok()?;
-    Some((tag, Some(u64::from_be_bytes(ts)), &rest[8..]))
+    if flags & 2 != 0 {
+        let len = u32::from_be_bytes(body.get(..4).ok_or(CORRUPT)?.try_into().unwrap()) as usize;
+        if len > grove_core::MAX_VALUE_LEN + (1 << 20) {
+            return Err(CORRUPT);
+        }
+        return match zstd::bulk::decompress(&body[4..], len) {
+            Ok(p) if p.len() == len => Ok((tag, exp, p)),
+            _ => Err(CORRUPT),
+        };
+    }
+    Ok((tag, exp, body.to_vec()))
 }
 
 /// Kinds a reader may answer with when the stored bytes are garbage.
@@ -364,17 +388,18 @@ pub fn value_envelope_in(dir: &Path, data: &[u8]) {
 pub fn read_everything(db: &Store, data: &[u8]) {
     let now = FUZZ_NOW_MS;
     let expect = expected_envelope(data);
-    let live = matches!(expect, Some((_, exp, _)) if !matches!(exp, Some(t) if now >= t));
+    let live = matches!(expect, Ok((_, exp, _)) if !matches!(exp, Some(t) if now >= t));
 
     // The envelope itself, on the plain key: kind, value and ttl match the documented layout.
     let kind = db.kind_of(b"k");
-    match expect {
-        None => assert_eq!(
+    match &expect {
+        Err(want) => assert_eq!(
             kind.as_ref().map_err(|e| e.kind()),
-            Err(ErrorKind::Corrupt),
-            "malformed envelope {data:?} decoded as {kind:?}"
+            Err(*want),
+            "envelope {data:?} decoded as {kind:?}"
         ),
-        Some((tag, exp, payload)) if live => {
+        Ok((tag, exp, payload)) if live => {
+            let (tag, exp) = (*tag, *exp);
             let got = kind
                 .expect("kind of a well-formed live entry")
                 .expect("live");
@@ -389,7 +414,7 @@ pub fn read_everything(db: &Store, data: &[u8]) {
             assert_eq!(ttl, exp.map(|t| Duration::from_millis(t - now)), "ttl");
             assert!(db.exists(b"k").unwrap());
         }
-        Some(_) => {
+        Ok(_) => {
             // Expired: absent, and reclaimed by the read.
             assert_eq!(kind.expect("kind of an expired entry"), None);
             assert!(!db.exists(b"k").unwrap());

@@ -178,7 +178,9 @@ def test_waiting_for_a_held_lock_leaves_the_loop_free(target: str) -> None:
             waited = time.monotonic() - start
             counted = ticks[0]
         assert waited >= 0.95
-        assert counted >= 20, f"the ticker ran only {counted} times in {waited:.2f} s"
+        # A blocked loop ticks at most once; 5 of the nominal 100 leaves room for a loaded machine
+        # (13 were seen under a load of 14 on 2 cores).
+        assert counted >= 5, f"the ticker ran only {counted} times in {waited:.2f} s"
 
         # Released elsewhere while we wait: we get it, the loop ticking meanwhile.
         async def release_later() -> None:
@@ -208,7 +210,9 @@ def test_waiting_on_an_empty_queue_leaves_the_loop_free(target: str) -> None:
             waited = time.monotonic() - start
             counted = ticks[0]
         assert waited >= 0.95
-        assert counted >= 20, f"the ticker ran only {counted} times in {waited:.2f} s"
+        # A blocked loop ticks at most once; 5 of the nominal 100 leaves room for a loaded machine
+        # (13 were seen under a load of 14 on 2 cores).
+        assert counted >= 5, f"the ticker ran only {counted} times in {waited:.2f} s"
 
         async def enqueue_later() -> int:
             await asyncio.sleep(0.3)

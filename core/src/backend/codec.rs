@@ -325,6 +325,9 @@ fn header(value: &[u8]) -> Option<(Kind, u8, usize)> {
     }
     let kind = Kind::from_tag(value[0])?;
     let flags = value[1];
+    if flags & !(FLAG_EXPIRES | FLAG_COMPRESSED | FLAG_SEALED) != 0 {
+        return None; // not Grove's: the primitive's own decoding calls it Corrupt
+    }
     let len = if flags & FLAG_EXPIRES != 0 { 10 } else { 2 };
     (value.len() >= len).then_some((kind, flags, len))
 }
