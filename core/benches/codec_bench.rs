@@ -106,7 +106,12 @@ fn main() {
         "{:<30} {:>10} {:>10} {:>8} {:>13} {:>10}",
         "workload", "on ns", "off ns", "ratio", "spread", "goal"
     );
+    // GROVE_BENCH_FILTER=text runs only the workloads whose name contains it.
+    let filter = std::env::var("GROVE_BENCH_FILTER").unwrap_or_default();
     for (name, goal, mut on, mut off) in cases {
+        if !name.contains(filter.as_str()) {
+            continue;
+        }
         on(n / 10 + 1);
         off(n / 10 + 1);
         let (mut a, mut b, mut r) = (Vec::new(), Vec::new(), Vec::new());
@@ -141,7 +146,7 @@ fn main() {
     }
 
     // Size: 1,000 distinct 10 KB documents, each store flushed; what the engine holds.
-    if engine != "memory" {
+    if engine != "memory" && filter.is_empty() {
         for (name, db) in [("zstd", &zstd), ("off", &zplain)] {
             for i in 0..1000 {
                 db.set(format!("doc{i}").as_bytes(), &doc, None).unwrap();

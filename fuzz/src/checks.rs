@@ -27,7 +27,6 @@ pub fn decoder_error_ok(kind: ErrorKind) -> bool {
             | ErrorKind::ClockDrift
             | ErrorKind::InvalidArgument
             | ErrorKind::Overflow
-            | ErrorKind::Encryption
     )
 }
 
@@ -291,7 +290,7 @@ pub fn expected_envelope(bytes: &[u8]) -> Result<(u8, Option<u64>, Vec<u8>), Err
     };
     if flags & 4 != 0 {
         // Key id, nonce and tag at least; the store has no key to open it with.
-        return Err(if body.len() < 4 + 24 + 16 {
+        return Err(if body.len() < 4 + 12 + 16 {
             CORRUPT
         } else {
             ErrorKind::Encryption
@@ -319,6 +318,7 @@ fn stored_error_ok(kind: ErrorKind) -> bool {
             | ErrorKind::NotFound
             | ErrorKind::InvalidArgument
             | ErrorKind::Overflow
+            | ErrorKind::Encryption
     )
 }
 

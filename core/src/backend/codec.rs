@@ -7,7 +7,7 @@
 //! they do not handle and hand it to the generic path). Two flag bits say what was done:
 //!
 //! - `FLAG_COMPRESSED`: the payload is `[original length: u32 BE][zstd frame]`.
-//! - `FLAG_SEALED`: the payload is `[key id: 4][nonce: 24][XChaCha20-Poly1305 ciphertext+tag]`
+//! - `FLAG_SEALED`: the payload is `[key id: 4][nonce: 12][AES-256-GCM ciphertext+tag]`
 //!   of the (possibly compressed) payload, with the physical key, the kind and the two flag bits
 //!   as associated data: a value copied onto another key, or relabelled, does not open.
 //!
@@ -21,8 +21,8 @@ use super::caps::{NativeCounter, NativeLeaderboard, NativeLock, NativeQueue, Nat
 use super::{Backend, Page, Txn, Write};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::{Kind, FLAG_COMPRESSED, FLAG_EXPIRES, FLAG_SEALED};
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use aes_gcm::aead::{Aead, AeadInPlace, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
 use std::borrow::Cow;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,9 +32,9 @@ use std::sync::Arc;
 pub const KEY_LEN: usize = 32;
 /// Bytes of a key id in a sealed payload.
 const KEY_ID_LEN: usize = 4;
-/// Bytes of an XChaCha20 nonce.
-const NONCE_LEN: usize = 24;
-/// Bytes of a Poly1305 tag.
+/// Bytes of a GCM nonce.
+const NONCE_LEN: usize = 12;
+/// Bytes of a GCM tag.
 const TAG_LEN: usize = 16;
 /// Largest original length a compressed payload may claim (the value limit plus headroom for a
 /// kind's own framing), so a forged length cannot make a read allocate without bound.
@@ -52,15 +52,15 @@ pub fn new_encryption_key() -> Result<[u8; KEY_LEN]> {
 /// One AEAD key and its id (a MAC of a constant under the key, so ids reveal nothing of it).
 struct SealKey {
     id: [u8; KEY_ID_LEN],
-    cipher: XChaCha20Poly1305,
+    cipher: Aes256Gcm,
 }
 
 impl SealKey {
     fn new(key: &[u8; KEY_LEN]) -> Result<SealKey> {
-        let cipher = XChaCha20Poly1305::new(key.into());
+        let cipher = Aes256Gcm::new(key.into());
         let tag = cipher
             .encrypt(
-                XNonce::from_slice(&[0u8; NONCE_LEN]),
+                Nonce::from_slice(&[0u8; NONCE_LEN]),
                 Payload {
                     msg: b"",
                     aad: b"grove key id v1",
@@ -79,7 +79,9 @@ pub(crate) struct Codec {
     compress_min: Option<usize>,
     /// New values are sealed with the first key; the others only open old values.
     keys: Vec<SealKey>,
-    /// Nonces are this process-random prefix plus a counter: unique without a syscall per value.
+    /// Nonces are a random 4-byte prefix and a 64-bit counter from a random start, both drawn
+    /// per open: two opens collide only if their prefixes match (2^-32) and their counter runs
+    /// overlap (about 2n/2^64 for n writes), so no syscall per value is needed for uniqueness.
     nonce_prefix: [u8; NONCE_LEN - 8],
     nonce_counter: AtomicU64,
     /// A short, secret-free description of the settings, to refuse a second open of the same
@@ -112,13 +114,15 @@ impl Codec {
         }
         let mut nonce_prefix = [0u8; NONCE_LEN - 8];
         crate::random::fill(&mut nonce_prefix)?;
+        let mut start = [0u8; 8];
+        crate::random::fill(&mut start)?;
         let ids: Vec<String> = keys.iter().map(|k| hex(&k.id)).collect();
         Ok(Codec {
             fingerprint: format!("compress={compress_min:?} keys={ids:?}"),
             compress_min,
             keys,
             nonce_prefix,
-            nonce_counter: AtomicU64::new(0),
+            nonce_counter: AtomicU64::new(u64::from_le_bytes(start)),
         })
     }
 
@@ -148,8 +152,7 @@ impl Codec {
         let mut body: Cow<'_, [u8]> = Cow::Borrowed(payload);
         if let Some(min) = self.compress_min {
             if payload.len() >= min {
-                let frame = zstd::bulk::compress(payload, ZSTD_LEVEL)
-                    .map_err(|e| Error::new(ErrorKind::Internal, format!("zstd: {e}")))?;
+                let frame = compress(payload)?;
                 if frame.len() + 4 < payload.len() {
                     let mut c = Vec::with_capacity(4 + frame.len());
                     c.extend_from_slice(&(payload.len() as u32).to_be_bytes());
@@ -160,27 +163,27 @@ impl Codec {
             }
         }
         if let Some(key) = self.keys.first() {
+            // One buffer, sealed in place: header, key id, nonce, ciphertext, tag.
             flags |= FLAG_SEALED;
             let mut nonce = [0u8; NONCE_LEN];
             nonce[..NONCE_LEN - 8].copy_from_slice(&self.nonce_prefix);
             let n = self.nonce_counter.fetch_add(1, Ordering::Relaxed);
             nonce[NONCE_LEN - 8..].copy_from_slice(&n.to_be_bytes());
-            let aad = aad(pk, kind, flags);
-            let ct = key
-                .cipher
-                .encrypt(
-                    XNonce::from_slice(&nonce),
-                    Payload {
-                        msg: &body,
-                        aad: &aad,
-                    },
-                )
-                .map_err(|_| Error::new(ErrorKind::Internal, "sealing a value failed"))?;
-            let mut sealed = Vec::with_capacity(KEY_ID_LEN + NONCE_LEN + ct.len());
-            sealed.extend_from_slice(&key.id);
-            sealed.extend_from_slice(&nonce);
-            sealed.extend_from_slice(&ct);
-            body = Cow::Owned(sealed);
+            let mut out =
+                Vec::with_capacity(header + KEY_ID_LEN + NONCE_LEN + body.len() + TAG_LEN);
+            out.extend_from_slice(&value[..header]);
+            out[1] = flags;
+            out.extend_from_slice(&key.id);
+            out.extend_from_slice(&nonce);
+            let at = out.len();
+            out.extend_from_slice(&body);
+            let tag = with_aad(pk, kind, flags, |aad| {
+                key.cipher
+                    .encrypt_in_place_detached(Nonce::from_slice(&nonce), aad, &mut out[at..])
+            })
+            .map_err(|_| Error::new(ErrorKind::Internal, "sealing a value failed"))?;
+            out.extend_from_slice(&tag);
+            return Ok(Cow::Owned(out));
         }
         if flags == value[1] {
             return Ok(Cow::Borrowed(value));
@@ -233,26 +236,39 @@ impl Codec {
                     },
                 ));
             };
-            let plain = key
-                .cipher
-                .decrypt(
-                    XNonce::from_slice(nonce),
-                    Payload {
-                        msg: ct,
-                        aad: &aad(pk, kind, flags),
-                    },
+            let (ct, tag) = ct.split_at(ct.len() - TAG_LEN);
+            let refused = || {
+                Error::new(
+                    ErrorKind::Encryption,
+                    format!(
+                        "the value at '{}' does not open with its key: it was changed, or \
+                         copied from another key",
+                        name()
+                    ),
                 )
-                .map_err(|_| {
-                    Error::new(
-                        ErrorKind::Encryption,
-                        format!(
-                            "the value at '{}' does not open with its key: it was changed, or \
-                             copied from another key",
-                            name()
-                        ),
-                    )
-                })?;
-            body = Cow::Owned(plain);
+            };
+            // Opened in place: straight into the envelope when nothing else is to be undone.
+            let compressed = flags & FLAG_COMPRESSED != 0;
+            let skip = if compressed { 0 } else { header };
+            let mut buf = Vec::with_capacity(skip + ct.len());
+            if !compressed {
+                buf.extend_from_slice(&value[..header]);
+                buf[1] = flags & FLAG_EXPIRES;
+            }
+            buf.extend_from_slice(ct);
+            with_aad(pk, kind, flags, |aad| {
+                key.cipher.decrypt_in_place_detached(
+                    Nonce::from_slice(nonce),
+                    aad,
+                    &mut buf[skip..],
+                    tag.into(),
+                )
+            })
+            .map_err(|_| refused())?;
+            if !compressed {
+                return Ok(Cow::Owned(buf));
+            }
+            body = Cow::Owned(buf);
         }
         if flags & FLAG_COMPRESSED != 0 {
             if body.len() < 4 {
@@ -268,7 +284,7 @@ impl Codec {
                     name()
                 )));
             }
-            let plain = zstd::bulk::decompress(&body[4..], len).map_err(|e| {
+            let plain = decompress(&body[4..], len).map_err(|e| {
                 Error::corrupt(format!(
                     "compressed value at '{}' does not decompress: {e}",
                     name()
@@ -302,6 +318,40 @@ impl Codec {
     }
 }
 
+thread_local! {
+    // A zstd context costs more to make than to compress a few KB with: one per thread, reused.
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `payload` as one zstd frame, with this thread's context.
+fn compress(payload: &[u8]) -> Result<Vec<u8>> {
+    let fail = |e: std::io::Error| Error::new(ErrorKind::Internal, format!("zstd: {e}"));
+    COMPRESSOR.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_none() {
+            *c = Some(zstd::bulk::Compressor::new(ZSTD_LEVEL).map_err(fail)?);
+        }
+        c.as_mut()
+            .expect("made above")
+            .compress(payload)
+            .map_err(fail)
+    })
+}
+
+/// The payload of zstd frame `frame`, at most `capacity` bytes, with this thread's context.
+fn decompress(frame: &[u8], capacity: usize) -> std::io::Result<Vec<u8>> {
+    DECOMPRESSOR.with(|d| {
+        let mut d = d.borrow_mut();
+        if d.is_none() {
+            *d = Some(zstd::bulk::Decompressor::new()?);
+        }
+        d.as_mut().expect("made above").decompress(frame, capacity)
+    })
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -332,14 +382,24 @@ fn header(value: &[u8]) -> Option<(Kind, u8, usize)> {
     (value.len() >= len).then_some((kind, flags, len))
 }
 
-/// What a sealed payload is bound to: its key, its kind, and whether it is compressed.
-fn aad(pk: &[u8], kind: Kind, flags: u8) -> Vec<u8> {
-    let mut a = Vec::with_capacity(pk.len() + 10);
-    a.extend_from_slice(b"grove1");
-    a.push(kind as u8);
-    a.push(flags & (FLAG_COMPRESSED | FLAG_SEALED));
-    a.extend_from_slice(pk);
-    a
+/// Runs `f` with what a sealed payload is bound to: its key, its kind, and whether it is
+/// compressed (on the stack for the usual key lengths).
+fn with_aad<T>(pk: &[u8], kind: Kind, flags: u8, f: impl FnOnce(&[u8]) -> T) -> T {
+    const HEAD: &[u8] = b"grove1";
+    let len = HEAD.len() + 2 + pk.len();
+    let mut stack = [0u8; 256];
+    let mut heap = Vec::new();
+    let a: &mut [u8] = if len <= stack.len() {
+        &mut stack[..len]
+    } else {
+        heap.resize(len, 0);
+        &mut heap
+    };
+    a[..HEAD.len()].copy_from_slice(HEAD);
+    a[HEAD.len()] = kind as u8;
+    a[HEAD.len() + 1] = flags & (FLAG_COMPRESSED | FLAG_SEALED);
+    a[HEAD.len() + 2..].copy_from_slice(pk);
+    f(a)
 }
 
 /// An engine seen through a [`Codec`].
