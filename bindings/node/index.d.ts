@@ -23,20 +23,21 @@ export type ErrorCode =
   | 'Corrupt'
   | 'Io'
   | 'Internal'
+  | 'Encryption'
 
 /** An error thrown by Grove: an `Error` (or TypeError/RangeError for bad arguments) with `code`. */
 export interface GroveError extends Error {
   code: ErrorCode
 }
 
-/** Every Grove error kind, in the order of the C ABI codes 1..11. */
+/** Every Grove error kind, in the order of the C ABI codes 1..12. */
 export declare const errorCodes: readonly ErrorCode[]
 
 /** The version of the Grove core the addon was built with. */
 export declare const coreVersion: string
 
 /** Options of `open`. */
-export interface OpenOptions {
+export interface OpenOptions extends CodecOptions {
   /** This replica's id for CRDTs (1-64 chars of [A-Za-z0-9._:-]); generated and persisted when absent. */
   nodeId?: string | null
   /** Fsync every write before it returns (default false: background flush). */
@@ -56,8 +57,30 @@ export interface OpenOptions {
   connectTimeoutMs?: number | null
 }
 
+/**
+ * Compression and encryption at rest, options of `open` and `openMemory`. Key names stay
+ * plaintext, and so do counters, rate limiter state and leaderboard scores.
+ */
+export interface CodecOptions {
+  /**
+   * Store values of at least `compressMinBytes` bytes zstd-compressed (default false). Reading
+   * never depends on it: compressed values read back with it off.
+   */
+  compress?: boolean | null
+  /** The threshold of `compress`, in bytes (default 1024; 0 compresses every value). */
+  compressMinBytes?: number | null
+  /**
+   * Seal every value written with this 32-byte key (`crypto.randomBytes(32)` or `grove keygen`);
+   * another length is 'InvalidArgument'. Reading a sealed value without its key, or with
+   * another one, throws code 'Encryption'.
+   */
+  encryptionKey?: Buffer | Uint8Array | null
+  /** Keys of earlier rotations: values sealed with them still open (needs `encryptionKey`). */
+  oldEncryptionKeys?: ReadonlyArray<Buffer | Uint8Array> | null
+}
+
 /** Options of `openMemory`. */
-export interface MemoryOptions {
+export interface MemoryOptions extends CodecOptions {
   /** This replica's id for CRDTs; generated when absent. */
   nodeId?: string | null
   /** Seconds a remote CRDT stamp may lead the wall clock (default 60). */

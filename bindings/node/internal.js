@@ -27,6 +27,7 @@ const errorCodes = Object.freeze([
   'Corrupt',
   'Io',
   'Internal',
+  'Encryption',
 ])
 
 /** A TypeError for a wrong argument type, with code 'InvalidArgument'. */
@@ -518,14 +519,55 @@ function changesOut(r, bigint) {
   return { data: r.data, cursor }
 }
 
+/** The threshold of `compress: true` when `compressMinBytes` is not given (API.md). */
+const DEFAULT_COMPRESS_MIN_BYTES = 1024
+
+/** An encryption key: a Buffer or Uint8Array (its length is the core's to check). */
+function keyArg(v, what) {
+  if (Buffer.isBuffer(v)) return v
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+  throw typeError(`${what} must be a Buffer or Uint8Array, got ${typeName(v)}`)
+}
+
+/**
+ * The native arguments [compressMinBytes, encryptionKey, oldEncryptionKeys] of the options
+ * `compress`, `compressMinBytes`, `encryptionKey` and `oldEncryptionKeys`.
+ */
+function codecArgs(o) {
+  if (o.compress !== undefined && o.compress !== null && typeof o.compress !== 'boolean') {
+    throw typeError(`compress must be a boolean, got ${typeName(o.compress)}`)
+  }
+  let min = DEFAULT_COMPRESS_MIN_BYTES
+  if (o.compressMinBytes !== undefined && o.compressMinBytes !== null) {
+    if (typeof o.compressMinBytes !== 'number') {
+      throw typeError(`compressMinBytes must be a number of bytes, got ${typeName(o.compressMinBytes)}`)
+    }
+    if (!Number.isSafeInteger(o.compressMinBytes) || o.compressMinBytes < 0) {
+      throw rangeError(`compressMinBytes must be a whole number of bytes >= 0, got ${o.compressMinBytes}`)
+    }
+    min = o.compressMinBytes
+  }
+  const key = o.encryptionKey === undefined || o.encryptionKey === null ? undefined : keyArg(o.encryptionKey, 'encryptionKey')
+  let old
+  if (o.oldEncryptionKeys !== undefined && o.oldEncryptionKeys !== null) {
+    if (!Array.isArray(o.oldEncryptionKeys)) {
+      throw typeError(`oldEncryptionKeys must be an array of keys, got ${typeName(o.oldEncryptionKeys)}`)
+    }
+    old = o.oldEncryptionKeys.map((k, i) => keyArg(k, `oldEncryptionKeys[${i}]`))
+  }
+  return [o.compress ? min : undefined, key, old]
+}
+
+const CODEC_OPTIONS = ['compress', 'compressMinBytes', 'encryptionKey', 'oldEncryptionKeys']
+
 /**
  * `open(path, opts)` arguments for the native open: [path, nodeId, durable, flushEveryMs, maxDrift,
- * connectTimeoutMs].
+ * connectTimeoutMs, compressMinBytes, encryptionKey, oldEncryptionKeys].
  */
 function openArgs(path, opts) {
   if (path instanceof URL) path = fileURLToPath(path)
   stringArg(path, 'path')
-  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs', 'maxDrift', 'connectTimeoutMs'])
+  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs', 'maxDrift', 'connectTimeoutMs', ...CODEC_OPTIONS])
   if (o.durable !== undefined && o.durable !== null && typeof o.durable !== 'boolean') {
     throw typeError(`durable must be a boolean, got ${typeName(o.durable)}`)
   }
@@ -543,13 +585,17 @@ function openArgs(path, opts) {
     o.flushEveryMs ?? undefined,
     drift,
     o.connectTimeoutMs ?? undefined,
+    ...codecArgs(o),
   ]
 }
 
-/** `openMemory(opts)` arguments for the native openMemory: [nodeId, maxDrift]. */
+/**
+ * `openMemory(opts)` arguments for the native openMemory: [nodeId, maxDrift, compressMinBytes,
+ * encryptionKey, oldEncryptionKeys].
+ */
 function openMemoryArgs(opts) {
-  const o = optsArg(opts, ['nodeId', 'maxDrift'])
-  return [nodeIdArg(o.nodeId), maxDriftArg(o.maxDrift)]
+  const o = optsArg(opts, ['nodeId', 'maxDrift', ...CODEC_OPTIONS])
+  return [nodeIdArg(o.nodeId), maxDriftArg(o.maxDrift), ...codecArgs(o)]
 }
 
 /** The error of a use after `close()` (for the checks made in JS). */

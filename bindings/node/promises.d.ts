@@ -35,6 +35,7 @@ export type {
   GroveError,
   OpenOptions,
   MemoryOptions,
+  CodecOptions,
   SyncReport,
   Changes,
   ExportOptions,
@@ -58,7 +59,7 @@ export type {
 } from './index'
 export { Job } from './index'
 
-/** Every Grove error kind, in the order of the C ABI codes 1..11. */
+/** Every Grove error kind, in the order of the C ABI codes 1..12. */
 export declare const errorCodes: readonly ErrorCode[]
 
 /** The version of the Grove core the addon was built with. */
