@@ -635,7 +635,7 @@ fn key_file(path: &std::path::Path) -> Result<Vec<u8>, Fail> {
 fn hex_key(text: &str, what: &str) -> Result<Vec<u8>, Fail> {
     let digit = |c: u8| (c as char).to_digit(16);
     let bytes = text.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(invalid(format!(
             "{what} must be hex characters (64 for a key), got an odd number ({})",
             bytes.len()
