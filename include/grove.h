@@ -52,7 +52,7 @@
 /**
  * Minor version of the C ABI in this header; a change only adds functions or constants.
  */
-#define GROVE_ABI_VERSION_MINOR 6
+#define GROVE_ABI_VERSION_MINOR 7
 
 /**
  * The result of every fallible call: `GROVE_OK` (0) or one value per Grove error kind.
@@ -112,6 +112,11 @@ enum grove_status
    * A bug in Grove or a dependency (including a caught panic); please report it.
    */
   GROVE_INTERNAL = 11,
+  /**
+   * A sealed value cannot be opened: no encryption key, another key, or the value was changed
+   * or copied from another key.
+   */
+  GROVE_ENCRYPTION = 12,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -259,8 +264,8 @@ typedef struct grove_leaderboard grove_leaderboard;
 typedef struct grove_lock grove_lock;
 
 /**
- * Settings for opening a store (node id, durability, connect timeout). Not thread-safe: one
- * thread at a time.
+ * Settings for opening a store (node id, durability, connect timeout, compression, encryption
+ * keys). Not thread-safe: one thread at a time.
  */
 typedef struct grove_options grove_options;
 
@@ -1075,6 +1080,15 @@ grove_status grove_lock_release(const struct grove_lock *lock, bool *out_release
 grove_status grove_lock_try_acquire(const struct grove_lock *lock, bool *out_acquired, struct grove_error **err);
 
 /**
+ * Adds a key of an earlier rotation (`len` bytes at `key`, 32 bytes, checked at open): values
+ * sealed with it still open, new ones are sealed with the key of
+ * `grove_options_set_encryption_key`, which must be set too (else opening fails with
+ * INVALID_ARGUMENT). Call once per old key. The bytes are copied (and zeroed when the options
+ * are freed). Errors here: INVALID_ARGUMENT (NULL `opts` or `key`).
+ */
+grove_status grove_options_add_old_encryption_key(struct grove_options *opts, const uint8_t *key, size_t len, struct grove_error **err);
+
+/**
  * Releases options. NULL is accepted and ignored.
  */
 void grove_options_free(struct grove_options *opts);
@@ -1084,6 +1098,13 @@ void grove_options_free(struct grove_options *opts);
  * `grove_options_free`. Errors: INVALID_ARGUMENT (NULL `out`).
  */
 grove_status grove_options_new(struct grove_options **out, struct grove_error **err);
+
+/**
+ * Stores payloads of at least `min_bytes` bytes zstd-compressed (1024 is the threshold the
+ * other doors use by default; 0 compresses every payload). Reading never depends on it: values
+ * written compressed read back with compression off. Errors: INVALID_ARGUMENT (NULL `opts`).
+ */
+grove_status grove_options_set_compression(struct grove_options *opts, uint64_t min_bytes, struct grove_error **err);
 
 /**
  * Sets how long opening a network store (`redis://…`) waits for its server before an IO error
@@ -1099,6 +1120,15 @@ grove_status grove_options_set_connect_timeout(struct grove_options *opts, uint6
  * `GROVE_DURABILITY_EVERY_WRITE` (`every_ms` ignored). Errors: INVALID_ARGUMENT.
  */
 grove_status grove_options_set_durability(struct grove_options *opts, grove_durability mode, uint64_t every_ms, struct grove_error **err);
+
+/**
+ * Seals every value written with the `len`-byte key at `key` (32 bytes, e.g. from a CSPRNG or
+ * `grove keygen`; the length is checked when the store is opened, which then fails with
+ * INVALID_ARGUMENT). The bytes are copied (and zeroed when the options are freed or the key
+ * replaced). A store opened without its key, or with another one, reads sealed values as
+ * GROVE_ENCRYPTION. Errors here: INVALID_ARGUMENT (NULL `opts` or `key`).
+ */
+grove_status grove_options_set_encryption_key(struct grove_options *opts, const uint8_t *key, size_t len, struct grove_error **err);
 
 /**
  * Sets the node id (1 to 64 bytes of `[A-Za-z0-9._:-]`, `len` bytes at `node_id`).

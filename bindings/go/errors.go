@@ -24,9 +24,12 @@ var (
 	ErrCorrupt         = errors.New("grovekv: Corrupt")
 	ErrIo              = errors.New("grovekv: Io")
 	ErrInternal        = errors.New("grovekv: Internal")
+	// ErrEncryption: a sealed value cannot be opened (the store was opened without its
+	// encryption key or with another one, or the value was altered).
+	ErrEncryption = errors.New("grovekv: Encryption")
 )
 
-// sentinels is indexed by grove_status (1..11); index 0 (OK) is unused.
+// sentinels is indexed by grove_status (1..12); index 0 (OK) is unused.
 var sentinels = [...]error{
 	nil,
 	C.GROVE_NOT_FOUND:        ErrNotFound,
@@ -40,6 +43,7 @@ var sentinels = [...]error{
 	C.GROVE_CORRUPT:          ErrCorrupt,
 	C.GROVE_IO:               ErrIo,
 	C.GROVE_INTERNAL:         ErrInternal,
+	C.GROVE_ENCRYPTION:       ErrEncryption,
 }
 
 // Error is a failure reported by Grove: its Kind ("WrongType", as in grove.h's

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// Every status 1..11 maps to its sentinel and kind name, including the kinds today's
+// Every status 1..12 maps to its sentinel and kind name, including the kinds today's
 // operations cannot produce (LockTimeout, ClockDrift, Corrupt, Internal).
 func TestEveryStatusMapsToItsSentinel(t *testing.T) {
 	want := []struct {
@@ -25,6 +25,7 @@ func TestEveryStatusMapsToItsSentinel(t *testing.T) {
 		{9, "Corrupt", ErrCorrupt},
 		{10, "Io", ErrIo},
 		{11, "Internal", ErrInternal},
+		{12, "Encryption", ErrEncryption},
 	}
 	if len(want) != len(sentinels)-1 {
 		t.Fatalf("%d sentinels, want %d", len(sentinels)-1, len(want))

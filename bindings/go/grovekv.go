@@ -46,7 +46,14 @@ type config struct {
 	flushMs          uint64
 	set              bool
 	connectTimeoutMs *uint64
+	compressMin      *int
+	encryptionKey    *[]byte
+	oldKeys          [][]byte
 }
+
+// DefaultCompressMinBytes is the threshold of WithCompression: payloads of at least this many
+// bytes are stored compressed.
+const DefaultCompressMinBytes = 1024
 
 // Option configures Open and OpenMemory.
 type Option func(*config)
@@ -97,6 +104,46 @@ func WithConnectTimeout(d time.Duration) Option {
 	}
 }
 
+// WithCompression stores values of at least DefaultCompressMinBytes (1024) bytes
+// zstd-compressed. Reading never depends on it: values written compressed read back with it off.
+func WithCompression() Option {
+	return WithCompressionMinBytes(DefaultCompressMinBytes)
+}
+
+// WithCompressionMinBytes is WithCompression with another threshold (0 compresses every value);
+// a negative one makes Open fail with ErrInvalidArgument.
+func WithCompressionMinBytes(minBytes int) Option {
+	return func(c *config) { c.compressMin = &minBytes }
+}
+
+// WithEncryptionKey seals every value written with key (32 bytes, from crypto/rand or
+// `grove keygen`); old are keys of earlier rotations, whose values still open. The bytes are
+// copied. A key of another length makes Open fail with ErrInvalidArgument; reading a sealed
+// value without its key, or with another one, fails with ErrEncryption. Key names stay
+// plaintext, and so do counters, rate limiter state and leaderboard scores.
+func WithEncryptionKey(key []byte, old ...[]byte) Option {
+	key = append([]byte(nil), key...)
+	olds := make([][]byte, len(old))
+	for i, k := range old {
+		olds[i] = append([]byte(nil), k...)
+	}
+	return func(c *config) {
+		c.encryptionKey = &key
+		c.oldKeys = olds
+	}
+}
+
+// emptyKey gives an empty key a non-NULL pointer, so libgrove reports its length, not a NULL.
+var emptyKey [1]byte
+
+// keyArg is bytesArg for key bytes: never NULL.
+func keyArg(b []byte) (*C.uint8_t, C.size_t) {
+	if len(b) == 0 {
+		return (*C.uint8_t)(&emptyKey[0]), 0
+	}
+	return bytesArg(b)
+}
+
 // makeOptions builds a grove_options from opts; the caller frees it with grove_options_free.
 func makeOptions(opts []Option) (*C.grove_options, error) {
 	var cfg config
@@ -126,6 +173,35 @@ func makeOptions(opts []Option) (*C.grove_options, error) {
 	}
 	if cfg.connectTimeoutMs != nil {
 		st := C.grove_options_set_connect_timeout(copts, C.uint64_t(*cfg.connectTimeoutMs), &cerr)
+		if st != C.GROVE_OK {
+			C.grove_options_free(copts)
+			return nil, takeError(st, cerr)
+		}
+	}
+	if cfg.compressMin != nil {
+		if *cfg.compressMin < 0 {
+			C.grove_options_free(copts)
+			return nil, errInvalid("the compression threshold must be >= 0, got %d", *cfg.compressMin)
+		}
+		st := C.grove_options_set_compression(copts, C.uint64_t(*cfg.compressMin), &cerr)
+		if st != C.GROVE_OK {
+			C.grove_options_free(copts)
+			return nil, takeError(st, cerr)
+		}
+	}
+	if cfg.encryptionKey != nil {
+		p, n := keyArg(*cfg.encryptionKey)
+		st := C.grove_options_set_encryption_key(copts, p, n, &cerr)
+		runtime.KeepAlive(cfg.encryptionKey)
+		if st != C.GROVE_OK {
+			C.grove_options_free(copts)
+			return nil, takeError(st, cerr)
+		}
+	}
+	for _, k := range cfg.oldKeys {
+		p, n := keyArg(k)
+		st := C.grove_options_add_old_encryption_key(copts, p, n, &cerr)
+		runtime.KeepAlive(k)
 		if st != C.GROVE_OK {
 			C.grove_options_free(copts)
 			return nil, takeError(st, cerr)

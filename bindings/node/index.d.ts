@@ -2,7 +2,7 @@
 // Regenerate with `npm run types`; test.sh fails when this file and the code disagree.
 
 declare namespace _exports {
-    export { Bytes, ErrorCode, GroveError, OpenOptions, MemoryOptions, SyncReport, Changes, ExportOptions, Contribution, TtlOption, CounterOptions, KeysOptions, LockOptions, AcquireOptions, WithLockOptions, LockInfo, RateLimiterOptions, Decision, SessionsOptions, Ranked, QueueOptions, DelayOptions, DequeueWaitOptions, QueueStats, JsonValue };
+    export { Bytes, ErrorCode, GroveError, OpenOptions, MemoryOptions, CodecOptions, SyncReport, Changes, ExportOptions, Contribution, TtlOption, CounterOptions, KeysOptions, LockOptions, AcquireOptions, WithLockOptions, LockInfo, RateLimiterOptions, Decision, SessionsOptions, Ranked, QueueOptions, DelayOptions, DequeueWaitOptions, QueueStats, JsonValue };
 }
 declare namespace _exports {
     export { open };
@@ -30,6 +30,7 @@ type ErrorCode = import("./internal.js").ErrorCode;
 type GroveError = import("./internal.js").GroveError;
 type OpenOptions = import("./internal.js").OpenOptions;
 type MemoryOptions = import("./internal.js").MemoryOptions;
+type CodecOptions = import("./internal.js").CodecOptions;
 type SyncReport = import("./internal.js").SyncReport;
 type Changes<T extends number | bigint = number> = import("./internal.js").Changes<T>;
 type ExportOptions = import("./internal.js").ExportOptions;

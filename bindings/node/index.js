@@ -16,6 +16,7 @@
 /** @typedef {import('./internal.js').GroveError} GroveError */
 /** @typedef {import('./internal.js').OpenOptions} OpenOptions */
 /** @typedef {import('./internal.js').MemoryOptions} MemoryOptions */
+/** @typedef {import('./internal.js').CodecOptions} CodecOptions */
 /** @typedef {import('./internal.js').SyncReport} SyncReport */
 /**
  * @template {number | bigint} [T=number]

@@ -8,7 +8,7 @@ export type Bytes = string | Buffer | Uint8Array;
 /**
  * Every Grove error kind; a Grove error's `code` is one of these.
  */
-export type ErrorCode = "NotFound" | "WrongType" | "InvalidArgument" | "Overflow" | "Closed" | "StoreLocked" | "LockTimeout" | "ClockDrift" | "Corrupt" | "Io" | "Internal";
+export type ErrorCode = "NotFound" | "WrongType" | "InvalidArgument" | "Overflow" | "Closed" | "StoreLocked" | "LockTimeout" | "ClockDrift" | "Corrupt" | "Io" | "Internal" | "Encryption";
 /**
  * An error thrown by Grove: an `Error` (or TypeError/RangeError for bad arguments) with `code`.
  */
@@ -16,9 +16,35 @@ export type GroveError = Error & {
     code: ErrorCode;
 };
 /**
+ * Compression and encryption at rest, options of `open` and `openMemory`. Key names stay
+ * plaintext, and so do counters, rate limiter state and leaderboard scores.
+ */
+export type CodecOptions = {
+    /**
+     * Store values of at least `compressMinBytes` bytes zstd-compressed (default false). Reading never depends on it: compressed values read back with it off.
+     */
+    compress?: boolean | null;
+    /**
+     * The threshold of `compress`, in bytes (default 1024; 0 compresses every value).
+     */
+    compressMinBytes?: number | null;
+    /**
+     * Seal every value written with this 32-byte key (`crypto.randomBytes(32)` or `grove keygen`); another length is 'InvalidArgument'. Reading a sealed value without its key, or with another one, throws code 'Encryption'.
+     */
+    encryptionKey?: Buffer | Uint8Array | null;
+    /**
+     * Keys of earlier rotations: values sealed with them still open (needs `encryptionKey`).
+     */
+    oldEncryptionKeys?: ReadonlyArray<Buffer | Uint8Array> | null;
+};
+/**
  * Options of `open`.
  */
-export type OpenOptions = {
+export type OpenOptions = OpenOnlyOptions & CodecOptions;
+/**
+ * Options of `open` beside the codec's.
+ */
+export type OpenOnlyOptions = {
     /**
      * This replica's id for CRDTs (1-64 chars of [A-Za-z0-9._:-]); generated and persisted when absent.
      */
@@ -43,7 +69,11 @@ export type OpenOptions = {
 /**
  * Options of `openMemory`.
  */
-export type MemoryOptions = {
+export type MemoryOptions = MemoryOnlyOptions & CodecOptions;
+/**
+ * Options of `openMemory` beside the codec's.
+ */
+export type MemoryOnlyOptions = {
     /**
      * This replica's id for CRDTs; generated when absent.
      */
@@ -314,15 +344,28 @@ export type JsonValue = import("./json").JsonValue;
  */
 /**
  * Every Grove error kind; a Grove error's `code` is one of these.
- * @typedef {'NotFound' | 'WrongType' | 'InvalidArgument' | 'Overflow' | 'Closed' | 'StoreLocked' | 'LockTimeout' | 'ClockDrift' | 'Corrupt' | 'Io' | 'Internal'} ErrorCode
+ * @typedef {'NotFound' | 'WrongType' | 'InvalidArgument' | 'Overflow' | 'Closed' | 'StoreLocked' | 'LockTimeout' | 'ClockDrift' | 'Corrupt' | 'Io' | 'Internal' | 'Encryption'} ErrorCode
  */
 /**
  * An error thrown by Grove: an `Error` (or TypeError/RangeError for bad arguments) with `code`.
  * @typedef {Error & { code: ErrorCode }} GroveError
  */
 /**
+ * Compression and encryption at rest, options of `open` and `openMemory`. Key names stay
+ * plaintext, and so do counters, rate limiter state and leaderboard scores.
+ * @typedef {object} CodecOptions
+ * @property {boolean | null} [compress] Store values of at least `compressMinBytes` bytes zstd-compressed (default false). Reading never depends on it: compressed values read back with it off.
+ * @property {number | null} [compressMinBytes] The threshold of `compress`, in bytes (default 1024; 0 compresses every value).
+ * @property {Buffer | Uint8Array | null} [encryptionKey] Seal every value written with this 32-byte key (`crypto.randomBytes(32)` or `grove keygen`); another length is 'InvalidArgument'. Reading a sealed value without its key, or with another one, throws code 'Encryption'.
+ * @property {ReadonlyArray<Buffer | Uint8Array> | null} [oldEncryptionKeys] Keys of earlier rotations: values sealed with them still open (needs `encryptionKey`).
+ */
+/**
  * Options of `open`.
- * @typedef {object} OpenOptions
+ * @typedef {OpenOnlyOptions & CodecOptions} OpenOptions
+ */
+/**
+ * Options of `open` beside the codec's.
+ * @typedef {object} OpenOnlyOptions
  * @property {string | null} [nodeId] This replica's id for CRDTs (1-64 chars of [A-Za-z0-9._:-]); generated and persisted when absent.
  * @property {boolean | null} [durable] Fsync every write before it returns (default false: background flush).
  * @property {number | null} [flushEveryMs] Milliseconds between background flushes when not durable (default 500).
@@ -331,7 +374,11 @@ export type JsonValue = import("./json").JsonValue;
  */
 /**
  * Options of `openMemory`.
- * @typedef {object} MemoryOptions
+ * @typedef {MemoryOnlyOptions & CodecOptions} MemoryOptions
+ */
+/**
+ * Options of `openMemory` beside the codec's.
+ * @typedef {object} MemoryOnlyOptions
  * @property {string | null} [nodeId] This replica's id for CRDTs; generated when absent.
  * @property {number | null} [maxDrift] Seconds a remote CRDT stamp may lead the wall clock (default 60).
  */
@@ -463,7 +510,7 @@ export const U64_MAX: bigint;
 export const KEYS_BATCH: 256;
 export const TOKEN: unique symbol;
 /**
- * Every Grove error kind, in the order of the C ABI codes 1..11.
+ * Every Grove error kind, in the order of the C ABI codes 1..12.
  * @type {readonly ErrorCode[]}
  */
 export const errorCodes: readonly ErrorCode[];
@@ -579,10 +626,13 @@ export function changesOut(r: any, bigint: any): {
 };
 /**
  * `open(path, opts)` arguments for the native open: [path, nodeId, durable, flushEveryMs, maxDrift,
- * connectTimeoutMs].
+ * connectTimeoutMs, compressMinBytes, encryptionKey, oldEncryptionKeys].
  */
 export function openArgs(path: any, opts: any): any[];
-/** `openMemory(opts)` arguments for the native openMemory: [nodeId, maxDrift]. */
+/**
+ * `openMemory(opts)` arguments for the native openMemory: [nodeId, maxDrift, compressMinBytes,
+ * encryptionKey, oldEncryptionKeys].
+ */
 export function openMemoryArgs(opts: any): any[];
 /**
  * A delivered (or dead) job.

@@ -17,7 +17,7 @@ const { setTimeout: delay } = require('node:timers/promises')
 
 /**
  * Every Grove error kind; a Grove error's `code` is one of these.
- * @typedef {'NotFound' | 'WrongType' | 'InvalidArgument' | 'Overflow' | 'Closed' | 'StoreLocked' | 'LockTimeout' | 'ClockDrift' | 'Corrupt' | 'Io' | 'Internal'} ErrorCode
+ * @typedef {'NotFound' | 'WrongType' | 'InvalidArgument' | 'Overflow' | 'Closed' | 'StoreLocked' | 'LockTimeout' | 'ClockDrift' | 'Corrupt' | 'Io' | 'Internal' | 'Encryption'} ErrorCode
  */
 
 /**
@@ -26,8 +26,23 @@ const { setTimeout: delay } = require('node:timers/promises')
  */
 
 /**
+ * Compression and encryption at rest, options of `open` and `openMemory`. Key names stay
+ * plaintext, and so do counters, rate limiter state and leaderboard scores.
+ * @typedef {object} CodecOptions
+ * @property {boolean | null} [compress] Store values of at least `compressMinBytes` bytes zstd-compressed (default false). Reading never depends on it: compressed values read back with it off.
+ * @property {number | null} [compressMinBytes] The threshold of `compress`, in bytes (default 1024; 0 compresses every value).
+ * @property {Buffer | Uint8Array | null} [encryptionKey] Seal every value written with this 32-byte key (`crypto.randomBytes(32)` or `grove keygen`); another length is 'InvalidArgument'. Reading a sealed value without its key, or with another one, throws code 'Encryption'.
+ * @property {ReadonlyArray<Buffer | Uint8Array> | null} [oldEncryptionKeys] Keys of earlier rotations: values sealed with them still open (needs `encryptionKey`).
+ */
+
+/**
  * Options of `open`.
- * @typedef {object} OpenOptions
+ * @typedef {OpenOnlyOptions & CodecOptions} OpenOptions
+ */
+
+/**
+ * Options of `open` beside the codec's.
+ * @typedef {object} OpenOnlyOptions
  * @property {string | null} [nodeId] This replica's id for CRDTs (1-64 chars of [A-Za-z0-9._:-]); generated and persisted when absent.
  * @property {boolean | null} [durable] Fsync every write before it returns (default false: background flush).
  * @property {number | null} [flushEveryMs] Milliseconds between background flushes when not durable (default 500).
@@ -37,7 +52,12 @@ const { setTimeout: delay } = require('node:timers/promises')
 
 /**
  * Options of `openMemory`.
- * @typedef {object} MemoryOptions
+ * @typedef {MemoryOnlyOptions & CodecOptions} MemoryOptions
+ */
+
+/**
+ * Options of `openMemory` beside the codec's.
+ * @typedef {object} MemoryOnlyOptions
  * @property {string | null} [nodeId] This replica's id for CRDTs; generated when absent.
  * @property {number | null} [maxDrift] Seconds a remote CRDT stamp may lead the wall clock (default 60).
  */
@@ -192,7 +212,7 @@ const KEYS_BATCH = 256
 const MAX_POLL_MS = 50
 
 /**
- * Every Grove error kind, in the order of the C ABI codes 1..11.
+ * Every Grove error kind, in the order of the C ABI codes 1..12.
  * @type {readonly ErrorCode[]}
  */
 const errorCodes = Object.freeze([
@@ -207,6 +227,7 @@ const errorCodes = Object.freeze([
   'Corrupt',
   'Io',
   'Internal',
+  'Encryption',
 ])
 
 /** A TypeError for a wrong argument type, with code 'InvalidArgument'. */
@@ -728,14 +749,55 @@ function changesOut(r, bigint) {
   return { data: r.data, cursor }
 }
 
+/** The threshold of `compress: true` when `compressMinBytes` is not given (API.md). */
+const DEFAULT_COMPRESS_MIN_BYTES = 1024
+
+/** An encryption key: a Buffer or Uint8Array (its length is the core's to check). */
+function keyArg(v, what) {
+  if (Buffer.isBuffer(v)) return v
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+  throw typeError(`${what} must be a Buffer or Uint8Array, got ${typeName(v)}`)
+}
+
+/**
+ * The native arguments [compressMinBytes, encryptionKey, oldEncryptionKeys] of the options
+ * `compress`, `compressMinBytes`, `encryptionKey` and `oldEncryptionKeys`.
+ */
+function codecArgs(o) {
+  if (o.compress !== undefined && o.compress !== null && typeof o.compress !== 'boolean') {
+    throw typeError(`compress must be a boolean, got ${typeName(o.compress)}`)
+  }
+  let min = DEFAULT_COMPRESS_MIN_BYTES
+  if (o.compressMinBytes !== undefined && o.compressMinBytes !== null) {
+    if (typeof o.compressMinBytes !== 'number') {
+      throw typeError(`compressMinBytes must be a number of bytes, got ${typeName(o.compressMinBytes)}`)
+    }
+    if (!Number.isSafeInteger(o.compressMinBytes) || o.compressMinBytes < 0) {
+      throw rangeError(`compressMinBytes must be a whole number of bytes >= 0, got ${o.compressMinBytes}`)
+    }
+    min = o.compressMinBytes
+  }
+  const key = o.encryptionKey === undefined || o.encryptionKey === null ? undefined : keyArg(o.encryptionKey, 'encryptionKey')
+  let old
+  if (o.oldEncryptionKeys !== undefined && o.oldEncryptionKeys !== null) {
+    if (!Array.isArray(o.oldEncryptionKeys)) {
+      throw typeError(`oldEncryptionKeys must be an array of keys, got ${typeName(o.oldEncryptionKeys)}`)
+    }
+    old = o.oldEncryptionKeys.map((k, i) => keyArg(k, `oldEncryptionKeys[${i}]`))
+  }
+  return [o.compress ? min : undefined, key, old]
+}
+
+const CODEC_OPTIONS = ['compress', 'compressMinBytes', 'encryptionKey', 'oldEncryptionKeys']
+
 /**
  * `open(path, opts)` arguments for the native open: [path, nodeId, durable, flushEveryMs, maxDrift,
- * connectTimeoutMs].
+ * connectTimeoutMs, compressMinBytes, encryptionKey, oldEncryptionKeys].
  */
 function openArgs(path, opts) {
   if (path instanceof URL) path = fileURLToPath(path)
   stringArg(path, 'path')
-  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs', 'maxDrift', 'connectTimeoutMs'])
+  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs', 'maxDrift', 'connectTimeoutMs', ...CODEC_OPTIONS])
   if (o.durable !== undefined && o.durable !== null && typeof o.durable !== 'boolean') {
     throw typeError(`durable must be a boolean, got ${typeName(o.durable)}`)
   }
@@ -753,13 +815,17 @@ function openArgs(path, opts) {
     o.flushEveryMs ?? undefined,
     drift,
     o.connectTimeoutMs ?? undefined,
+    ...codecArgs(o),
   ]
 }
 
-/** `openMemory(opts)` arguments for the native openMemory: [nodeId, maxDrift]. */
+/**
+ * `openMemory(opts)` arguments for the native openMemory: [nodeId, maxDrift, compressMinBytes,
+ * encryptionKey, oldEncryptionKeys].
+ */
 function openMemoryArgs(opts) {
-  const o = optsArg(opts, ['nodeId', 'maxDrift'])
-  return [nodeIdArg(o.nodeId), maxDriftArg(o.maxDrift)]
+  const o = optsArg(opts, ['nodeId', 'maxDrift', ...CODEC_OPTIONS])
+  return [nodeIdArg(o.nodeId), maxDriftArg(o.maxDrift), ...codecArgs(o)]
 }
 
 /** The error of a use after `close()` (for the checks made in JS). */

@@ -2,7 +2,7 @@
 // Regenerate with `npm run types`; test.sh fails when this file and the code disagree.
 
 declare namespace _exports {
-    export { Bytes, ErrorCode, OpenOptions, MemoryOptions, SyncReport, Changes, ExportOptions, Contribution, TtlOption, CounterOptions, KeysOptions, LockOptions, AcquireOptions, WithLockOptions, LockInfo, RateLimiterOptions, Decision, SessionsOptions, Ranked, QueueOptions, DelayOptions, DequeueWaitOptions, QueueStats, JsonValue, GroveError };
+    export { Bytes, ErrorCode, OpenOptions, MemoryOptions, CodecOptions, SyncReport, Changes, ExportOptions, Contribution, TtlOption, CounterOptions, KeysOptions, LockOptions, AcquireOptions, WithLockOptions, LockInfo, RateLimiterOptions, Decision, SessionsOptions, Ranked, QueueOptions, DelayOptions, DequeueWaitOptions, QueueStats, JsonValue, GroveError };
 }
 declare namespace _exports {
     export { open };
@@ -28,6 +28,7 @@ type Bytes = import("./internal.js").Bytes;
 type ErrorCode = import("./internal.js").ErrorCode;
 type OpenOptions = import("./internal.js").OpenOptions;
 type MemoryOptions = import("./internal.js").MemoryOptions;
+type CodecOptions = import("./internal.js").CodecOptions;
 type SyncReport = import("./internal.js").SyncReport;
 type Changes<T extends number | bigint = number> = import("./internal.js").Changes<T>;
 type ExportOptions = import("./internal.js").ExportOptions;

@@ -17,6 +17,7 @@
 /** @typedef {import('./internal.js').ErrorCode} ErrorCode */
 /** @typedef {import('./internal.js').OpenOptions} OpenOptions */
 /** @typedef {import('./internal.js').MemoryOptions} MemoryOptions */
+/** @typedef {import('./internal.js').CodecOptions} CodecOptions */
 /** @typedef {import('./internal.js').SyncReport} SyncReport */
 /**
  * @template {number | bigint} [T=number]

@@ -25,8 +25,8 @@ macro_rules! say {
     after_help = "Exit status: 0 ok, 1 not found (or refused: by a rate limiter, a conditional \
                   `kv set`, `counter try-decr`/`try-incr`), 2 usage, \
                   10+N a Grove error of kind N (12 WrongType, 13 InvalidArgument, 14 Overflow, \
-                  16 StoreLocked, 17 LockTimeout, 19 Corrupt, 20 Io); `lock run` exits with \
-                  its command's status.\n\n\
+                  16 StoreLocked, 17 LockTimeout, 19 Corrupt, 20 Io, 22 Encryption); `lock run` \
+                  exits with its command's status.\n\n\
                   Ids, keys, names, values and files may start with `-` (`grove kv get -k`); \
                   one spelled exactly like a flag of its command (`-h`, `--ttl`) goes after \
                   `--`, or for an option's value after `=` (`--prefix=-h`)."
@@ -47,6 +47,21 @@ struct Cli {
         allow_negative_numbers = true
     )]
     connect_timeout: Option<f64>,
+    /// Store values of at least 1024 bytes (or --compress-min-bytes) zstd-compressed.
+    #[arg(long, global = true)]
+    compress: bool,
+    /// The threshold of --compress in bytes (implies --compress; 0 compresses every value).
+    #[arg(long, global = true, value_name = "N")]
+    compress_min_bytes: Option<usize>,
+    /// File holding the 32-byte encryption key (raw, or 64 hex characters); every value written
+    /// is sealed with it. Default: GROVE_ENCRYPTION_KEY (64 hex characters). Never on the
+    /// command line itself. Make one with `grove keygen`.
+    #[arg(long, global = true, value_name = "PATH")]
+    encryption_key_file: Option<PathBuf>,
+    /// File holding a key of an earlier rotation (as --encryption-key-file): values sealed with
+    /// it still open. Repeatable.
+    #[arg(long, global = true, value_name = "PATH")]
+    old_encryption_key_file: Vec<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -90,6 +105,9 @@ enum Command {
     Purge,
     /// The visitor-counter story: threads count page views, the store is reopened, the total holds.
     Demo(DemoArgs),
+    /// Print a fresh random encryption key as 64 hex characters (for --encryption-key-file or
+    /// GROVE_ENCRYPTION_KEY).
+    Keygen,
 }
 
 #[derive(Subcommand)]
@@ -541,12 +559,105 @@ fn open(cli: &Cli) -> Result<Store, Fail> {
         .db
         .as_ref()
         .ok_or_else(|| Fail(2, "no store given: pass --db PATH or set GROVE_DB".into()))?;
-    let mut opts = Options::new();
+    let mut opts = codec_options(cli)?;
     if cli.durable {
         opts = opts.durability(Durability::EveryWrite);
     }
     opts.connect_timeout = cli.connect_timeout.map(connect_timeout).transpose()?;
     Ok(Store::open_with(path, opts)?)
+}
+
+/// The environment variable holding the encryption key as 64 hex characters.
+const KEY_ENV: &str = "GROVE_ENCRYPTION_KEY";
+
+/// Options with the compression and encryption settings of the command line: the key from
+/// `--encryption-key-file`, else `GROVE_ENCRYPTION_KEY`. Only the text is converted here; the
+/// core checks the lengths when the store opens.
+fn codec_options(cli: &Cli) -> Result<Options, Fail> {
+    let mut opts = Options::new();
+    if cli.compress || cli.compress_min_bytes.is_some() {
+        opts = opts.compress(
+            cli.compress_min_bytes
+                .unwrap_or(grove_core::DEFAULT_COMPRESS_MIN_BYTES),
+        );
+    }
+    match &cli.encryption_key_file {
+        Some(file) => opts = opts.encryption_key(key_file(file)?),
+        None => {
+            if let Some(text) = std::env::var_os(KEY_ENV) {
+                let text = text.to_str().ok_or_else(|| {
+                    invalid(format!(
+                        "{KEY_ENV} must be hex characters, got non-UTF-8 text"
+                    ))
+                })?;
+                opts = opts.encryption_key(hex_key(text.trim(), KEY_ENV)?);
+            }
+        }
+    }
+    for file in &cli.old_encryption_key_file {
+        opts = opts.old_encryption_key(key_file(file)?);
+    }
+    Ok(opts)
+}
+
+/// A Grove `InvalidArgument` failure (exit 13).
+fn invalid(why: String) -> Fail {
+    Fail::from(Error::new(ErrorKind::InvalidArgument, why))
+}
+
+/// The key in a key file: its bytes when it holds exactly 32, else 64 hex characters
+/// (surrounding whitespace, such as a final newline, ignored). Any other content is handed to
+/// the core as is, which reports its length.
+fn key_file(path: &std::path::Path) -> Result<Vec<u8>, Fail> {
+    let bytes = read_file(path)?;
+    if bytes.len() == grove_core::ENCRYPTION_KEY_LEN {
+        return Ok(bytes);
+    }
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    let end = bytes.iter().rposition(|b| !b.is_ascii_whitespace());
+    let text = match (start, end) {
+        (Some(s), Some(e)) => &bytes[s..=e],
+        _ => &[][..],
+    };
+    if text.len() == 2 * grove_core::ENCRYPTION_KEY_LEN {
+        let text = std::str::from_utf8(text).map_err(|_| {
+            invalid(format!(
+                "key file {} holds neither 32 raw bytes nor hex characters",
+                path.display()
+            ))
+        })?;
+        return hex_key(text, &format!("key file {}", path.display()));
+    }
+    Ok(bytes)
+}
+
+/// Decodes hex text (either case) to bytes; `what` names where it came from in the error.
+fn hex_key(text: &str, what: &str) -> Result<Vec<u8>, Fail> {
+    let digit = |c: u8| (c as char).to_digit(16);
+    let bytes = text.as_bytes();
+    if !bytes.len().is_multiple_of(2) {
+        return Err(invalid(format!(
+            "{what} must be hex characters (64 for a key), got an odd number ({})",
+            bytes.len()
+        )));
+    }
+    bytes
+        .chunks(2)
+        .map(|pair| match (digit(pair[0]), digit(pair[1])) {
+            (Some(hi), Some(lo)) => Ok((hi * 16 + lo) as u8),
+            _ => Err(invalid(format!(
+                "{what} must be hex characters (64 for a key), got a character that is not one"
+            ))),
+        })
+        .collect()
+}
+
+/// `grove keygen`: a fresh key from the OS CSPRNG, as 64 lowercase hex characters.
+fn keygen() -> Result<(), Fail> {
+    let key = grove_core::new_encryption_key()?;
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    say!("{hex}");
+    Ok(())
 }
 
 /// `--connect-timeout` seconds as a `Duration` for the core to check: 0 and negative numbers
@@ -580,10 +691,14 @@ fn run(cli: Cli) -> Result<(), Fail> {
     if let Command::Demo(args) = &cli.command {
         return demo(args);
     }
+    if let Command::Keygen = &cli.command {
+        return keygen();
+    }
     if let Command::Sync { dir_a, dir_b } = &cli.command {
         let timeout = cli.connect_timeout.map(connect_timeout).transpose()?;
+        let codec = codec_options(&cli)?;
         let open = |target: &PathBuf| {
-            let mut opts = Options::new();
+            let mut opts = codec.clone();
             opts.connect_timeout = timeout;
             Store::open_with(target, opts)
         };
@@ -607,7 +722,9 @@ fn run(cli: Cli) -> Result<(), Fail> {
         Command::Crdt(cmd) => crdt(&db, cmd),
         Command::Stats => stats(&db),
         Command::Purge => db.purge_expired().map(|n| say!("{n}")).map_err(Fail::from),
-        Command::Demo(_) | Command::Sync { .. } => unreachable!("handled above"),
+        Command::Demo(_) | Command::Sync { .. } | Command::Keygen => {
+            unreachable!("handled above")
+        }
     };
     // Close (and so flush) even when the command failed; report the command's error first.
     let closed = db.close();

@@ -826,3 +826,186 @@ fn conditional_kv_writes_and_bounded_counter_commands() {
     assert_eq!(code(&["kv", "set", "counter:text", "x"]), Some(0));
     assert_eq!(code(&["counter", "try-decr", "text"]), Some(12));
 }
+
+/// Runs `grove` with `args` and the environment variables `env` (GROVE_DB and
+/// GROVE_ENCRYPTION_KEY cleared first).
+fn grove_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_grove"));
+    cmd.args(args)
+        .env_remove("GROVE_DB")
+        .env_remove("GROVE_ENCRYPTION_KEY");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// Whether a file directly in `dir` holds `marker`.
+fn dir_contains(dir: &std::path::Path, marker: &str) -> bool {
+    std::fs::read_dir(dir).unwrap().any(|e| {
+        let path = e.unwrap().path();
+        path.is_file()
+            && std::fs::read(&path)
+                .unwrap()
+                .windows(marker.len())
+                .any(|w| w == marker.as_bytes())
+    })
+}
+
+#[test]
+fn keygen_encryption_key_file_env_and_compression_flags() {
+    let err = |o: &Output| String::from_utf8_lossy(&o.stderr).to_string();
+    // keygen: 64 lowercase hex characters, a new key each time.
+    let k1 = stdout(&grove_env(&["keygen"], &[]));
+    let k2 = stdout(&grove_env(&["keygen"], &[]));
+    assert_eq!(k1.len(), 64, "{k1}");
+    assert!(k1
+        .bytes()
+        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert_ne!(k1, k2);
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sealed");
+    let target = format!("lmdb:{}", data.display());
+    let hex_file = dir.path().join("key.hex");
+    std::fs::write(&hex_file, format!("{k1}\n")).unwrap();
+    let raw_file = dir.path().join("key.bin");
+    let raw: Vec<u8> = (0..32)
+        .map(|i| u8::from_str_radix(&k1[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    std::fs::write(&raw_file, &raw).unwrap();
+    let hex_flag = format!("--encryption-key-file={}", hex_file.display());
+    let raw_flag = format!("--encryption-key-file={}", raw_file.display());
+
+    // Written with the hex key file: kv, a session and a job.
+    let run = |extra: &[&str], args: &[&str], env: &[(&str, &str)]| {
+        let mut all = vec!["--db", target.as_str()];
+        all.extend_from_slice(extra);
+        all.extend_from_slice(args);
+        grove_env(&all, env)
+    };
+    let o = run(&[&hex_flag], &["kv", "set", "kv", "MARKER-cli-kv-3b7"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    let sid = stdout(&run(
+        &[&hex_flag],
+        &["session", "create", "MARKER-cli-session-3b7"],
+        &[],
+    ));
+    assert_eq!(sid.len(), 43, "{sid}");
+    let o = run(
+        &[&hex_flag],
+        &["queue", "enqueue", "jobs", "MARKER-cli-job-3b7"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        !dir_contains(&data, "MARKER-cli-"),
+        "plaintext in the data files"
+    );
+
+    // Read back with the raw key file, and with the environment variable.
+    assert_eq!(
+        stdout(&run(&[&raw_flag], &["kv", "get", "kv"], &[])),
+        "MARKER-cli-kv-3b7"
+    );
+    let env = [("GROVE_ENCRYPTION_KEY", k1.as_str())];
+    assert_eq!(
+        stdout(&run(&[], &["session", "get", &sid], &env)),
+        "MARKER-cli-session-3b7"
+    );
+    assert_eq!(
+        stdout(&run(&[], &["queue", "dequeue", "jobs"], &env)),
+        "1 1 MARKER-cli-job-3b7"
+    );
+
+    // No key, or another key: exit 22 (Encryption).
+    let o = run(&[], &["kv", "get", "kv"], &[]);
+    assert_eq!(o.status.code(), Some(22), "{}", err(&o));
+    assert!(err(&o).contains("Encryption"), "{}", err(&o));
+    let o = run(
+        &[],
+        &["kv", "get", "kv"],
+        &[("GROVE_ENCRYPTION_KEY", k2.as_str())],
+    );
+    assert_eq!(o.status.code(), Some(22), "{}", err(&o));
+    // Rotation: the new key from the environment, the old one from a file.
+    let old_flag = format!("--old-encryption-key-file={}", hex_file.display());
+    assert_eq!(
+        stdout(&run(
+            &[&old_flag],
+            &["kv", "get", "kv"],
+            &[("GROVE_ENCRYPTION_KEY", k2.as_str())]
+        )),
+        "MARKER-cli-kv-3b7"
+    );
+
+    // Bad keys: exit 13 (InvalidArgument), and nothing is opened.
+    let short = dir.path().join("short");
+    std::fs::write(&short, [7u8; 31]).unwrap();
+    let not_hex = dir.path().join("nothex");
+    std::fs::write(&not_hex, "z".repeat(64)).unwrap();
+    for (flags, env) in [
+        (
+            vec![format!("--encryption-key-file={}", short.display())],
+            vec![],
+        ),
+        (
+            vec![format!("--encryption-key-file={}", not_hex.display())],
+            vec![],
+        ),
+        (vec![], vec![("GROVE_ENCRYPTION_KEY", &k1[..62])]),
+        (vec![], vec![("GROVE_ENCRYPTION_KEY", "xy")]),
+        (vec![], vec![("GROVE_ENCRYPTION_KEY", "")]),
+        (vec![old_flag.clone()], vec![]),
+    ] {
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        let o = run(&flags, &["kv", "get", "kv"], &env);
+        assert_eq!(o.status.code(), Some(13), "{flags:?} {env:?}: {}", err(&o));
+    }
+    let o = grove_env(
+        &[
+            "--db",
+            "memory:",
+            "--encryption-key-file",
+            "/nonexistent/key",
+            "stats",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(20), "{}", err(&o));
+    // A key on the command line itself is not an option.
+    let o = grove_env(&["--db", "memory:", "--encryption-key", &k1, "stats"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+
+    // The same write without a key is in the files, so the check above can fail.
+    let plain = dir.path().join("plain");
+    let plain_target = format!("lmdb:{}", plain.display());
+    let o = grove_env(
+        &[
+            "--db",
+            &plain_target,
+            "kv",
+            "set",
+            "kv",
+            "MARKER-cli-kv-3b7",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(dir_contains(&plain, "MARKER-cli-kv-3b7"));
+
+    // Compression: a 10 KB value round-trips, and reads back without the flag.
+    let big = "compressible text ".repeat(600)[..10 * 1024].to_string();
+    let z = format!("lmdb:{}", dir.path().join("z").display());
+    for flags in [&["--compress"][..], &["--compress-min-bytes", "0"][..]] {
+        let mut args = vec!["--db", z.as_str()];
+        args.extend_from_slice(flags);
+        args.extend_from_slice(&["kv", "set", "big", &big]);
+        let o = grove_env(&args, &[]);
+        assert!(o.status.success(), "{}", err(&o));
+        assert_eq!(
+            stdout(&grove_env(&["--db", &z, "kv", "get", "big"], &[])),
+            big
+        );
+    }
+}

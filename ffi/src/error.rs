@@ -234,7 +234,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_the_same_number_and_name() {
-        assert_eq!(ErrorKind::ALL.len(), 11);
+        assert_eq!(ErrorKind::ALL.len(), 12);
         for kind in ErrorKind::ALL {
             let s = grove_status::from_kind(kind);
             assert_eq!(s as i32, kind.code());

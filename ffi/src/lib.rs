@@ -96,8 +96,9 @@ pub use session::{
     grove_sessions_update,
 };
 pub use store::{
-    grove_durability, grove_options, grove_options_free, grove_options_new,
-    grove_options_set_connect_timeout, grove_options_set_durability, grove_options_set_node_id,
+    grove_durability, grove_options, grove_options_add_old_encryption_key, grove_options_free,
+    grove_options_new, grove_options_set_compression, grove_options_set_connect_timeout,
+    grove_options_set_durability, grove_options_set_encryption_key, grove_options_set_node_id,
     grove_store, grove_store_close, grove_store_flush, grove_store_free, grove_store_is_closed,
     grove_store_namespace, grove_store_node_id, grove_store_open, grove_store_open_memory,
     grove_store_path, grove_store_size_on_disk, GROVE_DURABILITY_EVERY_WRITE,
@@ -113,7 +114,7 @@ use std::ffi::c_char;
 /// Major version of the C ABI in this header; a change means existing callers must be rebuilt.
 pub const GROVE_ABI_VERSION_MAJOR: u32 = 0;
 /// Minor version of the C ABI in this header; a change only adds functions or constants.
-pub const GROVE_ABI_VERSION_MINOR: u32 = 6;
+pub const GROVE_ABI_VERSION_MINOR: u32 = 7;
 
 /// The crate version with a trailing NUL, handed out by `grove_version`.
 const VERSION_NUL: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
@@ -141,6 +142,6 @@ mod tests {
         // SAFETY: grove_version returns a pointer to a static NUL-terminated string.
         let v = unsafe { CStr::from_ptr(grove_version()) };
         assert_eq!(v.to_str().unwrap(), grove_core::VERSION);
-        assert_eq!(grove_abi_version(), 6);
+        assert_eq!(grove_abi_version(), 7);
     }
 }

@@ -1,6 +1,6 @@
 //! Opening, closing and inspecting stores; open options.
 
-use crate::buf::{grove_bytes, text_arg};
+use crate::buf::{bytes_arg, grove_bytes, text_arg};
 use crate::error::{grove_error, grove_status, run_void};
 use grove_core::{validate_node_id, Durability, Error, ErrorKind, Options, Store};
 use std::os::unix::ffi::OsStrExt;
@@ -13,8 +13,8 @@ pub const GROVE_DURABILITY_PERIODIC: grove_durability = 0;
 /// Every write is fsynced before it returns (concurrent writers share fsyncs).
 pub const GROVE_DURABILITY_EVERY_WRITE: grove_durability = 1;
 
-/// Settings for opening a store (node id, durability, connect timeout). Not thread-safe: one
-/// thread at a time.
+/// Settings for opening a store (node id, durability, connect timeout, compression, encryption
+/// keys). Not thread-safe: one thread at a time.
 pub struct grove_options {
     /// The Rust options this handle builds up, copied into each store opened with it.
     pub(crate) inner: Options,
@@ -124,6 +124,89 @@ pub unsafe extern "C" fn grove_options_set_connect_timeout(
         unsafe { (*opts).inner.connect_timeout = Some(Duration::from_millis(timeout_ms)) };
         Ok(())
     })
+}
+
+/// Stores payloads of at least `min_bytes` bytes zstd-compressed (1024 is the threshold the
+/// other doors use by default; 0 compresses every payload). Reading never depends on it: values
+/// written compressed read back with compression off. Errors: INVALID_ARGUMENT (NULL `opts`).
+#[no_mangle]
+pub unsafe extern "C" fn grove_options_set_compression(
+    opts: *mut grove_options,
+    min_bytes: u64,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [opts], {
+        // More than the address space holds is "never": no payload can reach it.
+        let min = usize::try_from(min_bytes).unwrap_or(usize::MAX);
+        // SAFETY: `opts` is a live handle used by one thread at a time (contract).
+        unsafe { (*opts).inner.compress_min_bytes = Some(min) };
+        Ok(())
+    })
+}
+
+/// Seals every value written with the `len`-byte key at `key` (32 bytes, e.g. from a CSPRNG or
+/// `grove keygen`; the length is checked when the store is opened, which then fails with
+/// INVALID_ARGUMENT). The bytes are copied (and zeroed when the options are freed or the key
+/// replaced). A store opened without its key, or with another one, reads sealed values as
+/// GROVE_ENCRYPTION. Errors here: INVALID_ARGUMENT (NULL `opts` or `key`).
+#[no_mangle]
+pub unsafe extern "C" fn grove_options_set_encryption_key(
+    opts: *mut grove_options,
+    key: *const u8,
+    len: usize,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [opts, key], {
+        // SAFETY: `key` points to `len` readable bytes (contract).
+        let key = unsafe { bytes_arg(key, len, "key") }?.to_vec();
+        // SAFETY: `opts` is a live handle used by one thread at a time (contract).
+        let inner = unsafe { &mut (*opts).inner };
+        if let Some(mut old) = inner.encryption_key.replace(key) {
+            wipe(&mut old);
+        }
+        Ok(())
+    })
+}
+
+/// Adds a key of an earlier rotation (`len` bytes at `key`, 32 bytes, checked at open): values
+/// sealed with it still open, new ones are sealed with the key of
+/// `grove_options_set_encryption_key`, which must be set too (else opening fails with
+/// INVALID_ARGUMENT). Call once per old key. The bytes are copied (and zeroed when the options
+/// are freed). Errors here: INVALID_ARGUMENT (NULL `opts` or `key`).
+#[no_mangle]
+pub unsafe extern "C" fn grove_options_add_old_encryption_key(
+    opts: *mut grove_options,
+    key: *const u8,
+    len: usize,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [opts, key], {
+        // SAFETY: `key` points to `len` readable bytes (contract).
+        let key = unsafe { bytes_arg(key, len, "key") }?.to_vec();
+        // SAFETY: `opts` is a live handle used by one thread at a time (contract).
+        unsafe { (*opts).inner.old_encryption_keys.push(key) };
+        Ok(())
+    })
+}
+
+/// Overwrites a copy of key bytes with zeros (volatile writes, so they are not optimised away).
+fn wipe(bytes: &mut [u8]) {
+    for b in bytes.iter_mut() {
+        // SAFETY: `b` is a valid, exclusive reference to one byte.
+        unsafe { std::ptr::write_volatile(b, 0) };
+    }
+    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+}
+
+impl Drop for grove_options {
+    fn drop(&mut self) {
+        if let Some(k) = self.inner.encryption_key.as_mut() {
+            wipe(k);
+        }
+        for k in &mut self.inner.old_encryption_keys {
+            wipe(k);
+        }
+    }
 }
 
 /// Releases options. NULL is accepted and ignored.

@@ -622,6 +622,12 @@ static void case_null_pointers(fixture *fx) {
     INVALID(grove_options_set_node_id(opts, NULL, 0, &err));
     NUL_ARG(grove_options_set_durability(NULL, GROVE_DURABILITY_PERIODIC, 10, &err));
     NUL_ARG(grove_options_set_connect_timeout(NULL, 1000, &err));
+    NUL_ARG(grove_options_set_compression(NULL, 1024, &err));
+    static const uint8_t key32[32] = {1};
+    NUL_ARG(grove_options_set_encryption_key(NULL, key32, 32, &err));
+    NUL_ARG(grove_options_set_encryption_key(opts, NULL, 32, &err));
+    NUL_ARG(grove_options_add_old_encryption_key(NULL, key32, 32, &err));
+    NUL_ARG(grove_options_add_old_encryption_key(opts, NULL, 0, &err));
 
     /* opening */
     NUL_ARG(grove_store_open(NULL, 5, NULL, &sp, &err));

@@ -152,6 +152,54 @@ fn connect_timeout(ms: f64) -> grove_core::Result<Duration> {
     })
 }
 
+/// The compression and encryption options of `open`/`openMemory`, copied out of JS (so they
+/// can move to a pool thread). Key lengths are the core's to check.
+#[derive(Default)]
+pub(crate) struct CodecArgs {
+    compress_min_bytes: Option<usize>,
+    encryption_key: Option<Vec<u8>>,
+    old_encryption_keys: Vec<Vec<u8>>,
+}
+
+impl CodecArgs {
+    /// From the native arguments: `compressMinBytes` (a whole number >= 0, or absent for no
+    /// compression) and the key Buffers.
+    pub(crate) fn new(
+        compress_min_bytes: Option<f64>,
+        encryption_key: Option<Buffer>,
+        old_encryption_keys: Option<Vec<Buffer>>,
+    ) -> grove_core::Result<CodecArgs> {
+        let compress_min_bytes = match compress_min_bytes {
+            None => None,
+            Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => {
+                Some(n as usize)
+            }
+            Some(n) => {
+                return Err(grove_core::Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("compressMinBytes must be a whole number of bytes >= 0, got {n}"),
+                ))
+            }
+        };
+        Ok(CodecArgs {
+            compress_min_bytes,
+            encryption_key: encryption_key.map(|k| k.to_vec()),
+            old_encryption_keys: old_encryption_keys
+                .unwrap_or_default()
+                .iter()
+                .map(|k| k.to_vec())
+                .collect(),
+        })
+    }
+
+    /// Sets these on `opts`.
+    fn apply(self, opts: &mut Options) {
+        opts.compress_min_bytes = self.compress_min_bytes;
+        opts.encryption_key = self.encryption_key;
+        opts.old_encryption_keys = self.old_encryption_keys;
+    }
+}
+
 /// Opens (creating if needed) the store at `path` (any target: `./data`, `lmdb:./data`,
 /// `redis://…`, …).
 pub(crate) fn open_store(
@@ -161,10 +209,12 @@ pub(crate) fn open_store(
     flush_every_ms: Option<f64>,
     max_drift_secs: Option<f64>,
     connect_timeout_ms: Option<f64>,
+    codec: CodecArgs,
 ) -> grove_core::Result<Store> {
     let mut opts = Options::new().durability(durability(durable, flush_every_ms)?);
     opts.node_id = node_id;
     opts.connect_timeout = connect_timeout_ms.map(connect_timeout).transpose()?;
+    codec.apply(&mut opts);
     let drift = max_drift_secs.map(crdt::max_drift).transpose()?;
     let store = Store::open_with(path, opts)?;
     if let Some(d) = drift {
@@ -177,9 +227,11 @@ pub(crate) fn open_store(
 pub(crate) fn open_memory_store(
     node_id: Option<String>,
     max_drift_secs: Option<f64>,
+    codec: CodecArgs,
 ) -> grove_core::Result<Store> {
     let mut opts = Options::new();
     opts.node_id = node_id;
+    codec.apply(&mut opts);
     let drift = max_drift_secs.map(crdt::max_drift).transpose()?;
     let store = Store::open_memory_with(opts)?;
     if let Some(d) = drift {
@@ -191,6 +243,7 @@ pub(crate) fn open_memory_store(
 /// Opens (creating if needed) the store at `path` (`./data`, `sled:`, `lmdb:`, `memory:` or
 /// `redis://…`); same path in this process = same engine.
 #[napi]
+#[allow(clippy::too_many_arguments)]
 pub fn open(
     path: String,
     node_id: Option<String>,
@@ -198,8 +251,12 @@ pub fn open(
     flush_every_ms: Option<f64>,
     max_drift_secs: Option<f64>,
     connect_timeout_ms: Option<f64>,
+    compress_min_bytes: Option<f64>,
+    encryption_key: Option<Buffer>,
+    old_encryption_keys: Option<Vec<Buffer>>,
 ) -> Result<NativeStore> {
     guard(|| {
+        let codec = CodecArgs::new(compress_min_bytes, encryption_key, old_encryption_keys)?;
         let inner = open_store(
             &path,
             node_id,
@@ -207,6 +264,7 @@ pub fn open(
             flush_every_ms,
             max_drift_secs,
             connect_timeout_ms,
+            codec,
         )?;
         Ok(NativeStore { inner })
     })
@@ -214,9 +272,16 @@ pub fn open(
 
 /// Opens a fresh in-memory store (nothing on disk, same semantics).
 #[napi]
-pub fn open_memory(node_id: Option<String>, max_drift_secs: Option<f64>) -> Result<NativeStore> {
+pub fn open_memory(
+    node_id: Option<String>,
+    max_drift_secs: Option<f64>,
+    compress_min_bytes: Option<f64>,
+    encryption_key: Option<Buffer>,
+    old_encryption_keys: Option<Vec<Buffer>>,
+) -> Result<NativeStore> {
     guard(|| {
-        let inner = open_memory_store(node_id, max_drift_secs)?;
+        let codec = CodecArgs::new(compress_min_bytes, encryption_key, old_encryption_keys)?;
+        let inner = open_memory_store(node_id, max_drift_secs, codec)?;
         Ok(NativeStore { inner })
     })
 }

@@ -262,6 +262,7 @@ fn secs(v: f64) -> grove_core::Result<Duration> {
 
 /// Opens (creating if needed) the store at `path`, on the pool.
 #[napi(ts_return_type = "Promise<NativeStore>")]
+#[allow(clippy::too_many_arguments)]
 pub fn open_async(
     path: String,
     node_id: Option<String>,
@@ -269,7 +270,12 @@ pub fn open_async(
     flush_every_ms: Option<f64>,
     max_drift_secs: Option<f64>,
     connect_timeout_ms: Option<f64>,
+    compress_min_bytes: Option<f64>,
+    encryption_key: Option<Buffer>,
+    old_encryption_keys: Option<Vec<Buffer>>,
 ) -> AsyncTask<Work> {
+    // The key bytes are copied here, on the JS thread; a bad argument fails the promise.
+    let codec = crate::CodecArgs::new(compress_min_bytes, encryption_key, old_encryption_keys);
     AsyncTask::new(Work(Some(Box::new(move || {
         let s = crate::open_store(
             &path,
@@ -278,6 +284,7 @@ pub fn open_async(
             flush_every_ms,
             max_drift_secs,
             connect_timeout_ms,
+            codec?,
         )?;
         Ok(Out::Store(s))
     }))))
@@ -285,11 +292,19 @@ pub fn open_async(
 
 /// Opens a fresh in-memory store, on the pool.
 #[napi(ts_return_type = "Promise<NativeStore>")]
-pub fn open_memory_async(node_id: Option<String>, max_drift_secs: Option<f64>) -> AsyncTask<Work> {
+pub fn open_memory_async(
+    node_id: Option<String>,
+    max_drift_secs: Option<f64>,
+    compress_min_bytes: Option<f64>,
+    encryption_key: Option<Buffer>,
+    old_encryption_keys: Option<Vec<Buffer>>,
+) -> AsyncTask<Work> {
+    let codec = crate::CodecArgs::new(compress_min_bytes, encryption_key, old_encryption_keys);
     AsyncTask::new(Work(Some(Box::new(move || {
         Ok(Out::Store(crate::open_memory_store(
             node_id,
             max_drift_secs,
+            codec?,
         )?))
     }))))
 }

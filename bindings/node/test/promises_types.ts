@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   const again: typeof promises = viaMain
   const db: Store = await open('/tmp/grovekv-promises-types', { nodeId: 'n1', durable: true })
   const mem: Store = await openMemory({ maxDrift: 30 })
+  const sealed: Store = await open('/tmp/grovekv-promises-sealed', { compress: true, encryptionKey: Buffer.alloc(32) })
+  void sealed
   const remote: Promise<Store> = open('redis://127.0.0.1:6379', { connectTimeoutMs: 200 })
   const view: Store = db.namespace('tenant-a')
   const v: Buffer | null = await view.get('k')

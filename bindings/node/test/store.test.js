@@ -222,7 +222,7 @@ test('ES module import works (named and default exports)', () => {
     ],
     { encoding: 'utf8' },
   )
-  assert.equal(out.trim(), '1 function true true true 11 true true true')
+  assert.equal(out.trim(), '1 function true true true 12 true true true')
 })
 
 test('package exports: require and import by name resolve to the same API', () => {
@@ -245,7 +245,7 @@ test('package exports: require and import by name resolve to the same API', () =
 test('errorCodes lists every Grove kind', () => {
   assert.deepEqual(grovekv.errorCodes, [
     'NotFound', 'WrongType', 'InvalidArgument', 'Overflow', 'Closed', 'StoreLocked',
-    'LockTimeout', 'ClockDrift', 'Corrupt', 'Io', 'Internal',
+    'LockTimeout', 'ClockDrift', 'Corrupt', 'Io', 'Internal', 'Encryption',
   ])
   assert.equal(typeof grovekv.coreVersion, 'string')
 })

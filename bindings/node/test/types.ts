@@ -31,6 +31,17 @@ import grovekv, {
 const db: Store = open('/tmp/grovekv-types', { nodeId: 'n1', durable: false, flushEveryMs: 100 })
 const mem: Store = openMemory({ nodeId: null })
 const remote: OpenOptions = { connectTimeoutMs: 2000, nodeId: 'n2' }
+const sealed: OpenOptions = {
+  compress: true,
+  compressMinBytes: 2048,
+  encryptionKey: Buffer.alloc(32),
+  oldEncryptionKeys: [new Uint8Array(32)],
+}
+const sealedMem: Store = openMemory({ compress: false, encryptionKey: new Uint8Array(32) })
+const encryptionCode: ErrorCode = 'Encryption'
+void sealed
+void sealedMem
+void encryptionCode
 const view: Store = db.namespace('tenant-a')
 const v: Buffer | null = view.get('k')
 db.set('k', 'v')

@@ -701,10 +701,32 @@ fn sync<'py>(
     crdt::sync(py, &a.get().inner, &b.get().inner)
 }
 
+/// Sets the compression and encryption options (`grovekv.open` checked the types; the core
+/// checks key lengths when the store opens).
+fn codec_options(
+    opts: &mut Options,
+    compress_min_bytes: Option<usize>,
+    encryption_key: Option<Bound<'_, PyBytes>>,
+    old_encryption_keys: Option<Vec<Bound<'_, PyBytes>>>,
+) {
+    opts.compress_min_bytes = compress_min_bytes;
+    opts.encryption_key = encryption_key.map(|k| k.as_bytes().to_vec());
+    opts.old_encryption_keys = old_encryption_keys
+        .unwrap_or_default()
+        .iter()
+        .map(|k| k.as_bytes().to_vec())
+        .collect();
+}
+
 /// Opens (creating if needed) the store at `path` (a directory, `sled:`, `lmdb:`, `memory:` or
-/// `redis://` target); `connect_timeout` (float seconds) bounds reaching a server.
+/// `redis://` target); `connect_timeout` (float seconds) bounds reaching a server;
+/// `compress_min_bytes` (None: off), `encryption_key` and `old_encryption_keys` (bytes).
 #[pyfunction]
-#[pyo3(signature = (path, node_id=None, durable=false, flush_every_ms=None, *, connect_timeout=None))]
+#[pyo3(signature = (
+    path, node_id=None, durable=false, flush_every_ms=None, *, connect_timeout=None,
+    compress_min_bytes=None, encryption_key=None, old_encryption_keys=None
+))]
+#[allow(clippy::too_many_arguments)]
 fn open(
     py: Python<'_>,
     path: PathBuf,
@@ -712,6 +734,9 @@ fn open(
     durable: bool,
     flush_every_ms: Option<u64>,
     connect_timeout: Option<Bound<'_, PyAny>>,
+    compress_min_bytes: Option<usize>,
+    encryption_key: Option<Bound<'_, PyBytes>>,
+    old_encryption_keys: Option<Vec<Bound<'_, PyBytes>>>,
 ) -> PyResult<PyStore> {
     let durability = match (durable, flush_every_ms) {
         (true, Some(_)) => {
@@ -738,25 +763,46 @@ fn open(
         Some(t) if !t.is_none() => Some(convert::connect_timeout_arg(t)?),
         _ => None,
     };
-    let opts = Options {
+    let mut opts = Options {
         node_id,
         durability,
         connect_timeout,
         ..Options::default()
     };
+    codec_options(
+        &mut opts,
+        compress_min_bytes,
+        encryption_key,
+        old_encryption_keys,
+    );
     py.detach(|| Store::open_with(&path, opts))
         .py_err(py)
         .map(PyStore::wrap)
 }
 
-/// Opens a fresh in-memory store (same semantics, nothing on disk).
+/// Opens a fresh in-memory store (same semantics, nothing on disk), with the compression and
+/// encryption options of `open`.
 #[pyfunction]
-#[pyo3(signature = (node_id=None))]
-fn open_memory(py: Python<'_>, node_id: Option<String>) -> PyResult<PyStore> {
-    let opts = Options {
+#[pyo3(signature = (
+    node_id=None, *, compress_min_bytes=None, encryption_key=None, old_encryption_keys=None
+))]
+fn open_memory(
+    py: Python<'_>,
+    node_id: Option<String>,
+    compress_min_bytes: Option<usize>,
+    encryption_key: Option<Bound<'_, PyBytes>>,
+    old_encryption_keys: Option<Vec<Bound<'_, PyBytes>>>,
+) -> PyResult<PyStore> {
+    let mut opts = Options {
         node_id,
         ..Options::default()
     };
+    codec_options(
+        &mut opts,
+        compress_min_bytes,
+        encryption_key,
+        old_encryption_keys,
+    );
     Store::open_memory_with(opts).py_err(py).map(PyStore::wrap)
 }
 

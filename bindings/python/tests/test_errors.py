@@ -20,6 +20,7 @@ KINDS = [
     "Corrupt",
     "Io",
     "Internal",
+    "Encryption",
 ]
 
 

@@ -17,12 +17,14 @@ For asyncio, :mod:`grovekv.aio` is the same API with ``async`` methods.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Union
 
 from grovekv._errors import (
     ClockDriftError,
     ClosedError,
     CorruptError,
+    EncryptionError,
     GroveError,
     InternalError,
     InvalidArgumentError,
@@ -56,6 +58,7 @@ from grovekv._native import open_memory as _open_memory
 from grovekv._types import Decision, Job, LockInfo, QueueStats, Ranked, SyncReport
 
 __all__ = [
+    "DEFAULT_COMPRESS_MIN_BYTES",
     "MAX_KEY_LEN",
     "MAX_VALUE_LEN",
     "ClockDriftError",
@@ -67,6 +70,7 @@ __all__ = [
     "CrdtRegister",
     "CrdtSet",
     "Decision",
+    "EncryptionError",
     "GroveError",
     "InternalError",
     "InvalidArgumentError",
@@ -107,6 +111,7 @@ for _cls in (
     CorruptError,
     IoError,
     InternalError,
+    EncryptionError,
 ):
     _cls.__module__ = "grovekv"
 for _tuple in (Decision, Job, LockInfo, QueueStats, Ranked, SyncReport):
@@ -145,6 +150,42 @@ def _check_path(path: StrPath) -> None:
         raise InvalidArgumentError(f"store path {raw!r} cannot be encoded: {e}") from None
 
 
+_KeyBytes = Union[bytes, bytearray, memoryview]
+
+DEFAULT_COMPRESS_MIN_BYTES = 1024
+"""The default ``compress_min_bytes``: with ``compress=True``, values of at least this many bytes
+are stored zstd-compressed."""
+
+
+def _key_bytes(key: object, what: str) -> bytes:
+    """``key`` as bytes (TypeError unless bytes-like); the core checks its length."""
+    if not isinstance(key, (bytes, bytearray, memoryview)):
+        raise TypeError(f"{what} must be bytes, not {type(key).__name__}")
+    return bytes(key)
+
+
+def _codec_args(
+    compress: bool,
+    compress_min_bytes: int,
+    encryption_key: _KeyBytes | None,
+    old_encryption_keys: Iterable[_KeyBytes],
+) -> tuple[int | None, bytes | None, list[bytes]]:
+    """The native arguments of the compression and encryption options, type-checked."""
+    if not isinstance(compress, bool):
+        raise TypeError(f"compress must be bool, not {type(compress).__name__}")
+    if isinstance(compress_min_bytes, bool) or not isinstance(compress_min_bytes, int):
+        raise TypeError(f"compress_min_bytes must be int, not {type(compress_min_bytes).__name__}")
+    if not 0 <= compress_min_bytes < 2**64:
+        raise InvalidArgumentError(
+            f"compress_min_bytes must be a number of bytes >= 0, got {compress_min_bytes}"
+        )
+    key = None if encryption_key is None else _key_bytes(encryption_key, "encryption_key")
+    if isinstance(old_encryption_keys, (bytes, bytearray, memoryview, str)):
+        raise TypeError("old_encryption_keys must be a list of keys, not one key")
+    old = [_key_bytes(k, "each of old_encryption_keys") for k in old_encryption_keys]
+    return (min(compress_min_bytes, 2**63) if compress else None), key, old
+
+
 def open(
     path: StrPath,
     node_id: str | None = None,
@@ -152,6 +193,10 @@ def open(
     flush_every_ms: int | None = None,
     *,
     connect_timeout: float | None = None,
+    compress: bool = False,
+    compress_min_bytes: int = DEFAULT_COMPRESS_MIN_BYTES,
+    encryption_key: _KeyBytes | None = None,
+    old_encryption_keys: Iterable[_KeyBytes] = (),
 ) -> Store:
     """Opens (creating if needed) the store at ``path``: ``./data`` or ``sled:./data`` (sled),
     ``lmdb:./data``, ``memory:`` or ``redis://host:port[/db]``.
@@ -163,6 +208,14 @@ def open(
     ``redis://`` store waits for its server (default 5.0) before an :class:`IoError` naming the
     address; 0 or less, or any value for an engine with no server, is
     :class:`InvalidArgumentError`.
+
+    ``compress=True`` stores values of at least ``compress_min_bytes`` bytes (default 1024)
+    zstd-compressed; reading never depends on it. ``encryption_key`` (32 bytes, e.g.
+    ``secrets.token_bytes(32)`` or ``grove keygen``) seals every value written;
+    ``old_encryption_keys`` are keys of earlier rotations whose values still open. A key of
+    another length is :class:`InvalidArgumentError`; reading a sealed value without its key, or
+    with another one, raises :class:`EncryptionError`. Key names stay plaintext, and so do
+    counters, rate limiter state and leaderboard scores.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be str or os.PathLike, not {type(path).__name__}")
@@ -183,10 +236,35 @@ def open(
         raise TypeError(
             f"connect_timeout must be a number of seconds, not {type(connect_timeout).__name__}"
         )
-    return _open(path, node_id, durable, flush_every_ms, connect_timeout=connect_timeout)
+    min_bytes, key, old = _codec_args(
+        compress, compress_min_bytes, encryption_key, old_encryption_keys
+    )
+    return _open(
+        path,
+        node_id,
+        durable,
+        flush_every_ms,
+        connect_timeout=connect_timeout,
+        compress_min_bytes=min_bytes,
+        encryption_key=key,
+        old_encryption_keys=old,
+    )
 
 
-def open_memory(node_id: str | None = None) -> Store:
-    """Opens a fresh in-memory store: the same semantics as :func:`open`, nothing on disk."""
+def open_memory(
+    node_id: str | None = None,
+    *,
+    compress: bool = False,
+    compress_min_bytes: int = DEFAULT_COMPRESS_MIN_BYTES,
+    encryption_key: _KeyBytes | None = None,
+    old_encryption_keys: Iterable[_KeyBytes] = (),
+) -> Store:
+    """Opens a fresh in-memory store: the same semantics as :func:`open` (with its compression
+    and encryption options), nothing on disk."""
     _check_node_id(node_id)
-    return _open_memory(node_id)
+    min_bytes, key, old = _codec_args(
+        compress, compress_min_bytes, encryption_key, old_encryption_keys
+    )
+    return _open_memory(
+        node_id, compress_min_bytes=min_bytes, encryption_key=key, old_encryption_keys=old
+    )

@@ -12,6 +12,7 @@ __all__ = [
     "ClockDriftError",
     "ClosedError",
     "CorruptError",
+    "EncryptionError",
     "GroveError",
     "InternalError",
     "InvalidArgumentError",
@@ -97,3 +98,10 @@ class InternalError(GroveError):
     """A bug in Grove or in a dependency; please report it."""
 
     kind = "Internal"
+
+
+class EncryptionError(GroveError):
+    """A sealed value cannot be opened: the store was opened without its encryption key or with
+    another one, or the stored bytes were altered or copied from another key."""
+
+    kind = "Encryption"

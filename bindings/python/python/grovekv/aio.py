@@ -43,6 +43,7 @@ from grovekv._errors import (
     ClockDriftError,
     ClosedError,
     CorruptError,
+    EncryptionError,
     GroveError,
     InternalError,
     InvalidArgumentError,
@@ -68,6 +69,7 @@ __all__ = [
     "CrdtRegister",
     "CrdtSet",
     "Decision",
+    "EncryptionError",
     "GroveError",
     "InternalError",
     "InvalidArgumentError",
@@ -257,12 +259,17 @@ def open(
     flush_every_ms: int | None = None,
     *,
     connect_timeout: float | None = None,
+    compress: bool = False,
+    compress_min_bytes: int = grovekv.DEFAULT_COMPRESS_MIN_BYTES,
+    encryption_key: _Data | None = None,
+    old_encryption_keys: Iterable[_Data] = (),
     max_workers: int | None = None,
     executor: Executor | None = None,
 ) -> Opening:
     """Opens (creating if needed) the store at ``path`` without blocking the event loop.
 
-    ``path``, ``node_id``, ``durable``, ``flush_every_ms`` and ``connect_timeout`` (seconds) are
+    ``path``, ``node_id``, ``durable``, ``flush_every_ms``, ``connect_timeout`` (seconds),
+    ``compress``, ``compress_min_bytes``, ``encryption_key`` and ``old_encryption_keys`` are
     those of :func:`grovekv.open` (``./data`` or ``sled:./data``, ``lmdb:./data``, ``memory:``,
     ``redis://host:port[/db]``); a server not reached within ``connect_timeout`` fails the open
     with :class:`grovekv.IoError`, and the event loop runs meanwhile. The store's calls run on a
@@ -281,6 +288,10 @@ def open(
                     durable=durable,
                     flush_every_ms=flush_every_ms,
                     connect_timeout=connect_timeout,
+                    compress=compress,
+                    compress_min_bytes=compress_min_bytes,
+                    encryption_key=encryption_key,
+                    old_encryption_keys=old_encryption_keys,
                 )
             )
         except BaseException:
@@ -294,6 +305,10 @@ def open(
 def open_memory(
     node_id: str | None = None,
     *,
+    compress: bool = False,
+    compress_min_bytes: int = grovekv.DEFAULT_COMPRESS_MIN_BYTES,
+    encryption_key: _Data | None = None,
+    old_encryption_keys: Iterable[_Data] = (),
     max_workers: int | None = None,
     executor: Executor | None = None,
 ) -> Opening:
@@ -302,7 +317,13 @@ def open_memory(
 
     async def opened() -> Store:
         try:
-            native = grovekv.open_memory(node_id)
+            native = grovekv.open_memory(
+                node_id,
+                compress=compress,
+                compress_min_bytes=compress_min_bytes,
+                encryption_key=encryption_key,
+                old_encryption_keys=old_encryption_keys,
+            )
         except BaseException:
             runner.shutdown()
             raise
