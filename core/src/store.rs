@@ -322,6 +322,8 @@ impl Engine {
 struct Handle {
     engine: Arc<Engine>,
     closed: AtomicBool,
+    /// This handle's metrics (shared by its clones and views).
+    metrics: crate::metrics::Registry,
 }
 
 impl Handle {
@@ -329,7 +331,19 @@ impl Handle {
         if self.closed.swap(true, Ordering::SeqCst) {
             return Ok(());
         }
+        self.publish_metrics();
         self.engine.release()
+    }
+
+    /// Publishes this handle's metrics into the store's metadata (not in memory: no other
+    /// process could read them), best effort.
+    fn publish_metrics(&self) {
+        if self.engine.kind == Kind::Memory {
+            return;
+        }
+        if let Some(backend) = self.engine.backend.read().clone() {
+            self.metrics.publish(&*backend, self.engine.clock.now_ms());
+        }
     }
 }
 
@@ -567,6 +581,7 @@ impl Store {
             handle: Arc::new(Handle {
                 engine,
                 closed: AtomicBool::new(false),
+                metrics: crate::metrics::Registry::new(),
             }),
             prefix: Arc::from(&[DATA_MARKER][..]),
         }
@@ -626,6 +641,8 @@ impl Store {
     /// Makes every write so far durable; returns the fsync error if there is one.
     pub fn flush(&self) -> Result<()> {
         let seq = self.handle.engine.write_seq.load(Ordering::SeqCst);
+        self.check_open()?;
+        self.handle.publish_metrics();
         self.backend()?.flush()?;
         let mut flushed = self.handle.engine.flushed_seq.lock();
         *flushed = (*flushed).max(seq);
@@ -655,6 +672,16 @@ impl Store {
         } else {
             Ok(())
         }
+    }
+
+    /// This handle's metrics registry.
+    pub(crate) fn metrics_registry(&self) -> &crate::metrics::Registry {
+        &self.handle.metrics
+    }
+
+    /// Whether this store publishes its metrics for other processes (not in memory).
+    pub(crate) fn publishes_metrics(&self) -> bool {
+        self.handle.engine.kind != Kind::Memory
     }
 
     /// The bell this process's waiters sleep on.
