@@ -8,10 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 fn count(m: &Metrics, op: &str) -> (u64, u64) {
-    m.ops
-        .get(op)
-        .map(|o| (o.count, o.errors))
-        .unwrap_or((0, 0))
+    m.ops.get(op).map(|o| (o.count, o.errors)).unwrap_or((0, 0))
 }
 
 /// Known calls of several primitives, a few of them failing; returns nothing, the test checks.
@@ -43,10 +40,7 @@ fn known_calls(db: &Store) {
         ErrorKind::WrongType
     );
     // InvalidArgument before any engine work counts as an error too.
-    assert_eq!(
-        db.get(b"").unwrap_err().kind(),
-        ErrorKind::InvalidArgument
-    );
+    assert_eq!(db.get(b"").unwrap_err().kind(), ErrorKind::InvalidArgument);
     let lock = db.lock("l", Duration::from_secs(10)).unwrap();
     assert!(lock.try_acquire().unwrap());
     assert!(lock.release().unwrap());
@@ -90,7 +84,12 @@ fn check_exact(engine: &str, m: &Metrics) {
     assert_eq!(got, want, "{engine}");
     for (op, o) in &m.ops {
         assert!(o.p50_us > 0.0, "{engine} {op}: p50 {}", o.p50_us);
-        assert!(o.p50_us <= o.p99_us, "{engine} {op}: {} > {}", o.p50_us, o.p99_us);
+        assert!(
+            o.p50_us <= o.p99_us,
+            "{engine} {op}: {} > {}",
+            o.p50_us,
+            o.p99_us
+        );
         let timed = o.histogram.timed();
         // The first call is always timed, then one in SAMPLE_EVERY.
         let s = grove_core::metrics::SAMPLE_EVERY;
@@ -170,7 +169,10 @@ fn parse_prometheus(text: &str) -> BTreeMap<(String, String), f64> {
     }
     // Histogram rules.
     let mut last: BTreeMap<String, f64> = BTreeMap::new();
-    for line in text.lines().filter(|l| l.starts_with("grove_op_duration_seconds_bucket")) {
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("grove_op_duration_seconds_bucket"))
+    {
         let (series, value) = line.rsplit_once(' ').unwrap();
         let op = series.split("le=").next().unwrap().to_string();
         let v: f64 = value.parse().unwrap();
@@ -195,7 +197,11 @@ fn prometheus_text_parses_and_matches_the_snapshot() {
     let samples = parse_prometheus(&text);
     for (op, (count, errors)) in expected() {
         let l = format!("op=\"{op}\"");
-        assert_eq!(samples[&("grove_ops_total".into(), l.clone())], count as f64, "{op}");
+        assert_eq!(
+            samples[&("grove_ops_total".into(), l.clone())],
+            count as f64,
+            "{op}"
+        );
         assert_eq!(
             samples[&("grove_op_errors_total".into(), l.clone())],
             errors as f64,
@@ -238,7 +244,10 @@ fn stores_on_disk_and_servers_publish_for_other_processes() {
         assert_eq!(count(&published[0].metrics, "counter.increment"), (54, 3));
         let text = reader.published_metrics_prometheus().unwrap();
         let samples = parse_prometheus(&text);
-        let l = format!("process=\"{}\",op=\"counter.increment\"", published[0].process);
+        let l = format!(
+            "process=\"{}\",op=\"counter.increment\"",
+            published[0].process
+        );
         assert_eq!(samples[&("grove_ops_total".into(), l)], 54.0, "{engine}");
         let json: serde_json::Value =
             serde_json::from_str(&reader.published_metrics_json().unwrap()).unwrap();
