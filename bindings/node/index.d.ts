@@ -134,6 +134,18 @@ export interface AcquireOptions {
 /** Options of `Store.withLock`. */
 export interface WithLockOptions extends AcquireOptions, LockOptions {}
 
+/** One operation's metrics, a value of `Store.metrics()`. */
+export interface OpMetrics {
+  /** Calls made through this handle (exact, failed ones included). */
+  count: number
+  /** Calls that threw a Grove error (exact). */
+  errors: number
+  /** Median latency in microseconds over the timed calls (one in 16, the first always). */
+  p50Us: number
+  /** 99th percentile latency in microseconds over the timed calls. */
+  p99Us: number
+}
+
 /** What `Store.lockInfo` returns. */
 export interface LockInfo<T extends number | bigint = number> {
   /** Whether some owner holds an unexpired lease now. */
@@ -245,6 +257,10 @@ export declare class Store {
   close(): void
   /** Makes every write so far durable; returns when fsynced. */
   flush(): void
+  /** This handle's metrics by operation (`'counter.increment'`, `'kv.get'`, …): its views' and primitives' calls too. */
+  metrics(): Record<string, OpMetrics>
+  /** `metrics()` in the Prometheus text exposition format. */
+  metricsPrometheus(): string
   /** Bytes the store occupies on disk (0 in memory). */
   sizeOnDisk(): number
   /** A view whose every key is prefixed with `name:`. */

@@ -55,6 +55,7 @@ const {
   every,
   backoff,
   retry,
+  metricsOut,
 } = require('./internal.js')
 // The counter's raw Node-API fast path (src/fast.rs); not in native.d.ts.
 const {
@@ -122,6 +123,19 @@ class Store {
   /** Makes every write so far durable; returns when fsynced. */
   flush() {
     this.#n.flush()
+  }
+
+  /**
+   * This handle's metrics: `{ 'counter.increment': { count, errors, p50Us, p99Us }, … }` for every
+   * operation called through it, its views and the primitives made from them.
+   */
+  metrics() {
+    return metricsOut(this.#n.metricsJson())
+  }
+
+  /** `metrics()` in the Prometheus text exposition format. */
+  metricsPrometheus() {
+    return this.#n.metricsPrometheus()
   }
 
   /** Bytes the store occupies on disk (0 in memory). */

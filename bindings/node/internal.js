@@ -177,6 +177,21 @@ function u64Out(v, big, what, hint) {
   throw tooBig(v, what, hint)
 }
 
+/**
+ * The core's metrics JSON as `{ '<primitive>.<op>': { count, errors, p50Us, p99Us } }`; a count
+ * past 2^53-1 (never reached in practice) is a RangeError rather than a rounded number.
+ */
+function metricsOut(json) {
+  const out = {}
+  for (const [op, m] of Object.entries(JSON.parse(json))) {
+    for (const field of ['count', 'errors']) {
+      if (!Number.isSafeInteger(m[field])) throw tooBig(m[field], `metrics ${op}.${field}`, 'reset by reopening')
+    }
+    out[op] = { count: m.count, errors: m.errors, p50Us: m.p50_us, p99Us: m.p99_us }
+  }
+  return out
+}
+
 /** A number of seconds (validated further by the core); `dflt` when undefined/null. */
 function secondsArg(v, dflt, what) {
   if (v === undefined || v === null) {
@@ -588,6 +603,7 @@ async function retry(attempt, timeout, pauses, signal) {
 }
 
 module.exports = {
+  metricsOut,
   I64_MIN,
   I64_MAX,
   U64_MAX,

@@ -17,6 +17,7 @@ import type {
   AcquireOptions,
   WithLockOptions,
   LockInfo,
+  OpMetrics,
   RateLimiterOptions,
   Decision,
   SessionsOptions,
@@ -46,6 +47,7 @@ export type {
   AcquireOptions,
   WithLockOptions,
   LockInfo,
+  OpMetrics,
   RateLimiterOptions,
   Decision,
   SessionsOptions,
@@ -96,6 +98,10 @@ export declare class Store {
   close(): Promise<void>
   /** Makes every write so far durable; resolves when fsynced. */
   flush(): Promise<void>
+  /** This handle's metrics by operation (`'counter.increment'`, `'kv.get'`, …): its views' and primitives' calls too. */
+  metrics(): Promise<Record<string, OpMetrics>>
+  /** `metrics()` in the Prometheus text exposition format. */
+  metricsPrometheus(): Promise<string>
   /** Bytes the store occupies on disk (0 in memory). */
   sizeOnDisk(): Promise<number>
   /** A view whose every key is prefixed with `name:`. */

@@ -59,6 +59,7 @@ const {
   every,
   backoff,
   retry,
+  metricsOut,
 } = require('./internal.js')
 
 /** The native store inside a Store (set by Store's static block). */
@@ -114,6 +115,19 @@ class Store {
   /** Makes every write so far durable; resolves when fsynced. */
   async flush() {
     await this.#n.flushAsync()
+  }
+
+  /**
+   * This handle's metrics: `{ 'counter.increment': { count, errors, p50Us, p99Us }, … }` for every
+   * operation called through it, its views and the primitives made from them.
+   */
+  async metrics() {
+    return metricsOut(this.#n.metricsJson())
+  }
+
+  /** `metrics()` in the Prometheus text exposition format. */
+  async metricsPrometheus() {
+    return this.#n.metricsPrometheus()
   }
 
   /** Bytes the store occupies on disk (0 in memory). */

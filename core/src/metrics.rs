@@ -595,14 +595,20 @@ impl Store {
 
     /// This handle's metrics: every operation called through it, its clones and its namespace
     /// views since it was opened (another `open` of the same store in this process has its own).
-    /// Works after close too.
-    pub fn metrics(&self) -> Metrics {
-        self.metrics_registry().snapshot()
+    /// `Closed` after close, as every call.
+    pub fn metrics(&self) -> Result<Metrics> {
+        self.check_open()?;
+        Ok(self.metrics_registry().snapshot())
+    }
+
+    /// [`Store::metrics`] in the JSON every door hands out (see [`Metrics::to_json`]).
+    pub fn metrics_json(&self) -> Result<String> {
+        Ok(self.metrics()?.to_json())
     }
 
     /// [`Store::metrics`] in the Prometheus text exposition format.
-    pub fn metrics_prometheus(&self) -> String {
-        self.metrics().to_prometheus()
+    pub fn metrics_prometheus(&self) -> Result<String> {
+        Ok(self.metrics()?.to_prometheus())
     }
 
     /// What the handles that used this store published (see the module docs), oldest process

@@ -99,9 +99,9 @@ pub use store::{
     grove_durability, grove_options, grove_options_free, grove_options_new,
     grove_options_set_connect_timeout, grove_options_set_durability, grove_options_set_node_id,
     grove_store, grove_store_close, grove_store_flush, grove_store_free, grove_store_is_closed,
-    grove_store_namespace, grove_store_node_id, grove_store_open, grove_store_open_memory,
-    grove_store_path, grove_store_size_on_disk, GROVE_DURABILITY_EVERY_WRITE,
-    GROVE_DURABILITY_PERIODIC,
+    grove_store_metrics_json, grove_store_metrics_prometheus, grove_store_namespace,
+    grove_store_node_id, grove_store_open, grove_store_open_memory, grove_store_path,
+    grove_store_size_on_disk, GROVE_DURABILITY_EVERY_WRITE, GROVE_DURABILITY_PERIODIC,
 };
 pub use sync::{
     grove_store_apply_changes, grove_store_export_changes, grove_store_max_drift,
@@ -113,7 +113,7 @@ use std::ffi::c_char;
 /// Major version of the C ABI in this header; a change means existing callers must be rebuilt.
 pub const GROVE_ABI_VERSION_MAJOR: u32 = 0;
 /// Minor version of the C ABI in this header; a change only adds functions or constants.
-pub const GROVE_ABI_VERSION_MINOR: u32 = 6;
+pub const GROVE_ABI_VERSION_MINOR: u32 = 7;
 
 /// The crate version with a trailing NUL, handed out by `grove_version`.
 const VERSION_NUL: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");

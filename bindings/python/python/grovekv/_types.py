@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["Decision", "Job", "LockInfo", "QueueStats", "Ranked", "SyncReport"]
+__all__ = ["Decision", "Job", "LockInfo", "OpMetrics", "QueueStats", "Ranked", "SyncReport"]
 
 
 class LockInfo(NamedTuple):
@@ -76,3 +76,16 @@ class SyncReport(NamedTuple):
     """Keys the other side received that it did not have (0 for ``apply_changes``)."""
     merged: int
     """Keys both sides had whose merge changed at least one of them."""
+
+
+class OpMetrics(NamedTuple):
+    """One operation's metrics, a value of :meth:`Store.metrics` (keyed ``"<primitive>.<op>"``)."""
+
+    count: int
+    """Calls made through this handle (exact, failed ones included)."""
+    errors: int
+    """Calls that raised a GroveError (exact)."""
+    p50_us: float
+    """Median latency in microseconds, over the timed calls (one in 16, the first always)."""
+    p99_us: float
+    """99th percentile latency in microseconds, over the same timed calls."""
