@@ -1,7 +1,8 @@
-"""Plain result types returned by the native module (immutable NamedTuples)."""
+"""Plain result types returned by the native module (immutable NamedTuples, one dataclass)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 __all__ = ["Decision", "Job", "LockInfo", "OpMetrics", "QueueStats", "Ranked", "SyncReport"]
@@ -78,8 +79,12 @@ class SyncReport(NamedTuple):
     """Keys both sides had whose merge changed at least one of them."""
 
 
-class OpMetrics(NamedTuple):
-    """One operation's metrics, a value of :meth:`Store.metrics` (keyed ``"<primitive>.<op>"``)."""
+@dataclass(frozen=True, slots=True)
+class OpMetrics:
+    """One operation's metrics, a value of :meth:`Store.metrics` (keyed ``"<primitive>.<op>"``).
+
+    A frozen dataclass, not a NamedTuple: a tuple's ``count`` method would shadow the field.
+    """
 
     count: int
     """Calls made through this handle (exact, failed ones included)."""
