@@ -688,11 +688,13 @@ mod tests {
 
     #[test]
     fn quantiles_interpolate_in_their_bucket() {
-        let mut h = Histogram::default();
-        h.buckets = vec![
-            (bucket_of(1000) as u16, 50),
-            (bucket_of(100_000) as u16, 50),
-        ];
+        let h = Histogram {
+            sum_ns: 0,
+            buckets: vec![
+                (bucket_of(1000) as u16, 50),
+                (bucket_of(100_000) as u16, 50),
+            ],
+        };
         let p50 = h.quantile_us(0.5);
         let p99 = h.quantile_us(0.99);
         assert!((0.75..=1.25).contains(&p50), "{p50}");
