@@ -12,7 +12,8 @@
 //!
 //! Other processes: a store on disk or on a server publishes its handle's snapshot into the
 //! store's metadata (`m` + `metrics:<pid>-<token>`, where no user key can reach) when it is
-//! flushed or closed and, while calls are being made, at most every [`PUBLISH_EVERY`], so
+//! flushed (at most once per [`FLUSH_PUBLISH_EVERY`]) or closed and, while calls are being made,
+//! at most every [`PUBLISH_EVERY`], so
 //! `grove stats --prometheus` can show what the processes using the store did. Entries older
 //! than [`PUBLISHED_KEEP_MS`] are removed by the next process that publishes.
 
@@ -30,6 +31,8 @@ use std::time::{Duration, Instant};
 pub const SAMPLE_EVERY: u64 = 16;
 /// How often a store on disk or on a server publishes its metrics while calls are made.
 pub const PUBLISH_EVERY: Duration = Duration::from_secs(10);
+/// A flush publishes at most this often (a close always does).
+pub const FLUSH_PUBLISH_EVERY: Duration = Duration::from_secs(1);
 /// Published metrics older than this (by the store's clock) are removed by the next publisher.
 pub const PUBLISHED_KEEP_MS: u64 = 24 * 3600 * 1000;
 
@@ -210,6 +213,8 @@ pub(crate) struct Registry {
     id: String,
     /// Whether this handle already removed stale published entries.
     pruned: AtomicBool,
+    /// Nanoseconds after `born` of the last publication (`u64::MAX`: never).
+    last_published_ns: AtomicU64,
     /// Whether calls are recorded (see [`Store::set_metrics_recording`]).
     enabled: AtomicBool,
 }
@@ -224,6 +229,7 @@ impl Registry {
             id: format!("{}-{token}", std::process::id()),
             pruned: AtomicBool::new(false),
             enabled: AtomicBool::new(true),
+            last_published_ns: AtomicU64::new(u64::MAX),
         }
     }
 
@@ -290,7 +296,18 @@ impl Registry {
 
     /// Writes this handle's snapshot into the store's metadata, best effort (metrics never fail
     /// a call); the first time, also removes entries older than [`PUBLISHED_KEEP_MS`].
-    pub(crate) fn publish(&self, backend: &dyn Backend, now_ms: u64) {
+    ///
+    /// Unless `always` (close, and the op path's own every-[`PUBLISH_EVERY`] turn), at most once
+    /// per [`FLUSH_PUBLISH_EVERY`]: an application that flushes after every write must not
+    /// write twice per write.
+    pub(crate) fn publish(&self, backend: &dyn Backend, now_ms: u64, always: bool) {
+        let since = self.born.elapsed().as_nanos() as u64;
+        let last = self.last_published_ns.load(Relaxed);
+        let gap = FLUSH_PUBLISH_EVERY.as_nanos() as u64;
+        if !always && last != u64::MAX && since < last.saturating_add(gap) {
+            return;
+        }
+        self.last_published_ns.store(since, Relaxed);
         let metrics = self.snapshot();
         if metrics.ops.is_empty() {
             return;
@@ -661,7 +678,8 @@ impl Store {
             return;
         }
         if let Ok(backend) = self.backend() {
-            self.metrics_registry().publish(&*backend, self.now_ms());
+            self.metrics_registry()
+                .publish(&*backend, self.now_ms(), true);
         }
     }
 }

@@ -331,18 +331,19 @@ impl Handle {
         if self.closed.swap(true, Ordering::SeqCst) {
             return Ok(());
         }
-        self.publish_metrics();
+        self.publish_metrics(true);
         self.engine.release()
     }
 
     /// Publishes this handle's metrics into the store's metadata (not in memory: no other
-    /// process could read them), best effort.
-    fn publish_metrics(&self) {
+    /// process could read them), best effort; on a flush (`always` false) at most once a second.
+    fn publish_metrics(&self, always: bool) {
         if self.engine.kind == Kind::Memory {
             return;
         }
         if let Some(backend) = self.engine.backend.read().clone() {
-            self.metrics.publish(&*backend, self.engine.clock.now_ms());
+            self.metrics
+                .publish(&*backend, self.engine.clock.now_ms(), always);
         }
     }
 }
@@ -642,7 +643,7 @@ impl Store {
     pub fn flush(&self) -> Result<()> {
         let seq = self.handle.engine.write_seq.load(Ordering::SeqCst);
         self.check_open()?;
-        self.handle.publish_metrics();
+        self.handle.publish_metrics(false);
         self.backend()?.flush()?;
         let mut flushed = self.handle.engine.flushed_seq.lock();
         *flushed = (*flushed).max(seq);

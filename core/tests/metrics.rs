@@ -243,8 +243,13 @@ fn stores_on_disk_and_servers_publish_for_other_processes() {
         assert_eq!(published.len(), 1, "{engine}");
         assert_eq!(published[0].pid, std::process::id());
         check_exact(engine, &published[0].metrics);
-        // Closing publishes the latest; a later open (as another process would) reads it.
+        // A second flush within FLUSH_PUBLISH_EVERY does not publish again (an application
+        // flushing after every write must not write twice per write); closing publishes the
+        // latest, and a later open (as another process would) reads it.
         db.counter("hits").unwrap().increment(1).unwrap();
+        db.flush().unwrap();
+        let published = db.published_metrics().unwrap();
+        assert_eq!(count(&published[0].metrics, "counter.increment"), (53, 3));
         db.close().unwrap();
         let reader = Store::open_with(&target, Options::new()).unwrap();
         let published = reader.published_metrics().unwrap();
