@@ -141,6 +141,6 @@ mod tests {
         // SAFETY: grove_version returns a pointer to a static NUL-terminated string.
         let v = unsafe { CStr::from_ptr(grove_version()) };
         assert_eq!(v.to_str().unwrap(), grove_core::VERSION);
-        assert_eq!(grove_abi_version(), 6);
+        assert_eq!(grove_abi_version(), 7);
     }
 }
