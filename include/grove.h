@@ -1429,6 +1429,22 @@ grove_status grove_store_lock_info(const struct grove_store *store, const uint8_
 grove_status grove_store_max_drift(const struct grove_store *store, double *out_seconds, struct grove_error **err);
 
 /**
+ * Copies this handle's metrics into `*out` as UTF-8 JSON: `{"<primitive>.<op>": {"count": N,
+ * "errors": N, "p50_us": X, "p99_us": X}, …}` for every operation called through this handle,
+ * its views and clones since it was opened (count and errors exact; percentiles over one call
+ * in 16 of each, the first always). Release it with `grove_bytes_free`. Errors:
+ * INVALID_ARGUMENT, CLOSED.
+ */
+grove_status grove_store_metrics_json(const struct grove_store *store, struct grove_bytes *out, struct grove_error **err);
+
+/**
+ * Copies this handle's metrics into `*out` in the Prometheus text exposition format
+ * (`grove_ops_total`, `grove_op_errors_total` and the histogram `grove_op_duration_seconds`, each
+ * with an `op` label). Release it with `grove_bytes_free`. Errors: INVALID_ARGUMENT, CLOSED.
+ */
+grove_status grove_store_metrics_prometheus(const struct grove_store *store, struct grove_bytes *out, struct grove_error **err);
+
+/**
  * A view of `store` whose every key is prefixed with `name:` (UTF-8, `name_len` bytes) into
  * `*out`; free it with `grove_store_free`. It shares the store: closing either closes both.
  * Errors: INVALID_ARGUMENT, CLOSED.

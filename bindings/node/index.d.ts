@@ -2,7 +2,7 @@
 // Regenerate with `npm run types`; test.sh fails when this file and the code disagree.
 
 declare namespace _exports {
-    export { Bytes, ErrorCode, GroveError, OpenOptions, MemoryOptions, CodecOptions, SyncReport, Changes, ExportOptions, Contribution, TtlOption, CounterOptions, KeysOptions, LockOptions, AcquireOptions, WithLockOptions, LockInfo, RateLimiterOptions, Decision, SessionsOptions, Ranked, QueueOptions, DelayOptions, DequeueWaitOptions, QueueStats, JsonValue };
+    export { Bytes, ErrorCode, GroveError, OpenOptions, MemoryOptions, CodecOptions, OpMetrics, SyncReport, Changes, ExportOptions, Contribution, TtlOption, CounterOptions, KeysOptions, LockOptions, AcquireOptions, WithLockOptions, LockInfo, RateLimiterOptions, Decision, SessionsOptions, Ranked, QueueOptions, DelayOptions, DequeueWaitOptions, QueueStats, JsonValue };
 }
 declare namespace _exports {
     export { open };
@@ -31,6 +31,7 @@ type GroveError = import("./internal.js").GroveError;
 type OpenOptions = import("./internal.js").OpenOptions;
 type MemoryOptions = import("./internal.js").MemoryOptions;
 type CodecOptions = import("./internal.js").CodecOptions;
+type OpMetrics = import("./internal.js").OpMetrics;
 type SyncReport = import("./internal.js").SyncReport;
 type Changes<T extends number | bigint = number> = import("./internal.js").Changes<T>;
 type ExportOptions = import("./internal.js").ExportOptions;
@@ -108,6 +109,17 @@ declare class Store {
      * @returns {void}
      */
     flush(): void;
+    /**
+     * This handle's metrics: `{ 'counter.increment': { count, errors, p50Us, p99Us }, … }` for every
+     * operation called through it, its views and the primitives made from them.
+     * @returns {Record<string, OpMetrics>}
+     */
+    metrics(): Record<string, OpMetrics>;
+    /**
+     * `metrics()` in the Prometheus text exposition format.
+     * @returns {string}
+     */
+    metricsPrometheus(): string;
     /**
      * Bytes the store occupies on disk (0 in memory).
      * @returns {number}

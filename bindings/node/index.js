@@ -17,6 +17,7 @@
 /** @typedef {import('./internal.js').OpenOptions} OpenOptions */
 /** @typedef {import('./internal.js').MemoryOptions} MemoryOptions */
 /** @typedef {import('./internal.js').CodecOptions} CodecOptions */
+/** @typedef {import('./internal.js').OpMetrics} OpMetrics */
 /** @typedef {import('./internal.js').SyncReport} SyncReport */
 /**
  * @template {number | bigint} [T=number]
@@ -96,6 +97,7 @@ const {
   every,
   backoff,
   retry,
+  metricsOut,
 } = require('./internal.js')
 // The counter's raw Node-API fast path (src/fast.rs); not in native.d.ts.
 const {
@@ -196,6 +198,23 @@ class Store {
    */
   flush() {
     this.#n.flush()
+  }
+
+  /**
+   * This handle's metrics: `{ 'counter.increment': { count, errors, p50Us, p99Us }, … }` for every
+   * operation called through it, its views and the primitives made from them.
+   * @returns {Record<string, OpMetrics>}
+   */
+  metrics() {
+    return metricsOut(this.#n.metricsJson())
+  }
+
+  /**
+   * `metrics()` in the Prometheus text exposition format.
+   * @returns {string}
+   */
+  metricsPrometheus() {
+    return this.#n.metricsPrometheus()
   }
 
   /**

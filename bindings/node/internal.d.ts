@@ -84,6 +84,27 @@ export type MemoryOnlyOptions = {
     maxDrift?: number | null;
 };
 /**
+ * One operation's metrics, a value of `Store.metrics()`.
+ */
+export type OpMetrics = {
+    /**
+     * Calls made through this handle (exact, failed ones included).
+     */
+    count: number;
+    /**
+     * Calls that threw a Grove error (exact).
+     */
+    errors: number;
+    /**
+     * Median latency in microseconds over the timed calls (one in 16, the first always).
+     */
+    p50Us: number;
+    /**
+     * 99th percentile latency in microseconds over the timed calls.
+     */
+    p99Us: number;
+};
+/**
  * What `sync` and `Store.applyChanges` did, in CRDT keys.
  */
 export type SyncReport = {
@@ -339,6 +360,13 @@ export type QueueStats = {
  */
 export type JsonValue = import("./json").JsonValue;
 /**
+ * The core's metrics JSON as `{ '<primitive>.<op>': { count, errors, p50Us, p99Us } }`; a count
+ * past 2^53-1 (never reached in practice) is a RangeError rather than a rounded number.
+ * @param {string} json
+ * @returns {Record<string, OpMetrics>}
+ */
+export function metricsOut(json: string): Record<string, OpMetrics>;
+/**
  * A key or value: strings are encoded UTF-8 (a lone surrogate is a TypeError with code 'InvalidArgument').
  * @typedef {string | Buffer | Uint8Array} Bytes
  */
@@ -381,6 +409,14 @@ export type JsonValue = import("./json").JsonValue;
  * @typedef {object} MemoryOnlyOptions
  * @property {string | null} [nodeId] This replica's id for CRDTs; generated when absent.
  * @property {number | null} [maxDrift] Seconds a remote CRDT stamp may lead the wall clock (default 60).
+ */
+/**
+ * One operation's metrics, a value of `Store.metrics()`.
+ * @typedef {object} OpMetrics
+ * @property {number} count Calls made through this handle (exact, failed ones included).
+ * @property {number} errors Calls that threw a Grove error (exact).
+ * @property {number} p50Us Median latency in microseconds over the timed calls (one in 16, the first always).
+ * @property {number} p99Us 99th percentile latency in microseconds over the timed calls.
  */
 /**
  * What `sync` and `Store.applyChanges` did, in CRDT keys.

@@ -63,6 +63,15 @@ const { setTimeout: delay } = require('node:timers/promises')
  */
 
 /**
+ * One operation's metrics, a value of `Store.metrics()`.
+ * @typedef {object} OpMetrics
+ * @property {number} count Calls made through this handle (exact, failed ones included).
+ * @property {number} errors Calls that threw a Grove error (exact).
+ * @property {number} p50Us Median latency in microseconds over the timed calls (one in 16, the first always).
+ * @property {number} p99Us 99th percentile latency in microseconds over the timed calls.
+ */
+
+/**
  * What `sync` and `Store.applyChanges` did, in CRDT keys.
  * @typedef {object} SyncReport
  * @property {number} pulled Keys this side (`sync`: the first store) received that it did not have.
@@ -376,6 +385,24 @@ function u64Out(v, big, what, hint) {
   if (big) return BigInt(v)
   if (typeof v === 'number') return v
   throw tooBig(v, what, hint)
+}
+
+/**
+ * The core's metrics JSON as `{ '<primitive>.<op>': { count, errors, p50Us, p99Us } }`; a count
+ * past 2^53-1 (never reached in practice) is a RangeError rather than a rounded number.
+ * @param {string} json
+ * @returns {Record<string, OpMetrics>}
+ */
+function metricsOut(json) {
+  /** @type {Record<string, OpMetrics>} */
+  const out = {}
+  for (const [op, m] of Object.entries(JSON.parse(json))) {
+    for (const field of ['count', 'errors']) {
+      if (!Number.isSafeInteger(m[field])) throw tooBig(m[field], `metrics ${op}.${field}`, 'reset by reopening')
+    }
+    out[op] = { count: m.count, errors: m.errors, p50Us: m.p50_us, p99Us: m.p99_us }
+  }
+  return out
 }
 
 /** A number of seconds (validated further by the core); `dflt` when undefined/null. */
@@ -864,6 +891,7 @@ async function retry(attempt, timeout, pauses, signal) {
 }
 
 module.exports = {
+  metricsOut,
   I64_MIN,
   I64_MAX,
   U64_MAX,

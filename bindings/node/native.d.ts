@@ -385,6 +385,13 @@ export declare class NativeStore {
   get durable(): boolean
   /** The key prefix this view adds (`"a:b:"`), empty for the root. */
   get prefix(): string
+  /**
+   * This handle's metrics as the core's JSON (`{"<primitive>.<op>": {count, errors, p50_us,
+   * p99_us}}`); index.js converts it to an object (exact numbers or a RangeError).
+   */
+  metricsJson(): string
+  /** This handle's metrics in the Prometheus text exposition format. */
+  metricsPrometheus(): string
   /** Bytes the store occupies on disk (0 in memory). */
   sizeOnDisk(): number
   /** A view whose every key is prefixed with `name:`. */

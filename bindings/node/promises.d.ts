@@ -2,7 +2,7 @@
 // Regenerate with `npm run types`; test.sh fails when this file and the code disagree.
 
 declare namespace _exports {
-    export { Bytes, ErrorCode, OpenOptions, MemoryOptions, CodecOptions, SyncReport, Changes, ExportOptions, Contribution, TtlOption, CounterOptions, KeysOptions, LockOptions, AcquireOptions, WithLockOptions, LockInfo, RateLimiterOptions, Decision, SessionsOptions, Ranked, QueueOptions, DelayOptions, DequeueWaitOptions, QueueStats, JsonValue, GroveError };
+    export { Bytes, ErrorCode, OpenOptions, MemoryOptions, CodecOptions, OpMetrics, SyncReport, Changes, ExportOptions, Contribution, TtlOption, CounterOptions, KeysOptions, LockOptions, AcquireOptions, WithLockOptions, LockInfo, RateLimiterOptions, Decision, SessionsOptions, Ranked, QueueOptions, DelayOptions, DequeueWaitOptions, QueueStats, JsonValue, GroveError };
 }
 declare namespace _exports {
     export { open };
@@ -29,6 +29,7 @@ type ErrorCode = import("./internal.js").ErrorCode;
 type OpenOptions = import("./internal.js").OpenOptions;
 type MemoryOptions = import("./internal.js").MemoryOptions;
 type CodecOptions = import("./internal.js").CodecOptions;
+type OpMetrics = import("./internal.js").OpMetrics;
 type SyncReport = import("./internal.js").SyncReport;
 type Changes<T extends number | bigint = number> = import("./internal.js").Changes<T>;
 type ExportOptions = import("./internal.js").ExportOptions;
@@ -111,6 +112,17 @@ declare class Store {
      * @returns {Promise<void>}
      */
     flush(): Promise<void>;
+    /**
+     * This handle's metrics: `{ 'counter.increment': { count, errors, p50Us, p99Us }, … }` for every
+     * operation called through it, its views and the primitives made from them.
+     * @returns {Promise<Record<string, OpMetrics>>}
+     */
+    metrics(): Promise<Record<string, OpMetrics>>;
+    /**
+     * `metrics()` in the Prometheus text exposition format.
+     * @returns {Promise<string>}
+     */
+    metricsPrometheus(): Promise<string>;
     /**
      * Bytes the store occupies on disk (0 in memory).
      * @returns {Promise<number>}

@@ -18,6 +18,7 @@
 /** @typedef {import('./internal.js').OpenOptions} OpenOptions */
 /** @typedef {import('./internal.js').MemoryOptions} MemoryOptions */
 /** @typedef {import('./internal.js').CodecOptions} CodecOptions */
+/** @typedef {import('./internal.js').OpMetrics} OpMetrics */
 /** @typedef {import('./internal.js').SyncReport} SyncReport */
 /**
  * @template {number | bigint} [T=number]
@@ -98,6 +99,7 @@ const {
   every,
   backoff,
   retry,
+  metricsOut,
 } = require('./internal.js')
 
 /** The native store inside a Store (set by Store's static block). */
@@ -186,6 +188,23 @@ class Store {
    */
   async flush() {
     await this.#n.flushAsync()
+  }
+
+  /**
+   * This handle's metrics: `{ 'counter.increment': { count, errors, p50Us, p99Us }, … }` for every
+   * operation called through it, its views and the primitives made from them.
+   * @returns {Promise<Record<string, OpMetrics>>}
+   */
+  async metrics() {
+    return metricsOut(this.#n.metricsJson())
+  }
+
+  /**
+   * `metrics()` in the Prometheus text exposition format.
+   * @returns {Promise<string>}
+   */
+  async metricsPrometheus() {
+    return this.#n.metricsPrometheus()
   }
 
   /**

@@ -1009,3 +1009,68 @@ fn keygen_encryption_key_file_env_and_compression_flags() {
         );
     }
 }
+
+#[test]
+fn stats_prometheus_shows_what_other_processes_did_on_lmdb() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = format!("lmdb:{}", dir.path().display());
+    let db = std::path::Path::new(&target);
+    // Three processes count once each; a fourth fails with WrongType.
+    for _ in 0..3 {
+        assert!(grove(db, &["counter", "incr", "hits"]).status.success());
+    }
+    assert!(grove(db, &["kv", "set", "counter:bytes", "x"])
+        .status
+        .success());
+    assert!(!grove(db, &["counter", "incr", "bytes"]).status.success());
+    // This test process is another one, still open, having flushed.
+    let store = grove_core::Store::open(&target).unwrap();
+    let c = store.counter("hits").unwrap();
+    for _ in 0..10 {
+        c.increment(1).unwrap();
+    }
+    store.flush().unwrap();
+
+    let out = grove(db, &["stats", "--prometheus"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("# TYPE grove_op_duration_seconds histogram"),
+        "{text}"
+    );
+    let sum = |metric: &str, op: &str| -> (u64, usize) {
+        let mut total = 0;
+        let mut series = 0;
+        for line in text
+            .lines()
+            .filter(|l| l.starts_with(&format!("{metric}{{")))
+        {
+            if line.contains(&format!("op=\"{op}\"")) {
+                assert!(line.contains("process=\""), "{line}");
+                total += line.rsplit_once(' ').unwrap().1.parse::<u64>().unwrap();
+                series += 1;
+            }
+        }
+        (total, series)
+    };
+    // 3 + 1 CLI calls (one failing) and this process's 10, one series per process.
+    assert_eq!(
+        sum("grove_ops_total", "counter.increment"),
+        (14, 5),
+        "{text}"
+    );
+    assert_eq!(sum("grove_op_errors_total", "counter.increment"), (1, 5));
+    assert_eq!(sum("grove_ops_total", "kv.set"), (1, 1));
+    // `stats` itself records nothing: asking twice shows the same.
+    let again = grove(db, &["stats", "--prometheus"]);
+    assert_eq!(String::from_utf8(again.stdout).unwrap(), text);
+
+    let out = grove(db, &["stats", "--json"]);
+    assert!(out.status.success());
+    let json = stdout(&out);
+    assert!(
+        json.contains("\"counter.increment\":{\"count\":14,\"errors\":1,"),
+        "{json}"
+    );
+    store.close().unwrap();
+}

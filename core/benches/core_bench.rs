@@ -90,6 +90,39 @@ fn main() {
         }),
     });
 
+    // Metrics overhead: the same counter increment on two stores of one engine, one recording
+    // metrics (as every store does) and one with recording switched off, interleaved A/B.
+    for (label, on, off) in [
+        (
+            "metrics overhead: counter, sled",
+            Store::open(dir.path().join("metrics-on")).unwrap(),
+            Store::open(dir.path().join("metrics-off")).unwrap(),
+        ),
+        (
+            "metrics overhead: counter, memory",
+            Store::open_memory(),
+            Store::open_memory(),
+        ),
+    ] {
+        off.set_metrics_recording(false);
+        let (c_on, c_off) = (on.counter("hot").unwrap(), off.counter("hot").unwrap());
+        cases.push(Case {
+            name: label,
+            goal: Some(1.03),
+            grove: Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(c_on.increment(1).unwrap());
+                }
+            }),
+            base_name: "the same store kind with metrics off",
+            base: Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(c_off.increment(1).unwrap());
+                }
+            }),
+        });
+    }
+
     for (label, store) in [("sled", grove_sled.clone()), ("memory", grove_mem.clone())] {
         let keys: Vec<Vec<u8>> = (0..1000)
             .map(|i| format!("key:{i:05}").into_bytes())

@@ -24,13 +24,17 @@ fn bytes_of(cur: &Option<Entry<'_>>, key: &[u8]) -> Result<Option<Vec<u8>>> {
 impl Store {
     /// Writes `value` at `key` only if it holds nothing live (Redis `SET NX`); true if it wrote.
     pub fn set_if_absent(&self, key: &[u8], value: &[u8], ttl: Option<Duration>) -> Result<bool> {
-        self.write_if(key, value, ttl, |old| old.is_none())
+        self.measured(crate::metrics::Op::KvSetIfAbsent, || {
+            self.write_if(key, value, ttl, |old| old.is_none())
+        })
     }
 
     /// Replaces the bytes at `key` only if there are some (Redis `SET XX`); true if it wrote. The
     /// new value has `ttl` (none: no expiry), as with `set`.
     pub fn set_if_present(&self, key: &[u8], value: &[u8], ttl: Option<Duration>) -> Result<bool> {
-        self.write_if(key, value, ttl, |old| old.is_some())
+        self.measured(crate::metrics::Op::KvSetIfPresent, || {
+            self.write_if(key, value, ttl, |old| old.is_some())
+        })
     }
 
     /// Writes `new` at `key` only if it holds exactly `expected` (`None`: nothing live); true if
@@ -42,7 +46,9 @@ impl Store {
         new: &[u8],
         ttl: Option<Duration>,
     ) -> Result<bool> {
-        self.write_if(key, new, ttl, |old| old.as_deref() == expected)
+        self.measured(crate::metrics::Op::KvCompareAndSet, || {
+            self.write_if(key, new, ttl, |old| old.as_deref() == expected)
+        })
     }
 
     /// Writes `value` at `key` and returns what it replaced (Redis `GETSET`, `SET … GET`).
@@ -52,31 +58,35 @@ impl Store {
         value: &[u8],
         ttl: Option<Duration>,
     ) -> Result<Option<Vec<u8>>> {
-        let pk = self.data_key(key)?;
-        check_value(value)?;
-        let new = encode(Kind::Bytes, self.expiry_for(ttl)?, value);
-        self.update_entry(&pk, |cur| {
-            let old = bytes_of(&cur, key)?;
-            if old.is_none() {
-                kv_may_write(key)?;
-            }
-            Ok((Write::Put(new.clone()), old))
+        self.measured(crate::metrics::Op::KvGetSet, || {
+            let pk = self.data_key(key)?;
+            check_value(value)?;
+            let new = encode(Kind::Bytes, self.expiry_for(ttl)?, value);
+            self.update_entry(&pk, |cur| {
+                let old = bytes_of(&cur, key)?;
+                if old.is_none() {
+                    kv_may_write(key)?;
+                }
+                Ok((Write::Put(new.clone()), old))
+            })
         })
     }
 
     /// Removes `key` and returns the bytes it held (Redis `GETDEL`); `None` (and no change) when
     /// it held nothing live.
     pub fn get_delete(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let pk = self.data_key(key)?;
-        self.update_entry(&pk, |cur| {
-            let old = bytes_of(&cur, key)?;
-            match old {
-                None => Ok((Write::Keep, None)),
-                Some(v) => {
-                    kv_may_remove(Kind::Bytes, key)?;
-                    Ok((Write::Delete, Some(v)))
+        self.measured(crate::metrics::Op::KvGetDelete, || {
+            let pk = self.data_key(key)?;
+            self.update_entry(&pk, |cur| {
+                let old = bytes_of(&cur, key)?;
+                match old {
+                    None => Ok((Write::Keep, None)),
+                    Some(v) => {
+                        kv_may_remove(Kind::Bytes, key)?;
+                        Ok((Write::Delete, Some(v)))
+                    }
                 }
-            }
+            })
         })
     }
 

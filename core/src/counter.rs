@@ -54,6 +54,13 @@ impl Counter {
 
     /// Adds `delta` (may be negative) and returns the new value; an expiry set on the key is kept.
     pub fn increment(&self, delta: i64) -> Result<i64> {
+        self.store
+            .measured(crate::metrics::Op::CounterIncrement, || {
+                self.increment_unmeasured(delta)
+            })
+    }
+
+    fn increment_unmeasured(&self, delta: i64) -> Result<i64> {
         let key = &self.key;
         let native = {
             let backend = self.store.backend()?;
@@ -100,29 +107,35 @@ impl Counter {
     /// `None` (nothing changed) when it would go below. The check and the write are one atomic
     /// step, so buyers racing for the last items never oversell.
     pub fn try_decrement(&self, delta: i64, floor: i64) -> Result<Option<i64>> {
-        if delta < 0 {
-            return Err(Error::invalid(format!(
-                "try_decrement takes a delta of 0 or more, not {delta} (use try_increment)"
-            )));
-        }
-        // Past i64::MIN is below every floor.
-        self.change_within(-delta, floor, i64::MAX, |old| {
-            old.checked_sub(delta).filter(|n| *n >= floor)
-        })
+        self.store
+            .measured(crate::metrics::Op::CounterTryDecrement, || {
+                if delta < 0 {
+                    return Err(Error::invalid(format!(
+                        "try_decrement takes a delta of 0 or more, not {delta} (use try_increment)"
+                    )));
+                }
+                // Past i64::MIN is below every floor.
+                self.change_within(-delta, floor, i64::MAX, |old| {
+                    old.checked_sub(delta).filter(|n| *n >= floor)
+                })
+            })
     }
 
     /// Adds `delta` (≥ 0) only if the result stays at or below `cap`: the new value, or `None`
     /// (nothing changed) when it would pass it, atomically.
     pub fn try_increment(&self, delta: i64, cap: i64) -> Result<Option<i64>> {
-        if delta < 0 {
-            return Err(Error::invalid(format!(
-                "try_increment takes a delta of 0 or more, not {delta} (use try_decrement)"
-            )));
-        }
-        // Past i64::MAX is above every cap.
-        self.change_within(delta, i64::MIN, cap, |old| {
-            old.checked_add(delta).filter(|n| *n <= cap)
-        })
+        self.store
+            .measured(crate::metrics::Op::CounterTryIncrement, || {
+                if delta < 0 {
+                    return Err(Error::invalid(format!(
+                        "try_increment takes a delta of 0 or more, not {delta} (use try_decrement)"
+                    )));
+                }
+                // Past i64::MAX is above every cap.
+                self.change_within(delta, i64::MIN, cap, |old| {
+                    old.checked_add(delta).filter(|n| *n <= cap)
+                })
+            })
     }
 
     /// Adds `delta` when the result stays within `lo..=hi` (`next` says the same for the generic
@@ -178,22 +191,33 @@ impl Counter {
 
     /// Subtracts `delta` and returns the new value.
     pub fn decrement(&self, delta: i64) -> Result<i64> {
-        let neg = delta
-            .checked_neg()
-            .ok_or_else(|| Error::overflow(format!("cannot decrement by {delta}")))?;
-        self.increment(neg)
+        self.store
+            .measured(crate::metrics::Op::CounterDecrement, || {
+                let neg = delta
+                    .checked_neg()
+                    .ok_or_else(|| Error::overflow(format!("cannot decrement by {delta}")))?;
+                self.increment_unmeasured(neg)
+            })
     }
 
     /// The current value (0 when unset).
     pub fn get(&self) -> Result<i64> {
-        match self.store.read_live(&self.pk)? {
-            None => Ok(0),
-            Some(raw) => decode_value(&Entry::decode(&raw)?, &self.key),
-        }
+        self.store.measured(crate::metrics::Op::CounterGet, || {
+            match self.store.read_live(&self.pk)? {
+                None => Ok(0),
+                Some(raw) => decode_value(&Entry::decode(&raw)?, &self.key),
+            }
+        })
     }
 
     /// Sets the value (clearing any expiry); `WrongType` if the key holds something else.
     pub fn set(&self, value: i64) -> Result<()> {
+        self.store.measured(crate::metrics::Op::CounterSet, || {
+            self.set_unmeasured(value)
+        })
+    }
+
+    fn set_unmeasured(&self, value: i64) -> Result<()> {
         let key = &self.key;
         let new = encode(Kind::Counter, None, &value.to_le_bytes());
         self.store.update_entry(&self.pk, |cur| {
@@ -206,6 +230,7 @@ impl Counter {
 
     /// Sets the value to 0.
     pub fn reset(&self) -> Result<()> {
-        self.set(0)
+        self.store
+            .measured(crate::metrics::Op::CounterReset, || self.set_unmeasured(0))
     }
 }

@@ -23,211 +23,236 @@ impl Store {
 
     /// The bytes stored at `key`, or `None`; `WrongType` if the key holds something else.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let pk = self.data_key(key)?;
-        match self.read_live(&pk)? {
-            None => Ok(None),
-            Some(raw) => {
-                let e = Entry::decode(&raw)?;
-                e.expect(Kind::Bytes, key)?;
-                Ok(Some(e.payload.to_vec()))
+        self.measured(crate::metrics::Op::KvGet, || {
+            let pk = self.data_key(key)?;
+            match self.read_live(&pk)? {
+                None => Ok(None),
+                Some(raw) => {
+                    let e = Entry::decode(&raw)?;
+                    e.expect(Kind::Bytes, key)?;
+                    Ok(Some(e.payload.to_vec()))
+                }
             }
-        }
+        })
     }
 
     /// Stores `value` at `key`, replacing bytes already there, expiring after `ttl` if given.
     /// A key holding another kind (a counter, a lock…) is `WrongType`: delete it first.
     pub fn set(&self, key: &[u8], value: &[u8], ttl: Option<Duration>) -> Result<()> {
-        let pk = self.data_key(key)?;
-        check_value(value)?;
-        let expires_at = self.expiry_for(ttl)?;
-        let new = encode(Kind::Bytes, expires_at, value);
-        self.update_entry(&pk, |cur| {
-            match cur {
-                Some(e) => e.expect(Kind::Bytes, key)?,
-                None => kv_may_write(key)?,
-            }
-            Ok((Write::Put(new.clone()), ()))
+        self.measured(crate::metrics::Op::KvSet, || {
+            let pk = self.data_key(key)?;
+            check_value(value)?;
+            let expires_at = self.expiry_for(ttl)?;
+            let new = encode(Kind::Bytes, expires_at, value);
+            self.update_entry(&pk, |cur| {
+                match cur {
+                    Some(e) => e.expect(Kind::Bytes, key)?,
+                    None => kv_may_write(key)?,
+                }
+                Ok((Write::Put(new.clone()), ()))
+            })
         })
     }
 
     /// Removes `key` whatever it holds (except leaderboard and queue entries, which their own
     /// APIs remove); true if a live key was removed.
     pub fn delete(&self, key: &[u8]) -> Result<bool> {
-        let pk = self.data_key(key)?;
-        self.update_entry(&pk, |cur| match cur {
-            None => Ok((Write::Keep, false)),
-            Some(e) => {
-                kv_may_remove(e.kind, key)?;
-                Ok((Write::Delete, true))
-            }
+        self.measured(crate::metrics::Op::KvDelete, || {
+            let pk = self.data_key(key)?;
+            self.update_entry(&pk, |cur| match cur {
+                None => Ok((Write::Keep, false)),
+                Some(e) => {
+                    kv_may_remove(e.kind, key)?;
+                    Ok((Write::Delete, true))
+                }
+            })
         })
     }
 
     /// Whether `key` holds a live value of any kind.
     pub fn exists(&self, key: &[u8]) -> Result<bool> {
-        let pk = self.data_key(key)?;
-        Ok(self.read_live(&pk)?.is_some())
+        self.measured(crate::metrics::Op::KvExists, || {
+            let pk = self.data_key(key)?;
+            Ok(self.read_live(&pk)?.is_some())
+        })
     }
 
     /// What `key` holds, or `None` when it is absent or expired.
     pub fn kind_of(&self, key: &[u8]) -> Result<Option<Kind>> {
-        let pk = self.data_key(key)?;
-        match self.read_live(&pk)? {
-            None => Ok(None),
-            Some(raw) => Ok(Some(Entry::decode(&raw)?.kind)),
-        }
+        self.measured(crate::metrics::Op::KvKindOf, || {
+            let pk = self.data_key(key)?;
+            match self.read_live(&pk)? {
+                None => Ok(None),
+                Some(raw) => Ok(Some(Entry::decode(&raw)?.kind)),
+            }
+        })
     }
 
     /// Sets `key` (of any kind) to expire after `ttl`; a zero `ttl` deletes it at once.
     /// False when the key does not exist.
     pub fn expire(&self, key: &[u8], ttl: Duration) -> Result<bool> {
-        let pk = self.data_key(key)?;
-        let expires_at = self.now_ms().saturating_add(ttl_ms(ttl));
-        let zero = ttl.is_zero();
-        self.update_entry(&pk, |cur| {
-            let Some(e) = cur else {
-                return Ok((Write::Keep, false));
-            };
-            kv_may_remove(e.kind, key)?;
-            if zero {
-                return Ok((Write::Delete, true));
-            }
-            let expiring = encode(e.kind, Some(expires_at), e.payload);
-            Ok((Write::Put(expiring), true))
+        self.measured(crate::metrics::Op::KvExpire, || {
+            let pk = self.data_key(key)?;
+            let expires_at = self.now_ms().saturating_add(ttl_ms(ttl));
+            let zero = ttl.is_zero();
+            self.update_entry(&pk, |cur| {
+                let Some(e) = cur else {
+                    return Ok((Write::Keep, false));
+                };
+                kv_may_remove(e.kind, key)?;
+                if zero {
+                    return Ok((Write::Delete, true));
+                }
+                let expiring = encode(e.kind, Some(expires_at), e.payload);
+                Ok((Write::Put(expiring), true))
+            })
         })
     }
 
     /// Removes the expiry of `key`; true if it had one.
     pub fn persist(&self, key: &[u8]) -> Result<bool> {
-        let pk = self.data_key(key)?;
-        self.update_entry(&pk, |cur| match cur {
-            Some(e) if e.expires_at.is_some() => {
-                Ok((Write::Put(encode(e.kind, None, e.payload)), true))
-            }
-            _ => Ok((Write::Keep, false)),
+        self.measured(crate::metrics::Op::KvPersist, || {
+            let pk = self.data_key(key)?;
+            self.update_entry(&pk, |cur| match cur {
+                Some(e) if e.expires_at.is_some() => {
+                    Ok((Write::Put(encode(e.kind, None, e.payload)), true))
+                }
+                _ => Ok((Write::Keep, false)),
+            })
         })
     }
 
     /// Time left before `key` expires: `None` when it has no expiry, `NotFound` when it is absent.
     pub fn ttl(&self, key: &[u8]) -> Result<Option<Duration>> {
-        let pk = self.data_key(key)?;
-        let raw = self.read_live(&pk)?.ok_or_else(|| not_found(key))?;
-        let e = Entry::decode(&raw)?;
-        Ok(e.expires_at
-            .map(|t| Duration::from_millis(t.saturating_sub(self.now_ms()))))
+        self.measured(crate::metrics::Op::KvTtl, || {
+            let pk = self.data_key(key)?;
+            let raw = self.read_live(&pk)?.ok_or_else(|| not_found(key))?;
+            let e = Entry::decode(&raw)?;
+            Ok(e.expires_at
+                .map(|t| Duration::from_millis(t.saturating_sub(self.now_ms()))))
+        })
     }
 
     /// Live keys starting with `prefix`, in byte order, read lazily page by page.
     pub fn keys(&self, prefix: &[u8]) -> Result<Keys> {
-        drop(self.backend()?);
-        let mut start = self.physical_prefix().to_vec();
-        start.extend_from_slice(prefix);
-        let end = prefix_end(&start);
-        Ok(Keys {
-            store: self.clone(),
-            next: Bound::Included(start),
-            end,
-            buf: VecDeque::new(),
-            done: false,
+        self.measured(crate::metrics::Op::KvKeys, || {
+            drop(self.backend()?);
+            let mut start = self.physical_prefix().to_vec();
+            start.extend_from_slice(prefix);
+            let end = prefix_end(&start);
+            Ok(Keys {
+                store: self.clone(),
+                next: Bound::Included(start),
+                end,
+                buf: VecDeque::new(),
+                done: false,
+            })
         })
     }
 
     /// Values of several keys read as one consistent snapshot.
     pub fn get_many(&self, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>> {
-        let pks = keys
-            .iter()
-            .map(|k| self.data_key(k))
-            .collect::<Result<Vec<_>>>()?;
-        let now = self.now_ms();
-        let mut out = Vec::new();
-        self.backend()?.transaction(&mut |tx| {
-            out.clear();
-            for (pk, key) in pks.iter().zip(keys) {
-                let v = match tx.get(pk)? {
-                    None => None,
-                    Some(raw) => {
-                        let e = Entry::decode(&raw)?;
-                        if e.expired_at(now) {
-                            tx.delete(pk)?;
-                            None
-                        } else {
-                            e.expect(Kind::Bytes, key)?;
-                            Some(e.payload.to_vec())
+        self.measured(crate::metrics::Op::KvGetMany, || {
+            let pks = keys
+                .iter()
+                .map(|k| self.data_key(k))
+                .collect::<Result<Vec<_>>>()?;
+            let now = self.now_ms();
+            let mut out = Vec::new();
+            self.backend()?.transaction(&mut |tx| {
+                out.clear();
+                for (pk, key) in pks.iter().zip(keys) {
+                    let v = match tx.get(pk)? {
+                        None => None,
+                        Some(raw) => {
+                            let e = Entry::decode(&raw)?;
+                            if e.expired_at(now) {
+                                tx.delete(pk)?;
+                                None
+                            } else {
+                                e.expect(Kind::Bytes, key)?;
+                                Some(e.payload.to_vec())
+                            }
                         }
-                    }
-                };
-                out.push(v);
-            }
-            Ok(())
-        })?;
-        Ok(out)
+                    };
+                    out.push(v);
+                }
+                Ok(())
+            })?;
+            Ok(out)
+        })
     }
 
     /// Stores every pair atomically (all or nothing), each expiring after `ttl` if given.
     pub fn set_many(&self, items: &[(&[u8], &[u8])], ttl: Option<Duration>) -> Result<()> {
-        let expires_at = self.expiry_for(ttl)?;
-        let mut writes = Vec::with_capacity(items.len());
-        for (k, v) in items {
-            check_value(v)?;
-            writes.push((self.data_key(k)?, encode(Kind::Bytes, expires_at, v), *k));
-        }
-        // An empty batch still answers for a closed store, as every other call does.
-        self.check_open()?;
-        if writes.is_empty() {
-            return Ok(());
-        }
-        let now = self.now_ms();
-        self.backend()?.transaction(&mut |tx| {
-            for (pk, value, key) in &writes {
-                let live = match tx.get(pk)? {
-                    Some(raw) => {
-                        let e = Entry::decode(&raw)?;
-                        (!e.expired_at(now)).then_some(e.kind)
-                    }
-                    None => None,
-                };
-                match live {
-                    Some(kind) if kind != Kind::Bytes => {
-                        return Err(wrong_type(key, kind, Kind::Bytes))
-                    }
-                    Some(_) => {}
-                    None => kv_may_write(key)?,
-                }
-                tx.put(pk, value.clone())?;
+        self.measured(crate::metrics::Op::KvSetMany, || {
+            let expires_at = self.expiry_for(ttl)?;
+            let mut writes = Vec::with_capacity(items.len());
+            for (k, v) in items {
+                check_value(v)?;
+                writes.push((self.data_key(k)?, encode(Kind::Bytes, expires_at, v), *k));
             }
-            Ok(())
-        })?;
-        self.wrote()
+            // An empty batch still answers for a closed store, as every other call does.
+            self.check_open()?;
+            if writes.is_empty() {
+                return Ok(());
+            }
+            let now = self.now_ms();
+            self.backend()?.transaction(&mut |tx| {
+                for (pk, value, key) in &writes {
+                    let live = match tx.get(pk)? {
+                        Some(raw) => {
+                            let e = Entry::decode(&raw)?;
+                            (!e.expired_at(now)).then_some(e.kind)
+                        }
+                        None => None,
+                    };
+                    match live {
+                        Some(kind) if kind != Kind::Bytes => {
+                            return Err(wrong_type(key, kind, Kind::Bytes))
+                        }
+                        Some(_) => {}
+                        None => kv_may_write(key)?,
+                    }
+                    tx.put(pk, value.clone())?;
+                }
+                Ok(())
+            })?;
+            self.wrote()
+        })
     }
 
     /// Removes every expired key in this view now; returns how many were removed.
     pub fn purge_expired(&self) -> Result<u64> {
-        let start = self.physical_prefix().to_vec();
-        let end = prefix_end(&start);
-        let mut next = Bound::Included(start);
-        let mut purged = 0;
-        loop {
-            let page = {
-                let b = self.backend()?;
-                b.scan(as_ref(&next), as_ref(&end), false, PAGE)?
-            };
-            let now = self.now_ms();
-            for (k, v) in &page {
-                let e = Entry::decode(v)?;
-                if e.expired_at(now) && self.backend()?.compare_and_swap(k, Some(v), None)?.is_ok()
-                {
-                    purged += 1;
+        self.measured(crate::metrics::Op::KvPurgeExpired, || {
+            let start = self.physical_prefix().to_vec();
+            let end = prefix_end(&start);
+            let mut next = Bound::Included(start);
+            let mut purged = 0;
+            loop {
+                let page = {
+                    let b = self.backend()?;
+                    b.scan(as_ref(&next), as_ref(&end), false, PAGE)?
+                };
+                let now = self.now_ms();
+                for (k, v) in &page {
+                    let e = Entry::decode(v)?;
+                    if e.expired_at(now)
+                        && self.backend()?.compare_and_swap(k, Some(v), None)?.is_ok()
+                    {
+                        purged += 1;
+                    }
+                }
+                match page.last() {
+                    Some((k, _)) if page.len() == PAGE => next = Bound::Excluded(k.clone()),
+                    _ => break,
                 }
             }
-            match page.last() {
-                Some((k, _)) if page.len() == PAGE => next = Bound::Excluded(k.clone()),
-                _ => break,
+            if purged > 0 {
+                self.wrote()?;
             }
-        }
-        if purged > 0 {
-            self.wrote()?;
-        }
-        Ok(purged)
+            Ok(purged)
+        })
     }
 }
 

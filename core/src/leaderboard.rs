@@ -662,29 +662,34 @@ impl Leaderboard {
 
     /// Sets `member`'s score (adding the member if new).
     pub fn add(&self, member: &str, score: f64) -> Result<()> {
-        let score = check_score(score)?;
-        if self.write_native(member, BoardOp::Set(score))?.is_some() {
-            return Ok(());
-        }
-        self.write(member, |_| Ok(score)).map(|_| ())
+        self.store.measured(crate::metrics::Op::LeaderboardAdd, || {
+            let score = check_score(score)?;
+            if self.write_native(member, BoardOp::Set(score))?.is_some() {
+                return Ok(());
+            }
+            self.write(member, |_| Ok(score)).map(|_| ())
+        })
     }
 
     /// Adds `delta` to `member`'s score (from 0 if new) and returns the new score.
     pub fn incr(&self, member: &str, delta: f64) -> Result<f64> {
-        let delta = check_score(delta)?;
-        if let Some(new) = self.write_native(member, BoardOp::Add(delta))? {
-            return Ok(new);
-        }
-        self.write(member, |old| {
-            let new = old.unwrap_or(0.0) + delta;
-            if new.is_finite() {
-                Ok(if new == 0.0 { 0.0 } else { new })
-            } else {
-                Err(Error::overflow(format!(
-                    "score of {member:?} would leave the finite range"
-                )))
-            }
-        })
+        self.store
+            .measured(crate::metrics::Op::LeaderboardIncr, || {
+                let delta = check_score(delta)?;
+                if let Some(new) = self.write_native(member, BoardOp::Add(delta))? {
+                    return Ok(new);
+                }
+                self.write(member, |old| {
+                    let new = old.unwrap_or(0.0) + delta;
+                    if new.is_finite() {
+                        Ok(if new == 0.0 { 0.0 } else { new })
+                    } else {
+                        Err(Error::overflow(format!(
+                            "score of {member:?} would leave the finite range"
+                        )))
+                    }
+                })
+            })
     }
 
     fn write(&self, member: &str, f: impl Fn(Option<f64>) -> Result<f64>) -> Result<f64> {
@@ -772,34 +777,49 @@ impl Leaderboard {
 
     /// `member`'s score, or `None` if absent.
     pub fn score(&self, member: &str) -> Result<Option<f64>> {
-        let (key, pk) = self.member_key(member)?;
-        if let Some(s) = self.native(|n| n.board_score(&self.pk_prefix, member))? {
-            return Ok(s);
-        }
-        self.with_index(|idx| self.score_in(idx, member, &pk, &key))
+        self.store
+            .measured(crate::metrics::Op::LeaderboardScore, || {
+                let (key, pk) = self.member_key(member)?;
+                if let Some(s) = self.native(|n| n.board_score(&self.pk_prefix, member))? {
+                    return Ok(s);
+                }
+                self.with_index(|idx| self.score_in(idx, member, &pk, &key))
+            })
     }
 
     /// `member`'s rank (0 = highest), or `None` if absent.
     pub fn rank(&self, member: &str) -> Result<Option<u64>> {
-        let (key, pk) = self.member_key(member)?;
-        if let Some(r) = self.native(|n| n.board_rank(&self.pk_prefix, member))? {
-            return Ok(r);
-        }
-        self.with_index(|idx| {
-            Ok(match self.score_in(idx, member, &pk, &key)? {
-                None => None,
-                Some(s) => idx.rank(s, member),
+        self.store
+            .measured(crate::metrics::Op::LeaderboardRank, || {
+                let (key, pk) = self.member_key(member)?;
+                if let Some(r) = self.native(|n| n.board_rank(&self.pk_prefix, member))? {
+                    return Ok(r);
+                }
+                self.with_index(|idx| {
+                    Ok(match self.score_in(idx, member, &pk, &key)? {
+                        None => None,
+                        Some(s) => idx.rank(s, member),
+                    })
+                })
             })
-        })
     }
 
     /// The `n` highest members.
     pub fn top(&self, n: u64) -> Result<Vec<Ranked>> {
-        self.range(0, n)
+        self.store.measured(crate::metrics::Op::LeaderboardTop, || {
+            self.range_unmeasured(0, n)
+        })
     }
 
     /// Members with ranks in `[start, stop)` (stop is exclusive, as in Python slices).
     pub fn range(&self, start: u64, stop: u64) -> Result<Vec<Ranked>> {
+        self.store
+            .measured(crate::metrics::Op::LeaderboardRange, || {
+                self.range_unmeasured(start, stop)
+            })
+    }
+
+    fn range_unmeasured(&self, start: u64, stop: u64) -> Result<Vec<Ranked>> {
         if let Some(v) = self.native(|n| n.board_range(&self.pk_prefix, start, stop))? {
             return Ok(v);
         }
@@ -808,45 +828,51 @@ impl Leaderboard {
 
     /// `member` with up to `n` members ranked above and `n` below; empty if absent.
     pub fn around(&self, member: &str, n: u64) -> Result<Vec<Ranked>> {
-        let (key, pk) = self.member_key(member)?;
-        if let Some(v) = self.native(|nat| nat.board_around(&self.pk_prefix, member, n))? {
-            return Ok(v);
-        }
-        self.with_index(|idx| {
-            let Some(score) = self.score_in(idx, member, &pk, &key)? else {
-                return Ok(Vec::new());
-            };
-            let Some(r) = idx.rank(score, member) else {
-                return Ok(Vec::new());
-            };
-            Ok(idx.slice(r.saturating_sub(n), r.saturating_add(n).saturating_add(1)))
-        })
+        self.store
+            .measured(crate::metrics::Op::LeaderboardAround, || {
+                let (key, pk) = self.member_key(member)?;
+                if let Some(v) = self.native(|nat| nat.board_around(&self.pk_prefix, member, n))? {
+                    return Ok(v);
+                }
+                self.with_index(|idx| {
+                    let Some(score) = self.score_in(idx, member, &pk, &key)? else {
+                        return Ok(Vec::new());
+                    };
+                    let Some(r) = idx.rank(score, member) else {
+                        return Ok(Vec::new());
+                    };
+                    Ok(idx.slice(r.saturating_sub(n), r.saturating_add(n).saturating_add(1)))
+                })
+            })
     }
 
     /// Removes `member`; true if it was there.
     pub fn remove(&self, member: &str) -> Result<bool> {
-        let (key, pk) = self.member_key(member)?;
-        if let Some(removed) = self.native(|n| n.board_remove(&self.pk_prefix, member))? {
-            if removed {
-                self.store.wrote()?;
-            }
-            return Ok(removed);
-        }
-        if !self.store.exclusive() {
-            return self.remove_shared(member, &key, &pk);
-        }
-        let removed = self.with_index(|idx| {
-            let Some(old) = self.score_in(idx, member, &pk, &key)? else {
-                return Ok(false);
-            };
-            self.store.backend()?.remove(&pk)?;
-            idx.remove(old, member);
-            Ok(true)
-        })?;
-        if removed {
-            self.store.wrote()?;
-        }
-        Ok(removed)
+        self.store
+            .measured(crate::metrics::Op::LeaderboardRemove, || {
+                let (key, pk) = self.member_key(member)?;
+                if let Some(removed) = self.native(|n| n.board_remove(&self.pk_prefix, member))? {
+                    if removed {
+                        self.store.wrote()?;
+                    }
+                    return Ok(removed);
+                }
+                if !self.store.exclusive() {
+                    return self.remove_shared(member, &key, &pk);
+                }
+                let removed = self.with_index(|idx| {
+                    let Some(old) = self.score_in(idx, member, &pk, &key)? else {
+                        return Ok(false);
+                    };
+                    self.store.backend()?.remove(&pk)?;
+                    idx.remove(old, member);
+                    Ok(true)
+                })?;
+                if removed {
+                    self.store.wrote()?;
+                }
+                Ok(removed)
+            })
     }
 
     /// `remove` on a shared engine: one transaction, as for [`Leaderboard::write_shared`].
@@ -884,10 +910,12 @@ impl Leaderboard {
 
     /// Number of members.
     pub fn len(&self) -> Result<u64> {
-        if let Some(n) = self.native(|n| n.board_len(&self.pk_prefix))? {
-            return Ok(n);
-        }
-        self.with_index(|idx| Ok(idx.len))
+        self.store.measured(crate::metrics::Op::LeaderboardLen, || {
+            if let Some(n) = self.native(|n| n.board_len(&self.pk_prefix))? {
+                return Ok(n);
+            }
+            self.with_index(|idx| Ok(idx.len))
+        })
     }
 
     /// Whether the board has no members.
@@ -924,34 +952,37 @@ impl Leaderboard {
 
     /// Removes every member; returns how many there were.
     pub fn clear(&self) -> Result<u64> {
-        if let Some(n) = self.native(|nat| nat.board_clear(&self.pk_prefix))? {
-            if n > 0 {
+        self.store
+            .measured(crate::metrics::Op::LeaderboardClear, || {
+                if let Some(n) = self.native(|nat| nat.board_clear(&self.pk_prefix))? {
+                    if n > 0 {
+                        self.store.wrote()?;
+                    }
+                    return Ok(n);
+                }
+                if !self.store.exclusive() {
+                    return self.clear_shared();
+                }
+                let n = self.with_index(|idx| {
+                    let all = idx.slice(0, idx.len);
+                    let backend = self.store.backend()?;
+                    for chunk in all.chunks(1024) {
+                        let ops = chunk
+                            .iter()
+                            .map(|r| {
+                                let mut pk = self.pk_prefix.clone();
+                                pk.extend_from_slice(r.member.as_bytes());
+                                (pk, None)
+                            })
+                            .collect();
+                        backend.apply_batch(ops)?;
+                    }
+                    *idx = Index::default();
+                    Ok(all.len() as u64)
+                })?;
                 self.store.wrote()?;
-            }
-            return Ok(n);
-        }
-        if !self.store.exclusive() {
-            return self.clear_shared();
-        }
-        let n = self.with_index(|idx| {
-            let all = idx.slice(0, idx.len);
-            let backend = self.store.backend()?;
-            for chunk in all.chunks(1024) {
-                let ops = chunk
-                    .iter()
-                    .map(|r| {
-                        let mut pk = self.pk_prefix.clone();
-                        pk.extend_from_slice(r.member.as_bytes());
-                        (pk, None)
-                    })
-                    .collect();
-                backend.apply_batch(ops)?;
-            }
-            *idx = Index::default();
-            Ok(all.len() as u64)
-        })?;
-        self.store.wrote()?;
-        Ok(n)
+                Ok(n)
+            })
     }
 }
 

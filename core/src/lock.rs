@@ -99,27 +99,29 @@ impl Store {
 
     /// The state of lock `name` as any observer sees it.
     pub fn lock_info(&self, name: &str) -> Result<LockInfo> {
-        if name.is_empty() {
-            return Err(Error::invalid("lock name is empty"));
-        }
-        let key = format!("lock:{name}").into_bytes();
-        let pk = self.data_key(&key)?;
-        let now = self.now_ms();
-        Ok(match self.read_live(&pk)? {
-            None => LockInfo {
-                held: false,
-                fencing_token: 0,
-                expires_in: None,
-            },
-            Some(raw) => {
-                let r = Record::decode(&Entry::decode(&raw)?, &key)?;
-                let held = !r.is_free(now);
-                LockInfo {
-                    held,
-                    fencing_token: r.fence,
-                    expires_in: held.then(|| Duration::from_millis(r.lease_until_ms - now)),
-                }
+        self.measured(crate::metrics::Op::LockInfo, || {
+            if name.is_empty() {
+                return Err(Error::invalid("lock name is empty"));
             }
+            let key = format!("lock:{name}").into_bytes();
+            let pk = self.data_key(&key)?;
+            let now = self.now_ms();
+            Ok(match self.read_live(&pk)? {
+                None => LockInfo {
+                    held: false,
+                    fencing_token: 0,
+                    expires_in: None,
+                },
+                Some(raw) => {
+                    let r = Record::decode(&Entry::decode(&raw)?, &key)?;
+                    let held = !r.is_free(now);
+                    LockInfo {
+                        held,
+                        fencing_token: r.fence,
+                        expires_in: held.then(|| Duration::from_millis(r.lease_until_ms - now)),
+                    }
+                }
+            })
         })
     }
 }
@@ -137,6 +139,12 @@ impl Lock {
 
     /// One attempt: takes the lock if it is free or its lease expired; true on success.
     pub fn try_acquire(&self) -> Result<bool> {
+        self.store.measured(crate::metrics::Op::LockTryAcquire, || {
+            self.try_acquire_unmeasured()
+        })
+    }
+
+    fn try_acquire_unmeasured(&self) -> Result<bool> {
         let mut token = [0u8; 16];
         crate::random::fill(&mut token)?;
         let previous = self.mine.lock().as_ref().map(|(t, _)| t.clone());
@@ -193,12 +201,18 @@ impl Lock {
     /// `retry_interval`, and is woken at once by a release in this process (on a store other
     /// processes share, it looks at least every few ms, so their releases wake it too).
     pub fn acquire(&self, timeout: Duration, retry_interval: Duration) -> Result<bool> {
+        self.store.measured(crate::metrics::Op::LockAcquire, || {
+            self.acquire_unmeasured(timeout, retry_interval)
+        })
+    }
+
+    fn acquire_unmeasured(&self, timeout: Duration, retry_interval: Duration) -> Result<bool> {
         let deadline = Instant::now() + timeout;
         let pause = self.store.wait_pause(retry_interval);
         loop {
             // Read before trying, so a release landing between the try and the wait still wakes.
             let seen = self.store.bell().count();
-            if self.try_acquire()? {
+            if self.try_acquire_unmeasured()? {
                 return Ok(true);
             }
             let now = Instant::now();
@@ -211,18 +225,20 @@ impl Lock {
 
     /// Like [`Lock::acquire`] but `LockTimeout` on failure, and a guard that releases on drop.
     pub fn lock(&self, timeout: Duration) -> Result<LockGuard<'_>> {
-        if self.acquire(timeout, DEFAULT_RETRY_INTERVAL)? {
-            Ok(LockGuard { lock: self })
-        } else {
-            Err(Error::new(
-                ErrorKind::LockTimeout,
-                format!(
-                    "could not acquire '{}' within {:?}",
-                    String::from_utf8_lossy(&self.key),
-                    timeout
-                ),
-            ))
-        }
+        self.store.measured(crate::metrics::Op::LockLock, || {
+            if self.acquire_unmeasured(timeout, DEFAULT_RETRY_INTERVAL)? {
+                Ok(LockGuard { lock: self })
+            } else {
+                Err(Error::new(
+                    ErrorKind::LockTimeout,
+                    format!(
+                        "could not acquire '{}' within {:?}",
+                        String::from_utf8_lossy(&self.key),
+                        timeout
+                    ),
+                ))
+            }
+        })
     }
 
     /// Runs `f` on the engine's native locks, if it has them (see `backend::caps`).
@@ -281,60 +297,66 @@ impl Lock {
 
     /// Releases the lock if this object still owns an unexpired lease; false (and no change) otherwise.
     pub fn release(&self) -> Result<bool> {
-        if let Some(released) = self.native_change(None)? {
+        self.store.measured(crate::metrics::Op::LockRelease, || {
+            if let Some(released) = self.native_change(None)? {
+                if released {
+                    self.store.bell().ring();
+                }
+                return Ok(released);
+            }
+            let released = self.with_own(
+                |rec, _| {
+                    let free = Record {
+                        fence: rec.fence,
+                        lease_until_ms: 0,
+                        owner: Vec::new(),
+                    };
+                    (Write::Put(free.encode()), true)
+                },
+                false,
+            )?;
             if released {
                 self.store.bell().ring();
             }
-            return Ok(released);
-        }
-        let released = self.with_own(
-            |rec, _| {
-                let free = Record {
-                    fence: rec.fence,
-                    lease_until_ms: 0,
-                    owner: Vec::new(),
-                };
-                (Write::Put(free.encode()), true)
-            },
-            false,
-        )?;
-        if released {
-            self.store.bell().ring();
-        }
-        Ok(released)
+            Ok(released)
+        })
     }
 
     /// Sets the lease to end `ttl` from now if this object still owns it; false otherwise.
     pub fn extend(&self, ttl: Duration) -> Result<bool> {
-        if ttl.is_zero() {
-            return Err(Error::invalid("extend ttl must be greater than zero"));
-        }
-        let ms = ttl_ms(ttl);
-        if let Some(extended) = self.native_change(Some(ms))? {
-            return Ok(extended);
-        }
-        self.with_own(
-            |rec, now| {
-                let longer = Record {
-                    lease_until_ms: now.saturating_add(ms),
-                    ..rec.clone()
-                };
-                (Write::Put(longer.encode()), true)
-            },
-            false,
-        )
+        self.store.measured(crate::metrics::Op::LockExtend, || {
+            if ttl.is_zero() {
+                return Err(Error::invalid("extend ttl must be greater than zero"));
+            }
+            let ms = ttl_ms(ttl);
+            if let Some(extended) = self.native_change(Some(ms))? {
+                return Ok(extended);
+            }
+            self.with_own(
+                |rec, now| {
+                    let longer = Record {
+                        lease_until_ms: now.saturating_add(ms),
+                        ..rec.clone()
+                    };
+                    (Write::Put(longer.encode()), true)
+                },
+                false,
+            )
+        })
     }
 
     /// Whether this object owns the lock now (an unexpired lease with its token).
     pub fn held(&self) -> Result<bool> {
-        self.store.check_open()?;
-        let token = self.mine.lock().as_ref().map(|(t, _)| t.clone());
-        let now = self.store.now_ms();
-        // Read even without a token: a key holding another kind is WrongType, not "not held".
-        let rec = self.read_record()?;
-        Ok(match (rec, token) {
-            (Some(rec), Some(token)) => rec.held_by(&token, now),
-            _ => false,
+        self.store.measured(crate::metrics::Op::LockHeld, || {
+            self.store.check_open()?;
+            let token = self.mine.lock().as_ref().map(|(t, _)| t.clone());
+            let now = self.store.now_ms();
+            // Read even without a token: a key holding another kind is WrongType, not "not held".
+            let rec = self.read_record()?;
+            Ok(match (rec, token) {
+                (Some(rec), Some(token)) => rec.held_by(&token, now),
+                _ => false,
+            })
         })
     }
 

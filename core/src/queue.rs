@@ -258,42 +258,44 @@ impl Queue {
 
     /// Adds a job, deliverable after `delay`; returns its id.
     pub fn enqueue(&self, payload: &[u8], delay: Duration) -> Result<u64> {
-        check_value(payload)?;
-        let native = self.native(|n, prefix| {
-            n.queue_enqueue(prefix, payload, self.store.now_ms(), ttl_ms(delay))
-        })?;
-        if let Some(Some(id)) = native {
+        self.store.measured(crate::metrics::Op::QueueEnqueue, || {
+            check_value(payload)?;
+            let native = self.native(|n, prefix| {
+                n.queue_enqueue(prefix, payload, self.store.now_ms(), ttl_ms(delay))
+            })?;
+            if let Some(Some(id)) = native {
+                self.store.wrote()?;
+                self.store.bell().ring();
+                return Ok(id);
+            }
+            let id = self.transact(|tx| {
+                // The time is read inside the transaction that takes the id: writers (processes)
+                // are serialized there, so a later id never gets an earlier place in the schedule.
+                let now = self.store.now_ms();
+                let at = now.saturating_add(ttl_ms(delay));
+                let mut meta = self.read_meta(tx)?;
+                let id = meta.next_id;
+                meta.next_id += 1;
+                meta.stats.ready += 1;
+                self.write_meta(tx, &meta)?;
+                let rec = JobRec {
+                    state: READY,
+                    attempts: 0,
+                    enqueued_at: now,
+                    visible_at: at,
+                    payload: payload.to_vec(),
+                };
+                tx.put(&self.pk(&Self::job_suffix(id))?, rec.encode())?;
+                tx.put(
+                    &self.pk(&Self::sched_suffix(at, id))?,
+                    encode(Kind::Queue, None, &[]),
+                )?;
+                Ok(id)
+            })?;
             self.store.wrote()?;
             self.store.bell().ring();
-            return Ok(id);
-        }
-        let id = self.transact(|tx| {
-            // The time is read inside the transaction that takes the id: writers (processes)
-            // are serialized there, so a later id never gets an earlier place in the schedule.
-            let now = self.store.now_ms();
-            let at = now.saturating_add(ttl_ms(delay));
-            let mut meta = self.read_meta(tx)?;
-            let id = meta.next_id;
-            meta.next_id += 1;
-            meta.stats.ready += 1;
-            self.write_meta(tx, &meta)?;
-            let rec = JobRec {
-                state: READY,
-                attempts: 0,
-                enqueued_at: now,
-                visible_at: at,
-                payload: payload.to_vec(),
-            };
-            tx.put(&self.pk(&Self::job_suffix(id))?, rec.encode())?;
-            tx.put(
-                &self.pk(&Self::sched_suffix(at, id))?,
-                encode(Kind::Queue, None, &[]),
-            )?;
             Ok(id)
-        })?;
-        self.store.wrote()?;
-        self.store.bell().ring();
-        Ok(id)
+        })
     }
 
     /// Schedule entries that are due now, oldest first: `(visible_at, id)`.
@@ -324,6 +326,12 @@ impl Queue {
 
     /// Delivers the oldest ready job (or one whose visibility timeout passed), or `None`.
     pub fn dequeue(&self) -> Result<Option<Job>> {
+        self.store.measured(crate::metrics::Op::QueueDequeue, || {
+            self.dequeue_unmeasured()
+        })
+    }
+
+    fn dequeue_unmeasured(&self) -> Result<Option<Job>> {
         let native = self.native(|n, prefix| {
             let vis = ttl_ms(self.visibility_timeout);
             n.queue_dequeue(prefix, self.store.now_ms(), vis, self.max_attempts)
@@ -406,23 +414,26 @@ impl Queue {
     /// other processes share, whose enqueues ring no bell here), so a delayed job or an expired
     /// lease is picked up too. Never spins hot.
     pub fn dequeue_wait(&self, timeout: Duration) -> Result<Option<Job>> {
-        let deadline = Instant::now() + timeout;
-        let mut pause = Duration::from_millis(1);
-        loop {
-            // Read before trying, so an enqueue landing between the try and the wait still wakes.
-            let seen = self.store.bell().count();
-            if let Some(job) = self.dequeue()? {
-                return Ok(Some(job));
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Ok(None);
-            }
-            self.store
-                .bell()
-                .wait(seen, self.store.wait_pause(pause).min(deadline - now));
-            pause = (pause * 2).min(Duration::from_millis(50));
-        }
+        self.store
+            .measured(crate::metrics::Op::QueueDequeueWait, || {
+                let deadline = Instant::now() + timeout;
+                let mut pause = Duration::from_millis(1);
+                loop {
+                    // Read before trying, so an enqueue landing between the try and the wait still wakes.
+                    let seen = self.store.bell().count();
+                    if let Some(job) = self.dequeue_unmeasured()? {
+                        return Ok(Some(job));
+                    }
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Ok(None);
+                    }
+                    self.store
+                        .bell()
+                        .wait(seen, self.store.wait_pause(pause).min(deadline - now));
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+            })
     }
 
     /// Settles an in-flight job in one transaction: takes it off the schedule and lets `then`
@@ -453,81 +464,90 @@ impl Queue {
 
     /// Marks a delivered job done and removes it; false if it is not in flight.
     pub fn ack(&self, id: u64) -> Result<bool> {
-        if let Some(Some(acked)) = self.native(|n, prefix| n.queue_ack(prefix, id))? {
-            if acked {
-                self.store.wrote()?;
+        self.store.measured(crate::metrics::Op::QueueAck, || {
+            if let Some(Some(acked)) = self.native(|n, prefix| n.queue_ack(prefix, id))? {
+                if acked {
+                    self.store.wrote()?;
+                }
+                return Ok(acked);
             }
-            return Ok(acked);
-        }
-        self.settle(id, |tx, _, meta| {
-            meta.stats.in_flight = meta.stats.in_flight.saturating_sub(1);
-            tx.delete(&self.pk(&Self::job_suffix(id))?)
+            self.settle(id, |tx, _, meta| {
+                meta.stats.in_flight = meta.stats.in_flight.saturating_sub(1);
+                tx.delete(&self.pk(&Self::job_suffix(id))?)
+            })
         })
     }
 
     /// Gives a delivered job back, deliverable again after `delay`; false if it is not in flight.
     pub fn nack(&self, id: u64, delay: Duration) -> Result<bool> {
-        let at = self.store.now_ms().saturating_add(ttl_ms(delay));
-        let back = self.settle(id, |tx, mut rec, meta| {
-            meta.shift(IN_FLIGHT, READY);
-            rec.state = READY;
-            rec.visible_at = at;
-            let sched = self.pk(&Self::sched_suffix(at, id))?;
-            tx.put(&sched, encode(Kind::Queue, None, &[]))?;
-            tx.put(&self.pk(&Self::job_suffix(id))?, rec.encode())
-        })?;
-        if back {
-            self.store.bell().ring();
-        }
-        Ok(back)
+        self.store.measured(crate::metrics::Op::QueueNack, || {
+            let at = self.store.now_ms().saturating_add(ttl_ms(delay));
+            let back = self.settle(id, |tx, mut rec, meta| {
+                meta.shift(IN_FLIGHT, READY);
+                rec.state = READY;
+                rec.visible_at = at;
+                let sched = self.pk(&Self::sched_suffix(at, id))?;
+                tx.put(&sched, encode(Kind::Queue, None, &[]))?;
+                tx.put(&self.pk(&Self::job_suffix(id))?, rec.encode())
+            })?;
+            if back {
+                self.store.bell().ring();
+            }
+            Ok(back)
+        })
     }
 
     /// Counts of ready, in-flight and dead jobs.
     pub fn stats(&self) -> Result<QueueStats> {
-        let key = self.key("meta");
-        match self.store.read_live(&self.store.data_key(&key)?)? {
-            None => Ok(QueueStats::default()),
-            Some(raw) => Ok(Meta::decode(&raw, &key)?.stats),
-        }
+        self.store.measured(crate::metrics::Op::QueueStats, || {
+            let key = self.key("meta");
+            match self.store.read_live(&self.store.data_key(&key)?)? {
+                None => Ok(QueueStats::default()),
+                Some(raw) => Ok(Meta::decode(&raw, &key)?.stats),
+            }
+        })
     }
 
     /// The jobs on the dead-letter list, oldest first.
     pub fn dead_letters(&self) -> Result<Vec<Job>> {
-        let start = self.pk("d:")?;
-        let end = prefix_end(&start);
-        let end = match &end {
-            Bound::Excluded(e) => Bound::Excluded(e.as_slice()),
-            _ => Bound::Unbounded,
-        };
-        let mut out = Vec::new();
-        let mut from = start.clone();
-        let mut first = true;
-        loop {
-            let lower = if first {
-                Bound::Included(from.as_slice())
-            } else {
-                Bound::Excluded(from.as_slice())
-            };
-            let page = self.store.backend()?.scan(lower, end, false, 256)?;
-            for (k, _) in &page {
-                let hex = std::str::from_utf8(&k[start.len()..])
-                    .map_err(|_| Error::corrupt("malformed dead-letter key"))?;
-                let id = u64::from_str_radix(hex, 16)
-                    .map_err(|_| Error::corrupt("malformed dead-letter key"))?;
-                let suffix = Self::job_suffix(id);
-                if let Some(raw) = self.store.read_live(&self.pk(&suffix)?)? {
-                    out.push(JobRec::decode(&raw, &self.key(&suffix))?.job(id));
+        self.store
+            .measured(crate::metrics::Op::QueueDeadLetters, || {
+                let start = self.pk("d:")?;
+                let end = prefix_end(&start);
+                let end = match &end {
+                    Bound::Excluded(e) => Bound::Excluded(e.as_slice()),
+                    _ => Bound::Unbounded,
+                };
+                let mut out = Vec::new();
+                let mut from = start.clone();
+                let mut first = true;
+                loop {
+                    let lower = if first {
+                        Bound::Included(from.as_slice())
+                    } else {
+                        Bound::Excluded(from.as_slice())
+                    };
+                    let page = self.store.backend()?.scan(lower, end, false, 256)?;
+                    for (k, _) in &page {
+                        let hex = std::str::from_utf8(&k[start.len()..])
+                            .map_err(|_| Error::corrupt("malformed dead-letter key"))?;
+                        let id = u64::from_str_radix(hex, 16)
+                            .map_err(|_| Error::corrupt("malformed dead-letter key"))?;
+                        let suffix = Self::job_suffix(id);
+                        if let Some(raw) = self.store.read_live(&self.pk(&suffix)?)? {
+                            out.push(JobRec::decode(&raw, &self.key(&suffix))?.job(id));
+                        }
+                    }
+                    match page.last() {
+                        Some((k, _)) if page.len() == 256 => {
+                            from = k.clone();
+                            first = false;
+                        }
+                        _ => break,
+                    }
                 }
-            }
-            match page.last() {
-                Some((k, _)) if page.len() == 256 => {
-                    from = k.clone();
-                    first = false;
-                }
-                _ => break,
-            }
-        }
-        Ok(out)
+                Ok(out)
+            })
     }
 }
 

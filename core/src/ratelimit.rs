@@ -244,85 +244,97 @@ impl RateLimiter {
 
     /// Admits `cost` for `key` if it fits in the sliding window, atomically; records it if so.
     pub fn allow(&self, key: &str, cost: u64) -> Result<Decision> {
-        self.store.check_open()?;
-        if cost > self.limit {
-            return Err(Error::invalid(format!(
-                "cost {cost} exceeds the limit {} and could never be admitted",
-                self.limit
-            )));
-        }
-        let (k, pk) = self.key(key)?;
-        let native =
-            self.native(|n, now| n.rate_allow(&pk, now, self.limit, self.window_ms, cost))?;
-        if let Some(d) = native {
-            if d.allowed && cost > 0 {
-                self.store.wrote()?;
-            }
-            return Ok(d);
-        }
-        self.store.update_entry(&pk, |cur| {
-            // Read the clock on every attempt, and never before the newest entry: a concurrent
-            // caller may have recorded a later millisecond, and wall clocks can step back.
-            // Counting "now" as that later time only over-counts, so the limit still holds.
-            let now = self.store.now_ms();
-            let mut log = self.live(cur, &k, now)?;
-            let now = log.last().map_or(now, |&(t, _)| now.max(t));
-            let d = self.decide(&log, cost, now);
-            if !d.allowed || cost == 0 {
-                return Ok((Write::Keep, d));
-            }
-            match log.last_mut() {
-                // Cannot saturate: the whole log plus `cost` fits in the limit (u64).
-                Some((t, c)) if *t == now => *c = c.saturating_add(cost),
-                _ => log.push((now, cost)),
-            }
-            if log.len() > MAX_LOG_ENTRIES {
-                // Conservative merge of the two closest entries: the earlier cost is counted as
-                // if it happened at the later time, so it stays in the window slightly longer.
-                let i = (0..log.len() - 1)
-                    .min_by_key(|&i| log[i + 1].0 - log[i].0)
-                    .unwrap_or(0);
-                let (_, c) = log.remove(i);
-                log[i].1 = log[i].1.saturating_add(c);
-            }
-            Ok((
-                Write::Put(encode_log(&log, now.saturating_add(self.window_ms))),
-                d,
-            ))
-        })
+        self.store
+            .measured(crate::metrics::Op::RateLimiterAllow, || {
+                self.store.check_open()?;
+                if cost > self.limit {
+                    return Err(Error::invalid(format!(
+                        "cost {cost} exceeds the limit {} and could never be admitted",
+                        self.limit
+                    )));
+                }
+                let (k, pk) = self.key(key)?;
+                let native =
+                    self.native(|n, now| n.rate_allow(&pk, now, self.limit, self.window_ms, cost))?;
+                if let Some(d) = native {
+                    if d.allowed && cost > 0 {
+                        self.store.wrote()?;
+                    }
+                    return Ok(d);
+                }
+                self.store.update_entry(&pk, |cur| {
+                    // Read the clock on every attempt, and never before the newest entry: a concurrent
+                    // caller may have recorded a later millisecond, and wall clocks can step back.
+                    // Counting "now" as that later time only over-counts, so the limit still holds.
+                    let now = self.store.now_ms();
+                    let mut log = self.live(cur, &k, now)?;
+                    let now = log.last().map_or(now, |&(t, _)| now.max(t));
+                    let d = self.decide(&log, cost, now);
+                    if !d.allowed || cost == 0 {
+                        return Ok((Write::Keep, d));
+                    }
+                    match log.last_mut() {
+                        // Cannot saturate: the whole log plus `cost` fits in the limit (u64).
+                        Some((t, c)) if *t == now => *c = c.saturating_add(cost),
+                        _ => log.push((now, cost)),
+                    }
+                    if log.len() > MAX_LOG_ENTRIES {
+                        // Conservative merge of the two closest entries: the earlier cost is counted as
+                        // if it happened at the later time, so it stays in the window slightly longer.
+                        let i = (0..log.len() - 1)
+                            .min_by_key(|&i| log[i + 1].0 - log[i].0)
+                            .unwrap_or(0);
+                        let (_, c) = log.remove(i);
+                        log[i].1 = log[i].1.saturating_add(c);
+                    }
+                    Ok((
+                        Write::Put(encode_log(&log, now.saturating_add(self.window_ms))),
+                        d,
+                    ))
+                })
+            })
     }
 
     /// What a cost-1 request for `key` would get now, without recording anything.
     pub fn peek(&self, key: &str) -> Result<Decision> {
-        let (k, pk) = self.key(key)?;
-        if let Some(d) = self.native(|n, now| n.rate_peek(&pk, now, self.limit, self.window_ms))? {
-            return Ok(d);
-        }
-        let now = self.store.now_ms();
-        let log = match self.store.read_live(&pk)? {
-            None => Vec::new(),
-            Some(raw) => self.live(Some(Entry::decode(&raw)?), &k, now)?,
-        };
-        let mut d = self.decide(&log, 1, now);
-        if d.allowed {
-            // Nothing was admitted: report the capacity before this hypothetical request.
-            d.remaining += 1;
-            d.reset_after =
-                Duration::from_millis(log.last().map_or(0, |&(t, _)| self.until_out(t, now)));
-        }
-        Ok(d)
+        self.store
+            .measured(crate::metrics::Op::RateLimiterPeek, || {
+                let (k, pk) = self.key(key)?;
+                if let Some(d) =
+                    self.native(|n, now| n.rate_peek(&pk, now, self.limit, self.window_ms))?
+                {
+                    return Ok(d);
+                }
+                let now = self.store.now_ms();
+                let log = match self.store.read_live(&pk)? {
+                    None => Vec::new(),
+                    Some(raw) => self.live(Some(Entry::decode(&raw)?), &k, now)?,
+                };
+                let mut d = self.decide(&log, 1, now);
+                if d.allowed {
+                    // Nothing was admitted: report the capacity before this hypothetical request.
+                    d.remaining += 1;
+                    d.reset_after = Duration::from_millis(
+                        log.last().map_or(0, |&(t, _)| self.until_out(t, now)),
+                    );
+                }
+                Ok(d)
+            })
     }
 
     /// Forgets everything admitted for `key`; true if there was state.
     pub fn reset(&self, key: &str) -> Result<bool> {
-        let (k, pk) = self.key(key)?;
-        self.store.update_entry(&pk, |cur| match cur {
-            None => Ok((Write::Keep, false)),
-            Some(e) => {
-                e.expect(Kind::RateLimit, &k)?;
-                Ok((Write::Delete, true))
-            }
-        })
+        self.store
+            .measured(crate::metrics::Op::RateLimiterReset, || {
+                let (k, pk) = self.key(key)?;
+                self.store.update_entry(&pk, |cur| match cur {
+                    None => Ok((Write::Keep, false)),
+                    Some(e) => {
+                        e.expect(Kind::RateLimit, &k)?;
+                        Ok((Write::Delete, true))
+                    }
+                })
+            })
     }
 }
 

@@ -102,16 +102,18 @@ impl Sessions {
 
     /// Stores `data` under a new random id and returns the id.
     pub fn create(&self, data: &[u8]) -> Result<String> {
-        check_value(data)?;
-        loop {
-            let mut raw = [0u8; 33];
-            crate::random::fill(&mut raw)?;
-            let id = new_id(&raw);
-            // Never overwrite: a (2^-257) collision just draws again.
-            if self.insert(&id, data)? {
-                return Ok(id);
+        self.store.measured(crate::metrics::Op::SessionCreate, || {
+            check_value(data)?;
+            loop {
+                let mut raw = [0u8; 33];
+                crate::random::fill(&mut raw)?;
+                let id = new_id(&raw);
+                // Never overwrite: a (2^-257) collision just draws again.
+                if self.insert(&id, data)? {
+                    return Ok(id);
+                }
             }
-        }
+        })
     }
 
     /// Stores a session under `id` unless one exists there; true if it was stored.
@@ -123,6 +125,11 @@ impl Sessions {
 
     /// The data of a live session, or `None`.
     pub fn get(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        self.store
+            .measured(crate::metrics::Op::SessionGet, || self.get_unmeasured(id))
+    }
+
+    fn get_unmeasured(&self, id: &str) -> Result<Option<Vec<u8>>> {
         let Some((k, pk)) = self.pk(id)? else {
             return Ok(None);
         };
@@ -156,32 +163,39 @@ impl Sessions {
 
     /// Replaces a live session's data and restarts its TTL; false if it is missing or expired.
     pub fn update(&self, id: &str, data: &[u8]) -> Result<bool> {
-        check_value(data)?;
-        self.modify(id, Some(data))
+        self.store.measured(crate::metrics::Op::SessionUpdate, || {
+            check_value(data)?;
+            self.modify(id, Some(data))
+        })
     }
 
     /// Restarts a live session's TTL; false if it is missing or expired.
     pub fn touch(&self, id: &str) -> Result<bool> {
-        self.modify(id, None)
+        self.store
+            .measured(crate::metrics::Op::SessionTouch, || self.modify(id, None))
     }
 
     /// Deletes a session; true if it was live.
     pub fn delete(&self, id: &str) -> Result<bool> {
-        let Some((k, pk)) = self.pk(id)? else {
-            return Ok(false);
-        };
-        self.store.update_entry(&pk, |cur| match cur {
-            None => Ok((Write::Keep, false)),
-            Some(e) => {
-                e.expect(Kind::Session, &k)?;
-                Ok((Write::Delete, true))
-            }
+        self.store.measured(crate::metrics::Op::SessionDelete, || {
+            let Some((k, pk)) = self.pk(id)? else {
+                return Ok(false);
+            };
+            self.store.update_entry(&pk, |cur| match cur {
+                None => Ok((Write::Keep, false)),
+                Some(e) => {
+                    e.expect(Kind::Session, &k)?;
+                    Ok((Write::Delete, true))
+                }
+            })
         })
     }
 
     /// Whether a session is live.
     pub fn exists(&self, id: &str) -> Result<bool> {
-        Ok(self.get(id)?.is_some())
+        self.store.measured(crate::metrics::Op::SessionExists, || {
+            Ok(self.get_unmeasured(id)?.is_some())
+        })
     }
 }
 

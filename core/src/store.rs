@@ -398,6 +398,8 @@ impl Engine {
 struct Handle {
     engine: Arc<Engine>,
     closed: AtomicBool,
+    /// This handle's metrics (shared by its clones and views).
+    metrics: crate::metrics::Registry,
 }
 
 impl Handle {
@@ -405,7 +407,20 @@ impl Handle {
         if self.closed.swap(true, Ordering::SeqCst) {
             return Ok(());
         }
+        self.publish_metrics(true);
         self.engine.release()
+    }
+
+    /// Publishes this handle's metrics into the store's metadata (not in memory: no other
+    /// process could read them), best effort; on a flush (`always` false) at most once a second.
+    fn publish_metrics(&self, always: bool) {
+        if self.engine.kind == Kind::Memory {
+            return;
+        }
+        if let Some(backend) = self.engine.backend.read().clone() {
+            self.metrics
+                .publish(&*backend, self.engine.clock.now_ms(), always);
+        }
     }
 }
 
@@ -652,6 +667,7 @@ impl Store {
             handle: Arc::new(Handle {
                 engine,
                 closed: AtomicBool::new(false),
+                metrics: crate::metrics::Registry::new(),
             }),
             prefix: Arc::from(&[DATA_MARKER][..]),
         }
@@ -711,6 +727,8 @@ impl Store {
     /// Makes every write so far durable; returns the fsync error if there is one.
     pub fn flush(&self) -> Result<()> {
         let seq = self.handle.engine.write_seq.load(Ordering::SeqCst);
+        self.check_open()?;
+        self.handle.publish_metrics(false);
         self.backend()?.flush()?;
         let mut flushed = self.handle.engine.flushed_seq.lock();
         *flushed = (*flushed).max(seq);
@@ -740,6 +758,16 @@ impl Store {
         } else {
             Ok(())
         }
+    }
+
+    /// This handle's metrics registry.
+    pub(crate) fn metrics_registry(&self) -> &crate::metrics::Registry {
+        &self.handle.metrics
+    }
+
+    /// Whether this store publishes its metrics for other processes (not in memory).
+    pub(crate) fn publishes_metrics(&self) -> bool {
+        self.handle.engine.kind != Kind::Memory
     }
 
     /// The bell this process's waiters sleep on.

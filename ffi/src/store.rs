@@ -434,3 +434,41 @@ pub(crate) unsafe fn store_ref<'a>(store: *const grove_store) -> &'a Store {
     // SAFETY: non-NULL and live (caller contract).
     unsafe { &(*store).inner }
 }
+
+/// Copies this handle's metrics into `*out` as UTF-8 JSON: `{"<primitive>.<op>": {"count": N,
+/// "errors": N, "p50_us": X, "p99_us": X}, …}` for every operation called through this handle,
+/// its views and clones since it was opened (count and errors exact; percentiles over one call
+/// in 16 of each, the first always). Release it with `grove_bytes_free`. Errors:
+/// INVALID_ARGUMENT, CLOSED.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_metrics_json(
+    store: *const grove_store,
+    out: *mut grove_bytes,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [store, out], {
+        // SAFETY: `store` is a live handle (contract).
+        let json = unsafe { &(*store).inner }.metrics_json()?;
+        // SAFETY: `out` is non-NULL (checked) and writable (contract).
+        unsafe { out.write(grove_bytes::from_vec(json.into_bytes())) };
+        Ok(())
+    })
+}
+
+/// Copies this handle's metrics into `*out` in the Prometheus text exposition format
+/// (`grove_ops_total`, `grove_op_errors_total` and the histogram `grove_op_duration_seconds`, each
+/// with an `op` label). Release it with `grove_bytes_free`. Errors: INVALID_ARGUMENT, CLOSED.
+#[no_mangle]
+pub unsafe extern "C" fn grove_store_metrics_prometheus(
+    store: *const grove_store,
+    out: *mut grove_bytes,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [store, out], {
+        // SAFETY: `store` is a live handle (contract).
+        let text = unsafe { &(*store).inner }.metrics_prometheus()?;
+        // SAFETY: `out` is non-NULL (checked) and writable (contract).
+        unsafe { out.write(grove_bytes::from_vec(text.into_bytes())) };
+        Ok(())
+    })
+}

@@ -4288,6 +4288,59 @@ static void remove_tree(const char *root) {
     }
 }
 
+/* Metrics: exact counts and errors after known calls, as JSON and as Prometheus text. */
+static bool bytes_contain(grove_bytes b, const char *needle) {
+    size_t n = strlen(needle);
+    for (size_t i = 0; b.ptr != NULL && i + n <= b.len; i++) {
+        if (memcmp(b.ptr + i, needle, n) == 0) return true;
+    }
+    return false;
+}
+
+static void test_metrics(void) {
+    grove_store *db = open_mem();
+    grove_bytes m = {NULL, 0};
+    OK(grove_store_metrics_json(db, &m, &err));
+    CHECK(bytes_eq(m, "{}"));
+    grove_bytes_free(&m);
+    grove_counter *c = NULL;
+    int64_t v = 0;
+    OK(grove_counter_new(db, S("hits"), &c, &err));
+    for (int i = 0; i < 25; i++) OK(grove_counter_increment(c, 1, &v, &err));
+    for (int i = 0; i < 5; i++) OK(grove_counter_decrement(c, 1, &v, &err));
+    OK(grove_store_set(db, S("counter:text"), S("x"), NULL, &err));
+    grove_counter *t = NULL;
+    OK(grove_counter_new(db, S("text"), &t, &err));
+    EXPECT(GROVE_WRONG_TYPE, grove_counter_increment(t, 1, &v, &err));
+    OK(grove_store_metrics_json(db, &m, &err));
+    CHECK(bytes_contain(m, "\"counter.increment\":{\"count\":26,\"errors\":1,\"p50_us\":"));
+    CHECK(bytes_contain(m, "\"counter.decrement\":{\"count\":5,\"errors\":0,"));
+    CHECK(bytes_contain(m, "\"kv.set\":{\"count\":1,\"errors\":0,"));
+    grove_bytes_free(&m);
+    OK(grove_store_metrics_prometheus(db, &m, &err));
+    CHECK(bytes_contain(m, "\ngrove_ops_total{op=\"counter.increment\"} 26\n"));
+    CHECK(bytes_contain(m, "\ngrove_op_errors_total{op=\"counter.increment\"} 1\n"));
+    CHECK(bytes_contain(m, "# TYPE grove_op_duration_seconds histogram\n"));
+    grove_bytes_free(&m);
+    /* A namespace view shares its handle's metrics. */
+    grove_store *view = NULL;
+    OK(grove_store_namespace(db, S("tenant"), &view, &err));
+    OK(grove_store_metrics_json(view, &m, &err));
+    CHECK(bytes_contain(m, "\"counter.increment\":{\"count\":26,"));
+    grove_bytes_free(&m);
+    INVALID(grove_store_metrics_json(NULL, &m, &err));
+    INVALID(grove_store_metrics_json(db, NULL, &err));
+    INVALID(grove_store_metrics_prometheus(NULL, &m, &err));
+    INVALID(grove_store_metrics_prometheus(db, NULL, &err));
+    grove_counter_free(c);
+    grove_counter_free(t);
+    OK(grove_store_close(db, &err));
+    EXPECT(GROVE_CLOSED, grove_store_metrics_json(view, &m, &err));
+    EXPECT(GROVE_CLOSED, grove_store_metrics_prometheus(db, &m, &err));
+    grove_store_free(view);
+    grove_store_free(db);
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "--hold") == 0) {
         return hold_main(argv[2]);
@@ -4323,6 +4376,7 @@ int main(int argc, char **argv) {
     run_case("keys_and_namespaces", test_keys_and_namespaces);
     run_case("get_many_set_many", test_get_many_set_many);
     run_case("counter", test_counter);
+    run_case("metrics", test_metrics);
     run_case("kv_conditional", test_kv_conditional);
     run_case("counter_bounded", test_counter_bounded);
     run_case("inventory_8_threads", test_inventory_threads);

@@ -369,6 +369,19 @@ impl NativeStore {
         String::from_utf8_lossy(self.inner.namespace_prefix()).into_owned()
     }
 
+    /// This handle's metrics as the core's JSON (`{"<primitive>.<op>": {count, errors, p50_us,
+    /// p99_us}}`); index.js converts it to an object (exact numbers or a RangeError).
+    #[napi]
+    pub fn metrics_json(&self) -> Result<String> {
+        guard(|| self.inner.metrics_json())
+    }
+
+    /// This handle's metrics in the Prometheus text exposition format.
+    #[napi]
+    pub fn metrics_prometheus(&self) -> Result<String> {
+        guard(|| self.inner.metrics_prometheus())
+    }
+
     /// Bytes the store occupies on disk (0 in memory).
     #[napi]
     pub fn size_on_disk(&self) -> Result<f64> {

@@ -11,6 +11,7 @@ import promises, {
   Ranked,
   Decision,
   LockInfo,
+  OpMetrics,
   QueueStats,
   SyncReport,
   Changes,
@@ -105,6 +106,9 @@ async function main(): Promise<void> {
     await scoped.flush()
   }
   await db.flush()
+  const metrics: Record<string, OpMetrics> = await db.metrics()
+  const promText: string = await db.metricsPrometheus()
+  console.log(metrics['counter.increment']?.count, metrics['kv.get']?.p50Us, promText.length)
   await db.close()
   console.log(same, again, v, removed, left, many, n, b, got, token, ok, info, out, d, user, top, size, rank, jobId, stats, total, t, members, all, r, applied, promises.coreVersion)
 }

@@ -15,6 +15,7 @@ import grovekv, {
   QueueStats,
   Decision,
   LockInfo,
+  OpMetrics,
   errorCodes,
   ErrorCode,
   GroveError,
@@ -192,8 +193,11 @@ function replication(): void {
 }
 void replication
 const nodeId: string = db.nodeId
+const metrics: Record<string, OpMetrics> = db.metrics()
+const incs: number = (metrics['counter.increment']?.count ?? 0) + (metrics['kv.get']?.p99Us ?? 0)
+const promText: string = db.metricsPrometheus()
 const path: string | null = mem.path
 db.flush()
 db.close()
 grovekv.openMemory().close()
-export { v, removed, left, expired, many, n, n2, b, code, nodeId, path }
+export { v, removed, left, expired, many, n, n2, b, code, nodeId, path, incs, promText }

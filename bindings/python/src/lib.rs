@@ -487,6 +487,18 @@ impl PyStore {
         py.detach(|| self.inner.close()).py_err(py)
     }
 
+    /// This handle's metrics: `{"<primitive>.<op>": OpMetrics(count, errors, p50_us, p99_us)}`
+    /// for every operation called through it, its views and the primitives made from them.
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let m = self.inner.metrics().py_err(py)?;
+        types::metrics(py, &m)
+    }
+
+    /// `metrics()` in the Prometheus text exposition format.
+    fn metrics_prometheus(&self, py: Python<'_>) -> PyResult<String> {
+        self.inner.metrics_prometheus().py_err(py)
+    }
+
     /// Bytes the store occupies on disk (0 in memory).
     fn size_on_disk(&self, py: Python<'_>) -> PyResult<u64> {
         py.detach(|| self.inner.size_on_disk()).py_err(py)

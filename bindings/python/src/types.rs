@@ -18,6 +18,7 @@ struct Types {
     job: Py<PyAny>,
     queue_stats: Py<PyAny>,
     sync_report: Py<PyAny>,
+    op_metrics: Py<PyAny>,
 }
 
 /// `grovekv._types`' classes, imported once.
@@ -36,6 +37,7 @@ fn types(py: Python<'_>) -> PyResult<&'static Types> {
             job: m.getattr("Job")?.unbind(),
             queue_stats: m.getattr("QueueStats")?.unbind(),
             sync_report: m.getattr("SyncReport")?.unbind(),
+            op_metrics: m.getattr("OpMetrics")?.unbind(),
         })
     })
 }
@@ -53,6 +55,16 @@ fn json(py: Python<'_>) -> PyResult<&'static (Py<PyAny>, Py<PyAny>)> {
             .call((json.getattr("dumps")?,), Some(&kwargs))?;
         Ok((dumps.unbind(), json.getattr("loads")?.unbind()))
     })
+}
+
+/// `{"<primitive>.<op>": grovekv.OpMetrics(count, errors, p50_us, p99_us), …}`.
+pub fn metrics<'py>(py: Python<'py>, m: &grove_core::Metrics) -> PyResult<Bound<'py, PyDict>> {
+    let class = types(py)?.op_metrics.bind(py);
+    let out = PyDict::new(py);
+    for (name, o) in &m.ops {
+        out.set_item(name, class.call1((o.count, o.errors, o.p50_us, o.p99_us))?)?;
+    }
+    Ok(out)
 }
 
 /// A `grovekv.LockInfo(held, fencing_token, expires_in)`.

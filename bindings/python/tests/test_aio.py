@@ -830,6 +830,8 @@ PLAIN = {
     "crdt_map",
     "keys",
     "set_max_drift",
+    "metrics",
+    "metrics_prometheus",
 }
 
 PAIRS = [
@@ -874,3 +876,19 @@ def test_module_exports() -> None:
     assert {"WrongTypeError", "ClosedError", "LockTimeoutError", "Job"} <= set(aio.__all__)
     assert aio.sync.__doc__ and aio.open.__doc__ and aio.open_memory.__doc__
     assert aio.default_max_workers() >= 5
+
+
+def test_metrics_count_exactly_in_aio() -> None:
+    async def main(db: aio.Store) -> None:
+        c = db.counter("hits")
+        for _ in range(12):
+            await c.increment()
+        await db.set("counter:text", b"x")
+        with pytest.raises(grovekv.WrongTypeError):
+            await db.counter("text").increment()
+        m = db.metrics()
+        assert (m["counter.increment"].count, m["counter.increment"].errors) == (13, 1)
+        assert isinstance(m["counter.increment"], grovekv.OpMetrics)
+        assert 'grove_ops_total{op="counter.increment"} 13\n' in db.metrics_prometheus()
+
+    run(main, "memory:")

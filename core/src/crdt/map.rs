@@ -86,50 +86,64 @@ impl CrdtMap {
 
     /// Sets `field` to a JSON value (text).
     pub fn set(&self, field: &str, json: &str) -> Result<()> {
-        let v = canonical_json(json)?;
-        crate::store::check_value(v.as_bytes())?;
-        self.write(field, Some(v)).map(|_| ())
+        self.store.measured(crate::metrics::Op::CrdtMapSet, || {
+            let v = canonical_json(json)?;
+            crate::store::check_value(v.as_bytes())?;
+            self.write(field, Some(v)).map(|_| ())
+        })
     }
 
     /// Deletes `field` with a tombstone; true if it had a value.
     pub fn delete(&self, field: &str) -> Result<bool> {
-        self.write(field, None)
+        self.store.measured(crate::metrics::Op::CrdtMapDelete, || {
+            self.write(field, None)
+        })
     }
 
     /// The value of `field` as canonical JSON text, or `None`.
     pub fn get(&self, field: &str) -> Result<Option<String>> {
-        check_field(field)?;
-        Ok(self
-            .store
-            .crdt_read::<MapState>(&self.key)?
-            .fields
-            .remove(field)
-            .and_then(|(_, v)| v))
+        self.store.measured(crate::metrics::Op::CrdtMapGet, || {
+            check_field(field)?;
+            Ok(self
+                .store
+                .crdt_read::<MapState>(&self.key)?
+                .fields
+                .remove(field)
+                .and_then(|(_, v)| v))
+        })
     }
 
     /// Names of the fields that have a value, in order.
     pub fn keys(&self) -> Result<Vec<String>> {
-        Ok(self.all()?.into_iter().map(|(k, _)| k).collect())
+        self.store.measured(crate::metrics::Op::CrdtMapKeys, || {
+            Ok(self.all()?.into_iter().map(|(k, _)| k).collect())
+        })
     }
 
     /// Every field with a value, as `(name, canonical JSON)` in name order.
     pub fn all(&self) -> Result<Vec<(String, String)>> {
-        Ok(self
-            .store
-            .crdt_read::<MapState>(&self.key)?
-            .fields
-            .into_iter()
-            .filter_map(|(k, (_, v))| v.map(|v| (k, v)))
-            .collect())
+        self.store.measured(crate::metrics::Op::CrdtMapAll, || {
+            Ok(self
+                .store
+                .crdt_read::<MapState>(&self.key)?
+                .fields
+                .into_iter()
+                .filter_map(|(k, (_, v))| v.map(|v| (k, v)))
+                .collect())
+        })
     }
 
     /// The versioned, type-tagged state bytes.
     pub fn state(&self) -> Result<Vec<u8>> {
-        self.store.crdt_state_bytes::<MapState>(&self.key)
+        self.store.measured(crate::metrics::Op::CrdtMapState, || {
+            self.store.crdt_state_bytes::<MapState>(&self.key)
+        })
     }
 
     /// Merges state bytes from another replica; true if this one changed.
     pub fn merge(&self, state: &[u8]) -> Result<bool> {
-        self.store.crdt_merge_bytes::<MapState>(&self.key, state)
+        self.store.measured(crate::metrics::Op::CrdtMapMerge, || {
+            self.store.crdt_merge_bytes::<MapState>(&self.key, state)
+        })
     }
 }

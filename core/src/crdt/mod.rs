@@ -512,61 +512,65 @@ impl Store {
     /// and the cursor to pass next time. A key may come again in a later export (merging is
     /// idempotent); none that changed after `since` is left out.
     pub fn export_changes(&self, since: u64) -> Result<(Vec<u8>, u64)> {
-        self.check_open()?;
-        let (candidates, cursor) = if !self.exclusive() {
-            self.changed_keys_shared(since)?
-        } else {
-            self.with_change_index(|ix, ch| {
-                let candidates: Vec<Vec<u8>> = ix
-                    .by_seq
-                    .range(since.saturating_add(1)..)
-                    .map(|(_, pk)| pk.clone())
-                    .collect();
-                // Never past a change still being written: it may land with a lower number.
-                let cursor = match ch.in_flight.first() {
-                    Some(first) => (first - 1).max(since),
-                    None => ch.last.max(since),
-                };
-                (candidates, cursor)
-            })?
-        };
-        let prefix = self.physical_prefix().to_vec();
-        let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for pk in candidates {
-            // A record left by a key deleted and made again can name a key twice.
-            if !pk.starts_with(&prefix) || !seen.insert(pk.clone()) {
-                continue;
-            }
-            let Some(raw) = self.backend()?.get(&pk)? else {
-                continue;
+        self.measured(crate::metrics::Op::SyncExportChanges, || {
+            self.check_open()?;
+            let (candidates, cursor) = if !self.exclusive() {
+                self.changed_keys_shared(since)?
+            } else {
+                self.with_change_index(|ix, ch| {
+                    let candidates: Vec<Vec<u8>> = ix
+                        .by_seq
+                        .range(since.saturating_add(1)..)
+                        .map(|(_, pk)| pk.clone())
+                        .collect();
+                    // Never past a change still being written: it may land with a lower number.
+                    let cursor = match ch.in_flight.first() {
+                        Some(first) => (first - 1).max(since),
+                        None => ch.last.max(since),
+                    };
+                    (candidates, cursor)
+                })?
             };
-            let e = Entry::decode(&raw)?;
-            if !is_crdt(e.kind) {
-                continue;
+            let prefix = self.physical_prefix().to_vec();
+            let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for pk in candidates {
+                // A record left by a key deleted and made again can name a key twice.
+                if !pk.starts_with(&prefix) || !seen.insert(pk.clone()) {
+                    continue;
+                }
+                let Some(raw) = self.backend()?.get(&pk)? else {
+                    continue;
+                };
+                let e = Entry::decode(&raw)?;
+                if !is_crdt(e.kind) {
+                    continue;
+                }
+                let (stored_seq, state) = split_payload(e.payload)?;
+                if stored_seq > since {
+                    entries.push((pk[prefix.len()..].to_vec(), state.to_vec()));
+                }
             }
-            let (stored_seq, state) = split_payload(e.payload)?;
-            if stored_seq > since {
-                entries.push((pk[prefix.len()..].to_vec(), state.to_vec()));
-            }
-        }
-        let mut out = BUNDLE_MAGIC.to_vec();
-        out.push(BUNDLE_VERSION);
-        out.extend(
-            postcard::to_allocvec(&Bundle {
-                origin: self.node_id().to_string(),
-                entries,
-            })
-            .expect("bundles always serialize"),
-        );
-        Ok((out, cursor))
+            let mut out = BUNDLE_MAGIC.to_vec();
+            out.push(BUNDLE_VERSION);
+            out.extend(
+                postcard::to_allocvec(&Bundle {
+                    origin: self.node_id().to_string(),
+                    entries,
+                })
+                .expect("bundles always serialize"),
+            );
+            Ok((out, cursor))
+        })
     }
 
     /// Merges a bundle from `export_changes` (of any store) into this view. Every entry is
     /// checked first (format, type against the local key, clock drift); if one is refused,
     /// nothing is applied.
     pub fn apply_changes(&self, bytes: &[u8]) -> Result<SyncReport> {
-        Ok(self.apply_changes_keys(bytes)?.0)
+        self.measured(crate::metrics::Op::SyncApplyChanges, || {
+            Ok(self.apply_changes_keys(bytes)?.0)
+        })
     }
 
     fn apply_changes_keys(&self, bytes: &[u8]) -> Result<(SyncReport, Vec<Vec<u8>>)> {

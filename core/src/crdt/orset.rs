@@ -83,51 +83,62 @@ impl Store {
 impl CrdtSet {
     /// Adds a JSON value; wins over any concurrent remove that did not see this add.
     pub fn add(&self, json: &str) -> Result<()> {
-        let e = canonical_json(json)?;
-        crate::store::check_value(e.as_bytes())?;
-        let node = self.store.node_id().to_string();
-        self.store.crdt_update::<SetState, ()>(&self.key, |s| {
-            let n = s.clock.get(&node).copied().unwrap_or(0) + 1;
-            s.clock.insert(node.clone(), n);
-            s.entries
-                .insert(e.clone(), BTreeSet::from([(node.clone(), n)]));
+        self.store.measured(crate::metrics::Op::CrdtSetAdd, || {
+            let e = canonical_json(json)?;
+            crate::store::check_value(e.as_bytes())?;
+            let node = self.store.node_id().to_string();
+            self.store.crdt_update::<SetState, ()>(&self.key, |s| {
+                let n = s.clock.get(&node).copied().unwrap_or(0) + 1;
+                s.clock.insert(node.clone(), n);
+                s.entries
+                    .insert(e.clone(), BTreeSet::from([(node.clone(), n)]));
+                Ok(())
+            })?;
             Ok(())
-        })?;
-        Ok(())
+        })
     }
 
     /// Removes a value (the adds this replica has seen); true if it was present.
     pub fn remove(&self, json: &str) -> Result<bool> {
-        let e = canonical_json(json)?;
-        let (had, _) = self
-            .store
-            .crdt_update::<SetState, bool>(&self.key, |s| Ok(s.entries.remove(&e).is_some()))?;
-        Ok(had)
+        self.store.measured(crate::metrics::Op::CrdtSetRemove, || {
+            let e = canonical_json(json)?;
+            let (had, _) = self
+                .store
+                .crdt_update::<SetState, bool>(&self.key, |s| Ok(s.entries.remove(&e).is_some()))?;
+            Ok(had)
+        })
     }
 
     /// Whether the value is present.
     pub fn contains(&self, json: &str) -> Result<bool> {
-        let e = canonical_json(json)?;
-        Ok(self
-            .store
-            .crdt_read::<SetState>(&self.key)?
-            .entries
-            .contains_key(&e))
+        self.store
+            .measured(crate::metrics::Op::CrdtSetContains, || {
+                let e = canonical_json(json)?;
+                Ok(self
+                    .store
+                    .crdt_read::<SetState>(&self.key)?
+                    .entries
+                    .contains_key(&e))
+            })
     }
 
     /// Every member as canonical JSON text, in canonical-text order.
     pub fn members(&self) -> Result<Vec<String>> {
-        Ok(self
-            .store
-            .crdt_read::<SetState>(&self.key)?
-            .entries
-            .into_keys()
-            .collect())
+        self.store.measured(crate::metrics::Op::CrdtSetMembers, || {
+            Ok(self
+                .store
+                .crdt_read::<SetState>(&self.key)?
+                .entries
+                .into_keys()
+                .collect())
+        })
     }
 
     /// Number of members.
     pub fn len(&self) -> Result<u64> {
-        Ok(self.store.crdt_read::<SetState>(&self.key)?.entries.len() as u64)
+        self.store.measured(crate::metrics::Op::CrdtSetLen, || {
+            Ok(self.store.crdt_read::<SetState>(&self.key)?.entries.len() as u64)
+        })
     }
 
     /// Whether the set has no members.
@@ -137,11 +148,15 @@ impl CrdtSet {
 
     /// The versioned, type-tagged state bytes.
     pub fn state(&self) -> Result<Vec<u8>> {
-        self.store.crdt_state_bytes::<SetState>(&self.key)
+        self.store.measured(crate::metrics::Op::CrdtSetState, || {
+            self.store.crdt_state_bytes::<SetState>(&self.key)
+        })
     }
 
     /// Merges state bytes from another replica; true if this one changed.
     pub fn merge(&self, state: &[u8]) -> Result<bool> {
-        self.store.crdt_merge_bytes::<SetState>(&self.key, state)
+        self.store.measured(crate::metrics::Op::CrdtSetMerge, || {
+            self.store.crdt_merge_bytes::<SetState>(&self.key, state)
+        })
     }
 }

@@ -96,59 +96,85 @@ impl CrdtCounter {
 
     /// Adds `n` to this node's increments; returns the new value.
     pub fn increment(&self, n: u64) -> Result<i64> {
-        self.change(n, 0)
+        self.store
+            .measured(crate::metrics::Op::CrdtCounterIncrement, || {
+                self.change(n, 0)
+            })
     }
 
     /// Adds `n` to this node's decrements; returns the new value.
     pub fn decrement(&self, n: u64) -> Result<i64> {
-        self.change(0, n)
+        self.store
+            .measured(crate::metrics::Op::CrdtCounterDecrement, || {
+                self.change(0, n)
+            })
     }
 
     /// Adds a signed amount (an increment or a decrement); returns the new value.
     pub fn add(&self, delta: i64) -> Result<i64> {
-        if delta >= 0 {
-            self.change(delta as u64, 0)
-        } else {
-            self.change(0, delta.unsigned_abs())
-        }
+        self.store.measured(crate::metrics::Op::CrdtCounterAdd, || {
+            if delta >= 0 {
+                self.change(delta as u64, 0)
+            } else {
+                self.change(0, delta.unsigned_abs())
+            }
+        })
     }
 
     /// Sum of increments minus sum of decrements over all nodes.
     pub fn value(&self) -> Result<i64> {
-        self.store.crdt_read::<PnState>(&self.key)?.value()
+        self.store
+            .measured(crate::metrics::Op::CrdtCounterValue, || {
+                self.store.crdt_read::<PnState>(&self.key)?.value()
+            })
     }
 
     /// `(increments, decrements)` summed over all nodes.
     pub fn totals(&self) -> Result<(u64, u64)> {
-        self.store.crdt_read::<PnState>(&self.key)?.totals()
+        self.store
+            .measured(crate::metrics::Op::CrdtCounterTotals, || {
+                self.store.crdt_read::<PnState>(&self.key)?.totals()
+            })
     }
 
     /// Each node's `(increments, decrements)`.
     pub fn contributions(&self) -> Result<BTreeMap<String, (u64, u64)>> {
-        Ok(self.store.crdt_read::<PnState>(&self.key)?.nodes)
+        self.store
+            .measured(crate::metrics::Op::CrdtCounterContributions, || {
+                Ok(self.store.crdt_read::<PnState>(&self.key)?.nodes)
+            })
     }
 
     /// Makes this node's net contribution 0 by raising its smaller total to the larger one: a
     /// monotone update, so it survives merges (unlike zeroing, which a merge would undo).
     pub fn reset_local(&self) -> Result<i64> {
-        let node = self.store.node_id().to_string();
-        let (v, _) = self.store.crdt_update::<PnState, i64>(&self.key, |s| {
-            if let Some(mine) = s.nodes.get_mut(&node) {
-                let top = mine.0.max(mine.1);
-                *mine = (top, top);
-            }
-            s.value()
-        })?;
-        Ok(v)
+        self.store
+            .measured(crate::metrics::Op::CrdtCounterResetLocal, || {
+                let node = self.store.node_id().to_string();
+                let (v, _) = self.store.crdt_update::<PnState, i64>(&self.key, |s| {
+                    if let Some(mine) = s.nodes.get_mut(&node) {
+                        let top = mine.0.max(mine.1);
+                        *mine = (top, top);
+                    }
+                    s.value()
+                })?;
+                Ok(v)
+            })
     }
 
     /// The versioned, type-tagged state bytes.
     pub fn state(&self) -> Result<Vec<u8>> {
-        self.store.crdt_state_bytes::<PnState>(&self.key)
+        self.store
+            .measured(crate::metrics::Op::CrdtCounterState, || {
+                self.store.crdt_state_bytes::<PnState>(&self.key)
+            })
     }
 
     /// Merges state bytes from another replica; true if this one changed.
     pub fn merge(&self, state: &[u8]) -> Result<bool> {
-        self.store.crdt_merge_bytes::<PnState>(&self.key, state)
+        self.store
+            .measured(crate::metrics::Op::CrdtCounterMerge, || {
+                self.store.crdt_merge_bytes::<PnState>(&self.key, state)
+            })
     }
 }

@@ -55,42 +55,57 @@ impl Store {
 impl CrdtRegister {
     /// Writes a JSON value (text), stamped by this node's clock.
     pub fn set(&self, json: &str) -> Result<()> {
-        let value = canonical_json(json)?;
-        crate::store::check_value(value.as_bytes())?;
-        let now = self.store.hlc_now()?;
-        let (stamp, _) = self.store.crdt_update::<RegState, Stamp>(&self.key, |s| {
-            let stamp = super::hlc::stamp_above(&now, s.entry.as_ref().map(|(st, _)| st));
-            s.entry = Some((stamp.clone(), value.clone()));
-            Ok(stamp)
-        })?;
-        self.store.hlc_witness(&stamp)
+        self.store
+            .measured(crate::metrics::Op::CrdtRegisterSet, || {
+                let value = canonical_json(json)?;
+                crate::store::check_value(value.as_bytes())?;
+                let now = self.store.hlc_now()?;
+                let (stamp, _) = self.store.crdt_update::<RegState, Stamp>(&self.key, |s| {
+                    let stamp = super::hlc::stamp_above(&now, s.entry.as_ref().map(|(st, _)| st));
+                    s.entry = Some((stamp.clone(), value.clone()));
+                    Ok(stamp)
+                })?;
+                self.store.hlc_witness(&stamp)
+            })
     }
 
     /// The current value as canonical JSON text, or `None` when never set.
     pub fn get(&self) -> Result<Option<String>> {
-        Ok(self
-            .store
-            .crdt_read::<RegState>(&self.key)?
-            .entry
-            .map(|(_, v)| v))
+        self.store
+            .measured(crate::metrics::Op::CrdtRegisterGet, || {
+                Ok(self
+                    .store
+                    .crdt_read::<RegState>(&self.key)?
+                    .entry
+                    .map(|(_, v)| v))
+            })
     }
 
     /// The stamp of the current value.
     pub fn stamp(&self) -> Result<Option<Stamp>> {
-        Ok(self
-            .store
-            .crdt_read::<RegState>(&self.key)?
-            .entry
-            .map(|(s, _)| s))
+        self.store
+            .measured(crate::metrics::Op::CrdtRegisterStamp, || {
+                Ok(self
+                    .store
+                    .crdt_read::<RegState>(&self.key)?
+                    .entry
+                    .map(|(s, _)| s))
+            })
     }
 
     /// The versioned, type-tagged state bytes.
     pub fn state(&self) -> Result<Vec<u8>> {
-        self.store.crdt_state_bytes::<RegState>(&self.key)
+        self.store
+            .measured(crate::metrics::Op::CrdtRegisterState, || {
+                self.store.crdt_state_bytes::<RegState>(&self.key)
+            })
     }
 
     /// Merges state bytes from another replica; true if this one changed.
     pub fn merge(&self, state: &[u8]) -> Result<bool> {
-        self.store.crdt_merge_bytes::<RegState>(&self.key, state)
+        self.store
+            .measured(crate::metrics::Op::CrdtRegisterMerge, || {
+                self.store.crdt_merge_bytes::<RegState>(&self.key, state)
+            })
     }
 }

@@ -27,13 +27,15 @@ import (
 
 // skip lists the calls that get no Context variant, with why; the package README repeats it.
 var skip = map[string]string{
-	"DB.Close":       "closing must always run to completion (as sql.DB.Close)",
-	"Iterator.Close": "closing must always run to completion",
-	"Iterator.Err":   "reports an error already met, calls nothing",
-	"DB.Namespace":   "makes a prefixed view of this handle, no I/O on any engine",
-	"DB.SetMaxDrift": "a setting of this process's engine, no I/O on any engine",
-	"DB.MaxDrift":    "a setting of this process's engine, no I/O on any engine",
-	"Error.Unwrap":   "the error interface's plumbing, no call",
+	"DB.Close":             "closing must always run to completion (as sql.DB.Close)",
+	"Iterator.Close":       "closing must always run to completion",
+	"Iterator.Err":         "reports an error already met, calls nothing",
+	"DB.Namespace":         "makes a prefixed view of this handle, no I/O on any engine",
+	"DB.SetMaxDrift":       "a setting of this process's engine, no I/O on any engine",
+	"DB.MaxDrift":          "a setting of this process's engine, no I/O on any engine",
+	"Error.Unwrap":         "the error interface's plumbing, no call",
+	"DB.Metrics":           "reads this handle's counters in memory, no I/O on any engine",
+	"DB.MetricsPrometheus": "reads this handle's counters in memory, no I/O on any engine",
 }
 
 const outName = "context_gen.go"

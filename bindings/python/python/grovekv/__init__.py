@@ -55,7 +55,7 @@ from grovekv._native import (
 )
 from grovekv._native import open as _open
 from grovekv._native import open_memory as _open_memory
-from grovekv._types import Decision, Job, LockInfo, QueueStats, Ranked, SyncReport
+from grovekv._types import Decision, Job, LockInfo, OpMetrics, QueueStats, Ranked, SyncReport
 
 __all__ = [
     "DEFAULT_COMPRESS_MIN_BYTES",
@@ -82,6 +82,7 @@ __all__ = [
     "LockInfo",
     "LockTimeoutError",
     "NotFoundError",
+    "OpMetrics",
     "OverflowError",
     "Queue",
     "QueueStats",
@@ -114,7 +115,7 @@ for _cls in (
     EncryptionError,
 ):
     _cls.__module__ = "grovekv"
-for _tuple in (Decision, Job, LockInfo, QueueStats, Ranked, SyncReport):
+for _tuple in (Decision, Job, LockInfo, OpMetrics, QueueStats, Ranked, SyncReport):
     _tuple.__module__ = "grovekv"
 del _cls, _tuple
 

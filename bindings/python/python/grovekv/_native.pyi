@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Literal, TypeAlias, final
 
-from grovekv._types import Decision, Job, LockInfo, QueueStats, Ranked, SyncReport
+from grovekv._types import Decision, Job, LockInfo, OpMetrics, QueueStats, Ranked, SyncReport
 
 __all__ = [
     "CORE_VERSION",
@@ -126,6 +126,10 @@ class Store:
         """Closes this handle and everything made from it."""
     def size_on_disk(self) -> int:
         """Bytes the store occupies on disk (0 in memory)."""
+    def metrics(self) -> dict[str, OpMetrics]:
+        """This handle's metrics by ``"<primitive>.<op>"`` (views share their handle's)."""
+    def metrics_prometheus(self) -> str:
+        """``metrics()`` in the Prometheus text exposition format."""
     @property
     def closed(self) -> bool:
         """Whether this handle has been closed."""

@@ -1,10 +1,11 @@
-"""Plain result types returned by the native module (immutable NamedTuples)."""
+"""Plain result types returned by the native module (immutable NamedTuples, one dataclass)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["Decision", "Job", "LockInfo", "QueueStats", "Ranked", "SyncReport"]
+__all__ = ["Decision", "Job", "LockInfo", "OpMetrics", "QueueStats", "Ranked", "SyncReport"]
 
 
 class LockInfo(NamedTuple):
@@ -76,3 +77,20 @@ class SyncReport(NamedTuple):
     """Keys the other side received that it did not have (0 for ``apply_changes``)."""
     merged: int
     """Keys both sides had whose merge changed at least one of them."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpMetrics:
+    """One operation's metrics, a value of :meth:`Store.metrics` (keyed ``"<primitive>.<op>"``).
+
+    A frozen dataclass, not a NamedTuple: a tuple's ``count`` method would shadow the field.
+    """
+
+    count: int
+    """Calls made through this handle (exact, failed ones included)."""
+    errors: int
+    """Calls that raised a GroveError (exact)."""
+    p50_us: float
+    """Median latency in microseconds, over the timed calls (one in 16, the first always)."""
+    p99_us: float
+    """99th percentile latency in microseconds, over the same timed calls."""

@@ -55,7 +55,7 @@ from grovekv._errors import (
     WrongTypeError,
 )
 from grovekv._native import MAX_KEY_LEN, MAX_VALUE_LEN, __version__
-from grovekv._types import Decision, Job, LockInfo, QueueStats, Ranked, SyncReport
+from grovekv._types import Decision, Job, LockInfo, OpMetrics, QueueStats, Ranked, SyncReport
 
 __all__ = [
     "MAX_KEY_LEN",
@@ -81,6 +81,7 @@ __all__ = [
     "LockInfo",
     "LockTimeoutError",
     "NotFoundError",
+    "OpMetrics",
     "Opening",
     "OverflowError",
     "Queue",
@@ -522,6 +523,14 @@ class Store:
     async def size_on_disk(self) -> int:
         """Bytes the store occupies on disk (0 in memory)."""
         return await self._runner.run(self._native.size_on_disk)
+
+    def metrics(self) -> dict[str, OpMetrics]:
+        """This handle's metrics by ``"<primitive>.<op>"`` (in memory only, so not async)."""
+        return self._native.metrics()
+
+    def metrics_prometheus(self) -> str:
+        """``metrics()`` in the Prometheus text format (in memory only, so not async)."""
+        return self._native.metrics_prometheus()
 
     @property
     def closed(self) -> bool:
