@@ -3,7 +3,7 @@
 //! document (time per set+get and the bytes stored).
 //!
 //! `cargo bench -p grove-core --bench codec_bench` (`GROVE_BENCH_QUICK=1` for a smoke run;
-//! `GROVE_BENCH_ENGINE=lmdb|sled|memory`, default sled).
+//! `GROVE_BENCH_ENGINE=lmdb|sled|memory|redis`, default sled; redis needs `GROVE_BENCH_REDIS`).
 
 use grove_core::{Options, Store};
 use std::hint::black_box;
@@ -47,8 +47,14 @@ fn main() {
     let (rounds, n) = if quick { (3, 1_000) } else { (9, 20_000) };
     let engine = std::env::var("GROVE_BENCH_ENGINE").unwrap_or_else(|_| "sled".into());
     let dir = tempfile::tempdir().unwrap();
+    let run = std::process::id();
     let target = |name: &str| match engine.as_str() {
         "memory" => "memory:".to_string(),
+        // GROVE_BENCH_REDIS=redis://127.0.0.1:6379 (a server on loopback).
+        "redis" => format!(
+            "{}?store=codecbench{run}{name}",
+            std::env::var("GROVE_BENCH_REDIS").expect("GROVE_BENCH_REDIS names the server")
+        ),
         e => format!("{e}:{}", dir.path().join(name).display()),
     };
     let key = [42u8; 32];
@@ -146,7 +152,7 @@ fn main() {
     }
 
     // Size: 1,000 distinct 10 KB documents, each store flushed; what the engine holds.
-    if engine != "memory" && filter.is_empty() {
+    if (engine == "sled" || engine == "lmdb") && filter.is_empty() {
         for (name, db) in [("zstd", &zstd), ("off", &zplain)] {
             for i in 0..1000 {
                 db.set(format!("doc{i}").as_bytes(), &doc, None).unwrap();
