@@ -1116,8 +1116,9 @@ grove_status grove_options_set_compression(struct grove_options *opts, uint64_t 
 grove_status grove_options_set_connect_timeout(struct grove_options *opts, uint64_t timeout_ms, struct grove_error **err);
 
 /**
- * Sets the durability: `GROVE_DURABILITY_PERIODIC` with `every_ms` >= 1, or
- * `GROVE_DURABILITY_EVERY_WRITE` (`every_ms` ignored). Errors: INVALID_ARGUMENT.
+ * Sets the durability: `GROVE_DURABILITY_PERIODIC` with a flush every `every_ms` (1 to
+ * 86400000) milliseconds, or `GROVE_DURABILITY_EVERY_WRITE` with `every_ms` 0 (an interval
+ * given together with every-write durability is refused). Errors: INVALID_ARGUMENT.
  */
 grove_status grove_options_set_durability(struct grove_options *opts, grove_durability mode, uint64_t every_ms, struct grove_error **err);
 

@@ -548,7 +548,6 @@ func TestBadInputDurationsAndFloats(t *testing.T) {
 		biCase{"Sessions ttl 0", inv, func(f *biFixture) error { return e2(f.db.Sessions(0, "sess").Exists(f.sid)) }},
 		biCase{"Queue visibility 0", inv, func(f *biFixture) error { return e2(f.db.Queue("jobs", 0, 5).Stats()) }},
 		biCase{"RateLimiter window under 1ms", inv, func(f *biFixture) error { return e2(f.db.RateLimiter("api", 10, time.Microsecond).Peek("user1")) }},
-		biCase{"WithFlushInterval 0", inv, func(f *biFixture) error { return e2(grovekv.OpenMemory(grovekv.WithFlushInterval(0))) }},
 		biCase{"SetMaxDrift over 100 years", inv, func(f *biFixture) error { return f.db.SetMaxDrift(math.MaxInt64) }},
 		biCase{"WithTTL over 100 years", inv, func(f *biFixture) error {
 			return f.db.Set("kv:plain", []byte("c"), grovekv.WithTTL(math.MaxInt64))

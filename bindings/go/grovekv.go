@@ -42,9 +42,8 @@ func ABIVersion() (major, minor int) {
 
 type config struct {
 	nodeID           *string
-	durability       C.grove_durability
-	flushMs          uint64
-	set              bool
+	durable          bool
+	flushMs          *uint64
 	connectTimeoutMs *uint64
 	compressMin      *int
 	encryptionKey    *[]byte
@@ -68,22 +67,20 @@ func WithNodeID(id string) Option {
 // lose the writes of the last interval, never corrupt earlier ones.
 func WithFlushInterval(d time.Duration) Option {
 	return func(c *config) {
-		c.set = true
-		c.durability = C.GROVE_DURABILITY_PERIODIC
-		ms := d.Milliseconds()
-		if ms < 1 {
-			ms = 0 // rejected by libgrove as InvalidArgument
+		// Whole milliseconds, negative as 0: libgrove checks the range (1 to 86400000 ms) and
+		// that WithDurableWrites is not given too.
+		var ms uint64
+		if d > 0 {
+			ms = uint64(d.Milliseconds())
 		}
-		c.flushMs = uint64(ms)
+		c.flushMs = &ms
 	}
 }
 
 // WithDurableWrites fsyncs every write before it returns (concurrent writers share fsyncs).
+// Giving WithFlushInterval too makes Open fail with ErrInvalidArgument.
 func WithDurableWrites() Option {
-	return func(c *config) {
-		c.set = true
-		c.durability = C.GROVE_DURABILITY_EVERY_WRITE
-	}
+	return func(c *config) { c.durable = true }
 }
 
 // WithConnectTimeout bounds how long Open waits for a network store's server (redis://…) before
@@ -164,8 +161,20 @@ func makeOptions(opts []Option) (*C.grove_options, error) {
 			return nil, takeError(st, cerr)
 		}
 	}
-	if cfg.set {
-		st := C.grove_options_set_durability(copts, cfg.durability, C.uint64_t(cfg.flushMs), &cerr)
+	if cfg.flushMs != nil {
+		st := C.grove_options_set_durability(copts, C.GROVE_DURABILITY_PERIODIC, C.uint64_t(*cfg.flushMs), &cerr)
+		if st != C.GROVE_OK {
+			C.grove_options_free(copts)
+			return nil, takeError(st, cerr)
+		}
+	}
+	if cfg.durable {
+		// A flush interval given too is passed along for libgrove to refuse the combination.
+		var ms uint64
+		if cfg.flushMs != nil {
+			ms = *cfg.flushMs
+		}
+		st := C.grove_options_set_durability(copts, C.GROVE_DURABILITY_EVERY_WRITE, C.uint64_t(ms), &cerr)
 		if st != C.GROVE_OK {
 			C.grove_options_free(copts)
 			return nil, takeError(st, cerr)

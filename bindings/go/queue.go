@@ -44,8 +44,9 @@ type Queue struct {
 // deliveries without an ack. Invalid arguments or a closed store are reported by the methods.
 func (db *DB) Queue(name string, visibilityTimeout time.Duration, maxAttempts int) *Queue {
 	q := &Queue{}
-	if maxAttempts < 1 || uint64(maxAttempts) > math.MaxUint32 {
-		q.err = errInvalid("max attempts must be between 1 and %d, got %d", uint32(math.MaxUint32), maxAttempts)
+	// Only what a uint32_t cannot hold is refused here; libgrove checks the rest (>= 1).
+	if maxAttempts < 0 || uint64(maxAttempts) > math.MaxUint32 {
+		q.err = errInvalid("max attempts must be from 0 to %d to pass to libgrove, got %d", uint32(math.MaxUint32), maxAttempts)
 		return q
 	}
 	q.err = db.with(func(p *C.grove_store) error {

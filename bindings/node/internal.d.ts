@@ -54,7 +54,7 @@ export type OpenOnlyOptions = {
      */
     durable?: boolean | null;
     /**
-     * Milliseconds between background flushes when not durable (default 500).
+     * Milliseconds between background flushes (1 to 86400000, default 500); giving it with `durable: true` is 'InvalidArgument'.
      */
     flushEveryMs?: number | null;
     /**
@@ -396,7 +396,7 @@ export function metricsOut(json: string): Record<string, OpMetrics>;
  * @typedef {object} OpenOnlyOptions
  * @property {string | null} [nodeId] This replica's id for CRDTs (1-64 chars of [A-Za-z0-9._:-]); generated and persisted when absent.
  * @property {boolean | null} [durable] Fsync every write before it returns (default false: background flush).
- * @property {number | null} [flushEveryMs] Milliseconds between background flushes when not durable (default 500).
+ * @property {number | null} [flushEveryMs] Milliseconds between background flushes (1 to 86400000, default 500); giving it with `durable: true` is 'InvalidArgument'.
  * @property {number | null} [maxDrift] Seconds a remote CRDT stamp may lead the wall clock before a merge refuses it with code 'ClockDrift' (default 60). Set for the whole engine: every handle of this path shares it.
  * @property {number | null} [connectTimeoutMs] Milliseconds a `redis://` store waits for its server (default 5000) before an error with code 'Io' naming the address; 0 or less, or the option on an engine with no server, is 'InvalidArgument'.
  */

@@ -669,21 +669,9 @@ fn keygen() -> Result<(), Fail> {
     Ok(())
 }
 
-/// `--connect-timeout` seconds as a `Duration` for the core to check: 0 and negative numbers
-/// become zero, which the core refuses; NaN, or a number too large for a `Duration`, is refused
-/// here (it has no `Duration`).
+/// `--connect-timeout` seconds, converted by the core's rule for connect timeouts.
 fn connect_timeout(secs: f64) -> Result<Duration, Fail> {
-    let refuse = |why: String| Fail::from(Error::new(ErrorKind::InvalidArgument, why));
-    if secs.is_nan() {
-        return Err(refuse(
-            "--connect-timeout must be a number of seconds, got NaN".into(),
-        ));
-    }
-    if secs <= 0.0 {
-        return Ok(Duration::ZERO);
-    }
-    Duration::try_from_secs_f64(secs)
-        .map_err(|_| refuse(format!("--connect-timeout of {secs} s is out of range")))
+    Ok(grove_core::connect_timeout_from_secs(secs)?)
 }
 
 fn ttl(secs: f64) -> Result<std::time::Duration, Fail> {

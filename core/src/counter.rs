@@ -17,9 +17,7 @@ pub struct Counter {
 impl Store {
     /// The atomic counter named `name` (key `counter:<name>`); 0 until first written.
     pub fn counter(&self, name: &str) -> Result<Counter> {
-        if name.is_empty() {
-            return Err(Error::invalid("counter name is empty"));
-        }
+        crate::leaderboard::check_plain_name(name, "counter")?;
         let key = format!("counter:{name}").into_bytes();
         let pk = self.data_key(&key)?;
         Ok(Counter {

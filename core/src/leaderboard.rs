@@ -369,12 +369,18 @@ impl Store {
     }
 }
 
-/// Names of scanned structures (leaderboards, queues) must not contain ':' so that one name's
-/// keys can never fall under another name's prefix.
-pub(crate) fn check_name(name: &str, what: &str) -> Result<()> {
+/// The name of a counter or lock: not empty (`counter:` alone names no counter).
+pub(crate) fn check_plain_name(name: &str, what: &str) -> Result<()> {
     if name.is_empty() {
         return Err(Error::invalid(format!("{what} name is empty")));
     }
+    Ok(())
+}
+
+/// Names of scanned structures (leaderboards, queues) must not contain ':' so that one name's
+/// keys can never fall under another name's prefix.
+pub(crate) fn check_name(name: &str, what: &str) -> Result<()> {
+    check_plain_name(name, what)?;
     if name.contains(':') {
         return Err(Error::invalid(format!(
             "{what} name {name:?} may not contain ':'"

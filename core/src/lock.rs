@@ -80,9 +80,7 @@ pub struct Lock {
 impl Store {
     /// A lock named `name` whose leases last `ttl` unless extended.
     pub fn lock(&self, name: &str, ttl: Duration) -> Result<Lock> {
-        if name.is_empty() {
-            return Err(Error::invalid("lock name is empty"));
-        }
+        crate::leaderboard::check_plain_name(name, "lock")?;
         if ttl.is_zero() {
             return Err(Error::invalid("lock ttl must be greater than zero"));
         }
@@ -100,9 +98,7 @@ impl Store {
     /// The state of lock `name` as any observer sees it.
     pub fn lock_info(&self, name: &str) -> Result<LockInfo> {
         self.measured(crate::metrics::Op::LockInfo, || {
-            if name.is_empty() {
-                return Err(Error::invalid("lock name is empty"));
-            }
+            crate::leaderboard::check_plain_name(name, "lock")?;
             let key = format!("lock:{name}").into_bytes();
             let pk = self.data_key(&key)?;
             let now = self.now_ms();

@@ -26,6 +26,8 @@ pub const MAX_VALUE_LEN: usize = 16 * 1024 * 1024;
 pub const MAX_NODE_ID_LEN: usize = 64;
 /// Default period of the background flush, in milliseconds.
 pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
+/// Longest period of the background flush, in milliseconds (a day).
+pub const MAX_FLUSH_EVERY_MS: u64 = 86_400_000;
 
 /// Physical prefix of user data; metadata lives under `m` where no user key can reach.
 pub(crate) const DATA_MARKER: u8 = b'k';
@@ -43,6 +45,40 @@ pub enum Durability {
     },
     /// Every write is fsynced before it returns; concurrent writers share fsyncs (group commit).
     EveryWrite,
+}
+
+impl Durability {
+    /// The durability of the options every door takes: `durable` (an fsync on every write) or
+    /// a flush interval in milliseconds, not both; neither is the default. The one place these
+    /// options are checked (InvalidArgument).
+    pub fn from_options(durable: bool, flush_every_ms: Option<u64>) -> Result<Durability> {
+        let d = match (durable, flush_every_ms) {
+            (true, Some(_)) => {
+                return Err(Error::invalid(
+                    "durable (an fsync on every write) and a flush interval cannot be given \
+                     together",
+                ))
+            }
+            (true, None) => Durability::EveryWrite,
+            (false, Some(every_ms)) => Durability::Periodic { every_ms },
+            (false, None) => Durability::default(),
+        };
+        d.check()?;
+        Ok(d)
+    }
+
+    /// Checks a periodic flush's interval: 1 to [`MAX_FLUSH_EVERY_MS`] milliseconds. Every open
+    /// checks it.
+    pub fn check(self) -> Result<()> {
+        match self {
+            Durability::Periodic { every_ms } if !(1..=MAX_FLUSH_EVERY_MS).contains(&every_ms) => {
+                Err(Error::invalid(format!(
+                    "flush interval must be 1 to {MAX_FLUSH_EVERY_MS} ms, got {every_ms}"
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Default for Durability {
@@ -469,6 +505,7 @@ impl Store {
     /// shares its engine.
     pub fn open_with(target: impl AsRef<Path>, opts: Options) -> Result<Store> {
         let parsed = crate::target::parse(target.as_ref())?;
+        opts.durability.check()?;
         if let Target::Redis { server, name, tls } = parsed {
             return Store::open_redis(&server, &tls, &name, opts);
         }
@@ -537,7 +574,7 @@ impl Store {
         }
         refuse_other_engine(&canon, kind)?;
         let flush_ms = match opts.durability {
-            Durability::Periodic { every_ms } => Some(every_ms.max(1)),
+            Durability::Periodic { every_ms } => Some(every_ms),
             Durability::EveryWrite => None,
         };
         let backend: Box<dyn Backend> = match kind {
@@ -611,6 +648,7 @@ impl Store {
     /// Opens a fresh in-memory store; fails on an invalid node id, or a connect timeout (there is
     /// no server to connect to).
     pub fn open_memory_with(opts: Options) -> Result<Store> {
+        opts.durability.check()?;
         refuse_connect_timeout(&opts)?;
         let engine = Engine::new(
             None,
@@ -1022,15 +1060,43 @@ fn refuse_connect_timeout(opts: &Options) -> Result<()> {
 
 /// Converts a TTL in seconds (as the doors receive it) to a `Duration`: finite, >= 0, <= 100 years.
 pub fn ttl_from_secs(secs: f64) -> Result<Duration> {
+    duration_from_secs("ttl", secs)
+}
+
+/// Longest duration argument accepted, in seconds (100 years).
+pub const MAX_DURATION_SECS: f64 = 100.0 * 365.0 * 86400.0;
+
+/// Converts a duration argument named `what` (a TTL, a timeout, a window, a drift…) given in
+/// seconds, as the doors receive it, to a `Duration`: finite, >= 0, at most 100 years. The one
+/// place this rule lives; every door passes its seconds through here.
+pub fn duration_from_secs(what: &str, secs: f64) -> Result<Duration> {
     if !secs.is_finite() || secs < 0.0 {
         return Err(Error::invalid(format!(
-            "ttl must be a finite number of seconds >= 0, got {secs}"
+            "{what} must be a finite number of seconds >= 0, got {secs}"
         )));
     }
-    if secs > 100.0 * 365.0 * 86400.0 {
-        return Err(Error::invalid(format!("ttl of {secs} s is too far away")));
+    if secs > MAX_DURATION_SECS {
+        return Err(Error::invalid(format!(
+            "{what} of {secs} s is too far away"
+        )));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// Converts a connect timeout given in seconds to what [`Options::connect_timeout`] holds:
+/// NaN, or a number too large for a `Duration`, is InvalidArgument here; 0 and negative numbers
+/// become zero, which every open refuses (as it refuses a zero `Duration` from Rust or C).
+pub fn connect_timeout_from_secs(secs: f64) -> Result<Duration> {
+    if secs.is_nan() {
+        return Err(Error::invalid(
+            "connect_timeout must be a number of seconds, got NaN",
+        ));
+    }
+    if secs <= 0.0 {
+        return Ok(Duration::ZERO);
+    }
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| Error::invalid(format!("connect_timeout of {secs} s is out of range")))
 }
 
 /// Milliseconds of a TTL, rounded up so a tiny TTL still expires strictly later than now.
@@ -1042,4 +1108,64 @@ pub(crate) fn ttl_ms(ttl: Duration) -> u64 {
         ms
     };
     ms.min(u64::MAX as u128) as u64
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+
+    #[test]
+    fn durability_options_are_checked_once_here() {
+        let bad = |r: Result<Durability>| r.unwrap_err().kind() == ErrorKind::InvalidArgument;
+        assert!(bad(Durability::from_options(true, Some(5))));
+        assert!(bad(Durability::from_options(false, Some(0))));
+        assert!(bad(Durability::from_options(
+            false,
+            Some(MAX_FLUSH_EVERY_MS + 1)
+        )));
+        assert_eq!(
+            Durability::from_options(false, Some(MAX_FLUSH_EVERY_MS)).unwrap(),
+            Durability::Periodic {
+                every_ms: MAX_FLUSH_EVERY_MS
+            }
+        );
+        assert_eq!(
+            Durability::from_options(true, None).unwrap(),
+            Durability::EveryWrite
+        );
+        assert_eq!(
+            Durability::from_options(false, None).unwrap(),
+            Durability::default()
+        );
+        // Every open checks it, whichever way the options were built.
+        let zero = Options::new().durability(Durability::Periodic { every_ms: 0 });
+        assert!(bad(
+            Store::open_memory_with(zero.clone()).map(|_| Durability::EveryWrite)
+        ));
+        let dir = std::env::temp_dir().join(format!("grove-rule-{}", std::process::id()));
+        assert!(bad(
+            Store::open_with(&dir, zero).map(|_| Durability::EveryWrite)
+        ));
+        assert!(!dir.exists(), "a refused open leaves nothing on disk");
+    }
+
+    #[test]
+    fn durations_and_connect_timeouts() {
+        for s in [-1.0, f64::NAN, f64::INFINITY, MAX_DURATION_SECS * 2.0] {
+            let e = duration_from_secs("window", s).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            assert!(e.to_string().contains("window"), "{e}");
+        }
+        assert_eq!(
+            duration_from_secs("ttl", 1.5).unwrap(),
+            Duration::from_millis(1500)
+        );
+        assert!(connect_timeout_from_secs(f64::NAN).is_err());
+        assert!(connect_timeout_from_secs(1e300).is_err());
+        assert_eq!(connect_timeout_from_secs(-3.0).unwrap(), Duration::ZERO);
+        assert_eq!(
+            connect_timeout_from_secs(0.25).unwrap(),
+            Duration::from_millis(250)
+        );
+    }
 }

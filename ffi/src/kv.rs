@@ -3,7 +3,7 @@
 use crate::buf::{array_arg, bytes_arg, grove_bytes, grove_pair, grove_slice};
 use crate::error::{grove_error, grove_status};
 use crate::store::{grove_store, store_ref};
-use grove_core::{ttl_from_secs, Error, ErrorKind, Kind, Result};
+use grove_core::{ttl_from_secs, Kind, Result};
 use std::time::Duration;
 
 /// What a key holds, as written by `grove_store_kind_of` (`GROVE_KIND_NONE` when absent).
@@ -55,8 +55,8 @@ impl grove_kind {
     }
 }
 
-/// Reads an optional TTL in seconds: NULL means none; negative, NaN, infinite or zero is
-/// `InvalidArgument`.
+/// Reads an optional TTL in seconds: NULL means none; the core checks the rest (negative, NaN,
+/// infinite, too far away or zero is `InvalidArgument`).
 ///
 /// # Safety
 /// A non-NULL `ttl_secs` must point to a readable double.
@@ -66,26 +66,14 @@ unsafe fn ttl_arg(ttl_secs: *const f64) -> Result<Option<Duration>> {
     }
     // SAFETY: non-NULL and readable (contract).
     let secs = unsafe { ttl_secs.read() };
-    let ttl = ttl_from_secs(secs)?;
-    if ttl.is_zero() {
-        return Err(Error::new(
-            ErrorKind::InvalidArgument,
-            "ttl must be greater than zero",
-        ));
-    }
-    Ok(Some(ttl))
+    Ok(Some(ttl_from_secs(secs)?))
 }
 
-/// Reads a duration given as `secs` seconds for the argument `what`: negative, NaN, infinite
-/// or absurdly long (over 100 years) is `InvalidArgument`; 0 is allowed (callers that need a
-/// positive value say so, as the core does).
+/// Reads a duration given as `secs` seconds for the argument `what`, by the core's rule
+/// (negative, NaN, infinite or over 100 years is `InvalidArgument`; 0 is allowed, callers
+/// that need a positive value say so, as the core does).
 pub(crate) fn secs_arg(secs: f64, what: &str) -> Result<Duration> {
-    ttl_from_secs(secs).map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidArgument,
-            format!("argument `{what}`: {}", e.message()),
-        )
-    })
+    grove_core::duration_from_secs(what, secs)
 }
 
 /// Writes `value` to a non-NULL output pointer.

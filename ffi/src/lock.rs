@@ -4,7 +4,7 @@ use crate::buf::text_arg;
 use crate::error::{grove_error, grove_status, run_void};
 use crate::kv::{put, secs_arg};
 use crate::store::{grove_store, put_handle, store_ref};
-use grove_core::{Error, ErrorKind, Lock};
+use grove_core::Lock;
 
 /// One would-be owner of the lock `lock:<name>`: each successful acquire through this handle
 /// gets a fresh random owner token and a fencing token. Thread-safe, but every thread using
@@ -216,10 +216,6 @@ pub unsafe extern "C" fn grove_store_lock_info(
     ffi_body!(err, [store, name, out_info], {
         // SAFETY: `name` points to `name_len` readable bytes; `store` is live (contract).
         let (store, name) = unsafe { (store_ref(store), text_arg(name, name_len, "name")?) };
-        if name.is_empty() {
-            // As grove_lock_new: `lock:` alone names no lock.
-            return Err(Error::new(ErrorKind::InvalidArgument, "lock name is empty"));
-        }
         let info = store.lock_info(name)?;
         let out = grove_lock_info {
             held: info.held,

@@ -76,8 +76,9 @@ pub unsafe extern "C" fn grove_options_set_node_id(
     })
 }
 
-/// Sets the durability: `GROVE_DURABILITY_PERIODIC` with `every_ms` >= 1, or
-/// `GROVE_DURABILITY_EVERY_WRITE` (`every_ms` ignored). Errors: INVALID_ARGUMENT.
+/// Sets the durability: `GROVE_DURABILITY_PERIODIC` with a flush every `every_ms` (1 to
+/// 86400000) milliseconds, or `GROVE_DURABILITY_EVERY_WRITE` with `every_ms` 0 (an interval
+/// given together with every-write durability is refused). Errors: INVALID_ARGUMENT.
 #[no_mangle]
 pub unsafe extern "C" fn grove_options_set_durability(
     opts: *mut grove_options,
@@ -87,14 +88,10 @@ pub unsafe extern "C" fn grove_options_set_durability(
 ) -> grove_status {
     ffi_body!(err, [opts], {
         let durability = match mode {
-            GROVE_DURABILITY_PERIODIC if every_ms >= 1 => Durability::Periodic { every_ms },
-            GROVE_DURABILITY_PERIODIC => {
-                return Err(Error::new(
-                    ErrorKind::InvalidArgument,
-                    "a periodic flush needs every_ms >= 1",
-                ))
+            GROVE_DURABILITY_PERIODIC => Durability::from_options(false, Some(every_ms))?,
+            GROVE_DURABILITY_EVERY_WRITE => {
+                Durability::from_options(true, (every_ms != 0).then_some(every_ms))?
             }
-            GROVE_DURABILITY_EVERY_WRITE => Durability::EveryWrite,
             other => {
                 return Err(Error::new(
                     ErrorKind::InvalidArgument,
@@ -250,14 +247,7 @@ pub unsafe extern "C" fn grove_store_open(
     ffi_body!(err, [path, out], {
         // SAFETY: `path` points to `path_len` readable bytes (contract).
         let path = unsafe { text_arg(path, path_len, "path") }?;
-        // No OS path holds a NUL; a C caller passing `sizeof path` (terminator included) gets
-        // a clear argument error rather than an I/O one.
-        if let Some(at) = path.find('\0') {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("argument `path` contains a NUL byte at offset {at}"),
-            ));
-        }
+        // A NUL inside the path (a C caller passing `sizeof path`) is the core's to refuse.
         // SAFETY: `opts` is NULL or a live handle (contract).
         let opts = unsafe { options_or_default(opts) };
         let store = Store::open_with(path, opts)?;

@@ -68,6 +68,7 @@ run_suite() {
 echo "== C tests (native)"
 run_suite "native" tests/c/build/test_grove
 run_suite "bad-input native" tests/c/build/test_bad_input
+run_suite "rules table native" tests/c/build/test_rules_table
 # Native only: its fork()ed children exit without freeing what they inherited from the parent
 # (by design: a child must not close the parent's handles), which valgrind reports as leaks;
 # otherwise it passes under valgrind (lmdb's map falls back to a smaller reservation there).
@@ -88,6 +89,9 @@ if command -v valgrind >/dev/null 2>&1; then
     GROVE_TEST_SCALE=10 run_suite "bad-input valgrind" valgrind -q --leak-check=full --error-exitcode=1 \
         --errors-for-leak-kinds=definite,indirect,possible \
         --suppressions=tests/c/valgrind.supp tests/c/build/test_bad_input
+    run_suite "rules table valgrind" valgrind -q --leak-check=full --error-exitcode=1 \
+        --errors-for-leak-kinds=definite,indirect,possible \
+        --suppressions=tests/c/valgrind.supp tests/c/build/test_rules_table
 else
     echo "valgrind is not available and could not be installed: the ASan+LSan+UBSan run below is the leak check"
 fi
@@ -99,6 +103,9 @@ ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" \
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     run_suite "bad-input asan+ubsan" tests/c/build/test_bad_input_asan
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    run_suite "rules table asan+ubsan" tests/c/build/test_rules_table_asan
 
 echo "== summary"
 echo "$passed passed, $failed failed"

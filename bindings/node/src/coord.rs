@@ -70,12 +70,6 @@ pub(crate) fn lock(store: &Store, name: &str, ttl_secs: f64) -> Result<NativeLoc
 pub(crate) fn lock_info(store: &Store, name: &str) -> Result<NativeLockInfo> {
     guard(|| {
         open_check(store)?;
-        if name.is_empty() {
-            return Err(grove_core::Error::new(
-                grove_core::ErrorKind::InvalidArgument,
-                "lock name is empty",
-            ));
-        }
         let i = store.lock_info(name)?;
         Ok(NativeLockInfo {
             held: i.held,

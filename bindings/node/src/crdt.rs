@@ -195,14 +195,9 @@ pub(crate) fn set_max_drift(store: &Store, secs: f64) -> Result<()> {
     })
 }
 
-/// A max drift in seconds from JS: finite, >= 0, at most 100 years.
+/// A max drift in seconds from JS, by the core's rule for durations.
 pub(crate) fn max_drift(secs: f64) -> grove_core::Result<std::time::Duration> {
-    if !secs.is_finite() || !(0.0..=100.0 * 365.0 * 86400.0).contains(&secs) {
-        return Err(invalid(format!(
-            "maxDrift must be a finite number of seconds from 0 to 100 years, got {secs}"
-        )));
-    }
-    Ok(std::time::Duration::from_secs_f64(secs))
+    grove_core::duration_from_secs("maxDrift", secs)
 }
 
 // ---- the CRDT handles ----

@@ -90,28 +90,25 @@ fn ttl(secs: Option<f64>) -> grove_core::Result<Option<Duration>> {
     secs.map(grove_core::ttl_from_secs).transpose()
 }
 
-/// Durability from the JS options: `durable` wins, else `flushEveryMs`, else the default.
+/// Durability from the JS options: `flushEveryMs` as a whole number of milliseconds (any other
+/// number cannot become one), then the core's rule (its range, and not together with `durable`).
 fn durability(
     durable: Option<bool>,
     flush_every_ms: Option<f64>,
 ) -> grove_core::Result<Durability> {
-    if durable == Some(true) {
-        return Ok(Durability::EveryWrite);
-    }
-    match flush_every_ms {
-        None => Ok(Durability::default()),
-        Some(ms) if (1.0..=86_400_000.0).contains(&ms) && ms.fract() == 0.0 => {
-            Ok(Durability::Periodic {
-                every_ms: ms as u64,
-            })
+    let ms = match flush_every_ms {
+        None => None,
+        Some(ms) if ms >= 0.0 && ms.fract() == 0.0 && ms <= 9_007_199_254_740_991.0 => {
+            Some(ms as u64)
         }
-        Some(ms) => Err(grove_core::Error::new(
-            ErrorKind::InvalidArgument,
-            format!(
-                "flushEveryMs must be a whole number of milliseconds from 1 to 86400000, got {ms}"
-            ),
-        )),
-    }
+        Some(ms) => {
+            return Err(grove_core::Error::new(
+                ErrorKind::InvalidArgument,
+                format!("flushEveryMs must be a whole number of milliseconds, got {ms}"),
+            ))
+        }
+    };
+    Durability::from_options(durable == Some(true), ms)
 }
 
 /// An opaque counter handle (a type-tagged external owning a core `Counter`), used with the raw
@@ -131,25 +128,9 @@ pub fn register_fast_paths(exports: Object, env: Env) -> napi::Result<()> {
     unsafe { fast::register(env.raw(), exports.raw()) }
 }
 
-/// A connect timeout in JS milliseconds, as a `Duration` for the core to check: 0 and negative
-/// numbers become zero, which the core refuses; NaN, or a number too large for a `Duration`, is
-/// refused here (it has no `Duration`).
+/// A connect timeout in JS milliseconds, converted by the core's rule for connect timeouts.
 fn connect_timeout(ms: f64) -> grove_core::Result<Duration> {
-    if ms.is_nan() {
-        return Err(grove_core::Error::new(
-            ErrorKind::InvalidArgument,
-            "connectTimeoutMs must be a number of milliseconds, got NaN",
-        ));
-    }
-    if ms <= 0.0 {
-        return Ok(Duration::ZERO);
-    }
-    Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
-        grove_core::Error::new(
-            ErrorKind::InvalidArgument,
-            format!("connectTimeoutMs of {ms} ms is out of range"),
-        )
-    })
+    grove_core::connect_timeout_from_secs(ms / 1000.0)
 }
 
 /// The compression and encryption options of `open`/`openMemory`, copied out of JS (so they

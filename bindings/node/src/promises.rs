@@ -552,15 +552,7 @@ impl NativeStore {
     /// The state of lock `name` as any observer sees it.
     #[napi(ts_return_type = "Promise<NativeLockInfo>")]
     pub fn lock_info_async(&self, name: String) -> AsyncTask<Work> {
-        task(&self.inner, move |s| {
-            if name.is_empty() {
-                return Err(grove_core::Error::new(
-                    ErrorKind::InvalidArgument,
-                    "lock name is empty",
-                ));
-            }
-            Ok(Out::LockInfo(s.lock_info(&name)?))
-        })
+        task(&self.inner, move |s| Ok(Out::LockInfo(s.lock_info(&name)?)))
     }
 
     /// The CRDT keys of this view changed since the cursor `since` (0: all) as a bundle, with

@@ -128,24 +128,10 @@ pub fn seconds_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Duration> {
         return Err(not_a_number());
     }
     let secs = seconds_f64(obj, what)?;
-    if !secs.is_finite() || secs < 0.0 {
-        return Err(invalid_argument(
-            obj.py(),
-            format!("{what} must be a finite number of seconds >= 0, got {secs}"),
-        ));
-    }
-    if secs > MAX_SECONDS {
-        return Err(invalid_argument(
-            obj.py(),
-            format!("{what} of {secs} s is too far away"),
-        ));
-    }
-    Ok(Duration::from_secs_f64(secs))
+    grove_core::duration_from_secs(what, secs).map_err(|e| crate::errors::to_py(obj.py(), e))
 }
 
-/// A connect timeout in float seconds, as a `Duration` for the core to check: 0 and negative
-/// numbers become zero, which the core refuses; NaN, or a number too large for a `Duration`, is
-/// an InvalidArgumentError here (it has no `Duration`).
+/// A connect timeout in float seconds, converted by the core's rule for connect timeouts.
 pub fn connect_timeout_arg(obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
     let what = "connect_timeout";
     if obj.cast::<PyString>().is_ok() || obj.cast::<PyBytes>().is_ok() {
@@ -155,17 +141,7 @@ pub fn connect_timeout_arg(obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
         )));
     }
     let secs = seconds_f64(obj, what)?;
-    if secs.is_nan() {
-        return Err(invalid_argument(
-            obj.py(),
-            format!("{what} must be a number of seconds, got nan"),
-        ));
-    }
-    if secs <= 0.0 {
-        return Ok(Duration::ZERO);
-    }
-    Duration::try_from_secs_f64(secs)
-        .map_err(|_| invalid_argument(obj.py(), format!("{what} of {secs} s is out of range")))
+    grove_core::connect_timeout_from_secs(secs).map_err(|e| crate::errors::to_py(obj.py(), e))
 }
 
 /// A number of seconds as `f64`: TypeError for non-numbers, InvalidArgumentError for an int too
@@ -185,9 +161,6 @@ fn seconds_f64(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<f64> {
         Err(e) => Err(e),
     }
 }
-
-/// The longest duration argument accepted (100 years, as the core's TTL limit).
-const MAX_SECONDS: f64 = 100.0 * 365.0 * 86400.0;
 
 /// A Python int as `u64`: TypeError for non-integers, InvalidArgumentError when negative or
 /// too large.

@@ -20,7 +20,7 @@ use convert::{
     int_arg, key_bytes, key_to_str, str_arg, ttl_arg, ttl_required, type_name, value_bytes,
 };
 use crdt::{PyCrdtCounter, PyCrdtMap, PyCrdtRegister, PyCrdtSet};
-use errors::{closed, invalid_argument, IntoPy};
+use errors::{closed, IntoPy};
 use grove_core::{Counter, Durability, Keys, Options, Store};
 use leaderboard::PyLeaderboard;
 use lock::PyLock;
@@ -750,27 +750,7 @@ fn open(
     encryption_key: Option<Bound<'_, PyBytes>>,
     old_encryption_keys: Option<Vec<Bound<'_, PyBytes>>>,
 ) -> PyResult<PyStore> {
-    let durability = match (durable, flush_every_ms) {
-        (true, Some(_)) => {
-            return Err(invalid_argument(
-                py,
-                "durable=True flushes on every write; do not also give flush_every_ms",
-            ))
-        }
-        (true, None) => Durability::EveryWrite,
-        (false, Some(0)) => {
-            return Err(invalid_argument(
-                py,
-                "flush_every_ms must be greater than 0",
-            ))
-        }
-        (false, Some(ms)) => Durability::Periodic { every_ms: ms },
-        (false, None) => Durability::default(),
-    };
-    // Checked before the core creates the directory: a refused open leaves no trace on disk.
-    if let Some(id) = &node_id {
-        grove_core::validate_node_id(id).py_err(py)?;
-    }
+    let durability = Durability::from_options(durable, flush_every_ms).py_err(py)?;
     let connect_timeout = match &connect_timeout {
         Some(t) if !t.is_none() => Some(convert::connect_timeout_arg(t)?),
         _ => None,
@@ -845,6 +825,15 @@ fn _bench_core_increment(
     .py_err(py)
 }
 
+/// A duration argument in seconds, checked by the core's rule for durations (TypeError for
+/// non-numbers, InvalidArgumentError when negative, NaN, infinite or beyond 100 years), for the
+/// waits `grovekv.aio` runs itself.
+#[pyfunction]
+#[pyo3(name = "seconds_arg")]
+fn py_seconds_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<f64> {
+    convert::seconds_arg(obj, what).map(|d| d.as_secs_f64())
+}
+
 /// The `grovekv._native` module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -867,6 +856,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(open, m)?)?;
     m.add_function(wrap_pyfunction!(open_memory, m)?)?;
     m.add_function(wrap_pyfunction!(sync, m)?)?;
+    m.add_function(wrap_pyfunction!(py_seconds_arg, m)?)?;
     m.add_function(wrap_pyfunction!(_bench_core_increment, m)?)?;
     Ok(())
 }

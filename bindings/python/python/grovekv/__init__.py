@@ -135,16 +135,12 @@ def _check_node_id(node_id: object) -> None:
 
 
 def _check_path(path: StrPath) -> None:
-    """Raises InvalidArgumentError for a path no file system can name: one holding a NUL
-    character, or characters the file system encoding cannot encode (a lone surrogate that
-    ``surrogateescape`` does not map back to a byte)."""
+    """Raises InvalidArgumentError for a path the file system encoding cannot encode (a lone
+    surrogate that ``surrogateescape`` does not map back to a byte): it has no bytes to pass on.
+    The core checks the rest (empty, a NUL byte, the scheme)."""
     raw: str | bytes = os.fspath(path)
     if isinstance(raw, bytes):
-        if b"\0" in raw:
-            raise InvalidArgumentError(f"store path {raw!r} contains a NUL byte")
         return
-    if "\0" in raw:
-        raise InvalidArgumentError(f"store path {raw!r} contains a NUL character")
     try:
         os.fsencode(raw)
     except UnicodeEncodeError as e:
@@ -203,7 +199,8 @@ def open(
     ``lmdb:./data``, ``memory:`` or ``redis://host:port[/db]``.
 
     ``durable=True`` fsyncs every write before it returns; otherwise writes are flushed in the
-    background every ``flush_every_ms`` milliseconds (default 500) and ``flush()`` makes them
+    background every ``flush_every_ms`` milliseconds (1 to 86400000, default 500; not together
+    with ``durable=True``, which is :class:`InvalidArgumentError`) and ``flush()`` makes them
     durable at once. A path already open in this process shares its engine; a sled path held by
     another process raises :class:`StoreLockedError`. ``connect_timeout`` is the seconds a
     ``redis://`` store waits for its server (default 5.0) before an :class:`IoError` naming the
@@ -227,9 +224,9 @@ def open(
     if flush_every_ms is not None:
         if isinstance(flush_every_ms, bool) or not isinstance(flush_every_ms, int):
             raise TypeError(f"flush_every_ms must be int, not {type(flush_every_ms).__name__}")
-        if not 0 < flush_every_ms < 2**63:
+        if not 0 <= flush_every_ms < 2**64:  # no u64 holds it; the core checks the range
             raise InvalidArgumentError(
-                f"flush_every_ms must be a positive number of milliseconds, got {flush_every_ms}"
+                f"flush_every_ms must be an int from 0 to 2**64-1, got {flush_every_ms}"
             )
     if connect_timeout is not None and (
         isinstance(connect_timeout, bool) or not isinstance(connect_timeout, (int, float))

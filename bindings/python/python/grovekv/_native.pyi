@@ -27,6 +27,7 @@ __all__ = [
     "_bench_core_increment",
     "open",
     "open_memory",
+    "seconds_arg",
     "sync",
 ]
 
@@ -409,6 +410,10 @@ class CrdtMap:
     @property
     def key(self) -> str:
         """The key the CRDT lives at."""
+
+def seconds_arg(obj: object, what: str) -> float:
+    """A duration in seconds checked by the core's rule (negative, NaN, infinite or beyond 100
+    years is InvalidArgumentError; a non-number is TypeError)."""
 
 def sync(a: Store, b: Store) -> SyncReport:
     """Merges every CRDT of ``a`` and ``b`` both ways; counts are seen from ``a``."""

@@ -24,18 +24,15 @@ counts in the job's ``attempts``). Errors are the classes of :mod:`grovekv`, re-
 from __future__ import annotations
 
 import asyncio
-import builtins
 import collections
 import itertools
-import math
-import operator
 import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from types import TracebackType
-from typing import Any, Generic, SupportsFloat, SupportsIndex, TypeVar, Union, cast
+from typing import Any, Generic, TypeVar, Union
 
 import grovekv
 from grovekv import _native
@@ -114,8 +111,6 @@ _KEY_BATCH = 256
 # How long a ``Queue.dequeue`` wait thread blocks in the native call before it looks whether its
 # caller was cancelled.
 _WAIT_SLICE = 0.05
-# The longest duration the native module accepts (100 years), mirrored for the checks done here.
-_MAX_SECONDS = 100.0 * 365.0 * 86400.0
 # The native module's floor on a lock's retry interval.
 _MIN_RETRY = 0.001
 
@@ -126,25 +121,8 @@ def default_max_workers() -> int:
 
 
 def _seconds(obj: object, what: str) -> float:
-    """A duration argument checked as the native module checks it (TypeError for non-numbers,
-    InvalidArgumentError when negative, NaN, infinite or beyond 100 years)."""
-    tp = type(obj)
-    if isinstance(obj, (str, bytes, bytearray)) or not (
-        hasattr(tp, "__float__") or hasattr(tp, "__index__")
-    ):
-        raise TypeError(f"{what} must be a number of seconds, not {tp.__name__}")
-    try:
-        if hasattr(tp, "__float__"):
-            secs = float(cast(SupportsFloat, obj))
-        else:
-            secs = float(operator.index(cast(SupportsIndex, obj)))
-    except builtins.OverflowError:
-        raise InvalidArgumentError(f"{what} of {obj} s is out of range") from None
-    if not math.isfinite(secs) or secs < 0.0:
-        raise InvalidArgumentError(f"{what} must be a finite number of seconds >= 0, got {secs}")
-    if secs > _MAX_SECONDS:
-        raise InvalidArgumentError(f"{what} of {secs} s is too far away")
-    return secs
+    """A duration argument, checked by the core's rule as every other duration is."""
+    return _native.seconds_arg(obj, what)
 
 
 def _aio_repr(native: object) -> str:
