@@ -44,7 +44,8 @@ impl Store {
             check_value(value)?;
             let expires_at = self.expiry_for(ttl)?;
             let new = encode(Kind::Bytes, expires_at, value);
-            self.update_entry(&pk, |cur| {
+            // Only the kind of what is replaced matters: an encrypted store does not open it.
+            self.replace_entry(&pk, |cur| {
                 match cur {
                     Some(e) => e.expect(Kind::Bytes, key)?,
                     None => kv_may_write(key)?,
@@ -59,7 +60,7 @@ impl Store {
     pub fn delete(&self, key: &[u8]) -> Result<bool> {
         self.measured(crate::metrics::Op::KvDelete, || {
             let pk = self.data_key(key)?;
-            self.update_entry(&pk, |cur| match cur {
+            self.replace_entry(&pk, |cur| match cur {
                 None => Ok((Write::Keep, false)),
                 Some(e) => {
                     kv_may_remove(e.kind, key)?;

@@ -901,6 +901,25 @@ impl Store {
     pub(crate) fn update_entry<T>(
         &self,
         pk: &[u8],
+        f: impl FnMut(Option<Entry<'_>>) -> Result<(Write, T)>,
+    ) -> Result<T> {
+        self.update_entry_with(pk, false, f)
+    }
+
+    /// [`Store::update_entry`] for an `f` that reads only the current entry's kind and expiry,
+    /// never its payload (which may be empty): a sealed value it replaces is not opened.
+    pub(crate) fn replace_entry<T>(
+        &self,
+        pk: &[u8],
+        f: impl FnMut(Option<Entry<'_>>) -> Result<(Write, T)>,
+    ) -> Result<T> {
+        self.update_entry_with(pk, true, f)
+    }
+
+    fn update_entry_with<T>(
+        &self,
+        pk: &[u8],
+        header_only: bool,
         mut f: impl FnMut(Option<Entry<'_>>) -> Result<(Write, T)>,
     ) -> Result<T> {
         let mut out = None;
@@ -908,7 +927,7 @@ impl Store {
         {
             let backend = self.backend()?;
             let clock = &self.handle.engine.clock;
-            backend.update(pk, &mut |raw| {
+            let mut step = |raw: Option<&[u8]>| {
                 let mut expired = false;
                 let live = match raw {
                     None => None,
@@ -926,7 +945,12 @@ impl Store {
                 wrote = w != Write::Keep;
                 out = Some(t);
                 Ok(w)
-            })?;
+            };
+            if header_only {
+                backend.update_header(pk, &mut step)?;
+            } else {
+                backend.update(pk, &mut step)?;
+            }
         }
         if wrote {
             self.wrote()?;

@@ -72,6 +72,15 @@ pub(crate) trait Backend: Send + Sync {
             }
         }
     }
+    /// [`Backend::update`] for an `f` that reads only the envelope header (kind, expiry) of the
+    /// current value: a wrapper may hand it the header alone (see `codec`).
+    fn update_header(
+        &self,
+        key: &[u8],
+        f: &mut dyn FnMut(Option<&[u8]>) -> Result<Write>,
+    ) -> Result<()> {
+        self.update(key, f)
+    }
     /// Applies every put (`Some`) and delete (`None`) atomically.
     #[allow(dead_code)] // part of the storage contract; exercised by the backend tests
     fn apply_batch(&self, ops: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<()>;
