@@ -154,6 +154,79 @@ func ruleOnStore(t *testing.T, db *grovekv.DB, op string, a []string, dir string
 		}
 		_, err = db.RateLimiter(name, uint64(limit), d).Peek("u")
 		return err
+	case "sessions":
+		d, err := secs(0)
+		if err != nil {
+			return err
+		}
+		_, err = db.Sessions(d, "sess").Create([]byte("{}"))
+		return err
+	case "crdt":
+		key := ruleText(a[1], dir)
+		var err error
+		switch a[0] {
+		case "counter":
+			_, err = db.CRDTCounter(key).Value()
+		case "register":
+			_, _, err = db.CRDTRegister(key).GetJSON()
+		case "set":
+			_, err = db.CRDTSet(key).Members()
+		case "map":
+			_, err = db.CRDTMap(key).Keys()
+		default:
+			t.Fatalf("unknown CRDT type %q in %s", a[0], rulesTable)
+		}
+		return err
+	case "crdt_json":
+		raw := []byte(ruleText(a[2], dir))
+		switch a[0] {
+		case "register":
+			return db.CRDTRegister(ruleText(a[1], dir)).SetJSON(raw)
+		case "map":
+			return db.CRDTMap(ruleText(a[1], dir)).SetJSON("f", raw)
+		}
+		t.Fatalf("unknown CRDT type %q in %s", a[0], rulesTable)
+	case "leaderboard_add", "leaderboard_incr":
+		score, err := strconv.ParseFloat(a[1], 64)
+		if err != nil {
+			t.Fatalf("bad number %q in %s", a[1], rulesTable)
+		}
+		if op == "leaderboard_add" {
+			return db.Leaderboard("b").Add(name, score)
+		}
+		_, err = db.Leaderboard("b").Incr(name, score)
+		return err
+	case "allow":
+		_, err := db.RateLimiter("api", uint64(num(0)), time.Minute).Allow("u", uint64(num(1)))
+		return err
+	case "enqueue", "nack":
+		d, err := secs(0)
+		if err != nil {
+			return err
+		}
+		q := db.Queue("jobs", 30*time.Second, 5)
+		if op == "enqueue" {
+			_, err = q.Enqueue([]byte("job"), d)
+		} else {
+			_, err = q.Nack(1, d)
+		}
+		return err
+	case "expire":
+		d, err := secs(1)
+		if err != nil {
+			return err
+		}
+		_, err = db.Expire(name, d)
+		return err
+	case "try_decrement":
+		_, _, err := db.Counter("c").TryDecrement(int64(num(0)), 0)
+		return err
+	case "try_increment":
+		_, _, err := db.Counter("c").TryIncrement(int64(num(0)), 100)
+		return err
+	case "compare_and_set":
+		_, err := db.CompareAndSet(name, nil, []byte("v"))
+		return err
 	}
 	t.Fatalf("unknown op %q in %s", op, rulesTable)
 	return nil

@@ -587,7 +587,10 @@ export function tooBig(v: any, what: any, hint: any): RangeError;
 export function u64Out(v: any, big: any, what: any, hint: any): number | bigint;
 /** A number of seconds (validated further by the core); `dflt` when undefined/null. */
 export function secondsArg(v: any, dflt: any, what: any): any;
-/** A wait in seconds for the JS-side retry loop: >= 0, Infinity allowed only if `infinite`. */
+/**
+ * A wait in seconds for the JS-side wait loops, checked by the core's rule for durations;
+ * Infinity (only if `infinite`) is this door's spelling of "no timeout" and is passed through.
+ */
 export function waitArg(v: any, dflt: any, what: any, infinite: any): any;
 /** A whole number from 0 to 2^53-1 (a safe-integer number or a bigint in that range). */
 export function countArg(v: any, dflt: any, what: any): any;

@@ -6,6 +6,7 @@
 
 const { fileURLToPath } = require('node:url')
 const { setTimeout: delay } = require('node:timers/promises')
+const native = require('./native.js')
 
 // The shapes of options and results of the public API (grovekv and grovekv.promises): these
 // typedefs are the source of their declarations in internal.d.ts (scripts/gen-types.js).
@@ -415,13 +416,30 @@ function secondsArg(v, dflt, what) {
   return v
 }
 
-/** A wait in seconds for the JS-side retry loop: >= 0, Infinity allowed only if `infinite`. */
+/** Runs a native check, rethrowing its InvalidArgument as a RangeError (same code, same message). */
+function nativeRange(f) {
+  try {
+    return f()
+  } catch (e) {
+    if (e && e.code === 'InvalidArgument') throw rangeError(e.message)
+    throw e
+  }
+}
+
+/**
+ * A wait in seconds for the JS-side wait loops, checked by the core's rule for durations;
+ * Infinity (only if `infinite`) is this door's spelling of "no timeout" and is passed through.
+ */
 function waitArg(v, dflt, what, infinite) {
   const s = secondsArg(v, dflt, what)
-  if (Number.isNaN(s) || s < 0 || (!infinite && !Number.isFinite(s))) {
-    throw rangeError(`${what} must be a ${infinite ? '' : 'finite '}number of seconds >= 0, got ${s}`)
-  }
-  return s
+  if (infinite && s === Infinity) return s
+  return nativeRange(() => native._waitSecs(what, s))
+}
+
+/** The pause in ms between two tries of Lock.acquire's loop: the core's rule and floor. */
+function retryPauseArg(v, dflt) {
+  const s = secondsArg(v, dflt, 'retryInterval')
+  return nativeRange(() => native._retryPauseMs(s))
 }
 
 /** A whole number from 0 to 2^53-1 (a safe-integer number or a bigint in that range). */
@@ -687,7 +705,7 @@ function lockInfoOut(i, bigint) {
 function acquireArgs(opts) {
   const o = optsArg(opts, ['timeout', 'retryInterval', 'signal'])
   const timeout = waitArg(o.timeout, 0, 'timeout', true)
-  const retryMs = Math.max(1, waitArg(o.retryInterval, 0.05, 'retryInterval', false) * 1000)
+  const retryMs = retryPauseArg(o.retryInterval, 0.05)
   const signal = signalArg(o.signal)
   if (signal) signal.throwIfAborted()
   return [timeout, retryMs, signal]

@@ -494,6 +494,20 @@ export declare function _panicForTest(): void
 /** Test helper: a promise whose work panics on the pool thread. */
 export declare function _panicForTestAsync(): Promise<void>
 
+/**
+ * The pause in milliseconds between two tries of `Lock.acquire`'s JS loop for a retry interval
+ * of `secs` seconds: checked by the core's rule for durations, then raised to the core's floor
+ * (`grove_core::retry_pause`).
+ */
+export declare function _retryPauseMs(secs: number): number
+
+/**
+ * A wait of the JS-side wait loops (`Lock.acquire`, `Queue.dequeueWait`) in seconds, checked
+ * by the core's rule for durations and returned as given. Only finite waits come here:
+ * `Infinity`, JS's spelling of "no timeout", is the caller's (a type conversion).
+ */
+export declare function _waitSecs(what: string, secs: number): number
+
 /** The version of the Grove core this addon was built with. */
 export declare function coreVersion(): string
 

@@ -48,7 +48,9 @@ pub use kv::Keys;
 #[doc(hidden)]
 pub use leaderboard::LOG_KEEP as LEADERBOARD_LOG_KEEP;
 pub use leaderboard::{Leaderboard, Ranked};
-pub use lock::{Lock, LockGuard, LockInfo, DEFAULT_RETRY_INTERVAL};
+pub use lock::{
+    retry_pause, Lock, LockGuard, LockInfo, DEFAULT_RETRY_INTERVAL, MIN_RETRY_INTERVAL,
+};
 pub use metrics::{Metrics, OpMetrics};
 pub use queue::{Job, Queue, QueueStats};
 pub use ratelimit::{Decision, RateLimiter, MAX_LOG_ENTRIES};

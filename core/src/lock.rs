@@ -15,6 +15,16 @@ use std::time::{Duration, Instant};
 /// Default pause between attempts of a waiting [`Lock::acquire`].
 pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_millis(50);
 
+/// The shortest pause between two tries of a wait (1 ms): a shorter retry interval is raised to it.
+pub const MIN_RETRY_INTERVAL: Duration = Duration::from_millis(1);
+
+/// The pause between two tries of a lock wait for the `retry_interval` asked for: at least
+/// [`MIN_RETRY_INTERVAL`]. The one place this floor lives; the core's own waits and the wait
+/// loops of the doors (Python's, Node's) take their pause from here.
+pub fn retry_pause(retry_interval: Duration) -> Duration {
+    retry_interval.max(MIN_RETRY_INTERVAL)
+}
+
 /// The stored state of a lock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Record {

@@ -817,7 +817,7 @@ impl Store {
     /// `wanted`: on a store other processes share, their releases and enqueues ring no bell
     /// here, so it looks at least every [`SHARED_POLL`] to wake within 10 ms of them.
     pub(crate) fn wait_pause(&self, wanted: Duration) -> Duration {
-        let wanted = wanted.max(Duration::from_millis(1));
+        let wanted = crate::lock::retry_pause(wanted);
         if self.exclusive() {
             wanted
         } else {

@@ -162,6 +162,122 @@ static grove_status run_on_store(grove_store *store, const char *op, char **a, i
             if (st == GROVE_OK) st = grove_ratelimiter_peek(rl, (const uint8_t *)"u", 1, &d, err);
             grove_ratelimiter_free(rl);
         }
+    } else if (strcmp(op, "sessions") == 0 && n == 1) {
+        grove_sessions *s = NULL;
+        grove_bytes id = {NULL, 0};
+        st = grove_sessions_new(store, number(a[0]), (const uint8_t *)"sess", 4, &s, err);
+        if (st == GROVE_OK) st = grove_sessions_create(s, (const uint8_t *)"{}", 2, &id, err);
+        grove_bytes_free(&id);
+        grove_sessions_free(s);
+    } else if (strcmp(op, "crdt") == 0 && n == 2) {
+        char kbuf[256];
+        int owned_k;
+        char *key = text(a[1], kbuf, sizeof kbuf, &owned_k);
+        const uint8_t *k = (const uint8_t *)key;
+        size_t kn = strlen(key);
+        if (strcmp(a[0], "counter") == 0) {
+            grove_crdt_counter *c = NULL;
+            int64_t v;
+            st = grove_crdt_counter_new(store, k, kn, &c, err);
+            if (st == GROVE_OK) st = grove_crdt_counter_value(c, &v, err);
+            grove_crdt_counter_free(c);
+        } else if (strcmp(a[0], "register") == 0) {
+            grove_crdt_register *r = NULL;
+            grove_bytes out = {NULL, 0};
+            bool found;
+            st = grove_crdt_register_new(store, k, kn, &r, err);
+            if (st == GROVE_OK) st = grove_crdt_register_get(r, &out, &found, err);
+            grove_bytes_free(&out);
+            grove_crdt_register_free(r);
+        } else if (strcmp(a[0], "set") == 0) {
+            grove_crdt_set *cs = NULL;
+            grove_bytes_list list = {NULL, 0};
+            st = grove_crdt_set_new(store, k, kn, &cs, err);
+            if (st == GROVE_OK) st = grove_crdt_set_members(cs, &list, err);
+            grove_bytes_list_free(&list);
+            grove_crdt_set_free(cs);
+        } else if (strcmp(a[0], "map") == 0) {
+            grove_crdt_map *m = NULL;
+            grove_bytes_list list = {NULL, 0};
+            st = grove_crdt_map_new(store, k, kn, &m, err);
+            if (st == GROVE_OK) st = grove_crdt_map_keys(m, &list, err);
+            grove_bytes_list_free(&list);
+            grove_crdt_map_free(m);
+        } else {
+            fprintf(stderr, "unknown CRDT type %s\n", a[0]);
+            abort();
+        }
+        if (owned_k) free(key);
+    } else if (strcmp(op, "crdt_json") == 0 && n == 3) {
+        char kbuf[256];
+        int owned_k;
+        char *key = text(a[1], kbuf, sizeof kbuf, &owned_k);
+        char *json = text(a[2], vbuf, sizeof vbuf, &owned_v);
+        const uint8_t *k = (const uint8_t *)key, *j = (const uint8_t *)json;
+        if (strcmp(a[0], "register") == 0) {
+            grove_crdt_register *r = NULL;
+            st = grove_crdt_register_new(store, k, strlen(key), &r, err);
+            if (st == GROVE_OK) st = grove_crdt_register_set(r, j, strlen(json), err);
+            grove_crdt_register_free(r);
+        } else if (strcmp(a[0], "map") == 0) {
+            grove_crdt_map *m = NULL;
+            st = grove_crdt_map_new(store, k, strlen(key), &m, err);
+            if (st == GROVE_OK)
+                st = grove_crdt_map_set(m, (const uint8_t *)"f", 1, j, strlen(json), err);
+            grove_crdt_map_free(m);
+        } else {
+            fprintf(stderr, "unknown CRDT type %s\n", a[0]);
+            abort();
+        }
+        if (owned_k) free(key);
+        if (owned_v) free(json);
+    } else if ((strcmp(op, "leaderboard_add") == 0 || strcmp(op, "leaderboard_incr") == 0) &&
+               n == 2) {
+        grove_leaderboard *lb = NULL;
+        double score;
+        st = grove_leaderboard_new(store, (const uint8_t *)"b", 1, &lb, err);
+        if (st == GROVE_OK)
+            st = op[12] == 'a' ? grove_leaderboard_add(lb, nm, name_len, number(a[1]), err)
+                               : grove_leaderboard_incr(lb, nm, name_len, number(a[1]), &score,
+                                                        err);
+        grove_leaderboard_free(lb);
+    } else if (strcmp(op, "allow") == 0 && n == 2) {
+        grove_ratelimiter *rl = NULL;
+        grove_ratelimit_decision d;
+        st = grove_ratelimiter_new(store, (const uint8_t *)"api", 3, (uint64_t)atoll(a[0]), 60,
+                                   &rl, err);
+        if (st == GROVE_OK)
+            st = grove_ratelimiter_allow(rl, (const uint8_t *)"u", 1, (uint64_t)atoll(a[1]), &d,
+                                         err);
+        grove_ratelimiter_free(rl);
+    } else if ((strcmp(op, "enqueue") == 0 || strcmp(op, "nack") == 0) && n == 1) {
+        grove_queue *q = NULL;
+        uint64_t id;
+        bool nacked;
+        st = grove_queue_new(store, (const uint8_t *)"jobs", 4, 30, 5, &q, err);
+        if (st == GROVE_OK)
+            st = op[0] == 'e'
+                     ? grove_queue_enqueue(q, (const uint8_t *)"job", 3, number(a[0]), &id, err)
+                     : grove_queue_nack(q, 1, number(a[0]), &nacked, err);
+        grove_queue_free(q);
+    } else if (strcmp(op, "expire") == 0 && n == 2) {
+        bool found;
+        st = grove_store_expire(store, nm, name_len, number(a[1]), &found, err);
+    } else if ((strcmp(op, "try_decrement") == 0 || strcmp(op, "try_increment") == 0) &&
+               n == 1) {
+        grove_counter *c = NULL;
+        int64_t v;
+        bool applied;
+        st = grove_counter_new(store, (const uint8_t *)"c", 1, &c, err);
+        if (st == GROVE_OK)
+            st = op[4] == 'd' ? grove_counter_try_decrement(c, atoll(a[0]), 0, &v, &applied, err)
+                              : grove_counter_try_increment(c, atoll(a[0]), 100, &v, &applied,
+                                                            err);
+        grove_counter_free(c);
+    } else if (strcmp(op, "compare_and_set") == 0 && n == 1) {
+        bool written;
+        st = grove_store_compare_and_set(store, nm, name_len, NULL, (const uint8_t *)"v", 1, NULL,
+                                         &written, err);
     } else {
         fprintf(stderr, "unknown op %s (%d arguments)\n", op, n);
         abort();

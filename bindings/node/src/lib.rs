@@ -267,6 +267,25 @@ pub fn open_memory(
     })
 }
 
+/// A wait of the JS-side wait loops (`Lock.acquire`, `Queue.dequeueWait`) in seconds, checked
+/// by the core's rule for durations and returned as given. Only finite waits come here:
+/// `Infinity`, JS's spelling of "no timeout", is the caller's (a type conversion).
+#[napi(js_name = "_waitSecs")]
+pub fn wait_secs(what: String, secs: f64) -> Result<f64> {
+    guard(|| grove_core::duration_from_secs(&what, secs).map(|_| secs))
+}
+
+/// The pause in milliseconds between two tries of `Lock.acquire`'s JS loop for a retry interval
+/// of `secs` seconds: checked by the core's rule for durations, then raised to the core's floor
+/// (`grove_core::retry_pause`).
+#[napi(js_name = "_retryPauseMs")]
+pub fn retry_pause_ms(secs: f64) -> Result<f64> {
+    guard(|| {
+        let wanted = grove_core::duration_from_secs("retryInterval", secs)?;
+        Ok(grove_core::retry_pause(wanted).as_secs_f64() * 1000.0)
+    })
+}
+
 /// The version of the Grove core this addon was built with.
 #[napi]
 pub fn core_version() -> String {

@@ -28,6 +28,9 @@ function text(token, dir) {
   return m ? 'x'.repeat(Number(m[1])) : token
 }
 
+// Rows this door's types cannot carry, by op, with the reason.
+const SKIPS = { crdt_json: "Node's CRDTs take JSON values, not JSON text" }
+
 const secs = (token) => (token === '-' ? undefined : Number(token))
 
 function open(target, options, dir) {
@@ -62,6 +65,34 @@ function onStore(db, op, a, dir) {
       return db.queue(name, { visibilityTimeout: Number(a[1]), maxAttempts: Number(a[2]) }).stats()
     case 'rate_limiter':
       return db.rateLimiter(name, { limit: Number(a[1]), window: Number(a[2]) }).peek('u')
+    case 'sessions':
+      return db.sessions({ ttl: Number(a[0]) }).create({})
+    case 'crdt': {
+      const key = text(a[1], dir)
+      if (a[0] === 'counter') return db.crdtCounter(key).value()
+      if (a[0] === 'register') return db.crdtRegister(key).get()
+      if (a[0] === 'set') return db.crdtSet(key).members()
+      if (a[0] === 'map') return db.crdtMap(key).keys()
+      throw new Error(`unknown CRDT type ${a[0]} in ${TABLE}`)
+    }
+    case 'leaderboard_add':
+      return db.leaderboard('b').add(name, Number(a[1]))
+    case 'leaderboard_incr':
+      return db.leaderboard('b').incr(name, Number(a[1]))
+    case 'allow':
+      return db.rateLimiter('api', { limit: Number(a[0]), window: 60 }).allow('u', Number(a[1]))
+    case 'enqueue':
+      return db.queue('jobs').enqueue('job', { delay: Number(a[0]) })
+    case 'nack':
+      return db.queue('jobs').nack(1, { delay: Number(a[0]) })
+    case 'expire':
+      return db.expire(name, Number(a[1]))
+    case 'try_decrement':
+      return db.counter('c').tryDecrement(Number(a[0]), 0)
+    case 'try_increment':
+      return db.counter('c').tryIncrement(Number(a[0]), 100)
+    case 'compare_and_set':
+      return db.compareAndSet(name, null, 'v')
     default:
       throw new Error(`unknown op ${op} in ${TABLE}`)
   }
@@ -74,6 +105,7 @@ test('the table is read', () => {
 const cwd = process.cwd()
 for (const { op, args, kind, line } of rows) {
   test(`bad input: ${line.replace(/\t/g, ' ').slice(0, 100)}`, (t) => {
+    if (SKIPS[op]) return t.skip(SKIPS[op])
     const dir = tempDir(t)
     process.chdir(dir) // a target wrongly taken for a path lands here
     try {

@@ -834,6 +834,15 @@ fn py_seconds_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<f64> {
     convert::seconds_arg(obj, what).map(|d| d.as_secs_f64())
 }
 
+/// The pause between two tries of a lock wait for a `retry_interval` in seconds: checked by the
+/// core's rule for durations, then raised to the core's floor (`grove_core::retry_pause`), for
+/// the lock wait `grovekv.aio` runs itself.
+#[pyfunction]
+#[pyo3(name = "retry_pause")]
+fn py_retry_pause(obj: &Bound<'_, PyAny>) -> PyResult<f64> {
+    convert::seconds_arg(obj, "retry_interval").map(|d| grove_core::retry_pause(d).as_secs_f64())
+}
+
 /// The `grovekv._native` module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -857,6 +866,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(open_memory, m)?)?;
     m.add_function(wrap_pyfunction!(sync, m)?)?;
     m.add_function(wrap_pyfunction!(py_seconds_arg, m)?)?;
+    m.add_function(wrap_pyfunction!(py_retry_pause, m)?)?;
     m.add_function(wrap_pyfunction!(_bench_core_increment, m)?)?;
     Ok(())
 }

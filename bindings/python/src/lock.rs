@@ -79,7 +79,7 @@ impl PyLock {
     fn wait(&self, py: Python<'_>, timeout: Option<Duration>, retry: Duration) -> PyResult<bool> {
         // No deadline: wait until acquired (also for a timeout past the end of `Instant`).
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        let retry = retry.max(Duration::from_millis(1));
+        let retry = grove_core::retry_pause(retry);
         loop {
             let step = py
                 .detach(|| -> grove_core::Result<Option<bool>> {

@@ -27,6 +27,7 @@ __all__ = [
     "_bench_core_increment",
     "open",
     "open_memory",
+    "retry_pause",
     "seconds_arg",
     "sync",
 ]
@@ -410,6 +411,10 @@ class CrdtMap:
     @property
     def key(self) -> str:
         """The key the CRDT lives at."""
+
+def retry_pause(obj: object) -> float:
+    """The pause in seconds between two tries of a lock wait for ``retry_interval`` ``obj``:
+    checked as every duration is, then raised to the core's 1 ms floor."""
 
 def seconds_arg(obj: object, what: str) -> float:
     """A duration in seconds checked by the core's rule (negative, NaN, infinite or beyond 100

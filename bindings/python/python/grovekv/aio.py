@@ -111,8 +111,6 @@ _KEY_BATCH = 256
 # How long a ``Queue.dequeue`` wait thread blocks in the native call before it looks whether its
 # caller was cancelled.
 _WAIT_SLICE = 0.05
-# The native module's floor on a lock's retry interval.
-_MIN_RETRY = 0.001
 
 
 def default_max_workers() -> int:
@@ -650,7 +648,7 @@ class Lock:
         """Takes the lock, waiting up to ``timeout`` seconds (0: one try; None: until acquired)
         and retrying every ``retry_interval`` seconds; the event loop runs meanwhile."""
         wait = None if timeout is None else _seconds(timeout, "timeout")
-        retry = max(_seconds(retry_interval, "retry_interval"), _MIN_RETRY)
+        retry = _native.retry_pause(retry_interval)
         loop = asyncio.get_running_loop()
         deadline = None if wait is None else loop.time() + wait
         n = self._native
