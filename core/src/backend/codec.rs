@@ -306,6 +306,17 @@ impl Codec {
         Ok(Cow::Owned(out))
     }
 
+    /// `w` with the value it puts in stored form.
+    fn encode_write(&self, pk: &[u8], w: Write) -> Result<Write> {
+        Ok(match w {
+            Write::Put(v) => Write::Put(match self.encode(pk, &v)? {
+                Cow::Borrowed(_) => v,
+                Cow::Owned(e) => e,
+            }),
+            other => other,
+        })
+    }
+
     fn decode_owned(&self, pk: &[u8], value: Vec<u8>) -> Result<Vec<u8>> {
         match self.decode(pk, &value)? {
             Cow::Borrowed(_) => Ok(value),
@@ -495,13 +506,7 @@ impl Backend for CodecBackend {
         let codec = &self.codec;
         self.inner.update(key, &mut |cur| {
             let plain = cur.map(|c| codec.decode(key, c)).transpose()?;
-            Ok(match f(plain.as_deref())? {
-                Write::Put(v) => Write::Put(match codec.encode(key, &v)? {
-                    Cow::Borrowed(_) => v,
-                    Cow::Owned(e) => e,
-                }),
-                other => other,
-            })
+            codec.encode_write(key, f(plain.as_deref())?)
         })
     }
     fn update_header(
@@ -523,13 +528,7 @@ impl Backend for CodecBackend {
                 }
                 _ => Cow::Borrowed(c),
             });
-            Ok(match f(view.as_deref())? {
-                Write::Put(v) => Write::Put(match codec.encode(key, &v)? {
-                    Cow::Borrowed(_) => v,
-                    Cow::Owned(e) => e,
-                }),
-                other => other,
-            })
+            codec.encode_write(key, f(view.as_deref())?)
         })
     }
     fn apply_batch(&self, ops: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<()> {
