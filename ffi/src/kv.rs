@@ -3,7 +3,7 @@
 use crate::buf::{array_arg, bytes_arg, grove_bytes, grove_pair, grove_slice};
 use crate::error::{grove_error, grove_status};
 use crate::store::{grove_store, store_ref};
-use grove_core::{ttl_from_secs, Kind, Result};
+use grove_core::{ttl_from_secs, Kind, Result, Store};
 use std::time::Duration;
 
 /// What a key holds, as written by `grove_store_kind_of` (`GROVE_KIND_NONE` when absent).
@@ -152,21 +152,18 @@ pub unsafe extern "C" fn grove_store_set_if_absent(
     out_written: *mut bool,
     err: *mut *mut grove_error,
 ) -> grove_status {
-    ffi_body!(err, [store, key, out_written], {
-        // SAFETY: live handle; buffers readable for their lengths; ttl NULL or readable.
-        let (store, key, value, ttl) = unsafe {
-            (
-                store_ref(store),
-                bytes_arg(key, key_len, "key")?,
-                bytes_arg(value, value_len, "value")?,
-                ttl_arg(ttl_secs)?,
-            )
-        };
-        let written = store.set_if_absent(key, value, ttl)?;
-        // SAFETY: non-NULL (checked) and writable (contract).
-        unsafe { put(out_written, written) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract, as documented above.
+    unsafe {
+        conditional_set(
+            store,
+            (key, key_len),
+            (value, value_len),
+            ttl_secs,
+            out_written,
+            err,
+            Store::set_if_absent,
+        )
+    }
 }
 
 /// Replaces the bytes at `key` only if it holds some (Redis `SET XX`); the new value expires
@@ -183,21 +180,18 @@ pub unsafe extern "C" fn grove_store_set_if_present(
     out_written: *mut bool,
     err: *mut *mut grove_error,
 ) -> grove_status {
-    ffi_body!(err, [store, key, out_written], {
-        // SAFETY: live handle; buffers readable for their lengths; ttl NULL or readable.
-        let (store, key, value, ttl) = unsafe {
-            (
-                store_ref(store),
-                bytes_arg(key, key_len, "key")?,
-                bytes_arg(value, value_len, "value")?,
-                ttl_arg(ttl_secs)?,
-            )
-        };
-        let written = store.set_if_present(key, value, ttl)?;
-        // SAFETY: non-NULL (checked) and writable (contract).
-        unsafe { put(out_written, written) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract, as documented above.
+    unsafe {
+        conditional_set(
+            store,
+            (key, key_len),
+            (value, value_len),
+            ttl_secs,
+            out_written,
+            err,
+            Store::set_if_present,
+        )
+    }
 }
 
 /// Stores `value` at `key` only if it holds exactly `*expected` (a NULL `expected` means "holds
@@ -519,6 +513,40 @@ pub unsafe extern "C" fn grove_store_purge_expired(
         let n = unsafe { store_ref(store) }.purge_expired()?;
         // SAFETY: non-NULL (checked) and writable (contract).
         unsafe { put(out_count, n) };
+        Ok(())
+    })
+}
+
+/// A core conditional write: `Store::set_if_absent` or `Store::set_if_present`.
+type ConditionalSet = fn(&Store, &[u8], &[u8], Option<Duration>) -> Result<bool>;
+
+/// The body of the `set_if_*` calls: converts the arguments, runs `write` and reports whether it
+/// wrote.
+///
+/// # Safety
+/// As for `grove_store_set_if_absent`.
+unsafe fn conditional_set(
+    store: *const grove_store,
+    (key, key_len): (*const u8, usize),
+    (value, value_len): (*const u8, usize),
+    ttl_secs: *const f64,
+    out_written: *mut bool,
+    err: *mut *mut grove_error,
+    write: ConditionalSet,
+) -> grove_status {
+    ffi_body!(err, [store, key, out_written], {
+        // SAFETY: live handle; buffers readable for their lengths; ttl NULL or readable.
+        let (store, key, value, ttl) = unsafe {
+            (
+                store_ref(store),
+                bytes_arg(key, key_len, "key")?,
+                bytes_arg(value, value_len, "value")?,
+                ttl_arg(ttl_secs)?,
+            )
+        };
+        let written = write(store, key, value, ttl)?;
+        // SAFETY: non-NULL (checked) and writable (contract).
+        unsafe { put(out_written, written) };
         Ok(())
     })
 }

@@ -436,13 +436,8 @@ pub unsafe extern "C" fn grove_store_metrics_json(
     out: *mut grove_bytes,
     err: *mut *mut grove_error,
 ) -> grove_status {
-    ffi_body!(err, [store, out], {
-        // SAFETY: `store` is a live handle (contract).
-        let json = unsafe { &(*store).inner }.metrics_json()?;
-        // SAFETY: `out` is non-NULL (checked) and writable (contract).
-        unsafe { out.write(grove_bytes::from_vec(json.into_bytes())) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract, as documented above.
+    unsafe { text_out(store, out, err, Store::metrics_json) }
 }
 
 /// Copies this handle's metrics into `*out` in the Prometheus text exposition format
@@ -454,9 +449,23 @@ pub unsafe extern "C" fn grove_store_metrics_prometheus(
     out: *mut grove_bytes,
     err: *mut *mut grove_error,
 ) -> grove_status {
+    // SAFETY: the caller's contract, as documented above.
+    unsafe { text_out(store, out, err, Store::metrics_prometheus) }
+}
+
+/// The body of the metrics calls: copies the text `make` returns for the store into `*out`.
+///
+/// # Safety
+/// As for `grove_store_metrics_json`.
+unsafe fn text_out(
+    store: *const grove_store,
+    out: *mut grove_bytes,
+    err: *mut *mut grove_error,
+    make: fn(&Store) -> grove_core::Result<String>,
+) -> grove_status {
     ffi_body!(err, [store, out], {
         // SAFETY: `store` is a live handle (contract).
-        let text = unsafe { &(*store).inner }.metrics_prometheus()?;
+        let text = make(unsafe { &(*store).inner })?;
         // SAFETY: `out` is non-NULL (checked) and writable (contract).
         unsafe { out.write(grove_bytes::from_vec(text.into_bytes())) };
         Ok(())

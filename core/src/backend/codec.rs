@@ -306,13 +306,18 @@ impl Codec {
         Ok(Cow::Owned(out))
     }
 
+    /// The stored form of `value`, reusing it when nothing changes.
+    fn encode_owned(&self, pk: &[u8], value: Vec<u8>) -> Result<Vec<u8>> {
+        Ok(match self.encode(pk, &value)? {
+            Cow::Borrowed(_) => value,
+            Cow::Owned(e) => e,
+        })
+    }
+
     /// `w` with the value it puts in stored form.
     fn encode_write(&self, pk: &[u8], w: Write) -> Result<Write> {
         Ok(match w {
-            Write::Put(v) => Write::Put(match self.encode(pk, &v)? {
-                Cow::Borrowed(_) => v,
-                Cow::Owned(e) => e,
-            }),
+            Write::Put(v) => Write::Put(self.encode_owned(pk, v)?),
             other => other,
         })
     }
@@ -437,23 +442,11 @@ impl Txn for CodecTxn<'_> {
         self.codec.decode_opt(key, v)
     }
     fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<()> {
-        let v = match self.codec.encode(key, &value)? {
-            Cow::Borrowed(_) => value,
-            Cow::Owned(v) => v,
-        };
+        let v = self.codec.encode_owned(key, value)?;
         self.inner.put(key, v)
     }
     fn delete(&mut self, key: &[u8]) -> Result<()> {
         self.inner.delete(key)
-    }
-}
-
-impl CodecBackend {
-    fn enc(&self, key: &[u8], value: Vec<u8>) -> Result<Vec<u8>> {
-        Ok(match self.codec.encode(key, &value)? {
-            Cow::Borrowed(_) => value,
-            Cow::Owned(v) => v,
-        })
     }
 }
 
@@ -463,7 +456,7 @@ impl Backend for CodecBackend {
         self.codec.decode_opt(key, v)
     }
     fn insert(&self, key: &[u8], value: Vec<u8>) -> Result<()> {
-        let v = self.enc(key, value)?;
+        let v = self.codec.encode_owned(key, value)?;
         self.inner.insert(key, v)
     }
     fn remove(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
@@ -476,7 +469,7 @@ impl Backend for CodecBackend {
         expected: Option<&[u8]>,
         new: Option<Vec<u8>>,
     ) -> Result<Result<(), Option<Vec<u8>>>> {
-        let new = new.map(|v| self.enc(key, v)).transpose()?;
+        let new = new.map(|v| self.codec.encode_owned(key, v)).transpose()?;
         // The caller expects a plain value; the engine holds a stored form of it (sealed values
         // differ on every write), so a mismatch whose plain form equals `expected` is retried
         // against the stored form.
@@ -535,7 +528,7 @@ impl Backend for CodecBackend {
         let ops = ops
             .into_iter()
             .map(|(k, v)| {
-                let v = v.map(|v| self.enc(&k, v)).transpose()?;
+                let v = v.map(|v| self.codec.encode_owned(&k, v)).transpose()?;
                 Ok((k, v))
             })
             .collect::<Result<Vec<_>>>()?;
