@@ -99,9 +99,14 @@ pub struct Options {
     /// The wall clock (inject a [`crate::ManualClock`] in tests); the system clock when `None`
     /// (the server's clock on Redis).
     pub clock: Option<Arc<dyn Clock>>,
-    /// How long to wait for a network engine's server to answer before an `Io` error (5 s when
-    /// `None`); `InvalidArgument` on engines that have no server.
+    /// How long to wait for a connection to a network engine's server (TCP, TLS and AUTH
+    /// included) before an `Io` error (5 s when `None`); `InvalidArgument` on engines that have
+    /// no server.
     pub connect_timeout: Option<Duration>,
+    /// How long a network engine's server may take to answer a command before the call fails
+    /// with `Io` and its connection is dropped (20 s when `None`): a server that stopped
+    /// answering never hangs a call. `InvalidArgument` on engines that have no server.
+    pub reply_timeout: Option<Duration>,
     /// Store payloads of at least this many bytes zstd-compressed (`None`: never). Reading does
     /// not depend on it: compressed values read back with it off.
     pub compress_min_bytes: Option<usize>,
@@ -123,6 +128,7 @@ impl fmt::Debug for Options {
             .field("durability", &self.durability)
             .field("clock", &self.clock.as_ref().map(|_| "custom"))
             .field("connect_timeout", &self.connect_timeout)
+            .field("reply_timeout", &self.reply_timeout)
             .field("compress_min_bytes", &self.compress_min_bytes)
             .field(
                 "encryption_key",
@@ -146,6 +152,12 @@ impl Options {
     /// Sets how long to wait for a network engine's server (see [`Options::connect_timeout`]).
     pub fn connect_timeout(mut self, t: Duration) -> Self {
         self.connect_timeout = Some(t);
+        self
+    }
+    /// Sets how long a network engine's server may take to answer (see
+    /// [`Options::reply_timeout`]).
+    pub fn reply_timeout(mut self, t: Duration) -> Self {
+        self.reply_timeout = Some(t);
         self
     }
     /// Sets the durability mode.
@@ -630,7 +642,14 @@ impl Store {
         if timeout.is_zero() {
             return Err(Error::invalid("connect_timeout must be greater than 0"));
         }
-        let mut backend = crate::backend::redis::RedisBackend::open(server, tls, name, timeout)?;
+        let reply_timeout = opts
+            .reply_timeout
+            .unwrap_or(crate::backend::redis::DEFAULT_REPLY_TIMEOUT);
+        if reply_timeout.is_zero() {
+            return Err(Error::invalid("reply_timeout must be greater than 0"));
+        }
+        let mut backend =
+            crate::backend::redis::RedisBackend::open(server, tls, name, timeout, reply_timeout)?;
         let mut opts = opts;
         match opts.clock {
             None => opts.clock = Some(Arc::new(backend.server_clock()?)),
@@ -1071,12 +1090,19 @@ pub fn check_value(value: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// `InvalidArgument` when `opts` sets a connect timeout: only network engines take one.
+/// `InvalidArgument` when `opts` sets a connect or reply timeout: only network engines take
+/// them.
 fn refuse_connect_timeout(opts: &Options) -> Result<()> {
     if opts.connect_timeout.is_some() {
         return Err(Error::invalid(
             "connect_timeout applies to network engines (redis://) only; this store has no \
              server to connect to",
+        ));
+    }
+    if opts.reply_timeout.is_some() {
+        return Err(Error::invalid(
+            "reply_timeout applies to network engines (redis://) only; this store has no \
+             server to wait for",
         ));
     }
     Ok(())

@@ -3,6 +3,7 @@
 //! connections, timeouts, and the mapping of client errors to Grove's kinds (an unreachable
 //! server is `Io` naming the address).
 
+use super::quiet::Quiet;
 use crate::error::{Error, ErrorKind, Result};
 use crate::sync::Mutex;
 use crate::target::{Server, TlsFiles};
@@ -13,6 +14,13 @@ use std::time::{Duration, Instant};
 
 /// Default time to establish a connection before `Io`.
 pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Default time a sent command may wait for its reply (or a request for room in the socket's
+/// send buffer) before the connection is dropped as an `Io` error: a server that accepts a
+/// command and never answers (stopped with SIGSTOP, wedged) fails the call instead of hanging
+/// it. Grove sends no blocking commands (its waits are client-side), so every reply is due at
+/// once; 20 s leaves room for the longest script (a large leaderboard's `clear`).
+pub(crate) const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Idle connections kept for reuse; more may be open at once while many threads call.
 const MAX_IDLE: usize = 16;
@@ -69,6 +77,8 @@ pub(crate) struct Pool {
     node: Mutex<Arc<Node>>,
     cluster: Option<Cluster>,
     timeout: Duration,
+    /// Bounds every read and write on a connection (see [`DEFAULT_REPLY_TIMEOUT`]).
+    reply_timeout: Duration,
     idle: Mutex<Vec<Conn>>,
     /// A connection failed: on a cluster, ask the seeds where the slot lives before the next
     /// connection (a failover may have moved it).
@@ -87,7 +97,7 @@ enum Failed {
 /// How long a connection may go without a sign of life from the server's host while a
 /// request waits (unacknowledged data, or unanswered keepalive probes) before it is dropped as
 /// an `Io` error: a dead host or a network partition never hangs a call. (A live server that
-/// acknowledges a request and never answers it is not bounded; see `connect`.)
+/// acknowledges a request and never answers it is bounded by the reply timeout instead.)
 pub(crate) const DEAD_PEER_AFTER: Duration = Duration::from_secs(20);
 
 /// A URL's connection settings: Nagle off, keepalive probes and `TCP_USER_TIMEOUT` on.
@@ -218,6 +228,7 @@ impl Pool {
         tls: &TlsFiles,
         key: &[u8],
         timeout: Duration,
+        reply_timeout: Duration,
     ) -> Result<Pool> {
         let (info, cluster) = match server {
             Server::Standalone(url) => (with_tls(connection_info(url)?, tls)?, None),
@@ -238,7 +249,7 @@ impl Pool {
             }
         };
         let start = match &cluster {
-            Some(c) => master_for(c, timeout)?,
+            Some(c) => master_for(c, timeout, reply_timeout)?,
             None => info.clone(),
         };
         Ok(Pool {
@@ -246,6 +257,7 @@ impl Pool {
             info,
             cluster,
             timeout,
+            reply_timeout,
             idle: Mutex::new(Vec::new()),
             suspect: AtomicBool::new(false),
         })
@@ -266,15 +278,8 @@ impl Pool {
             self.refresh();
         }
         let node = self.node.lock().clone();
-        let conn = node
-            .client
-            .get_connection_with_timeout(self.timeout)
-            .map_err(|e| self.error_at(&node.addr, e, Effect::Read))?;
-        // No socket read/write timeout: with one set, Linux does not restart a read a signal
-        // interrupted (even under SA_RESTART), and Go's runtime signals its threads all the time
-        // (goroutine preemption), so calls from the Go door failed with EINTR ("Interrupted
-        // system call"), writes with an unknown outcome. Connecting is still bounded; a server
-        // that accepts a command and never answers is not (yet).
+        let conn = open_connection(&node, self.timeout, self.reply_timeout)
+            .map_err(|e| self.connect_error(&node.addr, e))?;
         Ok(Conn {
             generation: node.generation,
             conn,
@@ -290,6 +295,7 @@ impl Pool {
         effect: Effect,
         mut f: impl FnMut(&mut redis::Connection) -> redis::RedisResult<T>,
     ) -> Result<T> {
+        let _quiet = Quiet::new();
         let mut ask: Option<ConnectionInfo> = None;
         let mut tries = 0;
         loop {
@@ -332,7 +338,9 @@ impl Pool {
                 // (not this failing call, which reports now).
                 self.idle.lock().clear();
                 self.suspect.store(true, Ordering::SeqCst);
-                if effect == Effect::Read && !fresh {
+                // A read that timed out is not tried again: the server is there but not
+                // answering, and a second try would only double the wait.
+                if effect == Effect::Read && !fresh && !e.is_timeout() {
                     let mut conn = self.connect().map_err(Failed::Final)?;
                     return match f(&mut conn.conn) {
                         Ok(v) => {
@@ -367,10 +375,8 @@ impl Pool {
         f: &mut impl FnMut(&mut redis::Connection) -> redis::RedisResult<T>,
     ) -> std::result::Result<T, Failed> {
         let node = Node::new(target, 0).map_err(Failed::Final)?;
-        let mut conn = node
-            .client
-            .get_connection_with_timeout(self.timeout)
-            .map_err(|e| Failed::Final(self.error_at(&node.addr, e, Effect::Read)))?;
+        let mut conn = open_connection(&node, self.timeout, self.reply_timeout)
+            .map_err(|e| Failed::Final(self.connect_error(&node.addr, e)))?;
         let out = redis::cmd("ASKING")
             .query::<()>(&mut conn)
             .and_then(|()| f(&mut conn));
@@ -447,13 +453,14 @@ impl Pool {
     /// connection lost); a failure to ask changes nothing, as the next call reports it.
     fn refresh(&self) {
         if let Some(c) = &self.cluster {
-            if let Ok(to) = master_for(c, self.timeout) {
+            if let Ok(to) = master_for(c, self.timeout, self.reply_timeout) {
                 let _ = self.move_to(to);
             }
         }
     }
 
-    /// A connection of its own, for a transaction that keeps state on it (WATCH).
+    /// A connection of its own, for a transaction that keeps state on it (WATCH). The caller
+    /// holds a [`Quiet`] guard from before this call until it gives the connection back.
     pub(crate) fn take(&self) -> Result<Conn> {
         match self.idle.lock().pop() {
             Some(c) => Ok(c),
@@ -475,10 +482,27 @@ impl Pool {
         self.error_at(&self.addr(), e, effect)
     }
 
+    /// Grove's error for a connection that could not be made.
+    fn connect_error(&self, addr: &str, e: redis::RedisError) -> Error {
+        if e.is_timeout() {
+            return Error::new(
+                ErrorKind::Io,
+                format!(
+                    "Redis server {addr}: not reached within the connect timeout ({:?})",
+                    self.timeout
+                ),
+            );
+        }
+        self.error_at(addr, e, Effect::Read)
+    }
+
     fn error_at(&self, addr: &str, e: redis::RedisError, effect: Effect) -> Error {
         if is_connection_error(&e) {
             let what = if e.is_timeout() {
-                format!("no reply within {:?}", self.timeout)
+                format!(
+                    "no reply within the reply timeout ({:?}); the connection was dropped",
+                    self.reply_timeout
+                )
             } else {
                 e.to_string()
             };
@@ -507,9 +531,24 @@ impl Pool {
     }
 }
 
+/// A new connection to `node`, its reads and writes bounded by `reply_timeout`. The caller
+/// holds a [`Quiet`] guard (see the quiet module: a socket timeout without it lets a signal fail
+/// the call).
+fn open_connection(
+    node: &Node,
+    timeout: Duration,
+    reply_timeout: Duration,
+) -> redis::RedisResult<redis::Connection> {
+    let conn = node.client.get_connection_with_timeout(timeout)?;
+    conn.set_read_timeout(Some(reply_timeout))?;
+    conn.set_write_timeout(Some(reply_timeout))?;
+    Ok(conn)
+}
+
 /// Asks the cluster's seed nodes, in turn, which master serves `c.key`'s slot.
 /// All of it within `timeout`, however many seeds there are.
-fn master_for(c: &Cluster, timeout: Duration) -> Result<ConnectionInfo> {
+fn master_for(c: &Cluster, timeout: Duration, reply_timeout: Duration) -> Result<ConnectionInfo> {
+    let _quiet = Quiet::new();
     let mut last = None;
     let deadline = Instant::now() + timeout;
     for seed in &c.seeds {
@@ -517,7 +556,7 @@ fn master_for(c: &Cluster, timeout: Duration) -> Result<ConnectionInfo> {
         if left.is_zero() {
             break;
         }
-        match ask_seed(seed, &c.key, left) {
+        match ask_seed(seed, &c.key, left, reply_timeout) {
             Ok(found) => return Ok(found),
             Err(e) if e.kind() == ErrorKind::InvalidArgument => return Err(e),
             Err(e) => last = Some(e),
@@ -527,7 +566,12 @@ fn master_for(c: &Cluster, timeout: Duration) -> Result<ConnectionInfo> {
 }
 
 /// One seed's answer: the master of `key`'s slot from `CLUSTER SLOTS`.
-fn ask_seed(seed: &ConnectionInfo, key: &[u8], timeout: Duration) -> Result<ConnectionInfo> {
+fn ask_seed(
+    seed: &ConnectionInfo,
+    key: &[u8],
+    timeout: Duration,
+    reply_timeout: Duration,
+) -> Result<ConnectionInfo> {
     let node = Node::new(seed.clone(), 0)?;
     let io = |e: redis::RedisError| {
         Error::new(
@@ -535,10 +579,7 @@ fn ask_seed(seed: &ConnectionInfo, key: &[u8], timeout: Duration) -> Result<Conn
             format!("Redis Cluster node {}: {e}", node.addr),
         )
     };
-    let mut conn = node
-        .client
-        .get_connection_with_timeout(timeout)
-        .map_err(io)?;
+    let mut conn = open_connection(&node, timeout, reply_timeout).map_err(io)?;
     let slot: i64 = match redis::cmd("CLUSTER")
         .arg("KEYSLOT")
         .arg(key)

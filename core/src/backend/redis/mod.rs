@@ -10,10 +10,11 @@
 mod clock;
 mod conn;
 mod layout;
+mod quiet;
 mod scripts;
 
 pub(crate) use clock::ServerClock;
-pub(crate) use conn::DEFAULT_CONNECT_TIMEOUT;
+pub(crate) use conn::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REPLY_TIMEOUT};
 
 use super::caps::{
     BoardOp, BoardWrite, CounterAdd, Delivered, LockStep, NativeCounter, NativeLeaderboard,
@@ -58,15 +59,23 @@ const SEEN_MAX: usize = 10_000;
 type GetReply = Option<(Vec<u8>, i64)>;
 
 impl RedisBackend {
-    /// Connects to `server` (checking it answers within `timeout`).
+    /// Connects to `server` (checking it answers within `timeout`); every later reply is due
+    /// within `reply_timeout`.
     pub(crate) fn open(
         server: &Server,
         tls: &TlsFiles,
         name: &str,
         timeout: Duration,
+        reply_timeout: Duration,
     ) -> Result<RedisBackend> {
         let names = Names::new(name);
-        let pool = Arc::new(Pool::new(server, tls, &names.index, timeout)?);
+        let pool = Arc::new(Pool::new(
+            server,
+            tls,
+            &names.index,
+            timeout,
+            reply_timeout,
+        )?);
         let (version, cluster_enabled): (String, i64) = pool.run(Effect::Read, |c| {
             let info: redis::InfoDict = redis::cmd("INFO").arg("server").arg("cluster").query(c)?;
             Ok((
@@ -325,6 +334,8 @@ impl Backend for RedisBackend {
 
     fn transaction(&self, f: &mut dyn FnMut(&mut dyn Txn) -> Result<()>) -> Result<()> {
         let _turn = self.tx_turn.lock();
+        // Signals stay pending until the connection is back (see the quiet module).
+        let _quiet = quiet::Quiet::new();
         let mut conn = self.pool.take()?;
         let mut refusals = 0;
         let out = loop {
