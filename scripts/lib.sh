@@ -107,33 +107,42 @@ start_redis() {
 # A Redis Cluster of masters on loopback, no replicas, no persistence: `start_redis_cluster OUT
 # PORT...` starts one node per port (each in OUT/cluster-PORT, fresh), joins them with
 # `redis-cli --cluster create`, waits until every node reports cluster_state:ok, and stops them
-# when the calling script exits (with start_redis's servers).
+# when the calling script exits (with start_redis's servers). With REDIS_CLUSTER_TLS=DIR (the
+# folder of make_test_certs) the nodes speak only TLS, to clients and to each other.
 start_redis_cluster() {
-  local out=$1 port
+  local out=$1 port tls=() cli=()
   shift
   trap stop_redis EXIT
+  if [ -n "${REDIS_CLUSTER_TLS:-}" ]; then
+    tls=(--tls-cluster yes --tls-cert-file "$REDIS_CLUSTER_TLS/server.pem"
+      --tls-key-file "$REDIS_CLUSTER_TLS/server.key" --tls-ca-cert-file "$REDIS_CLUSTER_TLS/ca.pem"
+      --tls-auth-clients optional)
+    cli=(--tls --cacert "$REDIS_CLUSTER_TLS/ca.pem")
+  fi
   for port in "$@"; do
     rm -rf "$out/cluster-$port"
     mkdir -p "$out/cluster-$port"
-    redis-server --port "$port" --bind 127.0.0.1 --dir "$out/cluster-$port" --save "" \
+    local listen=(--port "$port")
+    [ ${#tls[@]} -gt 0 ] && listen=(--port 0 --tls-port "$port" "${tls[@]}")
+    redis-server "${listen[@]}" --bind 127.0.0.1 --dir "$out/cluster-$port" --save "" \
       --appendonly no --daemonize no --logfile "$out/cluster-$port/redis.log" \
       --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 &
     REDIS_PIDS+=($!)
   done
   local nodes=()
   for port in "$@"; do
-    for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    for _ in $(seq 100); do redis-cli "${cli[@]}" -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
     nodes+=("127.0.0.1:$port")
   done
-  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$out/cluster-create.log" 2>&1 || {
+  redis-cli "${cli[@]}" --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$out/cluster-create.log" 2>&1 || {
     echo "redis-cli --cluster create failed (a node left over from an earlier run?):" >&2
     tail -20 "$out/cluster-create.log" >&2; return 1; }
   for port in "$@"; do
     for _ in $(seq 200); do
-      redis-cli -p "$port" cluster info | grep -q 'cluster_state:ok' && break
+      redis-cli "${cli[@]}" -p "$port" cluster info | grep -q 'cluster_state:ok' && break
       sleep 0.1
     done
-    redis-cli -p "$port" cluster info | grep -q 'cluster_state:ok' || {
+    redis-cli "${cli[@]}" -p "$port" cluster info | grep -q 'cluster_state:ok' || {
       echo "Redis Cluster node $port never reached cluster_state:ok" >&2; return 1; }
   done
 }

@@ -19,7 +19,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "rust: release build, once, reused by every suite below"
 cargo build --release -p grove-cli -p grove-ffi
 
-step "redis: servers for the Redis engine's contract tests (loopback, no persistence): one, one with AUTH, one with TLS and AUTH, a 3-master cluster"
+step "redis: servers for the Redis engine's contract tests (loopback, no persistence): one, one with AUTH, one with TLS and AUTH, a 3-master cluster, and one speaking only TLS"
 apt_install redis-server redis-tools
 start_redis "$PWD/target/test-redis" none:6400
 export GROVE_TEST_REDIS=redis://127.0.0.1:6400
@@ -59,6 +59,9 @@ fi
 # A Redis Cluster of three masters, for the contract tests on a cluster and slot moves.
 start_redis_cluster "$PWD/target/test-redis" 7000 7001 7002
 export GROVE_TEST_REDIS_CLUSTER=redis+cluster://127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002
+# The same over TLS only (clients and the cluster bus), with the TLS server's certificates.
+REDIS_CLUSTER_TLS="$tls" start_redis_cluster "$PWD/target/test-redis/tls-cluster" 7003 7004 7005
+export GROVE_TEST_REDIS_CLUSTER_TLS="rediss+cluster://127.0.0.1:7003,127.0.0.1:7004?ca=$tls/ca.pem"
 
 step "rust: tests (core, CLI, FFI; includes the crash, fault, soak and security tests)"
 cargo test --release -p grove-core -p grove-cli -p grove-ffi

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 /// The schemes a target may start with, as named in error messages.
 const KNOWN: &str = "sled:PATH, lmdb:PATH, memory:, redis://HOST:PORT[/DB][?store=NAME], \
                      rediss://HOST:PORT[/DB][?store=NAME&ca=PEM&cert=PEM&key=PEM], \
-                     redis+cluster://HOST:PORT[,HOST:PORT...][?store=NAME]";
+                     redis+cluster://HOST:PORT[,HOST:PORT...][?store=NAME], \
+                     rediss+cluster://HOST:PORT[,HOST:PORT...][?store=NAME&ca=PEM&cert=PEM&key=PEM]";
 
 /// Where a store lives and on which engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,16 +64,16 @@ fn redis_target(url: &str, cluster: bool) -> Result<Target> {
         Some((b, q)) => (b, q),
         None => (url, ""),
     };
-    let is_tls = url
-        .get(..9)
-        .is_some_and(|s| s.eq_ignore_ascii_case("rediss://"));
+    let lower = url.get(..17).unwrap_or(url).to_ascii_lowercase();
+    let is_tls = lower.starts_with("rediss://") || lower.starts_with("rediss+cluster://");
     let mut name = String::new();
     let mut tls = TlsFiles::default();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let file = |v: &str| {
             if !is_tls {
                 return Err(Error::invalid(format!(
-                    "store target {shown:?}: {pair:?} applies to TLS (rediss://) only"
+                    "store target {shown:?}: {pair:?} applies to TLS (rediss:// or \
+                     rediss+cluster://) only"
                 )));
             }
             if v.is_empty() {
@@ -114,23 +115,28 @@ fn redis_target(url: &str, cluster: bool) -> Result<Target> {
         )));
     }
     let server = if cluster {
-        Server::Cluster(cluster_seeds(url, base)?)
+        Server::Cluster(cluster_seeds(url, base, is_tls)?)
     } else {
         Server::Standalone(base.to_string())
     };
     Ok(Target::Redis { server, name, tls })
 }
 
-/// The seed nodes of `redis+cluster://[user:password@]host:port[,host:port...][/]`, each as a
-/// `redis://` URL carrying the credentials.
-fn cluster_seeds(url: &str, base: &str) -> Result<Vec<String>> {
+/// The seed nodes of `redis+cluster://[user:password@]host:port[,host:port...][/]` (or
+/// `rediss+cluster://`), each as a `redis://` (or `rediss://`) URL carrying the credentials.
+fn cluster_seeds(url: &str, base: &str, tls: bool) -> Result<Vec<String>> {
     let shown = redact(url);
+    let (scheme, seed) = if tls {
+        ("rediss+cluster://", "rediss://")
+    } else {
+        ("redis+cluster://", "redis://")
+    };
     let bad = |why: &str| {
         Error::invalid(format!(
-            "store target {shown:?}: {why}; write redis+cluster://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]"
+            "store target {shown:?}: {why}; write {scheme}[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]"
         ))
     };
-    let rest = &base["redis+cluster://".len()..];
+    let rest = &base[scheme.len()..];
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     if rest.contains('/') {
         return Err(bad("a cluster has only database 0, so it takes no /DB"));
@@ -147,7 +153,7 @@ fn cluster_seeds(url: &str, base: &str) -> Result<Vec<String>> {
         if !ok {
             return Err(bad(&format!("node {node:?} is not HOST:PORT")));
         }
-        seeds.push(format!("redis://{auth}{node}"));
+        seeds.push(format!("{seed}{auth}{node}"));
     }
     Ok(seeds)
 }
@@ -227,13 +233,14 @@ pub(crate) fn parse(target: &Path) -> Result<Target> {
             }
             redis_target(url, false)
         }
-        b"redis+cluster" => {
+        b"redis+cluster" | b"rediss+cluster" => {
             let url = std::str::from_utf8(raw)
                 .map_err(|_| Error::invalid("a redis+cluster:// store target must be UTF-8"))?;
             if !url[skip..].starts_with("//") {
                 let shown = redact(url);
+                let scheme = String::from_utf8_lossy(scheme).to_ascii_lowercase();
                 return Err(Error::invalid(format!(
-                    "store target {shown:?}: write redis+cluster://HOST:PORT[,HOST:PORT...]"
+                    "store target {shown:?}: write {scheme}://HOST:PORT[,HOST:PORT...]"
                 )));
             }
             redis_target(url, true)
@@ -383,6 +390,30 @@ mod tests {
             assert!(invalid(s).contains("redis+cluster://"), "{s}");
         }
         assert!(invalid("redis+cluster://a:1?x=1").contains("unknown parameter"));
+        assert!(invalid("redis+cluster://a:1?ca=c.pem").contains("TLS"));
+    }
+
+    #[test]
+    fn tls_cluster_urls_list_tls_seed_nodes_and_take_certificates() {
+        assert_eq!(
+            p("rediss+cluster://u:p@a:1,b:2?store=s&ca=/c/ca.pem&cert=c.pem&key=k.pem").unwrap(),
+            Target::Redis {
+                server: Server::Cluster(vec!["rediss://u:p@a:1".into(), "rediss://u:p@b:2".into()]),
+                name: "s".into(),
+                tls: TlsFiles {
+                    ca: Some("/c/ca.pem".into()),
+                    cert: Some("c.pem".into()),
+                    key: Some("k.pem".into()),
+                },
+            }
+        );
+        for s in [
+            "rediss+cluster://a",
+            "rediss+cluster://a:1/0",
+            "rediss+cluster:a:1",
+        ] {
+            assert!(invalid(s).contains("rediss+cluster://"), "{s}");
+        }
     }
 
     #[test]
