@@ -52,7 +52,7 @@
 /**
  * Minor version of the C ABI in this header; a change only adds functions or constants.
  */
-#define GROVE_ABI_VERSION_MINOR 7
+#define GROVE_ABI_VERSION_MINOR 8
 
 /**
  * The result of every fallible call: `GROVE_OK` (0) or one value per Grove error kind.
@@ -1552,6 +1552,18 @@ grove_status grove_store_ttl(const struct grove_store *store, const uint8_t *key
  * each side), CLOCK_DRIFT, CORRUPT, IO.
  */
 grove_status grove_sync(const struct grove_store *a, const struct grove_store *b, struct grove_sync_report *out_report, struct grove_error **err);
+
+/**
+ * Clears this thread's deadline (see `grove_thread_set_deadline`).
+ */
+void grove_thread_clear_deadline(void);
+
+/**
+ * Sets a deadline `ms` milliseconds from now for the calls this thread makes until
+ * `grove_thread_clear_deadline`: a call to a Redis server that has not answered by then fails
+ * with `GROVE_IO` (for a write, with its outcome unknown). Local engines ignore it.
+ */
+void grove_thread_set_deadline(uint64_t ms);
 
 /**
  * The library version at run time ("0.1.0"): a static NUL-terminated string, never free it.

@@ -63,6 +63,8 @@ func waitInSlices(ctx context.Context, op string, timeout time.Duration, attempt
 	if timeout < 0 {
 		return false, errInvalid("%s: timeout must be >= 0, got %v", op, timeout)
 	}
+	// A network call inside an attempt ends by ctx's deadline too.
+	defer bindDeadline(ctx)()
 	start := time.Now()
 	for {
 		// timeout - elapsed cannot overflow, however long the timeout (math.MaxInt64 included).
@@ -80,7 +82,7 @@ func waitInSlices(ctx context.Context, op string, timeout time.Duration, attempt
 		}
 		got, err := attempt(slice)
 		if got || err != nil {
-			return got, err
+			return got, ctxResult(ctx, op, err)
 		}
 		if err := ctxDone(ctx); err != nil {
 			return false, ctxError(op, err)

@@ -10,106 +10,139 @@ import (
 
 // OpenMemoryContext is OpenMemory with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly OpenMemory.
+// calling libgrove; otherwise it is OpenMemory, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func OpenMemoryContext(ctx context.Context, opts ...Option) (*DB, error) {
 	if err := checkCtx(ctx, "OpenMemory"); err != nil {
 		var r0 *DB
 		return r0, err
 	}
-	return OpenMemory(opts...)
+	defer bindDeadline(ctx)()
+	r0, err := OpenMemory(opts...)
+	return r0, ctxResult(ctx, "OpenMemory", err)
 }
 
 // SyncContext is Sync with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Sync.
+// otherwise it is Sync, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func SyncContext(ctx context.Context, a, b *DB) (SyncReport, error) {
 	if err := checkCtx(ctx, "Sync"); err != nil {
 		var r0 SyncReport
 		return r0, err
 	}
-	return Sync(a, b)
+	defer bindDeadline(ctx)()
+	r0, err := Sync(a, b)
+	return r0, ctxResult(ctx, "Sync", err)
 }
 
 // AddContext is Add with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Add.
+// otherwise it is Add, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (c *CRDTCounter) AddContext(ctx context.Context, delta int64) (int64, error) {
 	if err := checkCtx(ctx, "CRDTCounter.Add"); err != nil {
 		var r0 int64
 		return r0, err
 	}
-	return c.Add(delta)
+	defer bindDeadline(ctx)()
+	r0, err := c.Add(delta)
+	return r0, ctxResult(ctx, "CRDTCounter.Add", err)
 }
 
 // ContributionsContext is Contributions with a context: when ctx is already done it returns
 // ctx's error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly Contributions.
+// calling libgrove; otherwise it is Contributions, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (c *CRDTCounter) ContributionsContext(ctx context.Context) (map[string]Contribution, error) {
 	if err := checkCtx(ctx, "CRDTCounter.Contributions"); err != nil {
 		var r0 map[string]Contribution
 		return r0, err
 	}
-	return c.Contributions()
+	defer bindDeadline(ctx)()
+	r0, err := c.Contributions()
+	return r0, ctxResult(ctx, "CRDTCounter.Contributions", err)
 }
 
 // DecrementContext is Decrement with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly Decrement.
+// calling libgrove; otherwise it is Decrement, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (c *CRDTCounter) DecrementContext(ctx context.Context, n uint64) (int64, error) {
 	if err := checkCtx(ctx, "CRDTCounter.Decrement"); err != nil {
 		var r0 int64
 		return r0, err
 	}
-	return c.Decrement(n)
+	defer bindDeadline(ctx)()
+	r0, err := c.Decrement(n)
+	return r0, ctxResult(ctx, "CRDTCounter.Decrement", err)
 }
 
 // IncrementContext is Increment with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly Increment.
+// calling libgrove; otherwise it is Increment, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (c *CRDTCounter) IncrementContext(ctx context.Context, n uint64) (int64, error) {
 	if err := checkCtx(ctx, "CRDTCounter.Increment"); err != nil {
 		var r0 int64
 		return r0, err
 	}
-	return c.Increment(n)
+	defer bindDeadline(ctx)()
+	r0, err := c.Increment(n)
+	return r0, ctxResult(ctx, "CRDTCounter.Increment", err)
 }
 
 // MergeContext is Merge with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Merge.
+// libgrove; otherwise it is Merge, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (c *CRDTCounter) MergeContext(ctx context.Context, state []byte) (bool, error) {
 	if err := checkCtx(ctx, "CRDTCounter.Merge"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return c.Merge(state)
+	defer bindDeadline(ctx)()
+	r0, err := c.Merge(state)
+	return r0, ctxResult(ctx, "CRDTCounter.Merge", err)
 }
 
 // ResetLocalContext is ResetLocal with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly ResetLocal.
+// calling libgrove; otherwise it is ResetLocal, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (c *CRDTCounter) ResetLocalContext(ctx context.Context) (int64, error) {
 	if err := checkCtx(ctx, "CRDTCounter.ResetLocal"); err != nil {
 		var r0 int64
 		return r0, err
 	}
-	return c.ResetLocal()
+	defer bindDeadline(ctx)()
+	r0, err := c.ResetLocal()
+	return r0, ctxResult(ctx, "CRDTCounter.ResetLocal", err)
 }
 
 // StateContext is State with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly State.
+// libgrove; otherwise it is State, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (c *CRDTCounter) StateContext(ctx context.Context) ([]byte, error) {
 	if err := checkCtx(ctx, "CRDTCounter.State"); err != nil {
 		var r0 []byte
 		return r0, err
 	}
-	return c.State()
+	defer bindDeadline(ctx)()
+	r0, err := c.State()
+	return r0, ctxResult(ctx, "CRDTCounter.State", err)
 }
 
 // TotalsContext is Totals with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Totals.
+// libgrove; otherwise it is Totals, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (c *CRDTCounter) TotalsContext(ctx context.Context) (uint64, uint64, error) {
 	if err := checkCtx(ctx, "CRDTCounter.Totals"); err != nil {
 		var (
@@ -118,56 +151,71 @@ func (c *CRDTCounter) TotalsContext(ctx context.Context) (uint64, uint64, error)
 		)
 		return r0, r1, err
 	}
-	return c.Totals()
+	defer bindDeadline(ctx)()
+	r0, r1, err := c.Totals()
+	return r0, r1, ctxResult(ctx, "CRDTCounter.Totals", err)
 }
 
 // ValueContext is Value with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Value.
+// libgrove; otherwise it is Value, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (c *CRDTCounter) ValueContext(ctx context.Context) (int64, error) {
 	if err := checkCtx(ctx, "CRDTCounter.Value"); err != nil {
 		var r0 int64
 		return r0, err
 	}
-	return c.Value()
+	defer bindDeadline(ctx)()
+	r0, err := c.Value()
+	return r0, ctxResult(ctx, "CRDTCounter.Value", err)
 }
 
 // AllContext is All with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly All.
+// otherwise it is All, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (m *CRDTMap) AllContext(ctx context.Context) (map[string]json.RawMessage, error) {
 	if err := checkCtx(ctx, "CRDTMap.All"); err != nil {
 		var r0 map[string]json.RawMessage
 		return r0, err
 	}
-	return m.All()
+	defer bindDeadline(ctx)()
+	r0, err := m.All()
+	return r0, ctxResult(ctx, "CRDTMap.All", err)
 }
 
 // DeleteContext is Delete with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Delete.
+// libgrove; otherwise it is Delete, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (m *CRDTMap) DeleteContext(ctx context.Context, field string) (bool, error) {
 	if err := checkCtx(ctx, "CRDTMap.Delete"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return m.Delete(field)
+	defer bindDeadline(ctx)()
+	r0, err := m.Delete(field)
+	return r0, ctxResult(ctx, "CRDTMap.Delete", err)
 }
 
 // GetContext is Get with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Get.
+// otherwise it is Get, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (m *CRDTMap) GetContext(ctx context.Context, field string, out interface{}) (bool, error) {
 	if err := checkCtx(ctx, "CRDTMap.Get"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return m.Get(field, out)
+	defer bindDeadline(ctx)()
+	r0, err := m.Get(field, out)
+	return r0, ctxResult(ctx, "CRDTMap.Get", err)
 }
 
 // GetJSONContext is GetJSON with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly GetJSON.
+// libgrove; otherwise it is GetJSON, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (m *CRDTMap) GetJSONContext(ctx context.Context, field string) (json.RawMessage, bool, error) {
 	if err := checkCtx(ctx, "CRDTMap.GetJSON"); err != nil {
 		var (
@@ -176,76 +224,97 @@ func (m *CRDTMap) GetJSONContext(ctx context.Context, field string) (json.RawMes
 		)
 		return r0, r1, err
 	}
-	return m.GetJSON(field)
+	defer bindDeadline(ctx)()
+	r0, r1, err := m.GetJSON(field)
+	return r0, r1, ctxResult(ctx, "CRDTMap.GetJSON", err)
 }
 
 // KeysContext is Keys with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Keys.
+// otherwise it is Keys, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (m *CRDTMap) KeysContext(ctx context.Context) ([]string, error) {
 	if err := checkCtx(ctx, "CRDTMap.Keys"); err != nil {
 		var r0 []string
 		return r0, err
 	}
-	return m.Keys()
+	defer bindDeadline(ctx)()
+	r0, err := m.Keys()
+	return r0, ctxResult(ctx, "CRDTMap.Keys", err)
 }
 
 // MergeContext is Merge with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Merge.
+// libgrove; otherwise it is Merge, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (m *CRDTMap) MergeContext(ctx context.Context, state []byte) (bool, error) {
 	if err := checkCtx(ctx, "CRDTMap.Merge"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return m.Merge(state)
+	defer bindDeadline(ctx)()
+	r0, err := m.Merge(state)
+	return r0, ctxResult(ctx, "CRDTMap.Merge", err)
 }
 
 // SetContext is Set with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Set.
+// otherwise it is Set, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (m *CRDTMap) SetContext(ctx context.Context, field string, v interface{}) error {
 	if err := checkCtx(ctx, "CRDTMap.Set"); err != nil {
 		return err
 	}
-	return m.Set(field, v)
+	defer bindDeadline(ctx)()
+	err := m.Set(field, v)
+	return ctxResult(ctx, "CRDTMap.Set", err)
 }
 
 // SetJSONContext is SetJSON with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly SetJSON.
+// libgrove; otherwise it is SetJSON, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (m *CRDTMap) SetJSONContext(ctx context.Context, field string, raw json.RawMessage) error {
 	if err := checkCtx(ctx, "CRDTMap.SetJSON"); err != nil {
 		return err
 	}
-	return m.SetJSON(field, raw)
+	defer bindDeadline(ctx)()
+	err := m.SetJSON(field, raw)
+	return ctxResult(ctx, "CRDTMap.SetJSON", err)
 }
 
 // StateContext is State with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly State.
+// libgrove; otherwise it is State, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (m *CRDTMap) StateContext(ctx context.Context) ([]byte, error) {
 	if err := checkCtx(ctx, "CRDTMap.State"); err != nil {
 		var r0 []byte
 		return r0, err
 	}
-	return m.State()
+	defer bindDeadline(ctx)()
+	r0, err := m.State()
+	return r0, ctxResult(ctx, "CRDTMap.State", err)
 }
 
 // GetContext is Get with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Get.
+// otherwise it is Get, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (r *CRDTRegister) GetContext(ctx context.Context, out interface{}) (bool, error) {
 	if err := checkCtx(ctx, "CRDTRegister.Get"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return r.Get(out)
+	defer bindDeadline(ctx)()
+	r0, err := r.Get(out)
+	return r0, ctxResult(ctx, "CRDTRegister.Get", err)
 }
 
 // GetJSONContext is GetJSON with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly GetJSON.
+// libgrove; otherwise it is GetJSON, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (r *CRDTRegister) GetJSONContext(ctx context.Context) (json.RawMessage, bool, error) {
 	if err := checkCtx(ctx, "CRDTRegister.GetJSON"); err != nil {
 		var (
@@ -254,183 +323,237 @@ func (r *CRDTRegister) GetJSONContext(ctx context.Context) (json.RawMessage, boo
 		)
 		return r0, r1, err
 	}
-	return r.GetJSON()
+	defer bindDeadline(ctx)()
+	r0, r1, err := r.GetJSON()
+	return r0, r1, ctxResult(ctx, "CRDTRegister.GetJSON", err)
 }
 
 // MergeContext is Merge with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Merge.
+// libgrove; otherwise it is Merge, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (r *CRDTRegister) MergeContext(ctx context.Context, state []byte) (bool, error) {
 	if err := checkCtx(ctx, "CRDTRegister.Merge"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return r.Merge(state)
+	defer bindDeadline(ctx)()
+	r0, err := r.Merge(state)
+	return r0, ctxResult(ctx, "CRDTRegister.Merge", err)
 }
 
 // SetContext is Set with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Set.
+// otherwise it is Set, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (r *CRDTRegister) SetContext(ctx context.Context, v interface{}) error {
 	if err := checkCtx(ctx, "CRDTRegister.Set"); err != nil {
 		return err
 	}
-	return r.Set(v)
+	defer bindDeadline(ctx)()
+	err := r.Set(v)
+	return ctxResult(ctx, "CRDTRegister.Set", err)
 }
 
 // SetJSONContext is SetJSON with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly SetJSON.
+// libgrove; otherwise it is SetJSON, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (r *CRDTRegister) SetJSONContext(ctx context.Context, raw json.RawMessage) error {
 	if err := checkCtx(ctx, "CRDTRegister.SetJSON"); err != nil {
 		return err
 	}
-	return r.SetJSON(raw)
+	defer bindDeadline(ctx)()
+	err := r.SetJSON(raw)
+	return ctxResult(ctx, "CRDTRegister.SetJSON", err)
 }
 
 // StateContext is State with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly State.
+// libgrove; otherwise it is State, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (r *CRDTRegister) StateContext(ctx context.Context) ([]byte, error) {
 	if err := checkCtx(ctx, "CRDTRegister.State"); err != nil {
 		var r0 []byte
 		return r0, err
 	}
-	return r.State()
+	defer bindDeadline(ctx)()
+	r0, err := r.State()
+	return r0, ctxResult(ctx, "CRDTRegister.State", err)
 }
 
 // AddContext is Add with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Add.
+// otherwise it is Add, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (s *CRDTSet) AddContext(ctx context.Context, v interface{}) error {
 	if err := checkCtx(ctx, "CRDTSet.Add"); err != nil {
 		return err
 	}
-	return s.Add(v)
+	defer bindDeadline(ctx)()
+	err := s.Add(v)
+	return ctxResult(ctx, "CRDTSet.Add", err)
 }
 
 // ContainsContext is Contains with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Contains.
+// libgrove; otherwise it is Contains, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (s *CRDTSet) ContainsContext(ctx context.Context, v interface{}) (bool, error) {
 	if err := checkCtx(ctx, "CRDTSet.Contains"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return s.Contains(v)
+	defer bindDeadline(ctx)()
+	r0, err := s.Contains(v)
+	return r0, ctxResult(ctx, "CRDTSet.Contains", err)
 }
 
 // LenContext is Len with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Len.
+// otherwise it is Len, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (s *CRDTSet) LenContext(ctx context.Context) (int, error) {
 	if err := checkCtx(ctx, "CRDTSet.Len"); err != nil {
 		var r0 int
 		return r0, err
 	}
-	return s.Len()
+	defer bindDeadline(ctx)()
+	r0, err := s.Len()
+	return r0, ctxResult(ctx, "CRDTSet.Len", err)
 }
 
 // MembersContext is Members with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Members.
+// libgrove; otherwise it is Members, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (s *CRDTSet) MembersContext(ctx context.Context) ([]json.RawMessage, error) {
 	if err := checkCtx(ctx, "CRDTSet.Members"); err != nil {
 		var r0 []json.RawMessage
 		return r0, err
 	}
-	return s.Members()
+	defer bindDeadline(ctx)()
+	r0, err := s.Members()
+	return r0, ctxResult(ctx, "CRDTSet.Members", err)
 }
 
 // MergeContext is Merge with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Merge.
+// libgrove; otherwise it is Merge, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (s *CRDTSet) MergeContext(ctx context.Context, state []byte) (bool, error) {
 	if err := checkCtx(ctx, "CRDTSet.Merge"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return s.Merge(state)
+	defer bindDeadline(ctx)()
+	r0, err := s.Merge(state)
+	return r0, ctxResult(ctx, "CRDTSet.Merge", err)
 }
 
 // RemoveContext is Remove with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Remove.
+// libgrove; otherwise it is Remove, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (s *CRDTSet) RemoveContext(ctx context.Context, v interface{}) (bool, error) {
 	if err := checkCtx(ctx, "CRDTSet.Remove"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return s.Remove(v)
+	defer bindDeadline(ctx)()
+	r0, err := s.Remove(v)
+	return r0, ctxResult(ctx, "CRDTSet.Remove", err)
 }
 
 // StateContext is State with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly State.
+// libgrove; otherwise it is State, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (s *CRDTSet) StateContext(ctx context.Context) ([]byte, error) {
 	if err := checkCtx(ctx, "CRDTSet.State"); err != nil {
 		var r0 []byte
 		return r0, err
 	}
-	return s.State()
+	defer bindDeadline(ctx)()
+	r0, err := s.State()
+	return r0, ctxResult(ctx, "CRDTSet.State", err)
 }
 
 // DecrementContext is Decrement with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly Decrement.
+// calling libgrove; otherwise it is Decrement, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (c *Counter) DecrementContext(ctx context.Context, delta int64) (int64, error) {
 	if err := checkCtx(ctx, "Counter.Decrement"); err != nil {
 		var r0 int64
 		return r0, err
 	}
-	return c.Decrement(delta)
+	defer bindDeadline(ctx)()
+	r0, err := c.Decrement(delta)
+	return r0, ctxResult(ctx, "Counter.Decrement", err)
 }
 
 // GetContext is Get with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Get.
+// otherwise it is Get, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (c *Counter) GetContext(ctx context.Context) (int64, error) {
 	if err := checkCtx(ctx, "Counter.Get"); err != nil {
 		var r0 int64
 		return r0, err
 	}
-	return c.Get()
+	defer bindDeadline(ctx)()
+	r0, err := c.Get()
+	return r0, ctxResult(ctx, "Counter.Get", err)
 }
 
 // IncrementContext is Increment with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly Increment.
+// calling libgrove; otherwise it is Increment, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (c *Counter) IncrementContext(ctx context.Context, delta int64) (int64, error) {
 	if err := checkCtx(ctx, "Counter.Increment"); err != nil {
 		var r0 int64
 		return r0, err
 	}
-	return c.Increment(delta)
+	defer bindDeadline(ctx)()
+	r0, err := c.Increment(delta)
+	return r0, ctxResult(ctx, "Counter.Increment", err)
 }
 
 // ResetContext is Reset with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Reset.
+// libgrove; otherwise it is Reset, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (c *Counter) ResetContext(ctx context.Context) error {
 	if err := checkCtx(ctx, "Counter.Reset"); err != nil {
 		return err
 	}
-	return c.Reset()
+	defer bindDeadline(ctx)()
+	err := c.Reset()
+	return ctxResult(ctx, "Counter.Reset", err)
 }
 
 // SetContext is Set with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Set.
+// otherwise it is Set, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (c *Counter) SetContext(ctx context.Context, value int64) error {
 	if err := checkCtx(ctx, "Counter.Set"); err != nil {
 		return err
 	}
-	return c.Set(value)
+	defer bindDeadline(ctx)()
+	err := c.Set(value)
+	return ctxResult(ctx, "Counter.Set", err)
 }
 
 // TryDecrementContext is TryDecrement with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly TryDecrement.
+// calling libgrove; otherwise it is TryDecrement, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (c *Counter) TryDecrementContext(ctx context.Context, delta, floor int64) (int64, bool, error) {
 	if err := checkCtx(ctx, "Counter.TryDecrement"); err != nil {
 		var (
@@ -439,12 +562,16 @@ func (c *Counter) TryDecrementContext(ctx context.Context, delta, floor int64) (
 		)
 		return r0, r1, err
 	}
-	return c.TryDecrement(delta, floor)
+	defer bindDeadline(ctx)()
+	r0, r1, err := c.TryDecrement(delta, floor)
+	return r0, r1, ctxResult(ctx, "Counter.TryDecrement", err)
 }
 
 // TryIncrementContext is TryIncrement with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly TryIncrement.
+// calling libgrove; otherwise it is TryIncrement, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (c *Counter) TryIncrementContext(ctx context.Context, delta, limit int64) (int64, bool, error) {
 	if err := checkCtx(ctx, "Counter.TryIncrement"); err != nil {
 		var (
@@ -453,67 +580,88 @@ func (c *Counter) TryIncrementContext(ctx context.Context, delta, limit int64) (
 		)
 		return r0, r1, err
 	}
-	return c.TryIncrement(delta, limit)
+	defer bindDeadline(ctx)()
+	r0, r1, err := c.TryIncrement(delta, limit)
+	return r0, r1, ctxResult(ctx, "Counter.TryIncrement", err)
 }
 
 // ApplyChangesContext is ApplyChanges with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly ApplyChanges.
+// calling libgrove; otherwise it is ApplyChanges, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (db *DB) ApplyChangesContext(ctx context.Context, changes []byte) (SyncReport, error) {
 	if err := checkCtx(ctx, "DB.ApplyChanges"); err != nil {
 		var r0 SyncReport
 		return r0, err
 	}
-	return db.ApplyChanges(changes)
+	defer bindDeadline(ctx)()
+	r0, err := db.ApplyChanges(changes)
+	return r0, ctxResult(ctx, "DB.ApplyChanges", err)
 }
 
 // CompareAndSetContext is CompareAndSet with a context: when ctx is already done it returns
 // ctx's error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly CompareAndSet.
+// calling libgrove; otherwise it is CompareAndSet, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (db *DB) CompareAndSetContext(ctx context.Context, key string, expected, value []byte, opts ...SetOption) (bool, error) {
 	if err := checkCtx(ctx, "DB.CompareAndSet"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return db.CompareAndSet(key, expected, value, opts...)
+	defer bindDeadline(ctx)()
+	r0, err := db.CompareAndSet(key, expected, value, opts...)
+	return r0, ctxResult(ctx, "DB.CompareAndSet", err)
 }
 
 // DeleteContext is Delete with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Delete.
+// libgrove; otherwise it is Delete, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (db *DB) DeleteContext(ctx context.Context, key string) (bool, error) {
 	if err := checkCtx(ctx, "DB.Delete"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return db.Delete(key)
+	defer bindDeadline(ctx)()
+	r0, err := db.Delete(key)
+	return r0, ctxResult(ctx, "DB.Delete", err)
 }
 
 // ExistsContext is Exists with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Exists.
+// libgrove; otherwise it is Exists, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (db *DB) ExistsContext(ctx context.Context, key string) (bool, error) {
 	if err := checkCtx(ctx, "DB.Exists"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return db.Exists(key)
+	defer bindDeadline(ctx)()
+	r0, err := db.Exists(key)
+	return r0, ctxResult(ctx, "DB.Exists", err)
 }
 
 // ExpireContext is Expire with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Expire.
+// libgrove; otherwise it is Expire, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (db *DB) ExpireContext(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	if err := checkCtx(ctx, "DB.Expire"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return db.Expire(key, ttl)
+	defer bindDeadline(ctx)()
+	r0, err := db.Expire(key, ttl)
+	return r0, ctxResult(ctx, "DB.Expire", err)
 }
 
 // ExportChangesContext is ExportChanges with a context: when ctx is already done it returns
 // ctx's error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly ExportChanges.
+// calling libgrove; otherwise it is ExportChanges, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (db *DB) ExportChangesContext(ctx context.Context, since uint64) ([]byte, uint64, error) {
 	if err := checkCtx(ctx, "DB.ExportChanges"); err != nil {
 		var (
@@ -522,23 +670,30 @@ func (db *DB) ExportChangesContext(ctx context.Context, since uint64) ([]byte, u
 		)
 		return r0, r1, err
 	}
-	return db.ExportChanges(since)
+	defer bindDeadline(ctx)()
+	r0, r1, err := db.ExportChanges(since)
+	return r0, r1, ctxResult(ctx, "DB.ExportChanges", err)
 }
 
 // GetContext is Get with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Get.
+// otherwise it is Get, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (db *DB) GetContext(ctx context.Context, key string) ([]byte, error) {
 	if err := checkCtx(ctx, "DB.Get"); err != nil {
 		var r0 []byte
 		return r0, err
 	}
-	return db.Get(key)
+	defer bindDeadline(ctx)()
+	r0, err := db.Get(key)
+	return r0, ctxResult(ctx, "DB.Get", err)
 }
 
 // GetDeleteContext is GetDelete with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly GetDelete.
+// calling libgrove; otherwise it is GetDelete, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (db *DB) GetDeleteContext(ctx context.Context, key string) ([]byte, bool, error) {
 	if err := checkCtx(ctx, "DB.GetDelete"); err != nil {
 		var (
@@ -547,23 +702,29 @@ func (db *DB) GetDeleteContext(ctx context.Context, key string) ([]byte, bool, e
 		)
 		return r0, r1, err
 	}
-	return db.GetDelete(key)
+	defer bindDeadline(ctx)()
+	r0, r1, err := db.GetDelete(key)
+	return r0, r1, ctxResult(ctx, "DB.GetDelete", err)
 }
 
 // GetManyContext is GetMany with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly GetMany.
+// libgrove; otherwise it is GetMany, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (db *DB) GetManyContext(ctx context.Context, keys []string) ([][]byte, error) {
 	if err := checkCtx(ctx, "DB.GetMany"); err != nil {
 		var r0 [][]byte
 		return r0, err
 	}
-	return db.GetMany(keys)
+	defer bindDeadline(ctx)()
+	r0, err := db.GetMany(keys)
+	return r0, ctxResult(ctx, "DB.GetMany", err)
 }
 
 // GetSetContext is GetSet with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly GetSet.
+// libgrove; otherwise it is GetSet, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (db *DB) GetSetContext(ctx context.Context, key string, value []byte, opts ...SetOption) ([]byte, bool, error) {
 	if err := checkCtx(ctx, "DB.GetSet"); err != nil {
 		var (
@@ -572,98 +733,129 @@ func (db *DB) GetSetContext(ctx context.Context, key string, value []byte, opts 
 		)
 		return r0, r1, err
 	}
-	return db.GetSet(key, value, opts...)
+	defer bindDeadline(ctx)()
+	r0, r1, err := db.GetSet(key, value, opts...)
+	return r0, r1, ctxResult(ctx, "DB.GetSet", err)
 }
 
 // LockInfoContext is LockInfo with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly LockInfo.
+// libgrove; otherwise it is LockInfo, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (db *DB) LockInfoContext(ctx context.Context, name string) (LockInfo, error) {
 	if err := checkCtx(ctx, "DB.LockInfo"); err != nil {
 		var r0 LockInfo
 		return r0, err
 	}
-	return db.LockInfo(name)
+	defer bindDeadline(ctx)()
+	r0, err := db.LockInfo(name)
+	return r0, ctxResult(ctx, "DB.LockInfo", err)
 }
 
 // PersistContext is Persist with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Persist.
+// libgrove; otherwise it is Persist, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (db *DB) PersistContext(ctx context.Context, key string) (bool, error) {
 	if err := checkCtx(ctx, "DB.Persist"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return db.Persist(key)
+	defer bindDeadline(ctx)()
+	r0, err := db.Persist(key)
+	return r0, ctxResult(ctx, "DB.Persist", err)
 }
 
 // PurgeExpiredContext is PurgeExpired with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly PurgeExpired.
+// calling libgrove; otherwise it is PurgeExpired, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (db *DB) PurgeExpiredContext(ctx context.Context) (int64, error) {
 	if err := checkCtx(ctx, "DB.PurgeExpired"); err != nil {
 		var r0 int64
 		return r0, err
 	}
-	return db.PurgeExpired()
+	defer bindDeadline(ctx)()
+	r0, err := db.PurgeExpired()
+	return r0, ctxResult(ctx, "DB.PurgeExpired", err)
 }
 
 // SetContext is Set with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Set.
+// otherwise it is Set, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (db *DB) SetContext(ctx context.Context, key string, value []byte, opts ...SetOption) error {
 	if err := checkCtx(ctx, "DB.Set"); err != nil {
 		return err
 	}
-	return db.Set(key, value, opts...)
+	defer bindDeadline(ctx)()
+	err := db.Set(key, value, opts...)
+	return ctxResult(ctx, "DB.Set", err)
 }
 
 // SetIfAbsentContext is SetIfAbsent with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly SetIfAbsent.
+// calling libgrove; otherwise it is SetIfAbsent, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (db *DB) SetIfAbsentContext(ctx context.Context, key string, value []byte, opts ...SetOption) (bool, error) {
 	if err := checkCtx(ctx, "DB.SetIfAbsent"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return db.SetIfAbsent(key, value, opts...)
+	defer bindDeadline(ctx)()
+	r0, err := db.SetIfAbsent(key, value, opts...)
+	return r0, ctxResult(ctx, "DB.SetIfAbsent", err)
 }
 
 // SetIfPresentContext is SetIfPresent with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly SetIfPresent.
+// calling libgrove; otherwise it is SetIfPresent, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (db *DB) SetIfPresentContext(ctx context.Context, key string, value []byte, opts ...SetOption) (bool, error) {
 	if err := checkCtx(ctx, "DB.SetIfPresent"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return db.SetIfPresent(key, value, opts...)
+	defer bindDeadline(ctx)()
+	r0, err := db.SetIfPresent(key, value, opts...)
+	return r0, ctxResult(ctx, "DB.SetIfPresent", err)
 }
 
 // SetManyContext is SetMany with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly SetMany.
+// libgrove; otherwise it is SetMany, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (db *DB) SetManyContext(ctx context.Context, items map[string][]byte, opts ...SetOption) error {
 	if err := checkCtx(ctx, "DB.SetMany"); err != nil {
 		return err
 	}
-	return db.SetMany(items, opts...)
+	defer bindDeadline(ctx)()
+	err := db.SetMany(items, opts...)
+	return ctxResult(ctx, "DB.SetMany", err)
 }
 
 // SizeOnDiskContext is SizeOnDisk with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly SizeOnDisk.
+// calling libgrove; otherwise it is SizeOnDisk, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (db *DB) SizeOnDiskContext(ctx context.Context) (int64, error) {
 	if err := checkCtx(ctx, "DB.SizeOnDisk"); err != nil {
 		var r0 int64
 		return r0, err
 	}
-	return db.SizeOnDisk()
+	defer bindDeadline(ctx)()
+	r0, err := db.SizeOnDisk()
+	return r0, ctxResult(ctx, "DB.SizeOnDisk", err)
 }
 
 // TTLContext is TTL with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly TTL.
+// otherwise it is TTL, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (db *DB) TTLContext(ctx context.Context, key string) (time.Duration, bool, error) {
 	if err := checkCtx(ctx, "DB.TTL"); err != nil {
 		var (
@@ -672,334 +864,428 @@ func (db *DB) TTLContext(ctx context.Context, key string) (time.Duration, bool, 
 		)
 		return r0, r1, err
 	}
-	return db.TTL(key)
+	defer bindDeadline(ctx)()
+	r0, r1, err := db.TTL(key)
+	return r0, r1, ctxResult(ctx, "DB.TTL", err)
 }
 
 // TypeContext is Type with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Type.
+// otherwise it is Type, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (db *DB) TypeContext(ctx context.Context, key string) (Kind, error) {
 	if err := checkCtx(ctx, "DB.Type"); err != nil {
 		var r0 Kind
 		return r0, err
 	}
-	return db.Type(key)
+	defer bindDeadline(ctx)()
+	r0, err := db.Type(key)
+	return r0, ctxResult(ctx, "DB.Type", err)
 }
 
 // AddContext is Add with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Add.
+// otherwise it is Add, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (lb *Leaderboard) AddContext(ctx context.Context, member string, score float64) error {
 	if err := checkCtx(ctx, "Leaderboard.Add"); err != nil {
 		return err
 	}
-	return lb.Add(member, score)
+	defer bindDeadline(ctx)()
+	err := lb.Add(member, score)
+	return ctxResult(ctx, "Leaderboard.Add", err)
 }
 
 // AroundContext is Around with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Around.
+// libgrove; otherwise it is Around, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (lb *Leaderboard) AroundContext(ctx context.Context, member string, n int) ([]Ranked, error) {
 	if err := checkCtx(ctx, "Leaderboard.Around"); err != nil {
 		var r0 []Ranked
 		return r0, err
 	}
-	return lb.Around(member, n)
+	defer bindDeadline(ctx)()
+	r0, err := lb.Around(member, n)
+	return r0, ctxResult(ctx, "Leaderboard.Around", err)
 }
 
 // ClearContext is Clear with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Clear.
+// libgrove; otherwise it is Clear, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (lb *Leaderboard) ClearContext(ctx context.Context) (int, error) {
 	if err := checkCtx(ctx, "Leaderboard.Clear"); err != nil {
 		var r0 int
 		return r0, err
 	}
-	return lb.Clear()
+	defer bindDeadline(ctx)()
+	r0, err := lb.Clear()
+	return r0, ctxResult(ctx, "Leaderboard.Clear", err)
 }
 
 // IncrContext is Incr with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Incr.
+// otherwise it is Incr, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (lb *Leaderboard) IncrContext(ctx context.Context, member string, delta float64) (float64, error) {
 	if err := checkCtx(ctx, "Leaderboard.Incr"); err != nil {
 		var r0 float64
 		return r0, err
 	}
-	return lb.Incr(member, delta)
+	defer bindDeadline(ctx)()
+	r0, err := lb.Incr(member, delta)
+	return r0, ctxResult(ctx, "Leaderboard.Incr", err)
 }
 
 // LenContext is Len with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Len.
+// otherwise it is Len, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (lb *Leaderboard) LenContext(ctx context.Context) (int, error) {
 	if err := checkCtx(ctx, "Leaderboard.Len"); err != nil {
 		var r0 int
 		return r0, err
 	}
-	return lb.Len()
+	defer bindDeadline(ctx)()
+	r0, err := lb.Len()
+	return r0, ctxResult(ctx, "Leaderboard.Len", err)
 }
 
 // RangeContext is Range with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Range.
+// libgrove; otherwise it is Range, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (lb *Leaderboard) RangeContext(ctx context.Context, start, stop int) ([]Ranked, error) {
 	if err := checkCtx(ctx, "Leaderboard.Range"); err != nil {
 		var r0 []Ranked
 		return r0, err
 	}
-	return lb.Range(start, stop)
+	defer bindDeadline(ctx)()
+	r0, err := lb.Range(start, stop)
+	return r0, ctxResult(ctx, "Leaderboard.Range", err)
 }
 
 // RankContext is Rank with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Rank.
+// otherwise it is Rank, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (lb *Leaderboard) RankContext(ctx context.Context, member string) (int, error) {
 	if err := checkCtx(ctx, "Leaderboard.Rank"); err != nil {
 		var r0 int
 		return r0, err
 	}
-	return lb.Rank(member)
+	defer bindDeadline(ctx)()
+	r0, err := lb.Rank(member)
+	return r0, ctxResult(ctx, "Leaderboard.Rank", err)
 }
 
 // RemoveContext is Remove with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Remove.
+// libgrove; otherwise it is Remove, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (lb *Leaderboard) RemoveContext(ctx context.Context, member string) (bool, error) {
 	if err := checkCtx(ctx, "Leaderboard.Remove"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return lb.Remove(member)
+	defer bindDeadline(ctx)()
+	r0, err := lb.Remove(member)
+	return r0, ctxResult(ctx, "Leaderboard.Remove", err)
 }
 
 // ScoreContext is Score with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Score.
+// libgrove; otherwise it is Score, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (lb *Leaderboard) ScoreContext(ctx context.Context, member string) (float64, error) {
 	if err := checkCtx(ctx, "Leaderboard.Score"); err != nil {
 		var r0 float64
 		return r0, err
 	}
-	return lb.Score(member)
+	defer bindDeadline(ctx)()
+	r0, err := lb.Score(member)
+	return r0, ctxResult(ctx, "Leaderboard.Score", err)
 }
 
 // TopContext is Top with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Top.
+// otherwise it is Top, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (lb *Leaderboard) TopContext(ctx context.Context, n int) ([]Ranked, error) {
 	if err := checkCtx(ctx, "Leaderboard.Top"); err != nil {
 		var r0 []Ranked
 		return r0, err
 	}
-	return lb.Top(n)
+	defer bindDeadline(ctx)()
+	r0, err := lb.Top(n)
+	return r0, ctxResult(ctx, "Leaderboard.Top", err)
 }
 
 // ExtendContext is Extend with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Extend.
+// libgrove; otherwise it is Extend, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (l *Lock) ExtendContext(ctx context.Context, ttl time.Duration) (bool, error) {
 	if err := checkCtx(ctx, "Lock.Extend"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return l.Extend(ttl)
+	defer bindDeadline(ctx)()
+	r0, err := l.Extend(ttl)
+	return r0, ctxResult(ctx, "Lock.Extend", err)
 }
 
 // HeldContext is Held with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Held.
+// otherwise it is Held, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (l *Lock) HeldContext(ctx context.Context) (bool, error) {
 	if err := checkCtx(ctx, "Lock.Held"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return l.Held()
+	defer bindDeadline(ctx)()
+	r0, err := l.Held()
+	return r0, ctxResult(ctx, "Lock.Held", err)
 }
 
 // ReleaseContext is Release with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Release.
+// libgrove; otherwise it is Release, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (l *Lock) ReleaseContext(ctx context.Context) (bool, error) {
 	if err := checkCtx(ctx, "Lock.Release"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return l.Release()
+	defer bindDeadline(ctx)()
+	r0, err := l.Release()
+	return r0, ctxResult(ctx, "Lock.Release", err)
 }
 
 // TryAcquireContext is TryAcquire with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly TryAcquire.
+// calling libgrove; otherwise it is TryAcquire, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (l *Lock) TryAcquireContext(ctx context.Context) (bool, error) {
 	if err := checkCtx(ctx, "Lock.TryAcquire"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return l.TryAcquire()
+	defer bindDeadline(ctx)()
+	r0, err := l.TryAcquire()
+	return r0, ctxResult(ctx, "Lock.TryAcquire", err)
 }
 
 // AckContext is Ack with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Ack.
+// otherwise it is Ack, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (q *Queue) AckContext(ctx context.Context, id uint64) (bool, error) {
 	if err := checkCtx(ctx, "Queue.Ack"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return q.Ack(id)
+	defer bindDeadline(ctx)()
+	r0, err := q.Ack(id)
+	return r0, ctxResult(ctx, "Queue.Ack", err)
 }
 
 // DeadLettersContext is DeadLetters with a context: when ctx is already done it returns ctx's
 // error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without
-// calling libgrove; otherwise it is exactly DeadLetters.
+// calling libgrove; otherwise it is DeadLetters, with a call to a Redis server that has not
+// answered by ctx's deadline failing then (an error that comes as ctx ends matches ctx's error
+// too).
 func (q *Queue) DeadLettersContext(ctx context.Context) ([]Job, error) {
 	if err := checkCtx(ctx, "Queue.DeadLetters"); err != nil {
 		var r0 []Job
 		return r0, err
 	}
-	return q.DeadLetters()
+	defer bindDeadline(ctx)()
+	r0, err := q.DeadLetters()
+	return r0, ctxResult(ctx, "Queue.DeadLetters", err)
 }
 
 // DequeueContext is Dequeue with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Dequeue.
+// libgrove; otherwise it is Dequeue, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (q *Queue) DequeueContext(ctx context.Context) (*Job, error) {
 	if err := checkCtx(ctx, "Queue.Dequeue"); err != nil {
 		var r0 *Job
 		return r0, err
 	}
-	return q.Dequeue()
+	defer bindDeadline(ctx)()
+	r0, err := q.Dequeue()
+	return r0, ctxResult(ctx, "Queue.Dequeue", err)
 }
 
 // EnqueueContext is Enqueue with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Enqueue.
+// libgrove; otherwise it is Enqueue, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (q *Queue) EnqueueContext(ctx context.Context, payload []byte, delay time.Duration) (uint64, error) {
 	if err := checkCtx(ctx, "Queue.Enqueue"); err != nil {
 		var r0 uint64
 		return r0, err
 	}
-	return q.Enqueue(payload, delay)
+	defer bindDeadline(ctx)()
+	r0, err := q.Enqueue(payload, delay)
+	return r0, ctxResult(ctx, "Queue.Enqueue", err)
 }
 
 // NackContext is Nack with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Nack.
+// otherwise it is Nack, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (q *Queue) NackContext(ctx context.Context, id uint64, delay time.Duration) (bool, error) {
 	if err := checkCtx(ctx, "Queue.Nack"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return q.Nack(id, delay)
+	defer bindDeadline(ctx)()
+	r0, err := q.Nack(id, delay)
+	return r0, ctxResult(ctx, "Queue.Nack", err)
 }
 
 // StatsContext is Stats with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Stats.
+// libgrove; otherwise it is Stats, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (q *Queue) StatsContext(ctx context.Context) (QueueStats, error) {
 	if err := checkCtx(ctx, "Queue.Stats"); err != nil {
 		var r0 QueueStats
 		return r0, err
 	}
-	return q.Stats()
+	defer bindDeadline(ctx)()
+	r0, err := q.Stats()
+	return r0, ctxResult(ctx, "Queue.Stats", err)
 }
 
 // AllowContext is Allow with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Allow.
+// libgrove; otherwise it is Allow, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (rl *RateLimiter) AllowContext(ctx context.Context, key string, cost uint64) (Decision, error) {
 	if err := checkCtx(ctx, "RateLimiter.Allow"); err != nil {
 		var r0 Decision
 		return r0, err
 	}
-	return rl.Allow(key, cost)
+	defer bindDeadline(ctx)()
+	r0, err := rl.Allow(key, cost)
+	return r0, ctxResult(ctx, "RateLimiter.Allow", err)
 }
 
 // PeekContext is Peek with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Peek.
+// otherwise it is Peek, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (rl *RateLimiter) PeekContext(ctx context.Context, key string) (Decision, error) {
 	if err := checkCtx(ctx, "RateLimiter.Peek"); err != nil {
 		var r0 Decision
 		return r0, err
 	}
-	return rl.Peek(key)
+	defer bindDeadline(ctx)()
+	r0, err := rl.Peek(key)
+	return r0, ctxResult(ctx, "RateLimiter.Peek", err)
 }
 
 // ResetContext is Reset with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Reset.
+// libgrove; otherwise it is Reset, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (rl *RateLimiter) ResetContext(ctx context.Context, key string) (bool, error) {
 	if err := checkCtx(ctx, "RateLimiter.Reset"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return rl.Reset(key)
+	defer bindDeadline(ctx)()
+	r0, err := rl.Reset(key)
+	return r0, ctxResult(ctx, "RateLimiter.Reset", err)
 }
 
 // CreateContext is Create with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Create.
+// libgrove; otherwise it is Create, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (s *Sessions) CreateContext(ctx context.Context, data []byte) (string, error) {
 	if err := checkCtx(ctx, "Sessions.Create"); err != nil {
 		var r0 string
 		return r0, err
 	}
-	return s.Create(data)
+	defer bindDeadline(ctx)()
+	r0, err := s.Create(data)
+	return r0, ctxResult(ctx, "Sessions.Create", err)
 }
 
 // DeleteContext is Delete with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Delete.
+// libgrove; otherwise it is Delete, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (s *Sessions) DeleteContext(ctx context.Context, id string) (bool, error) {
 	if err := checkCtx(ctx, "Sessions.Delete"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return s.Delete(id)
+	defer bindDeadline(ctx)()
+	r0, err := s.Delete(id)
+	return r0, ctxResult(ctx, "Sessions.Delete", err)
 }
 
 // ExistsContext is Exists with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Exists.
+// libgrove; otherwise it is Exists, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (s *Sessions) ExistsContext(ctx context.Context, id string) (bool, error) {
 	if err := checkCtx(ctx, "Sessions.Exists"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return s.Exists(id)
+	defer bindDeadline(ctx)()
+	r0, err := s.Exists(id)
+	return r0, ctxResult(ctx, "Sessions.Exists", err)
 }
 
 // GetContext is Get with a context: when ctx is already done it returns ctx's error, wrapped
 // (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling libgrove;
-// otherwise it is exactly Get.
+// otherwise it is Get, with a call to a Redis server that has not answered by ctx's deadline
+// failing then (an error that comes as ctx ends matches ctx's error too).
 func (s *Sessions) GetContext(ctx context.Context, id string) ([]byte, error) {
 	if err := checkCtx(ctx, "Sessions.Get"); err != nil {
 		var r0 []byte
 		return r0, err
 	}
-	return s.Get(id)
+	defer bindDeadline(ctx)()
+	r0, err := s.Get(id)
+	return r0, ctxResult(ctx, "Sessions.Get", err)
 }
 
 // TouchContext is Touch with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Touch.
+// libgrove; otherwise it is Touch, with a call to a Redis server that has not answered by ctx's
+// deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (s *Sessions) TouchContext(ctx context.Context, id string) (bool, error) {
 	if err := checkCtx(ctx, "Sessions.Touch"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return s.Touch(id)
+	defer bindDeadline(ctx)()
+	r0, err := s.Touch(id)
+	return r0, ctxResult(ctx, "Sessions.Touch", err)
 }
 
 // UpdateContext is Update with a context: when ctx is already done it returns ctx's error,
 // wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling
-// libgrove; otherwise it is exactly Update.
+// libgrove; otherwise it is Update, with a call to a Redis server that has not answered by
+// ctx's deadline failing then (an error that comes as ctx ends matches ctx's error too).
 func (s *Sessions) UpdateContext(ctx context.Context, id string, data []byte) (bool, error) {
 	if err := checkCtx(ctx, "Sessions.Update"); err != nil {
 		var r0 bool
 		return r0, err
 	}
-	return s.Update(id, data)
+	defer bindDeadline(ctx)()
+	r0, err := s.Update(id, data)
+	return r0, ctxResult(ctx, "Sessions.Update", err)
 }

@@ -20,6 +20,7 @@ mod clock;
 mod conditional;
 mod counter;
 mod crdt;
+mod deadline;
 mod error;
 mod kv;
 mod leaderboard;
@@ -43,6 +44,7 @@ pub use crdt::orset::CrdtSet;
 pub use crdt::pncounter::CrdtCounter;
 pub use crdt::register::CrdtRegister;
 pub use crdt::{canonical_json, sync, Stamp, SyncReport, STATE_VERSION};
+pub use deadline::{set_call_deadline, with_call_deadline};
 pub use error::{Error, ErrorKind, Result};
 pub use kv::Keys;
 #[doc(hidden)]

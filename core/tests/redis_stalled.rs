@@ -9,7 +9,7 @@
 
 mod common;
 
-use grove_core::{ErrorKind, Options, Store};
+use grove_core::{with_call_deadline, ErrorKind, Options, Store};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -135,6 +135,51 @@ fn a_stopped_server_fails_calls_within_the_reply_timeout_and_the_handle_recovers
     assert!(crdt.value().unwrap() >= 1);
     store.set(b"k", b"v", None).unwrap();
     assert_eq!(store.get(b"k").unwrap().as_deref(), Some(&b"v"[..]));
+}
+
+#[test]
+fn a_callers_deadline_cuts_a_call_to_a_stopped_server_short() {
+    if common::redis_url().is_none() {
+        return;
+    }
+    let server = Server::start();
+    let store = Store::open(&server.url).unwrap();
+    let counter = store.counter("hits").unwrap();
+    let crdt = store.crdt_counter("likes").unwrap();
+    // A deadline far off changes nothing; one already passed sends nothing.
+    let far = Instant::now() + Duration::from_secs(60);
+    assert_eq!(with_call_deadline(far, || counter.increment(1)).unwrap(), 1);
+    let e = with_call_deadline(Instant::now(), || counter.increment(1)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+    assert!(e.to_string().contains("deadline passed before"), "{e}");
+    assert_eq!(counter.get().unwrap(), 1);
+
+    server.signal("-STOP");
+    // The default reply timeout is 20 s; a 300 ms deadline ends each call well before it.
+    type Call<'a> = Box<dyn Fn() -> grove_core::Result<()> + 'a>;
+    let calls: Vec<(&str, Call)> = vec![
+        ("a script", Box::new(|| counter.increment(1).map(|_| ()))),
+        ("a transaction", Box::new(|| crdt.increment(1).map(|_| ()))),
+        ("a read", Box::new(|| store.get(b"k").map(|_| ()))),
+    ];
+    for (what, call) in calls {
+        let t = Instant::now();
+        let e = with_call_deadline(t + Duration::from_millis(300), &call).unwrap_err();
+        let took = t.elapsed();
+        assert_eq!(e.kind(), ErrorKind::Io, "{what}: {e}");
+        assert!(e.to_string().contains("deadline"), "{what}: {e}");
+        assert!(took < Duration::from_secs(3), "{what} waited {took:?}");
+        println!("stopped server, 300 ms deadline: {what} failed after {took:?}");
+    }
+    server.signal("-CONT");
+    assert!(counter.increment(1).unwrap() >= 2);
+    // Local engines never wait on a network: a passed deadline changes nothing there.
+    let mem = Store::open_memory();
+    let c = mem.counter("c").unwrap();
+    assert_eq!(
+        with_call_deadline(Instant::now(), || c.increment(1)).unwrap(),
+        1
+    );
 }
 
 #[test]

@@ -24,6 +24,7 @@ mod error;
 mod buf;
 mod counter;
 mod crdt;
+mod deadline;
 mod keys;
 mod kv;
 mod leaderboard;
@@ -57,6 +58,7 @@ pub use crdt::{
     grove_crdt_set_free, grove_crdt_set_len, grove_crdt_set_members, grove_crdt_set_merge,
     grove_crdt_set_new, grove_crdt_set_remove, grove_crdt_set_state,
 };
+pub use deadline::{grove_thread_clear_deadline, grove_thread_set_deadline};
 pub use error::{
     grove_error, grove_error_free, grove_error_message, grove_error_status, grove_status,
     grove_status_name,
@@ -114,7 +116,7 @@ use std::ffi::c_char;
 /// Major version of the C ABI in this header; a change means existing callers must be rebuilt.
 pub const GROVE_ABI_VERSION_MAJOR: u32 = 0;
 /// Minor version of the C ABI in this header; a change only adds functions or constants.
-pub const GROVE_ABI_VERSION_MINOR: u32 = 7;
+pub const GROVE_ABI_VERSION_MINOR: u32 = 8;
 
 /// The crate version with a trailing NUL, handed out by `grove_version`.
 const VERSION_NUL: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
@@ -142,6 +144,6 @@ mod tests {
         // SAFETY: grove_version returns a pointer to a static NUL-terminated string.
         let v = unsafe { CStr::from_ptr(grove_version()) };
         assert_eq!(v.to_str().unwrap(), grove_core::VERSION);
-        assert_eq!(grove_abi_version(), 7);
+        assert_eq!(grove_abi_version(), 8);
     }
 }

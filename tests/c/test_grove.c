@@ -209,6 +209,53 @@ static int black_hole(int *listener, int fillers[3]) {
     return ntohs(addr.sin_port);
 }
 
+/* A thread's deadline (grove_thread_set_deadline): local engines ignore it; on Redis a call made
+ * once it passed is GROVE_IO naming the deadline and sends nothing, a far one changes nothing,
+ * and clearing it restores plain calls. */
+static void test_thread_deadline(void) {
+    grove_store *mem = NULL;
+    grove_counter *c = NULL;
+    int64_t val = 0;
+    OK(grove_store_open_memory(NULL, &mem, &err));
+    OK(grove_counter_new(mem, S("c"), &c, &err));
+    grove_thread_set_deadline(0);
+    sleep_ms(2);
+    OK(grove_counter_increment(c, 1, &val, &err));
+    CHECK(val == 1);
+    grove_thread_clear_deadline();
+    grove_counter_free(c);
+    OK(grove_store_close(mem, &err));
+    grove_store_free(mem);
+
+    const char *url = getenv("GROVE_TEST_REDIS");
+    if (url == NULL || *url == '\0') {
+        printf("NOTE: GROVE_TEST_REDIS is not set: the thread deadline not tried on Redis\n");
+        return;
+    }
+    char target[600];
+    snprintf(target, sizeof target, "%s?store=c-deadline-%d", url, (int)getpid());
+    grove_store *db = NULL;
+    OK(grove_store_open(S(target), NULL, &db, &err));
+    if (db == NULL) {
+        return;
+    }
+    c = NULL;
+    OK(grove_counter_new(db, S("c"), &c, &err));
+    OK(grove_counter_set(c, 0, &err));
+    grove_thread_set_deadline(0);
+    sleep_ms(2);
+    EXPECT_MSG(GROVE_IO, "deadline", grove_counter_increment(c, 1, &val, &err));
+    grove_thread_set_deadline(60000);
+    OK(grove_counter_increment(c, 1, &val, &err));
+    CHECK(val == 1); /* the refused call sent nothing */
+    grove_thread_clear_deadline();
+    OK(grove_counter_increment(c, 1, &val, &err));
+    CHECK(val == 2);
+    grove_counter_free(c);
+    OK(grove_store_close(db, &err));
+    grove_store_free(db);
+}
+
 /* Opens `target` with a connect timeout of `ms` and expects `want` with `part` in the message. */
 static void expect_open_with_timeout(const char *target, uint64_t ms, grove_status want,
                                      const char *part) {
@@ -4370,6 +4417,7 @@ int main(int argc, char **argv) {
     run_case("error_out_param_may_be_null", test_error_out_param_may_be_null);
     run_case("options", test_options);
     run_case("connect_timeout", test_connect_timeout);
+    run_case("thread_deadline", test_thread_deadline);
     run_case("open_memory_and_inspect", test_open_memory_and_inspect);
     run_case("kv_basics", test_kv_basics);
     run_case("ttl", test_ttl);

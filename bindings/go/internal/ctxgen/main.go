@@ -292,7 +292,8 @@ func renderCall(w *bytes.Buffer, fset *token.FileSet, c call, imports map[string
 	w.WriteString("\n")
 	w.WriteString(comment(fmt.Sprintf("%sContext is %s with a context: when ctx is already done it returns ctx's "+
 		"error, wrapped (errors.Is(err, context.Canceled) or context.DeadlineExceeded), without calling "+
-		"libgrove; otherwise it is exactly %s.", name, name, name)))
+		"libgrove; otherwise it is %s, with a call to a Redis server that has not answered by ctx's "+
+		"deadline failing then (an error that comes as ctx ends matches ctx's error too).", name, name, name)))
 	recv := ""
 	target := name
 	if c.recvType != "" {
@@ -329,7 +330,17 @@ func renderCall(w *bytes.Buffer, fset *token.FileSet, c call, imports map[string
 		fmt.Fprintf(w, "\t\treturn %s, err\n", strings.Join(names, ", "))
 	}
 	w.WriteString("\t}\n")
-	fmt.Fprintf(w, "\treturn %s(%s)\n}\n", target, strings.Join(args, ", "))
+	// The call runs under ctx's deadline (bindDeadline), and an error that came as ctx ended
+	// is also ctx's (ctxResult).
+	w.WriteString("\tdefer bindDeadline(ctx)()\n")
+	var outs []string
+	for _, z := range zeros {
+		outs = append(outs, strings.Fields(z)[0])
+	}
+	outs = append(outs, "err")
+	fmt.Fprintf(w, "\t%s := %s(%s)\n", strings.Join(outs, ", "), target, strings.Join(args, ", "))
+	outs[len(outs)-1] = fmt.Sprintf("ctxResult(ctx, %q, err)", op)
+	fmt.Fprintf(w, "\treturn %s\n}\n", strings.Join(outs, ", "))
 	return nil
 }
 

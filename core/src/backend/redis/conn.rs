@@ -66,6 +66,8 @@ struct Cluster {
 /// A connection taken from the pool, with the node generation it was opened for.
 pub(crate) struct Conn {
     generation: u64,
+    /// Its socket timeouts were shortened to a caller's deadline (see [`Pool::arm`]).
+    armed: bool,
     /// The connection itself.
     pub(crate) conn: redis::Connection,
 }
@@ -278,10 +280,15 @@ impl Pool {
             self.refresh();
         }
         let node = self.node.lock().clone();
-        let conn = open_connection(&node, self.timeout, self.reply_timeout)
+        let timeout = match crate::deadline::left() {
+            Some(left) => self.timeout.min(left.max(Duration::from_millis(1))),
+            None => self.timeout,
+        };
+        let conn = open_connection(&node, timeout, self.reply_timeout)
             .map_err(|e| self.connect_error(&node.addr, e))?;
         Ok(Conn {
             generation: node.generation,
+            armed: false,
             conn,
         })
     }
@@ -327,6 +334,10 @@ impl Pool {
             Some(c) => c,
             None => self.connect().map_err(Failed::Final)?,
         };
+        if let Err(e) = self.arm(&mut conn) {
+            self.give_back(conn);
+            return Err(Failed::Final(e));
+        }
         match f(&mut conn.conn) {
             Ok(v) => {
                 self.give_back(conn);
@@ -342,6 +353,7 @@ impl Pool {
                 // answering, and a second try would only double the wait.
                 if effect == Effect::Read && !fresh && !e.is_timeout() {
                     let mut conn = self.connect().map_err(Failed::Final)?;
+                    self.arm(&mut conn).map_err(Failed::Final)?;
                     return match f(&mut conn.conn) {
                         Ok(v) => {
                             self.give_back(conn);
@@ -375,7 +387,10 @@ impl Pool {
         f: &mut impl FnMut(&mut redis::Connection) -> redis::RedisResult<T>,
     ) -> std::result::Result<T, Failed> {
         let node = Node::new(target, 0).map_err(Failed::Final)?;
-        let mut conn = open_connection(&node, self.timeout, self.reply_timeout)
+        let limit = self.limit().map_err(Failed::Final)?;
+        let timeout = limit.map_or(self.timeout, |l| self.timeout.min(l));
+        let reply_timeout = limit.unwrap_or(self.reply_timeout);
+        let mut conn = open_connection(&node, timeout, reply_timeout)
             .map_err(|e| Failed::Final(self.connect_error(&node.addr, e)))?;
         let out = redis::cmd("ASKING")
             .query::<()>(&mut conn)
@@ -468,8 +483,49 @@ impl Pool {
         }
     }
 
+    /// How long the next round trip may wait: the reply timeout, or less when this thread's
+    /// caller set a deadline (see the deadline module); an `Io` error once that has passed.
+    fn limit(&self) -> Result<Option<Duration>> {
+        match crate::deadline::left() {
+            None => Ok(None),
+            Some(left) if left.is_zero() => Err(Error::new(
+                ErrorKind::Io,
+                format!(
+                    "Redis server {}: the caller's deadline passed before the call was sent",
+                    self.addr()
+                ),
+            )),
+            Some(left) => Ok(Some(left.min(self.reply_timeout))),
+        }
+    }
+
+    /// Shortens `conn`'s socket timeouts to this thread's deadline, if it has one (undone by
+    /// [`Pool::give_back`]); an `Io` error once the deadline has passed. Called before each
+    /// round trip or transaction attempt, so none waits past the deadline.
+    pub(crate) fn arm(&self, conn: &mut Conn) -> Result<()> {
+        let Some(limit) = self.limit()? else {
+            return Ok(());
+        };
+        conn.armed = true;
+        let set = conn
+            .conn
+            .set_read_timeout(Some(limit))
+            .and_then(|()| conn.conn.set_write_timeout(Some(limit)));
+        set.map_err(|e| self.error(e, Effect::Read))
+    }
+
     /// Returns a connection taken with [`Pool::take`] that is known to be clean.
-    pub(crate) fn give_back(&self, conn: Conn) {
+    pub(crate) fn give_back(&self, mut conn: Conn) {
+        if conn.armed {
+            conn.armed = false;
+            let reset = conn
+                .conn
+                .set_read_timeout(Some(self.reply_timeout))
+                .and_then(|()| conn.conn.set_write_timeout(Some(self.reply_timeout)));
+            if reset.is_err() {
+                return;
+            }
+        }
         let current = self.node.lock().generation;
         let mut idle = self.idle.lock();
         if idle.len() < MAX_IDLE && conn.generation == current && conn.conn.is_open() {
@@ -484,6 +540,12 @@ impl Pool {
 
     /// Grove's error for a connection that could not be made.
     fn connect_error(&self, addr: &str, e: redis::RedisError) -> Error {
+        if e.is_timeout() && crate::deadline::left().is_some() {
+            return Error::new(
+                ErrorKind::Io,
+                format!("Redis server {addr}: not reached before the caller's deadline"),
+            );
+        }
         if e.is_timeout() {
             return Error::new(
                 ErrorKind::Io,
@@ -498,7 +560,9 @@ impl Pool {
 
     fn error_at(&self, addr: &str, e: redis::RedisError, effect: Effect) -> Error {
         if is_connection_error(&e) {
-            let what = if e.is_timeout() {
+            let what = if e.is_timeout() && crate::deadline::left().is_some() {
+                "no reply before the caller's deadline; the connection was dropped".to_string()
+            } else if e.is_timeout() {
                 format!(
                     "no reply within the reply timeout ({:?}); the connection was dropped",
                     self.reply_timeout

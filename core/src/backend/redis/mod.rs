@@ -339,6 +339,10 @@ impl Backend for RedisBackend {
         let mut conn = self.pool.take()?;
         let mut refusals = 0;
         let out = loop {
+            // Each attempt waits no longer than the caller's deadline, if there is one.
+            if let Err(e) = self.pool.arm(&mut conn) {
+                break Err(e);
+            }
             let mut tx = RedisTxn {
                 names: &self.names,
                 conn: &mut conn.conn,
@@ -399,7 +403,12 @@ impl Backend for RedisBackend {
                 }
             }
         };
-        if out.is_err() {
+        if let Err(e) = &out {
+            // A connection that failed (a reply timed out, say) is dropped, not asked to UNWATCH:
+            // that would wait for a stalled server once more.
+            if e.kind() == crate::error::ErrorKind::Io {
+                return out;
+            }
             // Leave the connection clean for the next user.
             if redis::cmd("UNWATCH").query::<()>(&mut conn.conn).is_err() {
                 return out;
