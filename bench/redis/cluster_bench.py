@@ -17,9 +17,8 @@ import sys
 import time
 from collections.abc import Callable
 
-from redis.cluster import ClusterNode, RedisCluster
-
 import grovekv
+from redis.cluster import ClusterNode, RedisCluster
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
 from bench import LOCK_RELEASE_LUA, RATELIMIT_LUA
@@ -73,7 +72,9 @@ def main() -> None:
         return rl.allow(f"c{i % 100}")
 
     def r_allow(i: int) -> object:
-        return rl_script(keys=[f"rl:api:c{i % 100}"], args=[10**9, 60_000, secrets.token_hex(8)])
+        return rl_script(
+            keys=[f"rl:api:c{i % 100}"], args=[10**9, 60_000, secrets.token_hex(8)]
+        )
 
     def g_rank(i: int) -> object:
         return lb.rank(f"m{i % 1000}")
@@ -101,8 +102,12 @@ def main() -> None:
         ("queue enqueue+dequeue+ack", g_queue, r_queue, "LPUSH, LMOVE, LREM"),
     ]
     load = os.getloadavg()[0]
-    print(f"Grove redis+cluster:// vs redis-py RedisCluster, {N} ops x {ROUNDS} rounds, load {load:.2f}")
-    print("| operation | Grove µs/op | redis-py µs/op (how) | Grove/redis-py time | goal |")
+    print(
+        f"Grove redis+cluster:// vs redis-py RedisCluster, {N} ops x {ROUNDS} rounds, load {load:.2f}"
+    )
+    print(
+        "| operation | Grove µs/op | redis-py µs/op (how) | Grove/redis-py time | goal |"
+    )
     print("|---|---:|---:|---|---|")
     for name, g, h, how in work:
         g(-1)
