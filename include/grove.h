@@ -1138,6 +1138,14 @@ grove_status grove_options_set_encryption_key(struct grove_options *opts, const 
 grove_status grove_options_set_node_id(struct grove_options *opts, const uint8_t *node_id, size_t node_id_len, struct grove_error **err);
 
 /**
+ * Sets how long a network store's server (`redis://…`) may take to answer a command before the
+ * call fails with an IO error and its connection is dropped: `timeout_ms` milliseconds (20000
+ * when never set). Checked when the store is opened: 0, or any timeout on an engine without a
+ * server, makes the open fail with INVALID_ARGUMENT. Errors here: INVALID_ARGUMENT (NULL `opts`).
+ */
+grove_status grove_options_set_reply_timeout(struct grove_options *opts, uint64_t timeout_ms, struct grove_error **err);
+
+/**
  * Marks the in-flight job `id` done and removes it; `*out_acked` is false (and nothing
  * changes) when it is not in flight: unknown, already acked, nacked, or dead.
  * Errors: INVALID_ARGUMENT, WRONG_TYPE, CLOSED, CORRUPT, IO.

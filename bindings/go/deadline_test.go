@@ -99,3 +99,33 @@ func TestContextDeadlineCutsAStalledRedisCallShort(t *testing.T) {
 	}
 	must(t, db.Close())
 }
+
+func TestWithReplyTimeoutBoundsACallToAStalledServer(t *testing.T) {
+	if _, err := grovekv.OpenMemory(grovekv.WithReplyTimeout(time.Second)); !errors.Is(err, grovekv.ErrInvalidArgument) {
+		t.Fatalf("a reply timeout on memory: want ErrInvalidArgument, got %v", err)
+	}
+	if os.Getenv("GROVE_TEST_REDIS") == "" {
+		t.Skip("GROVE_TEST_REDIS is not set: no redis-server to stop")
+	}
+	server, url := stoppableRedis(t)
+	if _, err := grovekv.Open(url, grovekv.WithReplyTimeout(0)); !errors.Is(err, grovekv.ErrInvalidArgument) {
+		t.Fatalf("a reply timeout of 0: want ErrInvalidArgument, got %v", err)
+	}
+	db, err := grovekv.Open(url, grovekv.WithReplyTimeout(300*time.Millisecond))
+	must(t, err)
+	c := db.Counter("hits")
+	_, err = c.Increment(1)
+	must(t, err)
+	must(t, server.Process.Signal(syscall.SIGSTOP))
+	start := time.Now()
+	_, err = c.Increment(1)
+	took := time.Since(start)
+	if !errors.Is(err, grovekv.ErrIo) || took > 3*time.Second {
+		t.Fatalf("a stalled server: want ErrIo within 3s (the 300ms reply timeout), got %v after %v", err, took)
+	}
+	t.Logf("stopped server, 300 ms reply timeout: Increment returned after %v: %v", took, err)
+	must(t, server.Process.Signal(syscall.SIGCONT))
+	_, err = c.Increment(1)
+	must(t, err)
+	must(t, db.Close())
+}

@@ -45,6 +45,7 @@ type config struct {
 	durable          bool
 	flushMs          *uint64
 	connectTimeoutMs *uint64
+	replyTimeoutMs   *uint64
 	compressMin      *int
 	encryptionKey    *[]byte
 	oldKeys          [][]byte
@@ -89,16 +90,28 @@ func WithDurableWrites() Option {
 // ErrInvalidArgument, as it rejects the option on an engine with no server (a path, lmdb:,
 // memory:, OpenMemory).
 func WithConnectTimeout(d time.Duration) Option {
-	return func(c *config) {
-		var ms uint64
-		if d > 0 {
-			ms = uint64(d / time.Millisecond)
-			if d%time.Millisecond != 0 {
-				ms++
-			}
+	return func(c *config) { c.connectTimeoutMs = wholeMs(d) }
+}
+
+// WithReplyTimeout bounds how long a network store's server (redis://…) may take to answer a
+// command before the call fails with ErrIo and its connection is dropped; the default is 20s.
+// Rounded and checked as WithConnectTimeout is. A Context call's deadline, when sooner, bounds
+// its round trips too.
+func WithReplyTimeout(d time.Duration) Option {
+	return func(c *config) { c.replyTimeoutMs = wholeMs(d) }
+}
+
+// wholeMs is d in whole milliseconds for libgrove, rounded up (d <= 0 becomes 0, which the
+// open refuses).
+func wholeMs(d time.Duration) *uint64 {
+	var ms uint64
+	if d > 0 {
+		ms = uint64(d / time.Millisecond)
+		if d%time.Millisecond != 0 {
+			ms++
 		}
-		c.connectTimeoutMs = &ms
 	}
+	return &ms
 }
 
 // WithCompression stores values of at least DefaultCompressMinBytes (1024) bytes
@@ -182,6 +195,13 @@ func makeOptions(opts []Option) (*C.grove_options, error) {
 	}
 	if cfg.connectTimeoutMs != nil {
 		st := C.grove_options_set_connect_timeout(copts, C.uint64_t(*cfg.connectTimeoutMs), &cerr)
+		if st != C.GROVE_OK {
+			C.grove_options_free(copts)
+			return nil, takeError(st, cerr)
+		}
+	}
+	if cfg.replyTimeoutMs != nil {
+		st := C.grove_options_set_reply_timeout(copts, C.uint64_t(*cfg.replyTimeoutMs), &cerr)
 		if st != C.GROVE_OK {
 			C.grove_options_free(copts)
 			return nil, takeError(st, cerr)

@@ -65,6 +65,10 @@ export type OpenOnlyOptions = {
      * Milliseconds a `redis://` store waits for its server (default 5000) before an error with code 'Io' naming the address; 0 or less, or the option on an engine with no server, is 'InvalidArgument'.
      */
     connectTimeoutMs?: number | null;
+    /**
+     * Milliseconds a `redis://` store waits for each answer of its server (default 20000) before an error with code 'Io' that drops the connection (a server that stopped answering never hangs a call); 0 or less, or the option on an engine with no server, is 'InvalidArgument'.
+     */
+    replyTimeoutMs?: number | null;
 };
 /**
  * Options of `openMemory`.
@@ -399,6 +403,7 @@ export function metricsOut(json: string): Record<string, OpMetrics>;
  * @property {number | null} [flushEveryMs] Milliseconds between background flushes (1 to 86400000, default 500); giving it with `durable: true` is 'InvalidArgument'.
  * @property {number | null} [maxDrift] Seconds a remote CRDT stamp may lead the wall clock before a merge refuses it with code 'ClockDrift' (default 60). Set for the whole engine: every handle of this path shares it.
  * @property {number | null} [connectTimeoutMs] Milliseconds a `redis://` store waits for its server (default 5000) before an error with code 'Io' naming the address; 0 or less, or the option on an engine with no server, is 'InvalidArgument'.
+ * @property {number | null} [replyTimeoutMs] Milliseconds a `redis://` store waits for each answer of its server (default 20000) before an error with code 'Io' that drops the connection (a server that stopped answering never hangs a call); 0 or less, or the option on an engine with no server, is 'InvalidArgument'.
  */
 /**
  * Options of `openMemory`.
@@ -665,7 +670,7 @@ export function changesOut(r: any, bigint: any): {
 };
 /**
  * `open(path, opts)` arguments for the native open: [path, nodeId, durable, flushEveryMs, maxDrift,
- * connectTimeoutMs, compressMinBytes, encryptionKey, oldEncryptionKeys].
+ * connectTimeoutMs, replyTimeoutMs, compressMinBytes, encryptionKey, oldEncryptionKeys].
  */
 export function openArgs(path: any, opts: any): any[];
 /**

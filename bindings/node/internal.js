@@ -49,6 +49,7 @@ const native = require('./native.js')
  * @property {number | null} [flushEveryMs] Milliseconds between background flushes (1 to 86400000, default 500); giving it with `durable: true` is 'InvalidArgument'.
  * @property {number | null} [maxDrift] Seconds a remote CRDT stamp may lead the wall clock before a merge refuses it with code 'ClockDrift' (default 60). Set for the whole engine: every handle of this path shares it.
  * @property {number | null} [connectTimeoutMs] Milliseconds a `redis://` store waits for its server (default 5000) before an error with code 'Io' naming the address; 0 or less, or the option on an engine with no server, is 'InvalidArgument'.
+ * @property {number | null} [replyTimeoutMs] Milliseconds a `redis://` store waits for each answer of its server (default 20000) before an error with code 'Io' that drops the connection (a server that stopped answering never hangs a call); 0 or less, or the option on an engine with no server, is 'InvalidArgument'.
  */
 
 /**
@@ -837,20 +838,22 @@ const CODEC_OPTIONS = ['compress', 'compressMinBytes', 'encryptionKey', 'oldEncr
 
 /**
  * `open(path, opts)` arguments for the native open: [path, nodeId, durable, flushEveryMs, maxDrift,
- * connectTimeoutMs, compressMinBytes, encryptionKey, oldEncryptionKeys].
+ * connectTimeoutMs, replyTimeoutMs, compressMinBytes, encryptionKey, oldEncryptionKeys].
  */
 function openArgs(path, opts) {
   if (path instanceof URL) path = fileURLToPath(path)
   stringArg(path, 'path')
-  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs', 'maxDrift', 'connectTimeoutMs', ...CODEC_OPTIONS])
+  const o = optsArg(opts, ['nodeId', 'durable', 'flushEveryMs', 'maxDrift', 'connectTimeoutMs', 'replyTimeoutMs', ...CODEC_OPTIONS])
   if (o.durable !== undefined && o.durable !== null && typeof o.durable !== 'boolean') {
     throw typeError(`durable must be a boolean, got ${typeName(o.durable)}`)
   }
   if (o.flushEveryMs !== undefined && o.flushEveryMs !== null && typeof o.flushEveryMs !== 'number') {
     throw typeError(`flushEveryMs must be a number, got ${typeName(o.flushEveryMs)}`)
   }
-  if (o.connectTimeoutMs !== undefined && o.connectTimeoutMs !== null && typeof o.connectTimeoutMs !== 'number') {
-    throw typeError(`connectTimeoutMs must be a number of milliseconds, got ${typeName(o.connectTimeoutMs)}`)
+  for (const what of ['connectTimeoutMs', 'replyTimeoutMs']) {
+    if (o[what] !== undefined && o[what] !== null && typeof o[what] !== 'number') {
+      throw typeError(`${what} must be a number of milliseconds, got ${typeName(o[what])}`)
+    }
   }
   const drift = maxDriftArg(o.maxDrift)
   return [
@@ -860,6 +863,7 @@ function openArgs(path, opts) {
     o.flushEveryMs ?? undefined,
     drift,
     o.connectTimeoutMs ?? undefined,
+    o.replyTimeoutMs ?? undefined,
     ...codecArgs(o),
   ]
 }

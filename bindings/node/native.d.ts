@@ -605,10 +605,10 @@ export interface NativeSyncReport {
  * Opens (creating if needed) the store at `path` (`./data`, `sled:`, `lmdb:`, `memory:` or
  * `redis://…`); same path in this process = same engine.
  */
-export declare function open(path: string, nodeId?: string | undefined | null, durable?: boolean | undefined | null, flushEveryMs?: number | undefined | null, maxDriftSecs?: number | undefined | null, connectTimeoutMs?: number | undefined | null, compressMinBytes?: number | undefined | null, encryptionKey?: Buffer | undefined | null, oldEncryptionKeys?: Array<Buffer> | undefined | null): NativeStore
+export declare function open(path: string, nodeId?: string | undefined | null, durable?: boolean | undefined | null, flushEveryMs?: number | undefined | null, maxDriftSecs?: number | undefined | null, connectTimeoutMs?: number | undefined | null, replyTimeoutMs?: number | undefined | null, compressMinBytes?: number | undefined | null, encryptionKey?: Buffer | undefined | null, oldEncryptionKeys?: Array<Buffer> | undefined | null): NativeStore
 
 /** Opens (creating if needed) the store at `path`, on the pool. */
-export declare function openAsync(path: string, nodeId?: string | undefined | null, durable?: boolean | undefined | null, flushEveryMs?: number | undefined | null, maxDriftSecs?: number | undefined | null, connectTimeoutMs?: number | undefined | null, compressMinBytes?: number | undefined | null, encryptionKey?: Buffer | undefined | null, oldEncryptionKeys?: Array<Buffer> | undefined | null): Promise<NativeStore>
+export declare function openAsync(path: string, nodeId?: string | undefined | null, durable?: boolean | undefined | null, flushEveryMs?: number | undefined | null, maxDriftSecs?: number | undefined | null, connectTimeoutMs?: number | undefined | null, replyTimeoutMs?: number | undefined | null, compressMinBytes?: number | undefined | null, encryptionKey?: Buffer | undefined | null, oldEncryptionKeys?: Array<Buffer> | undefined | null): Promise<NativeStore>
 
 /** Opens a fresh in-memory store (nothing on disk, same semantics). */
 export declare function openMemory(nodeId?: string | undefined | null, maxDriftSecs?: number | undefined | null, compressMinBytes?: number | undefined | null, encryptionKey?: Buffer | undefined | null, oldEncryptionKeys?: Array<Buffer> | undefined | null): NativeStore

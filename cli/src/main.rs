@@ -47,6 +47,14 @@ struct Cli {
         allow_negative_numbers = true
     )]
     connect_timeout: Option<f64>,
+    /// Seconds a redis:// store waits for each answer before failing (exit 20, Io); default 20.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        allow_negative_numbers = true
+    )]
+    reply_timeout: Option<f64>,
     /// Store values of at least 1024 bytes (or --compress-min-bytes) zstd-compressed.
     #[arg(long, global = true)]
     compress: bool,
@@ -573,6 +581,7 @@ fn open(cli: &Cli) -> Result<Store, Fail> {
         opts = opts.durability(Durability::EveryWrite);
     }
     opts.connect_timeout = cli.connect_timeout.map(connect_timeout).transpose()?;
+    opts.reply_timeout = cli.reply_timeout.map(reply_timeout).transpose()?;
     Ok(Store::open_with(path, opts)?)
 }
 
@@ -674,6 +683,11 @@ fn connect_timeout(secs: f64) -> Result<Duration, Fail> {
     Ok(grove_core::connect_timeout_from_secs(secs)?)
 }
 
+/// `--reply-timeout` seconds, converted by the core's rule for reply timeouts.
+fn reply_timeout(secs: f64) -> Result<Duration, Fail> {
+    Ok(grove_core::reply_timeout_from_secs(secs)?)
+}
+
 fn ttl(secs: f64) -> Result<std::time::Duration, Fail> {
     Ok(ttl_from_secs(secs)?)
 }
@@ -693,10 +707,12 @@ fn run(cli: Cli) -> Result<(), Fail> {
     }
     if let Command::Sync { dir_a, dir_b } = &cli.command {
         let timeout = cli.connect_timeout.map(connect_timeout).transpose()?;
+        let replies = cli.reply_timeout.map(reply_timeout).transpose()?;
         let codec = codec_options(&cli)?;
         let open = |target: &PathBuf| {
             let mut opts = codec.clone();
             opts.connect_timeout = timeout;
+            opts.reply_timeout = replies;
             Store::open_with(target, opts)
         };
         let (a, b) = (open(dir_a)?, open(dir_b)?);

@@ -616,6 +616,43 @@ fn the_same_commands_work_on_redis() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("127.0.0.1:1"));
 }
 
+/// `--reply-timeout SECONDS` reaches the core, which checks it as it checks `--connect-timeout`:
+/// 0 or less, or the flag on an engine with no server, is InvalidArgument (exit 13).
+#[test]
+fn reply_timeout_flag() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_grove"))
+            .args(args)
+            .env_remove("GROVE_DB")
+            .output()
+            .unwrap()
+    };
+    let err = |o: &Output| String::from_utf8_lossy(&o.stderr).to_string();
+    let o = run(&["--db", "memory:", "--reply-timeout", "1", "stats"]);
+    assert_eq!(o.status.code(), Some(13), "{}", err(&o));
+    assert!(err(&o).contains("reply_timeout"), "{}", err(&o));
+    for bad in ["0", "-1", "nan", "1e300"] {
+        let flag = format!("--reply-timeout={bad}");
+        let o = run(&["--db", "redis://127.0.0.1:1", &flag, "stats"]);
+        assert_eq!(o.status.code(), Some(13), "{bad}: {}", err(&o));
+        assert!(err(&o).contains("reply_timeout"), "{}", err(&o));
+    }
+    let Ok(url) = std::env::var("GROVE_TEST_REDIS") else {
+        eprintln!("NOTE: GROVE_TEST_REDIS is not set: --reply-timeout not tried on a server");
+        return;
+    };
+    let o = run(&[
+        "--db",
+        &url,
+        "--reply-timeout",
+        "2",
+        "counter",
+        "incr",
+        "reply-flag",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+}
+
 /// `--connect-timeout SECONDS` reaches the core, which checks it: 0 or less, or the flag on an
 /// engine with no server, is InvalidArgument (exit 13); an unreachable server is Io (exit 20)
 /// naming the address, within the timeout.

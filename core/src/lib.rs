@@ -58,8 +58,8 @@ pub use queue::{Job, Queue, QueueStats};
 pub use ratelimit::{Decision, RateLimiter, MAX_LOG_ENTRIES};
 pub use session::{Sessions, SESSION_ID_LEN};
 pub use store::{
-    check_key, check_value, connect_timeout_from_secs, duration_from_secs, ttl_from_secs,
-    validate_node_id, Durability, Options, Store, DEFAULT_COMPRESS_MIN_BYTES,
+    check_key, check_value, connect_timeout_from_secs, duration_from_secs, reply_timeout_from_secs,
+    ttl_from_secs, validate_node_id, Durability, Options, Store, DEFAULT_COMPRESS_MIN_BYTES,
     DEFAULT_FLUSH_EVERY_MS, MAX_DURATION_SECS, MAX_FLUSH_EVERY_MS, MAX_KEY_LEN, MAX_NODE_ID_LEN,
     MAX_VALUE_LEN,
 };

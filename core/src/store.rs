@@ -1137,16 +1137,27 @@ pub fn duration_from_secs(what: &str, secs: f64) -> Result<Duration> {
 /// NaN, or a number too large for a `Duration`, is InvalidArgument here; 0 and negative numbers
 /// become zero, which every open refuses (as it refuses a zero `Duration` from Rust or C).
 pub fn connect_timeout_from_secs(secs: f64) -> Result<Duration> {
+    server_timeout_from_secs("connect_timeout", secs)
+}
+
+/// Converts a reply timeout given in seconds to what [`Options::reply_timeout`] holds, by the
+/// rule of [`connect_timeout_from_secs`].
+pub fn reply_timeout_from_secs(secs: f64) -> Result<Duration> {
+    server_timeout_from_secs("reply_timeout", secs)
+}
+
+/// The one rule of the network timeouts given in seconds (see [`connect_timeout_from_secs`]).
+fn server_timeout_from_secs(what: &str, secs: f64) -> Result<Duration> {
     if secs.is_nan() {
-        return Err(Error::invalid(
-            "connect_timeout must be a number of seconds, got NaN",
-        ));
+        return Err(Error::invalid(format!(
+            "{what} must be a number of seconds, got NaN"
+        )));
     }
     if secs <= 0.0 {
         return Ok(Duration::ZERO);
     }
     Duration::try_from_secs_f64(secs)
-        .map_err(|_| Error::invalid(format!("connect_timeout of {secs} s is out of range")))
+        .map_err(|_| Error::invalid(format!("{what} of {secs} s is out of range")))
 }
 
 /// Milliseconds of a TTL, rounded up so a tiny TTL still expires strictly later than now.

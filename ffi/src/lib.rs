@@ -101,10 +101,11 @@ pub use store::{
     grove_durability, grove_options, grove_options_add_old_encryption_key, grove_options_free,
     grove_options_new, grove_options_set_compression, grove_options_set_connect_timeout,
     grove_options_set_durability, grove_options_set_encryption_key, grove_options_set_node_id,
-    grove_store, grove_store_close, grove_store_flush, grove_store_free, grove_store_is_closed,
-    grove_store_metrics_json, grove_store_metrics_prometheus, grove_store_namespace,
-    grove_store_node_id, grove_store_open, grove_store_open_memory, grove_store_path,
-    grove_store_size_on_disk, GROVE_DURABILITY_EVERY_WRITE, GROVE_DURABILITY_PERIODIC,
+    grove_options_set_reply_timeout, grove_store, grove_store_close, grove_store_flush,
+    grove_store_free, grove_store_is_closed, grove_store_metrics_json,
+    grove_store_metrics_prometheus, grove_store_namespace, grove_store_node_id, grove_store_open,
+    grove_store_open_memory, grove_store_path, grove_store_size_on_disk,
+    GROVE_DURABILITY_EVERY_WRITE, GROVE_DURABILITY_PERIODIC,
 };
 pub use sync::{
     grove_store_apply_changes, grove_store_export_changes, grove_store_max_drift,

@@ -123,6 +123,23 @@ pub unsafe extern "C" fn grove_options_set_connect_timeout(
     })
 }
 
+/// Sets how long a network store's server (`redis://…`) may take to answer a command before the
+/// call fails with an IO error and its connection is dropped: `timeout_ms` milliseconds (20000
+/// when never set). Checked when the store is opened: 0, or any timeout on an engine without a
+/// server, makes the open fail with INVALID_ARGUMENT. Errors here: INVALID_ARGUMENT (NULL `opts`).
+#[no_mangle]
+pub unsafe extern "C" fn grove_options_set_reply_timeout(
+    opts: *mut grove_options,
+    timeout_ms: u64,
+    err: *mut *mut grove_error,
+) -> grove_status {
+    ffi_body!(err, [opts], {
+        // SAFETY: `opts` is a live handle used by one thread at a time (contract).
+        unsafe { (*opts).inner.reply_timeout = Some(Duration::from_millis(timeout_ms)) };
+        Ok(())
+    })
+}
+
 /// Stores payloads of at least `min_bytes` bytes zstd-compressed (1024 is the threshold the
 /// other doors use by default; 0 compresses every payload). Reading never depends on it: values
 /// written compressed read back with compression off. Errors: INVALID_ARGUMENT (NULL `opts`).

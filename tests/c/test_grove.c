@@ -256,6 +256,35 @@ static void test_thread_deadline(void) {
     grove_store_free(db);
 }
 
+/* grove_options_set_reply_timeout: 0, or any reply timeout on an engine without a server, makes
+ * the open INVALID_ARGUMENT; a live server opens with one. */
+static void test_reply_timeout(void) {
+    INVALID(grove_options_set_reply_timeout(NULL, 1000, &err));
+    grove_options *opts = NULL;
+    grove_store *db = NULL;
+    OK(grove_options_new(&opts, &err));
+    OK(grove_options_set_reply_timeout(opts, 1000, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "reply_timeout", grove_store_open_memory(opts, &db, &err));
+    CHECK(db == NULL);
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "reply_timeout", grove_store_open(S("memory:"), opts, &db, &err));
+    const char *url = getenv("GROVE_TEST_REDIS");
+    if (url == NULL || *url == '\0') {
+        printf("NOTE: GROVE_TEST_REDIS is not set: reply_timeout not tried on a live server\n");
+        grove_options_free(opts);
+        return;
+    }
+    OK(grove_store_open(S(url), opts, &db, &err));
+    if (db != NULL) {
+        OK(grove_store_close(db, &err));
+    }
+    grove_store_free(db);
+    db = NULL;
+    OK(grove_options_set_reply_timeout(opts, 0, &err));
+    EXPECT_MSG(GROVE_INVALID_ARGUMENT, "reply_timeout", grove_store_open(S(url), opts, &db, &err));
+    CHECK(db == NULL);
+    grove_options_free(opts);
+}
+
 /* Opens `target` with a connect timeout of `ms` and expects `want` with `part` in the message. */
 static void expect_open_with_timeout(const char *target, uint64_t ms, grove_status want,
                                      const char *part) {
@@ -4418,6 +4447,7 @@ int main(int argc, char **argv) {
     run_case("options", test_options);
     run_case("connect_timeout", test_connect_timeout);
     run_case("thread_deadline", test_thread_deadline);
+    run_case("reply_timeout", test_reply_timeout);
     run_case("open_memory_and_inspect", test_open_memory_and_inspect);
     run_case("kv_basics", test_kv_basics);
     run_case("ttl", test_ttl);

@@ -133,6 +133,28 @@ fn connect_timeout(ms: f64) -> grove_core::Result<Duration> {
     grove_core::connect_timeout_from_secs(ms / 1000.0)
 }
 
+/// A reply timeout in JS milliseconds, converted by the core's rule for reply timeouts.
+fn reply_timeout(ms: f64) -> grove_core::Result<Duration> {
+    grove_core::reply_timeout_from_secs(ms / 1000.0)
+}
+
+/// The network timeouts of `open`, in JS milliseconds.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct ServerTimeouts {
+    connect_ms: Option<f64>,
+    reply_ms: Option<f64>,
+}
+
+impl ServerTimeouts {
+    /// The two timeouts as `open` received them.
+    pub(crate) fn new(connect_ms: Option<f64>, reply_ms: Option<f64>) -> ServerTimeouts {
+        ServerTimeouts {
+            connect_ms,
+            reply_ms,
+        }
+    }
+}
+
 /// The compression and encryption options of `open`/`openMemory`, copied out of JS (so they
 /// can move to a pool thread). Key lengths are the core's to check.
 #[derive(Default)]
@@ -189,12 +211,13 @@ pub(crate) fn open_store(
     durable: Option<bool>,
     flush_every_ms: Option<f64>,
     max_drift_secs: Option<f64>,
-    connect_timeout_ms: Option<f64>,
+    timeouts: ServerTimeouts,
     codec: CodecArgs,
 ) -> grove_core::Result<Store> {
     let mut opts = Options::new().durability(durability(durable, flush_every_ms)?);
     opts.node_id = node_id;
-    opts.connect_timeout = connect_timeout_ms.map(connect_timeout).transpose()?;
+    opts.connect_timeout = timeouts.connect_ms.map(connect_timeout).transpose()?;
+    opts.reply_timeout = timeouts.reply_ms.map(reply_timeout).transpose()?;
     codec.apply(&mut opts);
     let drift = max_drift_secs.map(crdt::max_drift).transpose()?;
     let store = Store::open_with(path, opts)?;
@@ -232,6 +255,7 @@ pub fn open(
     flush_every_ms: Option<f64>,
     max_drift_secs: Option<f64>,
     connect_timeout_ms: Option<f64>,
+    reply_timeout_ms: Option<f64>,
     compress_min_bytes: Option<f64>,
     encryption_key: Option<Buffer>,
     old_encryption_keys: Option<Vec<Buffer>>,
@@ -244,7 +268,7 @@ pub fn open(
             durable,
             flush_every_ms,
             max_drift_secs,
-            connect_timeout_ms,
+            ServerTimeouts::new(connect_timeout_ms, reply_timeout_ms),
             codec,
         )?;
         Ok(NativeStore { inner })

@@ -270,6 +270,7 @@ pub fn open_async(
     flush_every_ms: Option<f64>,
     max_drift_secs: Option<f64>,
     connect_timeout_ms: Option<f64>,
+    reply_timeout_ms: Option<f64>,
     compress_min_bytes: Option<f64>,
     encryption_key: Option<Buffer>,
     old_encryption_keys: Option<Vec<Buffer>>,
@@ -283,7 +284,7 @@ pub fn open_async(
             durable,
             flush_every_ms,
             max_drift_secs,
-            connect_timeout_ms,
+            crate::ServerTimeouts::new(connect_timeout_ms, reply_timeout_ms),
             codec?,
         )?;
         Ok(Out::Store(s))

@@ -104,6 +104,47 @@ test('connectTimeoutMs: checked by the core; an unreachable server is Io naming 
   if (url) grovekv.open(url, { connectTimeoutMs: 2000 }).close()
 })
 
+test('replyTimeoutMs: checked by the core; a server that stopped answering fails a call as Io after it', async (t) => {
+  for (const target of [tempDir(t), `lmdb:${tempDir(t)}`, 'memory:']) {
+    assert.throws(() => grovekv.open(target, { replyTimeoutMs: 1000 }), (e) => code('InvalidArgument')(e) && /reply_timeout/.test(e.message), target)
+  }
+  assert.throws(() => grovekv.open('redis://127.0.0.1:1', { replyTimeoutMs: '1000' }), TypeError)
+  if (!process.env.GROVE_TEST_REDIS) {
+    t.skip('GROVE_TEST_REDIS is not set: no redis-server to stop')
+    return
+  }
+  const net = require('node:net')
+  const port = await new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = srv.address().port
+      srv.close(() => resolve(p))
+    })
+  })
+  const { spawn } = require('node:child_process')
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tempDir(t)], { stdio: 'ignore' })
+  t.after(() => { server.kill('SIGCONT'); server.kill('SIGKILL') })
+  const url = `redis://127.0.0.1:${port}`
+  for (let start = Date.now(); ; await new Promise((resolve) => setTimeout(resolve, 20))) {
+    const up = await new Promise((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(true) })
+      c.on('error', () => resolve(false))
+    })
+    if (up) break
+    assert.ok(Date.now() - start < 10000, 'redis-server did not start')
+  }
+  assert.throws(() => grovekv.open(url, { replyTimeoutMs: 0 }), (e) => code('InvalidArgument')(e) && /reply_timeout/.test(e.message))
+  const db = grovekv.open(url, { replyTimeoutMs: 300 })
+  const c = db.counter('hits')
+  assert.equal(c.increment(), 1)
+  server.kill('SIGSTOP')
+  const t0 = performance.now()
+  assert.throws(() => c.increment(), (e) => code('Io')(e) && /no reply within the reply timeout/.test(e.message))
+  assert.ok(performance.now() - t0 < 3000, `took ${performance.now() - t0} ms`)
+  server.kill('SIGCONT')
+  assert.ok([2, 3].includes(c.increment())) // the write that timed out may have applied
+  db.close()
+})
+
 test('the same path twice in one process shares one engine', (t) => {
   const dir = tempDir(t)
   const a = grovekv.open(dir)

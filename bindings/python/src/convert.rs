@@ -133,7 +133,24 @@ pub fn seconds_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Duration> {
 
 /// A connect timeout in float seconds, converted by the core's rule for connect timeouts.
 pub fn connect_timeout_arg(obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
-    let what = "connect_timeout";
+    server_timeout_arg(
+        obj,
+        "connect_timeout",
+        grove_core::connect_timeout_from_secs,
+    )
+}
+
+/// A reply timeout in float seconds, converted by the core's rule for reply timeouts.
+pub fn reply_timeout_arg(obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
+    server_timeout_arg(obj, "reply_timeout", grove_core::reply_timeout_from_secs)
+}
+
+/// A network timeout in float seconds named `what`, converted by the core's `rule`.
+fn server_timeout_arg(
+    obj: &Bound<'_, PyAny>,
+    what: &str,
+    rule: fn(f64) -> grove_core::Result<Duration>,
+) -> PyResult<Duration> {
     if obj.cast::<PyString>().is_ok() || obj.cast::<PyBytes>().is_ok() {
         return Err(PyTypeError::new_err(format!(
             "{what} must be a number of seconds, not {}",
@@ -141,7 +158,7 @@ pub fn connect_timeout_arg(obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
         )));
     }
     let secs = seconds_f64(obj, what)?;
-    grove_core::connect_timeout_from_secs(secs).map_err(|e| crate::errors::to_py(obj.py(), e))
+    rule(secs).map_err(|e| crate::errors::to_py(obj.py(), e))
 }
 
 /// A number of seconds as `f64`: TypeError for non-numbers, InvalidArgumentError for an int too

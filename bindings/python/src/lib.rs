@@ -731,12 +731,13 @@ fn codec_options(
 }
 
 /// Opens (creating if needed) the store at `path` (a directory, `sled:`, `lmdb:`, `memory:` or
-/// `redis://` target); `connect_timeout` (float seconds) bounds reaching a server;
+/// `redis://` target); `connect_timeout` (float seconds) bounds reaching a server,
+/// `reply_timeout` (float seconds) each of its answers;
 /// `compress_min_bytes` (None: off), `encryption_key` and `old_encryption_keys` (bytes).
 #[pyfunction]
 #[pyo3(signature = (
     path, node_id=None, durable=false, flush_every_ms=None, *, connect_timeout=None,
-    compress_min_bytes=None, encryption_key=None, old_encryption_keys=None
+    reply_timeout=None, compress_min_bytes=None, encryption_key=None, old_encryption_keys=None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn open(
@@ -746,6 +747,7 @@ fn open(
     durable: bool,
     flush_every_ms: Option<u64>,
     connect_timeout: Option<Bound<'_, PyAny>>,
+    reply_timeout: Option<Bound<'_, PyAny>>,
     compress_min_bytes: Option<usize>,
     encryption_key: Option<Bound<'_, PyBytes>>,
     old_encryption_keys: Option<Vec<Bound<'_, PyBytes>>>,
@@ -755,10 +757,15 @@ fn open(
         Some(t) if !t.is_none() => Some(convert::connect_timeout_arg(t)?),
         _ => None,
     };
+    let reply_timeout = match &reply_timeout {
+        Some(t) if !t.is_none() => Some(convert::reply_timeout_arg(t)?),
+        _ => None,
+    };
     let mut opts = Options {
         node_id,
         durability,
         connect_timeout,
+        reply_timeout,
         ..Options::default()
     };
     codec_options(

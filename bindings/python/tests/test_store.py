@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -118,6 +120,55 @@ def test_connect_timeout(tmp_path: Path, black_hole: str) -> None:
     if url:
         with grovekv.open(url, connect_timeout=2.0) as db:
             db.flush()
+
+
+def test_reply_timeout(tmp_path: Path) -> None:
+    """``reply_timeout`` reaches the core: 0 or less, or any value on an engine with no server,
+    is InvalidArgumentError; a server that stopped answering fails a call with IoError after it
+    instead of hanging it, and the store works again once the server does."""
+    for target in [str(tmp_path / "sled"), f"lmdb:{tmp_path / 'l'}", "memory:"]:
+        with pytest.raises(grovekv.InvalidArgumentError, match="reply_timeout"):
+            grovekv.open(target, reply_timeout=1.0)
+    with pytest.raises(TypeError):
+        grovekv.open("redis://127.0.0.1:1", reply_timeout="1")  # type: ignore[arg-type]
+    if not os.environ.get("GROVE_TEST_REDIS"):
+        pytest.skip("GROVE_TEST_REDIS is not set: no redis-server to stop")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            *("redis-server", "--port", str(port), "--bind", "127.0.0.1"),
+            *("--save", "", "--appendonly", "no", "--dir", str(tmp_path)),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        url = f"redis://127.0.0.1:{port}"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.02)
+        with pytest.raises(grovekv.InvalidArgumentError, match="reply_timeout"):
+            grovekv.open(url, reply_timeout=0)
+        with grovekv.open(url, reply_timeout=0.3) as db:
+            counter = db.counter("hits")
+            assert counter.increment() == 1
+            server.send_signal(signal.SIGSTOP)
+            start = time.monotonic()
+            with pytest.raises(grovekv.IoError, match="no reply within the reply timeout"):
+                counter.increment()
+            assert time.monotonic() - start < 3.0
+            server.send_signal(signal.SIGCONT)
+            assert counter.increment() in (2, 3)  # the write that timed out may have applied
+    finally:
+        server.send_signal(signal.SIGCONT)
+        server.kill()
+        server.wait()
 
 
 def test_open_bad_path_is_io_error(tmp_path: Path) -> None:

@@ -190,6 +190,7 @@ def open(
     flush_every_ms: int | None = None,
     *,
     connect_timeout: float | None = None,
+    reply_timeout: float | None = None,
     compress: bool = False,
     compress_min_bytes: int = DEFAULT_COMPRESS_MIN_BYTES,
     encryption_key: _KeyBytes | None = None,
@@ -204,7 +205,9 @@ def open(
     durable at once. A path already open in this process shares its engine; a sled path held by
     another process raises :class:`StoreLockedError`. ``connect_timeout`` is the seconds a
     ``redis://`` store waits for its server (default 5.0) before an :class:`IoError` naming the
-    address; 0 or less, or any value for an engine with no server, is
+    address; ``reply_timeout`` the seconds it waits for each answer (default 20.0) before an
+    :class:`IoError` that drops the connection (a server that stopped answering never hangs a
+    call). 0 or less, or any value for an engine with no server, is
     :class:`InvalidArgumentError`.
 
     ``compress=True`` stores values of at least ``compress_min_bytes`` bytes (default 1024)
@@ -228,12 +231,9 @@ def open(
             raise InvalidArgumentError(
                 f"flush_every_ms must be an int from 0 to 2**64-1, got {flush_every_ms}"
             )
-    if connect_timeout is not None and (
-        isinstance(connect_timeout, bool) or not isinstance(connect_timeout, (int, float))
-    ):
-        raise TypeError(
-            f"connect_timeout must be a number of seconds, not {type(connect_timeout).__name__}"
-        )
+    for what, secs in (("connect_timeout", connect_timeout), ("reply_timeout", reply_timeout)):
+        if secs is not None and (isinstance(secs, bool) or not isinstance(secs, (int, float))):
+            raise TypeError(f"{what} must be a number of seconds, not {type(secs).__name__}")
     min_bytes, key, old = _codec_args(
         compress, compress_min_bytes, encryption_key, old_encryption_keys
     )
@@ -243,6 +243,7 @@ def open(
         durable,
         flush_every_ms,
         connect_timeout=connect_timeout,
+        reply_timeout=reply_timeout,
         compress_min_bytes=min_bytes,
         encryption_key=key,
         old_encryption_keys=old,

@@ -430,13 +430,15 @@ def open(
     flush_every_ms: int | None = None,
     *,
     connect_timeout: float | None = None,
+    reply_timeout: float | None = None,
     compress_min_bytes: int | None = None,
     encryption_key: bytes | None = None,
     old_encryption_keys: list[bytes] | None = None,
 ) -> Store:
     """Opens (creating if needed) the store at ``path``: ``./data`` or ``sled:./data`` (sled, one
     process), ``lmdb:./data`` (shared by this machine's processes), ``memory:`` or
-    ``redis://host:port[/db]`` (reached within ``connect_timeout`` seconds, default 5);
+    ``redis://host:port[/db]`` (reached within ``connect_timeout`` seconds, default 5, each
+    answer within ``reply_timeout`` seconds, default 20);
     ``compress_min_bytes`` (None: off), ``encryption_key`` and ``old_encryption_keys``."""
 
 def open_memory(

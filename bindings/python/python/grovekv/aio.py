@@ -236,6 +236,7 @@ def open(
     flush_every_ms: int | None = None,
     *,
     connect_timeout: float | None = None,
+    reply_timeout: float | None = None,
     compress: bool = False,
     compress_min_bytes: int = grovekv.DEFAULT_COMPRESS_MIN_BYTES,
     encryption_key: _Data | None = None,
@@ -245,7 +246,8 @@ def open(
 ) -> Opening:
     """Opens (creating if needed) the store at ``path`` without blocking the event loop.
 
-    ``path``, ``node_id``, ``durable``, ``flush_every_ms``, ``connect_timeout`` (seconds),
+    ``path``, ``node_id``, ``durable``, ``flush_every_ms``, ``connect_timeout`` and
+    ``reply_timeout`` (seconds),
     ``compress``, ``compress_min_bytes``, ``encryption_key`` and ``old_encryption_keys`` are
     those of :func:`grovekv.open` (``./data`` or ``sled:./data``, ``lmdb:./data``, ``memory:``,
     ``redis://host:port[/db]``); a server not reached within ``connect_timeout`` fails the open
@@ -265,6 +267,7 @@ def open(
                     durable=durable,
                     flush_every_ms=flush_every_ms,
                     connect_timeout=connect_timeout,
+                    reply_timeout=reply_timeout,
                     compress=compress,
                     compress_min_bytes=compress_min_bytes,
                     encryption_key=encryption_key,
