@@ -33,7 +33,7 @@ macro_rules! say {
 )]
 struct Cli {
     /// Store target: DIR or sled:DIR (sled), lmdb:DIR (shared by processes; preview), memory: or
-    /// redis://HOST:PORT[/DB]; also read from GROVE_DB.
+    /// redis://HOST:PORT[/DB] (rediss://…?ca=CA.pem over TLS); also read from GROVE_DB.
     #[arg(long, global = true, env = "GROVE_DB")]
     db: Option<PathBuf>,
     /// Fsync every write before returning (default: periodic flush).
