@@ -291,7 +291,8 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Every value of the Redis store named `name` as a plain client sees it (strings and zsets).
+/// Every value of the Redis store named `name` as a plain client sees it (strings, zsets, and
+/// hashes: a queue's jobs).
 fn redis_values(url: &str, name: &str) -> Vec<u8> {
     let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
     let keys: Vec<Vec<u8>> = redis::cmd("KEYS")
@@ -315,6 +316,10 @@ fn redis_values(url: &str, name: &str) -> Vec<u8> {
                     .arg("WITHSCORES")
                     .query(&mut c)
                     .unwrap();
+                all.extend(v.concat());
+            }
+            "hash" => {
+                let v: Vec<Vec<u8>> = redis::cmd("HGETALL").arg(&k).query(&mut c).unwrap();
                 all.extend(v.concat());
             }
             other => panic!("unexpected type {other} at {}", String::from_utf8_lossy(&k)),
