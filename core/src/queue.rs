@@ -350,7 +350,14 @@ impl Queue {
         self.store.measured(crate::metrics::Op::QueueEnqueue, || {
             check_value(payload)?;
             let native = self.native(|n, prefix| {
-                n.queue_enqueue(prefix, payload, "", None, self.store.now_ms(), ttl_ms(delay))
+                n.queue_enqueue(
+                    prefix,
+                    payload,
+                    "",
+                    None,
+                    self.store.now_ms(),
+                    ttl_ms(delay),
+                )
             })?;
             if let Some(step) = native {
                 let Enqueued::Id(id) = step else {

@@ -369,9 +369,10 @@ fn the_secret_never_appears_in_the_data_files_or_in_redis() {
 
 #[test]
 fn another_process_without_the_key_cannot_misread_native_records() {
-    // On Redis a plain opener runs the native lock and queue scripts; they must hand sealed
-    // records to the generic path, which refuses them, instead of treating them as free locks
-    // or empty queues.
+    // On Redis a plain opener runs the native lock and queue scripts: the lock script must hand
+    // sealed records to the generic path, which refuses them, instead of treating them as free
+    // locks, and the dequeue script must leave a job sealed with a key the opener lacks as it
+    // is, instead of delivering it or treating the queue as empty.
     for (engine, db, _dir) in common::shared_engines_with(sealed()) {
         let lock = db.lock("held", Duration::from_secs(60)).unwrap();
         assert!(lock.try_acquire().unwrap());
@@ -430,5 +431,55 @@ fn a_sealed_value_copied_onto_another_key_does_not_open() {
     assert_eq!(err.kind(), ErrorKind::Encryption, "{err}");
     assert!(err.message().contains("copied"), "{err}");
     assert_eq!(db.get(b"alice").unwrap().unwrap(), b"alice's secret");
+    db.close().unwrap();
+}
+
+#[test]
+fn a_sealed_job_payload_moved_to_another_job_or_queue_does_not_open() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let name = format!("qmove{}", std::process::id());
+    let db = Store::open_with(format!("{url}?store={name}"), sealed()).unwrap();
+    let q = db.queue("jobs", Duration::from_secs(60), 3).unwrap();
+    let other = db.queue("other", Duration::from_secs(60), 3).unwrap();
+    assert_eq!(q.enqueue(b"first job", Duration::ZERO).unwrap(), 1);
+    assert_eq!(q.enqueue(b"second job", Duration::ZERO).unwrap(), 2);
+    assert_eq!(other.enqueue(b"other's", Duration::ZERO).unwrap(), 1);
+    let mut c = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let jobs = |queue: &str| format!("{{grove:{name}}}#q:kqueue:{queue}:jobs");
+    let get = |c: &mut redis::Connection, key: &str, field: &str| -> Vec<u8> {
+        redis::cmd("HGET").arg(key).arg(field).query(c).unwrap()
+    };
+    let second = get(&mut c, &jobs("jobs"), "0000000000000002");
+    assert!(!contains(&second, b"second job"), "sealed on the server");
+    let info = String::from_utf8(get(&mut c, &jobs("jobs"), "0000000000000002:i")).unwrap();
+    assert!(
+        info.starts_with("ready 0 ") && info.contains(" zs") || info.contains(" s"),
+        "{info}: the form names the sealing key's id"
+    );
+    // Job 2's payload copied over job 1's, and queue jobs's job 1 over other's job 1.
+    let first = get(&mut c, &jobs("jobs"), "0000000000000001");
+    for (key, field, value) in [
+        (jobs("jobs"), "0000000000000001", &second),
+        (jobs("other"), "0000000000000001", &first),
+    ] {
+        let _: () = redis::cmd("HSET")
+            .arg(key)
+            .arg(field)
+            .arg(value)
+            .query(&mut c)
+            .unwrap();
+    }
+    for queue in [&q, &other] {
+        let err = queue.dequeue().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Encryption, "{err}");
+        assert!(err.message().contains("job 1"), "{err}");
+    }
+    // Job 2 itself still opens.
+    assert_eq!(q.dequeue().unwrap().unwrap().payload, b"second job");
     db.close().unwrap();
 }

@@ -597,7 +597,10 @@ fn redis_clients_see_a_queue_as_hashes_and_sorted_sets_one_script_per_operation(
     });
     one_round_trip("dequeue", &mut || {
         let j = q.dequeue().unwrap().unwrap();
-        assert_eq!((j.id, j.payload.as_slice(), j.attempts), (id, &payload[..], 1));
+        assert_eq!(
+            (j.id, j.payload.as_slice(), j.attempts),
+            (id, &payload[..], 1)
+        );
     });
     one_round_trip("stats", &mut || {
         let s = q.stats().unwrap();
@@ -633,8 +636,14 @@ fn redis_clients_see_a_queue_as_hashes_and_sorted_sets_one_script_per_operation(
     let now: (i64, i64) = redis::cmd("TIME").query(&mut raw).unwrap();
     let now = now.0 * 1000 + now.1 / 1000;
     assert_eq!(sched.len(), 2, "{sched:?}");
-    assert_eq!(sched[0].0, "0000000000000002", "in flight: its visibility deadline");
-    assert!((sched[0].1 - (now + 30_000)).abs() < 2_000, "{sched:?} at {now}");
+    assert_eq!(
+        sched[0].0, "0000000000000002",
+        "in flight: its visibility deadline"
+    );
+    assert!(
+        (sched[0].1 - (now + 30_000)).abs() < 2_000,
+        "{sched:?} at {now}"
+    );
     assert_eq!(sched[1].0, "0000000000000003", "delayed: its delay");
     assert!((sched[1].1 - (now + 3_600_000)).abs() < 2_000, "{sched:?}");
     let jobs: std::collections::HashMap<String, Vec<u8>> = redis::cmd("HGETALL")
@@ -644,7 +653,10 @@ fn redis_clients_see_a_queue_as_hashes_and_sorted_sets_one_script_per_operation(
     assert_eq!(jobs["0000000000000002"], payload, "the payload as given");
     let info = String::from_utf8(jobs["0000000000000002:i"].clone()).unwrap();
     let enqueued: u64 = info["in_flight 1 ".len()..].parse().unwrap();
-    assert!((enqueued as i64 - now).abs() < 2_000, "{info}: state, attempts, enqueued at");
+    assert!(
+        (enqueued as i64 - now).abs() < 2_000,
+        "{info}: state, attempts, enqueued at"
+    );
     assert_eq!(
         String::from_utf8(jobs["0000000000000003:i"].clone())
             .unwrap()
@@ -663,7 +675,9 @@ fn redis_clients_see_a_queue_as_hashes_and_sorted_sets_one_script_per_operation(
         assert_eq!(q.dequeue().unwrap().unwrap().attempts, 2)
     });
     one_round_trip("ack", &mut || assert!(q.ack(id).unwrap()));
-    one_round_trip("ack of an unknown id", &mut || assert!(!q.ack(999).unwrap()));
+    one_round_trip("ack of an unknown id", &mut || {
+        assert!(!q.ack(999).unwrap())
+    });
     // Max attempts 2: the third delivery of a job dead-letters it.
     let d = q.enqueue(b"doomed", Duration::ZERO).unwrap();
     for _ in 0..2 {
@@ -793,13 +807,19 @@ fn a_queue_of_the_earlier_generic_layout_is_moved_over_whole_at_the_first_call()
         .unwrap();
     assert_eq!(old_meta, 0);
     let j = q.dequeue().unwrap().unwrap();
-    assert_eq!((j.id, j.payload.as_slice(), j.attempts), (1, &b"one"[..], 1));
+    assert_eq!(
+        (j.id, j.payload.as_slice(), j.attempts),
+        (1, &b"one"[..], 1)
+    );
     assert_eq!(j.enqueued_at_ms, t0);
     assert_eq!(q.dequeue().unwrap(), None, "2 in flight, 4 delayed");
     assert!(q.ack(2).unwrap(), "the in-flight job is still in flight");
     let dead = q.dead_letters().unwrap();
     assert_eq!(dead.len(), 1);
-    assert_eq!((dead[0].id, dead[0].payload.as_slice(), dead[0].attempts), (3, &b"three"[..], 3));
+    assert_eq!(
+        (dead[0].id, dead[0].payload.as_slice(), dead[0].attempts),
+        (3, &b"three"[..], 3)
+    );
     assert_eq!(q.enqueue(b"five", Duration::ZERO).unwrap(), 5, "ids go on");
     let s = q.stats().unwrap();
     assert_eq!((s.ready, s.in_flight, s.dead), (2, 1, 1));

@@ -11,6 +11,10 @@
 //!   of the (possibly compressed) payload, with the physical key, the kind and the two flag bits
 //!   as associated data: a value copied onto another key, or relabelled, does not open.
 //!
+//! A native queue's job payload lives outside any envelope (in the engine's own types): it is
+//! sealed and opened whole with [`Codec::seal_opaque`] / [`Codec::open_opaque`], bound to its
+//! queue and job id, its form kept beside it by the engine.
+//!
 //! Reading never depends on the options: a compressed value reads back with compression off,
 //! and a sealed one opens with any key of the store's keyring (the current key or an old one).
 //! What stays plaintext: every key name, metadata (node id, clocks), the envelope header, and
@@ -339,12 +343,19 @@ impl Codec {
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&body);
         let tag = with_opaque_aad(aad, flags, |a| {
-            key.cipher
-                .encrypt_in_place_detached(Nonce::from_slice(&nonce), a, &mut out[NONCE_LEN..])
+            key.cipher.encrypt_in_place_detached(
+                Nonce::from_slice(&nonce),
+                a,
+                &mut out[NONCE_LEN..],
+            )
         })
         .map_err(|_| Error::new(ErrorKind::Internal, "sealing a payload failed"))?;
         out.extend_from_slice(&tag);
-        let z = if flags & FLAG_COMPRESSED != 0 { "z" } else { "" };
+        let z = if flags & FLAG_COMPRESSED != 0 {
+            "z"
+        } else {
+            ""
+        };
         Ok((out, format!("{z}s{}", hex(&key.id))))
     }
 
@@ -361,7 +372,12 @@ impl Codec {
             None if form.is_empty() => return Ok(stored),
             None if form == "z" => (true, None),
             Some((z, id)) if z.is_empty() || z == "z" => (z == "z", Some(id)),
-            _ => return Err(Error::corrupt(format!("{} has an unknown form {form:?}", what()))),
+            _ => {
+                return Err(Error::corrupt(format!(
+                    "{} has an unknown form {form:?}",
+                    what()
+                )))
+            }
         };
         let mut body = stored;
         if let Some(id) = sealed {
@@ -398,14 +414,21 @@ impl Codec {
             return Ok(body);
         }
         if body.len() < 4 {
-            return Err(Error::corrupt(format!("compressed {} is too short", what())));
+            return Err(Error::corrupt(format!(
+                "compressed {} is too short",
+                what()
+            )));
         }
         let len = u32::from_be_bytes(body[..4].try_into().expect("4 bytes")) as usize;
         if len > MAX_INFLATED {
-            return Err(Error::corrupt(format!("compressed {} claims {len} bytes", what())));
+            return Err(Error::corrupt(format!(
+                "compressed {} claims {len} bytes",
+                what()
+            )));
         }
-        let plain = decompress(&body[4..], len)
-            .map_err(|e| Error::corrupt(format!("compressed {} does not decompress: {e}", what())))?;
+        let plain = decompress(&body[4..], len).map_err(|e| {
+            Error::corrupt(format!("compressed {} does not decompress: {e}", what()))
+        })?;
         if plain.len() != len {
             return Err(Error::corrupt(format!(
                 "compressed {} inflates to {} bytes, not {len}",
@@ -431,9 +454,7 @@ impl Codec {
         Error::new(
             ErrorKind::Encryption,
             if self.keys.is_empty() {
-                format!(
-                    "{what} is encrypted and this store was opened without an encryption key"
-                )
+                format!("{what} is encrypted and this store was opened without an encryption key")
             } else {
                 format!(
                     "{what} is encrypted with a key this store was not given (key id {id}); \
@@ -608,7 +629,13 @@ impl CodecBackend {
 
     /// Opens a job's payload as stored (`job.payload` in form `job.form`) in `queue`.
     fn open_job(&self, queue: &[u8], mut job: Delivered) -> Result<Delivered> {
-        let what = || format!("the payload of job {} in queue '{}'", job.id, queue_name(queue));
+        let what = || {
+            format!(
+                "the payload of job {} in queue '{}'",
+                job.id,
+                queue_name(queue)
+            )
+        };
         job.payload = self.codec.open_opaque(
             &job_aad(queue, job.id),
             std::mem::take(&mut job.payload),
