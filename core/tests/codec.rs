@@ -483,3 +483,40 @@ fn a_sealed_job_payload_moved_to_another_job_or_queue_does_not_open() {
     assert_eq!(q.dequeue().unwrap().unwrap().payload, b"second job");
     db.close().unwrap();
 }
+
+#[test]
+fn sealed_enqueues_racing_from_two_engines_get_every_id_once_and_open() {
+    // On Redis a sealed payload is bound to an id the server gives: each engine seals for the
+    // id it expects and again when another took it, so a race must still lose or misbind none.
+    for (engine, db, _dir) in common::shared_engines_with(sealed()) {
+        let other = db.second_engine_with_for_tests(sealed()).unwrap();
+        let per = 40;
+        std::thread::scope(|s| {
+            for (t, store) in [(0, &db), (1, &other), (2, &db), (3, &other)] {
+                s.spawn(move || {
+                    let q = store.queue("race", Duration::from_secs(60), 3).unwrap();
+                    for i in 0..per {
+                        q.enqueue(format!("{t}:{i}").as_bytes(), Duration::ZERO)
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        let q = other.queue("race", Duration::from_secs(60), 3).unwrap();
+        let mut ids = std::collections::BTreeSet::new();
+        let mut payloads = std::collections::BTreeSet::new();
+        while let Some(j) = q.dequeue().unwrap() {
+            assert!(ids.insert(j.id), "{engine}: id {} twice", j.id);
+            payloads.insert(String::from_utf8(j.payload).unwrap());
+        }
+        assert_eq!(ids.len(), 4 * per, "{engine}");
+        assert_eq!(ids.last(), Some(&(4 * per as u64)), "{engine}: ids 1..=n");
+        assert_eq!(
+            payloads.len(),
+            4 * per,
+            "{engine}: every payload opened, none twice"
+        );
+        other.close().unwrap();
+        db.close().unwrap();
+    }
+}
