@@ -745,6 +745,8 @@ impl NativeQueue for RedisBackend {
                  layout cannot keep exactly",
             ));
         }
+        // Only the ready count is kept: the others are the sizes of the schedule (less the
+        // ready jobs) and the dead-letter set, which the jobs fill.
         let mut inv = scripts().queue_import.prepare_invoke();
         for k in self.names.queue(queue) {
             inv.key(k);
@@ -753,9 +755,7 @@ impl NativeQueue for RedisBackend {
             .arg(&self.names.prefix)
             .arg(queue)
             .arg(last_id)
-            .arg(stats.ready)
-            .arg(stats.in_flight)
-            .arg(stats.dead);
+            .arg(stats.ready);
         for j in &jobs {
             inv.arg(j.job.id)
                 .arg(j.state)

@@ -121,15 +121,17 @@ return {1, n}
 ";
 
 /// A queue in Redis's own types (see `layout.rs`). KEYS, for every queue script: 1 the meta
-/// hash (`last_id`, and the counts `ready`, `in_flight`, `dead`), 2 the jobs hash (field
+/// hash (`last_id`, the highest id given, and `ready`, the count of ready jobs: every ready or
+/// in-flight job is in the schedule once, so the in-flight count is its size minus that, and
+/// the dead count is the dead-letter set's size), 2 the jobs hash (field
 /// `<id>` the payload in its stored form, `<id>:i` the text `<state> <attempts> <enqueued_at>`
 /// and, when the codec transformed the payload, ` <form>`), 3 the schedule zset (id → the
 /// time it may next be delivered: its delay for a ready job, its visibility deadline for one in
 /// flight), 4 the dead-letter zset (id → id), 5 the meta record of the generic layout earlier
 /// builds wrote (`queue:<name>:meta`): while it exists every script answers {-3} and changes
 /// nothing, so the caller migrates first. Ids are 16-digit zero-padded decimals (so ties in
-/// the schedule go by id, FIFO) below 2^53, where Lua's doubles are exact; a state is the name
-/// of its count in the meta hash.
+/// the schedule go by id, FIFO) below 2^53, where Lua's doubles are exact; a state is `ready`,
+/// `in_flight` or `dead`.
 const QUEUE_LIB: &str = r"
 local function legacy() return redis.call('EXISTS', KEYS[5]) == 1 end
 local function fid(n) return string.format('%016.0f', n) end
@@ -178,28 +180,25 @@ local maxa = tonumber(ARGV[3])
 while true do
   local m = redis.call('ZRANGE', KEYS[3], '-inf', now, 'BYSCORE', 'LIMIT', 0, 1)[1]
   if not m then return {0} end
-  local raw = redis.call('HGET', KEYS[2], m .. ':i')
+  local v = redis.call('HMGET', KEYS[2], m, m .. ':i')
   local st, a, e, f
-  if raw then st, a, e, f = info_of(raw) end
+  if v[2] then st, a, e, f = info_of(v[2]) end
   if not st or (st ~= 'ready' and st ~= 'in_flight') then
     -- A schedule entry without a deliverable job cannot be delivered; drop it.
     redis.call('ZREM', KEYS[3], m)
   else
     local kid = string.match(f, 's(%x+)$')
     if kid and not string.find(ARGV[4], ',' .. kid .. ',', 1, true) then return {-5, kid} end
-    redis.call('HINCRBY', KEYS[1], st, -1)
+    if st == 'ready' then redis.call('HINCRBY', KEYS[1], 'ready', -1) end
     if a >= maxa then
       redis.call('ZREM', KEYS[3], m)
       redis.call('ZADD', KEYS[4], tonumber(m), m)
       redis.call('HSET', KEYS[2], m .. ':i', 'dead ' .. a .. ' ' .. e .. f)
-      redis.call('HINCRBY', KEYS[1], 'dead', 1)
     else
       a = a + 1
       redis.call('ZADD', KEYS[3], deadline, m)
       redis.call('HSET', KEYS[2], m .. ':i', 'in_flight ' .. a .. ' ' .. e .. f)
-      redis.call('HINCRBY', KEYS[1], 'in_flight', 1)
-      return {1, tonumber(m), redis.call('HGET', KEYS[2], m) or '', a, tonumber(e),
-        string.sub(f, 2)}
+      return {1, tonumber(m), v[1] or '', a, tonumber(e), string.sub(f, 2)}
     end
   end
 end
@@ -214,7 +213,6 @@ local raw = redis.call('HGET', KEYS[2], m .. ':i')
 if not raw then return {0} end
 local st, a, e, f = info_of(raw)
 if st ~= 'in_flight' then return {0} end
-redis.call('HINCRBY', KEYS[1], 'in_flight', -1)
 if ARGV[2] == 'a' then
   redis.call('ZREM', KEYS[3], m)
   redis.call('HDEL', KEYS[2], m, m .. ':i')
@@ -230,8 +228,9 @@ return {1}
 /// Counts. {1, ready, in flight, dead}; {-3} legacy.
 const QUEUE_STATS: &str = r"
 if legacy() then return {-3} end
-local c = redis.call('HMGET', KEYS[1], 'ready', 'in_flight', 'dead')
-return {1, tonumber(c[1] or '0'), tonumber(c[2] or '0'), tonumber(c[3] or '0')}
+local ready = tonumber(redis.call('HGET', KEYS[1], 'ready') or '0')
+local scheduled = redis.call('ZCARD', KEYS[3])
+return {1, ready, math.max(scheduled - ready, 0), redis.call('ZCARD', KEYS[4])}
 ";
 
 /// The dead letters, oldest (lowest id) first: {1, id, payload, attempts, enqueued at, form,
@@ -256,7 +255,7 @@ return out
 
 /// Moves a queue of the generic layout (earlier builds) into this one, whole or not at all.
 /// KEYS 1-5 as above, 6 the store's index. ARGV: the store's prefix, the queue's physical
-/// prefix, last id, ready, in flight, dead, then per job id, state, attempts, enqueued at,
+/// prefix, last id, ready, then per job id, state, attempts, enqueued at,
 /// visible at, payload, form. 1 when moved; 0 when the old meta is gone (another process
 /// moved it). The old records are every index member under the queue's prefix; they cannot be
 /// declared, so (on a cluster, with a slot half-way through a migration) each is reached with
@@ -274,9 +273,7 @@ end
 local last = tonumber(redis.call('HGET', KEYS[1], 'last_id') or '0')
 redis.call('HSET', KEYS[1], 'last_id', math.max(last, tonumber(ARGV[3])))
 redis.call('HINCRBY', KEYS[1], 'ready', ARGV[4])
-redis.call('HINCRBY', KEYS[1], 'in_flight', ARGV[5])
-redis.call('HINCRBY', KEYS[1], 'dead', ARGV[6])
-for i = 7, #ARGV, 7 do
+for i = 5, #ARGV, 7 do
   local id = tonumber(ARGV[i])
   local m, st = fid(id), ARGV[i + 1]
   local form = ''
