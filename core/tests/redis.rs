@@ -778,8 +778,11 @@ fn a_queue_of_the_earlier_generic_layout_is_moved_over_whole_at_the_first_call()
         (format!("s:{far:016x}{:016x}", 4), old_record(b"")),
         (format!("d:{:016x}", 3), old_record(b"")),
     ];
-    for (suffix, value) in &records {
-        let pk = format!("kqueue:old:{suffix}");
+    for (queue, (suffix, value)) in ["old", "old2", "old3"]
+        .iter()
+        .flat_map(|q| records.iter().map(move |r| (q, r)))
+    {
+        let pk = format!("kqueue:{queue}:{suffix}");
         let _: () = redis::cmd("SET")
             .arg(format!("{tag}:{pk}"))
             .arg(value)
@@ -798,8 +801,8 @@ fn a_queue_of_the_earlier_generic_layout_is_moved_over_whole_at_the_first_call()
     assert_eq!((s.ready, s.in_flight, s.dead), (2, 1, 1), "counts moved");
     let left: i64 = redis::cmd("ZLEXCOUNT")
         .arg(format!("{tag}#index"))
-        .arg("[kqueue:")
-        .arg("[kqueue:\u{7f}")
+        .arg("[kqueue:old:")
+        .arg("[kqueue:old:\u{7f}")
         .query(&mut raw)
         .unwrap();
     assert_eq!(left, 0, "no old record left in the index");
@@ -826,5 +829,21 @@ fn a_queue_of_the_earlier_generic_layout_is_moved_over_whole_at_the_first_call()
     assert_eq!(q.enqueue(b"five", Duration::ZERO).unwrap(), 5, "ids go on");
     let s = q.stats().unwrap();
     assert_eq!((s.ready, s.in_flight, s.dead), (2, 1, 1));
+    // Whatever the first call is, it moves the queue first: an enqueue (which takes the next
+    // id), an ack.
+    let q2 = db.queue("old2", Duration::from_secs(30), 3).unwrap();
+    assert_eq!(q2.enqueue(b"five", Duration::ZERO).unwrap(), 5);
+    let s = q2.stats().unwrap();
+    assert_eq!((s.ready, s.in_flight, s.dead), (3, 1, 1));
+    let q3 = db.queue("old3", Duration::from_secs(30), 3).unwrap();
+    assert!(q3.ack(2).unwrap());
+    assert_eq!(q3.dequeue().unwrap().unwrap().payload, b"one");
+    let left: i64 = redis::cmd("ZLEXCOUNT")
+        .arg(format!("{tag}#index"))
+        .arg("[kqueue:")
+        .arg("[kqueue:\u{7f}")
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(left, 0);
     db.close().unwrap();
 }

@@ -128,8 +128,10 @@ return {1, n}
 /// and, when the codec transformed the payload, ` <form>`), 3 the schedule zset (id → the
 /// time it may next be delivered: its delay for a ready job, its visibility deadline for one in
 /// flight), 4 the dead-letter zset (id → id), 5 the meta record of the generic layout earlier
-/// builds wrote (`queue:<name>:meta`): while it exists every script answers {-3} and changes
-/// nothing, so the caller migrates first. Ids are 16-digit zero-padded decimals (so ties in
+/// builds wrote (`queue:<name>:meta`): while it exists a script that finds nothing of its own
+/// to work on (no id given yet, nothing due, no such job, no counts, no dead letters) answers
+/// {-3} having changed nothing, so the caller migrates first. (Checked only then, to spare the
+/// hot path a command: a queue in both layouts at once needs an earlier build still writing.) Ids are 16-digit zero-padded decimals (so ties in
 /// the schedule go by id, FIFO) below 2^53, where Lua's doubles are exact; a state is `ready`,
 /// `in_flight` or `dead`.
 const QUEUE_LIB: &str = r"
@@ -146,17 +148,22 @@ end
 /// Enqueue. ARGV: now ('' for the server's), delay ms, payload, form ('' plain), expected id
 /// ('' any). {1, id}; {-4, the next id} when an expected id is not the next one; {-3} legacy.
 const QUEUE_ENQUEUE: &str = r"
-if legacy() then return {-3} end
-local now = now_of(ARGV[1])
-local at = math.min(now + tonumber(ARGV[2]), LIM)
 local id
 if ARGV[5] ~= '' then
   id = tonumber(redis.call('HGET', KEYS[1], 'last_id') or '0') + 1
+  if id == 1 and legacy() then return {-3} end
   if id ~= tonumber(ARGV[5]) then return {-4, id} end
   redis.call('HSET', KEYS[1], 'last_id', id)
 else
   id = redis.call('HINCRBY', KEYS[1], 'last_id', 1)
+  -- The first id: the field was absent, so deleting it undoes the increment.
+  if id == 1 and legacy() then
+    redis.call('HDEL', KEYS[1], 'last_id')
+    return {-3}
+  end
 end
+local now = now_of(ARGV[1])
+local at = math.min(now + tonumber(ARGV[2]), LIM)
 if id >= LIM then return redis.error_reply('ERR queue ids ran out (2^53)') end
 redis.call('HINCRBY', KEYS[1], 'ready', 1)
 local m = fid(id)
@@ -173,13 +180,15 @@ return {1, id}
 /// due; {-5, key id} the next due job is sealed with a key the caller lacks (nothing changed
 /// for it); {-3} legacy.
 const QUEUE_DEQUEUE: &str = r"
-if legacy() then return {-3} end
 local now = now_of(ARGV[1])
 local deadline = math.min(now + tonumber(ARGV[2]), LIM)
 local maxa = tonumber(ARGV[3])
 while true do
   local m = redis.call('ZRANGE', KEYS[3], '-inf', now, 'BYSCORE', 'LIMIT', 0, 1)[1]
-  if not m then return {0} end
+  if not m then
+    if legacy() then return {-3} end
+    return {0}
+  end
   local v = redis.call('HMGET', KEYS[2], m, m .. ':i')
   local st, a, e, f
   if v[2] then st, a, e, f = info_of(v[2]) end
@@ -207,10 +216,12 @@ end
 /// Ack ('a') or nack ('n', due again ARGV[4] ms from now) of in-flight job ARGV[1]. ARGV[2]
 /// the mode, ARGV[3] now ('' for the server's). {1} settled; {0} not in flight; {-3} legacy.
 const QUEUE_SETTLE: &str = r"
-if legacy() then return {-3} end
 local m = fid(tonumber(ARGV[1]))
 local raw = redis.call('HGET', KEYS[2], m .. ':i')
-if not raw then return {0} end
+if not raw then
+  if legacy() then return {-3} end
+  return {0}
+end
 local st, a, e, f = info_of(raw)
 if st ~= 'in_flight' then return {0} end
 if ARGV[2] == 'a' then
@@ -227,8 +238,9 @@ return {1}
 
 /// Counts. {1, ready, in flight, dead}; {-3} legacy.
 const QUEUE_STATS: &str = r"
-if legacy() then return {-3} end
-local ready = tonumber(redis.call('HGET', KEYS[1], 'ready') or '0')
+local ready = redis.call('HGET', KEYS[1], 'ready')
+if not ready and legacy() then return {-3} end
+ready = tonumber(ready or '0')
 local scheduled = redis.call('ZCARD', KEYS[3])
 return {1, ready, math.max(scheduled - ready, 0), redis.call('ZCARD', KEYS[4])}
 ";
@@ -236,9 +248,10 @@ return {1, ready, math.max(scheduled - ready, 0), redis.call('ZCARD', KEYS[4])}
 /// The dead letters, oldest (lowest id) first: {1, id, payload, attempts, enqueued at, form,
 /// ...}; {-3} legacy.
 const QUEUE_DEAD: &str = r"
-if legacy() then return {-3} end
+local dead = redis.call('ZRANGE', KEYS[4], 0, -1)
+if #dead == 0 and legacy() then return {-3} end
 local out = {1}
-for _, m in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
+for _, m in ipairs(dead) do
   local v = redis.call('HMGET', KEYS[2], m, m .. ':i')
   local st, a, e, f
   if v[2] then st, a, e, f = info_of(v[2]) end
