@@ -1052,6 +1052,46 @@ mod tests {
     }
 
     #[test]
+    fn opaque_payloads_round_trip_and_open_only_where_they_were_sealed() {
+        let what = || "job 1".to_string();
+        let big = b"{\"to\":\"a@b.c\"}".repeat(200);
+        let sealer = Codec::new(Some(64), Some(&K1), &[]).unwrap();
+        let zipper = Codec::new(Some(64), None, &[]).unwrap();
+        let plain = Codec::new(None, None, &[]).unwrap();
+        let id = hex(&SealKey::new(&K1).unwrap().id);
+        for payload in [&b""[..], b"\x00\xff", &big] {
+            let (stored, form) = sealer.seal_opaque(b"q1", payload).unwrap();
+            let z = if payload.len() >= 64 { "z" } else { "" };
+            assert_eq!(form, format!("{z}s{id}"));
+            assert!(!stored
+                .windows(4)
+                .any(|w| payload.len() > 8 && w == &payload[..4]));
+            let open = |c: &Codec, aad: &[u8]| c.open_opaque(aad, stored.clone(), &form, &what);
+            assert_eq!(open(&sealer, b"q1").unwrap(), payload);
+            // Bound to where it was sealed, and to a key this codec has.
+            for (c, aad) in [(&sealer, &b"q2"[..]), (&plain, b"q1"), (&zipper, b"q1")] {
+                let err = open(c, aad).unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::Encryption, "{err}");
+                assert!(err.message().contains("job 1"), "{err}");
+            }
+            // Compression alone needs no key; nothing at all leaves the bytes as they are.
+            let (zs, zform) = zipper.seal_opaque(b"q1", payload).unwrap();
+            assert_eq!(zform, z);
+            assert_eq!(
+                plain.open_opaque(b"q9", zs, &zform, &what).unwrap(),
+                payload
+            );
+            assert_eq!(
+                plain.seal_opaque(b"q1", payload).unwrap(),
+                (payload.to_vec(), String::new())
+            );
+        }
+        assert_eq!(sealer.key_ids(), [id]);
+        let err = plain.open_opaque(b"q", vec![1], "x", &what).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
+    }
+
+    #[test]
     fn bad_keyrings_are_refused() {
         assert!(Codec::new(None, None, &[K1]).is_err());
         assert!(Codec::new(None, Some(&K1), &[K1]).is_err());
