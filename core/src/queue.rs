@@ -7,9 +7,13 @@
 //! delay for a ready job, its visibility deadline for a delivered one), and
 //! `queue:<name>:d:<id>` (dead letters). Times and ids are fixed-width hex, so byte order is
 //! time order and FIFO holds among jobs ready at the same moment.
+//!
+//! An engine with native queues (Redis) keeps them in its own types instead, every operation one
+//! atomic step there (see `backend::caps::NativeQueue`), and the code here only calls it; a
+//! queue it finds in the layout above (written by an earlier build) is moved over first.
 
-use crate::backend::caps::NativeQueue;
-use crate::backend::Txn;
+use crate::backend::caps::{Delivered, Dequeued, Enqueued, Imported, NativeQueue, QueueStep};
+use crate::backend::{Backend, Txn};
 use crate::error::{Error, Result};
 use crate::kv::prefix_end;
 use crate::leaderboard::check_name;
@@ -23,6 +27,9 @@ const IN_FLIGHT: u8 = 1;
 const DEAD: u8 = 2;
 /// Schedule entries examined per dequeue attempt.
 const SCAN: usize = 32;
+/// Times a native operation moves an earlier layout over and asks again before giving up
+/// (each time another process is still writing that layout: an earlier build).
+const MIGRATE_TRIES: usize = 8;
 
 /// A delivered (or dead) job.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,13 +222,95 @@ impl Queue {
     }
 
     /// Runs `f` on the engine's native queues with this queue's physical prefix, if the engine
-    /// has them (see `backend::caps`): `None` when it has not.
-    fn native<T>(&self, f: impl FnOnce(&dyn NativeQueue, &[u8]) -> Result<T>) -> Result<Option<T>> {
+    /// has them (see `backend::caps`): `None` when it has not. A queue still in the generic
+    /// layout is moved into the engine's types first.
+    fn native<T>(
+        &self,
+        mut f: impl FnMut(&dyn NativeQueue, &[u8]) -> Result<QueueStep<T>>,
+    ) -> Result<Option<T>> {
         let backend = self.store.backend()?;
-        match backend.native_queue() {
-            Some(n) => f(n, &self.pk_prefix).map(Some),
-            None => Ok(None),
+        let Some(n) = backend.native_queue() else {
+            return Ok(None);
+        };
+        for _ in 0..MIGRATE_TRIES {
+            match f(n, &self.pk_prefix)? {
+                QueueStep::Done(t) => return Ok(Some(t)),
+                QueueStep::Legacy => self.migrate(&*backend, n)?,
+            }
         }
+        Err(Error::new(
+            crate::ErrorKind::Internal,
+            format!(
+                "queue '{}' keeps reappearing in the layout of builds before native queues: stop \
+                 the processes of an earlier build that still use it",
+                self.prefix
+            ),
+        ))
+    }
+
+    /// Moves this queue from the generic layout (records under `queue:<name>:`, as earlier
+    /// builds wrote it on every engine) into the engine's native one, in one step; the records
+    /// are read (and opened, when sealed) here first. Earlier builds must no longer write it:
+    /// a job they add after the read would be deleted with the old records.
+    fn migrate(&self, backend: &dyn Backend, n: &dyn NativeQueue) -> Result<()> {
+        let key = self.key("meta");
+        let Some(raw) = backend.get(&self.store.data_key(&key)?)? else {
+            return Ok(()); // moved by another process meanwhile
+        };
+        let meta = Meta::decode(&raw, &key)?;
+        let start = self.pk("j:")?;
+        let end = prefix_end(&start);
+        let end = match &end {
+            Bound::Excluded(e) => Bound::Excluded(e.as_slice()),
+            _ => Bound::Unbounded,
+        };
+        let mut jobs = Vec::new();
+        let mut from = start.clone();
+        let mut first = true;
+        loop {
+            let lower = if first {
+                Bound::Included(from.as_slice())
+            } else {
+                Bound::Excluded(from.as_slice())
+            };
+            let page = backend.scan(lower, end, false, 256)?;
+            for (k, v) in &page {
+                let id = std::str::from_utf8(&k[start.len()..])
+                    .ok()
+                    .and_then(|h| u64::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| Error::corrupt("malformed queue job key"))?;
+                let rec = JobRec::decode(v, &k[1..])?;
+                jobs.push(Imported {
+                    state: match rec.state {
+                        READY => "ready",
+                        IN_FLIGHT => "in_flight",
+                        _ => "dead",
+                    },
+                    visible_at: rec.visible_at,
+                    job: Delivered {
+                        id,
+                        payload: rec.payload,
+                        attempts: rec.attempts,
+                        enqueued_at: rec.enqueued_at,
+                        form: String::new(),
+                    },
+                });
+            }
+            match page.last() {
+                Some((k, _)) if page.len() == 256 => {
+                    from = k.clone();
+                    first = false;
+                }
+                _ => break,
+            }
+        }
+        n.queue_import(
+            &self.pk_prefix,
+            meta.next_id.saturating_sub(1),
+            meta.stats,
+            jobs,
+        )?;
+        Ok(())
     }
 
     fn read_meta(&self, tx: &mut dyn Txn) -> Result<Meta> {
@@ -261,9 +350,22 @@ impl Queue {
         self.store.measured(crate::metrics::Op::QueueEnqueue, || {
             check_value(payload)?;
             let native = self.native(|n, prefix| {
-                n.queue_enqueue(prefix, payload, self.store.now_ms(), ttl_ms(delay))
+                n.queue_enqueue(
+                    prefix,
+                    payload,
+                    "",
+                    None,
+                    self.store.now_ms(),
+                    ttl_ms(delay),
+                )
             })?;
-            if let Some(Some(id)) = native {
+            if let Some(step) = native {
+                let Enqueued::Id(id) = step else {
+                    return Err(Error::new(
+                        crate::ErrorKind::Internal,
+                        "an enqueue that expected no id was refused",
+                    ));
+                };
                 self.store.wrote()?;
                 self.store.bell().ring();
                 return Ok(id);
@@ -334,17 +436,19 @@ impl Queue {
     fn dequeue_unmeasured(&self) -> Result<Option<Job>> {
         let native = self.native(|n, prefix| {
             let vis = ttl_ms(self.visibility_timeout);
-            n.queue_dequeue(prefix, self.store.now_ms(), vis, self.max_attempts)
+            n.queue_dequeue(prefix, self.store.now_ms(), vis, self.max_attempts, &[])
         })?;
-        if let Some(Some(found)) = native {
+        if let Some(found) = native {
             // A dequeue that only dead-lettered jobs changed the store too.
             self.store.wrote()?;
-            return Ok(found.map(|d| Job {
-                id: d.id,
-                payload: d.payload,
-                attempts: d.attempts,
-                enqueued_at_ms: d.enqueued_at,
-            }));
+            return match found {
+                Dequeued::Job(d) => Ok(Some(job_of(d))),
+                Dequeued::Empty => Ok(None),
+                Dequeued::Sealed(_) => Err(Error::new(
+                    crate::ErrorKind::Internal,
+                    "a sealed job reached the queue unopened",
+                )),
+            };
         }
         loop {
             let now = self.store.now_ms();
@@ -465,7 +569,7 @@ impl Queue {
     /// Marks a delivered job done and removes it; false if it is not in flight.
     pub fn ack(&self, id: u64) -> Result<bool> {
         self.store.measured(crate::metrics::Op::QueueAck, || {
-            if let Some(Some(acked)) = self.native(|n, prefix| n.queue_ack(prefix, id))? {
+            if let Some(acked) = self.native(|n, prefix| n.queue_settle(prefix, id, None))? {
                 if acked {
                     self.store.wrote()?;
                 }
@@ -481,6 +585,16 @@ impl Queue {
     /// Gives a delivered job back, deliverable again after `delay`; false if it is not in flight.
     pub fn nack(&self, id: u64, delay: Duration) -> Result<bool> {
         self.store.measured(crate::metrics::Op::QueueNack, || {
+            let native = self.native(|n, prefix| {
+                n.queue_settle(prefix, id, Some((self.store.now_ms(), ttl_ms(delay))))
+            })?;
+            if let Some(back) = native {
+                if back {
+                    self.store.wrote()?;
+                    self.store.bell().ring();
+                }
+                return Ok(back);
+            }
             let at = self.store.now_ms().saturating_add(ttl_ms(delay));
             let back = self.settle(id, |tx, mut rec, meta| {
                 meta.shift(IN_FLIGHT, READY);
@@ -500,6 +614,9 @@ impl Queue {
     /// Counts of ready, in-flight and dead jobs.
     pub fn stats(&self) -> Result<QueueStats> {
         self.store.measured(crate::metrics::Op::QueueStats, || {
+            if let Some(stats) = self.native(|n, prefix| n.queue_stats(prefix))? {
+                return Ok(stats);
+            }
             let key = self.key("meta");
             match self.store.read_live(&self.store.data_key(&key)?)? {
                 None => Ok(QueueStats::default()),
@@ -512,6 +629,9 @@ impl Queue {
     pub fn dead_letters(&self) -> Result<Vec<Job>> {
         self.store
             .measured(crate::metrics::Op::QueueDeadLetters, || {
+                if let Some(jobs) = self.native(|n, prefix| n.queue_dead_letters(prefix))? {
+                    return Ok(jobs.into_iter().map(job_of).collect());
+                }
                 let start = self.pk("d:")?;
                 let end = prefix_end(&start);
                 let end = match &end {
@@ -548,6 +668,16 @@ impl Queue {
                 }
                 Ok(out)
             })
+    }
+}
+
+/// A job as the engine delivered it (its payload already opened by the codec).
+fn job_of(d: Delivered) -> Job {
+    Job {
+        id: d.id,
+        payload: d.payload,
+        attempts: d.attempts,
+        enqueued_at_ms: d.enqueued_at,
     }
 }
 

@@ -291,7 +291,8 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Every value of the Redis store named `name` as a plain client sees it (strings and zsets).
+/// Every value of the Redis store named `name` as a plain client sees it (strings, zsets, and
+/// hashes: a queue's jobs).
 fn redis_values(url: &str, name: &str) -> Vec<u8> {
     let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
     let keys: Vec<Vec<u8>> = redis::cmd("KEYS")
@@ -315,6 +316,10 @@ fn redis_values(url: &str, name: &str) -> Vec<u8> {
                     .arg("WITHSCORES")
                     .query(&mut c)
                     .unwrap();
+                all.extend(v.concat());
+            }
+            "hash" => {
+                let v: Vec<Vec<u8>> = redis::cmd("HGETALL").arg(&k).query(&mut c).unwrap();
                 all.extend(v.concat());
             }
             other => panic!("unexpected type {other} at {}", String::from_utf8_lossy(&k)),
@@ -364,9 +369,10 @@ fn the_secret_never_appears_in_the_data_files_or_in_redis() {
 
 #[test]
 fn another_process_without_the_key_cannot_misread_native_records() {
-    // On Redis a plain opener runs the native lock and queue scripts; they must hand sealed
-    // records to the generic path, which refuses them, instead of treating them as free locks
-    // or empty queues.
+    // On Redis a plain opener runs the native lock and queue scripts: the lock script must hand
+    // sealed records to the generic path, which refuses them, instead of treating them as free
+    // locks, and the dequeue script must leave a job sealed with a key the opener lacks as it
+    // is, instead of delivering it or treating the queue as empty.
     for (engine, db, _dir) in common::shared_engines_with(sealed()) {
         let lock = db.lock("held", Duration::from_secs(60)).unwrap();
         assert!(lock.try_acquire().unwrap());
@@ -426,4 +432,91 @@ fn a_sealed_value_copied_onto_another_key_does_not_open() {
     assert!(err.message().contains("copied"), "{err}");
     assert_eq!(db.get(b"alice").unwrap().unwrap(), b"alice's secret");
     db.close().unwrap();
+}
+
+#[test]
+fn a_sealed_job_payload_moved_to_another_job_or_queue_does_not_open() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let name = format!("qmove{}", std::process::id());
+    let db = Store::open_with(format!("{url}?store={name}"), sealed()).unwrap();
+    let q = db.queue("jobs", Duration::from_secs(60), 3).unwrap();
+    let other = db.queue("other", Duration::from_secs(60), 3).unwrap();
+    assert_eq!(q.enqueue(b"first job", Duration::ZERO).unwrap(), 1);
+    assert_eq!(q.enqueue(b"second job", Duration::ZERO).unwrap(), 2);
+    assert_eq!(other.enqueue(b"other's", Duration::ZERO).unwrap(), 1);
+    let mut c = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let jobs = |queue: &str| format!("{{grove:{name}}}#q:kqueue:{queue}:jobs");
+    let get = |c: &mut redis::Connection, key: &str, field: &str| -> Vec<u8> {
+        redis::cmd("HGET").arg(key).arg(field).query(c).unwrap()
+    };
+    let second = get(&mut c, &jobs("jobs"), "0000000000000002");
+    assert!(!contains(&second, b"second job"), "sealed on the server");
+    let info = String::from_utf8(get(&mut c, &jobs("jobs"), "0000000000000002:i")).unwrap();
+    assert!(
+        info.starts_with("ready 0 ") && info.contains(" zs") || info.contains(" s"),
+        "{info}: the form names the sealing key's id"
+    );
+    // Job 2's payload copied over job 1's, and queue jobs's job 1 over other's job 1.
+    let first = get(&mut c, &jobs("jobs"), "0000000000000001");
+    for (key, field, value) in [
+        (jobs("jobs"), "0000000000000001", &second),
+        (jobs("other"), "0000000000000001", &first),
+    ] {
+        let _: () = redis::cmd("HSET")
+            .arg(key)
+            .arg(field)
+            .arg(value)
+            .query(&mut c)
+            .unwrap();
+    }
+    for queue in [&q, &other] {
+        let err = queue.dequeue().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Encryption, "{err}");
+        assert!(err.message().contains("job 1"), "{err}");
+    }
+    // Job 2 itself still opens.
+    assert_eq!(q.dequeue().unwrap().unwrap().payload, b"second job");
+    db.close().unwrap();
+}
+
+#[test]
+fn sealed_enqueues_racing_from_two_engines_get_every_id_once_and_open() {
+    // On Redis a sealed payload is bound to an id the server gives: each engine seals for the
+    // id it expects and again when another took it, so a race must still lose or misbind none.
+    for (engine, db, _dir) in common::shared_engines_with(sealed()) {
+        let other = db.second_engine_with_for_tests(sealed()).unwrap();
+        let per = 40;
+        std::thread::scope(|s| {
+            for (t, store) in [(0, &db), (1, &other), (2, &db), (3, &other)] {
+                s.spawn(move || {
+                    let q = store.queue("race", Duration::from_secs(60), 3).unwrap();
+                    for i in 0..per {
+                        q.enqueue(format!("{t}:{i}").as_bytes(), Duration::ZERO)
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        let q = other.queue("race", Duration::from_secs(60), 3).unwrap();
+        let mut ids = std::collections::BTreeSet::new();
+        let mut payloads = std::collections::BTreeSet::new();
+        while let Some(j) = q.dequeue().unwrap() {
+            assert!(ids.insert(j.id), "{engine}: id {} twice", j.id);
+            payloads.insert(String::from_utf8(j.payload).unwrap());
+        }
+        assert_eq!(ids.len(), 4 * per, "{engine}");
+        assert_eq!(ids.last(), Some(&(4 * per as u64)), "{engine}: ids 1..=n");
+        assert_eq!(
+            payloads.len(),
+            4 * per,
+            "{engine}: every payload opened, none twice"
+        );
+        other.close().unwrap();
+        db.close().unwrap();
+    }
 }

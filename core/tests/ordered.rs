@@ -455,10 +455,17 @@ fn queue_fifo_delay_redelivery_dead_letters_and_nack() {
         assert_eq!(dead.len(), 1);
         assert_eq!((dead[0].id, dead[0].attempts), (a, 3));
         assert!(!q.ack(a).unwrap() && !q.nack(a, Duration::ZERO).unwrap());
-        assert_eq!(
-            db.delete(b"queue:tasks:meta").unwrap_err().kind(),
-            ErrorKind::WrongType
-        );
+        if name.starts_with("redis") {
+            // Redis keeps a queue in its own hashes and sorted sets, not in records: the key
+            // names nothing, and deleting it changes nothing.
+            assert!(!db.delete(b"queue:tasks:meta").unwrap(), "{name}");
+            assert_eq!(q.stats().unwrap().dead, 1, "{name}");
+        } else {
+            assert_eq!(
+                db.delete(b"queue:tasks:meta").unwrap_err().kind(),
+                ErrorKind::WrongType
+            );
+        }
         assert_eq!(
             db.queue("x", Duration::ZERO, 1).unwrap_err().kind(),
             ErrorKind::InvalidArgument

@@ -511,3 +511,339 @@ fn handles_opening_a_fresh_store_at_once_agree_on_its_node_id() {
         assert_eq!(Some(db.node_id()), ids.iter().next().map(String::as_str));
     }
 }
+
+/// A `MONITOR` connection's lines, read on a thread of their own.
+struct Monitor {
+    lines: std::sync::mpsc::Receiver<String>,
+    marks: u64,
+}
+
+impl Monitor {
+    fn new(client: &redis::Client) -> Monitor {
+        let mut mon = client.get_connection().unwrap();
+        let _: () = redis::cmd("MONITOR").query(&mut mon).unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            while let Ok(v) = mon.recv_response() {
+                let line: String = redis::from_redis_value(v).unwrap_or_default();
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Monitor { lines, marks: 0 }
+    }
+
+    /// The commands naming `tag` that clients sent since the last call (not those a script
+    /// ran: their lines say `lua]`), up to a mark sent now on `raw`.
+    fn seen(&mut self, raw: &mut redis::Connection, tag: &str) -> Vec<String> {
+        self.marks += 1;
+        let mark = format!("{tag}-mark-{}", self.marks);
+        let _: String = redis::cmd("ECHO").arg(&mark).query(raw).unwrap();
+        let mut out = Vec::new();
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the monitor shows the mark");
+            if line.contains(&mark) {
+                return out;
+            }
+            if line.contains(tag) && !line.contains("lua]") && !line.contains("-mark-") {
+                out.push(line);
+            }
+        }
+    }
+}
+
+#[test]
+fn redis_clients_see_a_queue_as_hashes_and_sorted_sets_one_script_per_operation() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let name = format!("qlayout{}", std::process::id());
+    let db = Store::open(format!("{url}?store={name}")).unwrap();
+    let tag = format!("{{grove:{name}}}");
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut raw = client.get_connection().unwrap();
+    let q = db.queue("tasks", Duration::from_secs(30), 2).unwrap();
+    // Every script loaded (a first call may load its script: a round trip of its own).
+    let warm = q.enqueue(b"warm", Duration::ZERO).unwrap();
+    assert_eq!(warm, 1);
+    let j = q.dequeue().unwrap().unwrap();
+    assert!(q.nack(j.id, Duration::ZERO).unwrap());
+    let j = q.dequeue().unwrap().unwrap();
+    assert!(q.ack(j.id).unwrap());
+    q.stats().unwrap();
+    q.dead_letters().unwrap();
+
+    let mut mon = Monitor::new(&client);
+    let mut ping = client.get_connection().unwrap();
+    let mut one_round_trip = |what: &str, op: &mut dyn FnMut()| {
+        mon.seen(&mut ping, &tag);
+        op();
+        let seen = mon.seen(&mut ping, &tag);
+        assert_eq!(seen.len(), 1, "{what}: one round trip, saw {seen:#?}");
+        assert!(seen[0].contains("\"EVALSHA\""), "{what}: {}", seen[0]);
+    };
+    let payload = [0u8, 255, 10, 13, 0];
+    let mut id = 0;
+    one_round_trip("enqueue", &mut || {
+        id = q.enqueue(&payload, Duration::ZERO).unwrap()
+    });
+    let mut later = 0;
+    one_round_trip("delayed enqueue", &mut || {
+        later = q.enqueue(b"later", Duration::from_secs(3600)).unwrap()
+    });
+    one_round_trip("dequeue", &mut || {
+        let j = q.dequeue().unwrap().unwrap();
+        assert_eq!(
+            (j.id, j.payload.as_slice(), j.attempts),
+            (id, &payload[..], 1)
+        );
+    });
+    one_round_trip("stats", &mut || {
+        let s = q.stats().unwrap();
+        assert_eq!((s.ready, s.in_flight, s.dead), (1, 1, 0));
+    });
+
+    // What redis-cli shows.
+    let keys = |part: &str| format!("{tag}#q:kqueue:tasks:{part}");
+    let ty = |k: &str, raw: &mut redis::Connection| -> String {
+        redis::cmd("TYPE").arg(k).query(raw).unwrap()
+    };
+    for (part, want) in [
+        ("meta", "hash"),
+        ("jobs", "hash"),
+        ("sched", "zset"),
+        ("dead", "none"),
+    ] {
+        assert_eq!(ty(&keys(part), &mut raw), want, "{part}");
+    }
+    let meta: std::collections::HashMap<String, i64> = redis::cmd("HGETALL")
+        .arg(keys("meta"))
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(
+        meta,
+        [("last_id".to_string(), 3), ("ready".to_string(), 1)].into(),
+        "the highest id given and the ready count (in flight: the schedule's size minus it)"
+    );
+    let sched: Vec<(String, i64)> = redis::cmd("ZRANGE")
+        .arg(keys("sched"))
+        .arg(0)
+        .arg(-1)
+        .arg("WITHSCORES")
+        .query(&mut raw)
+        .unwrap();
+    let now: (i64, i64) = redis::cmd("TIME").query(&mut raw).unwrap();
+    let now = now.0 * 1000 + now.1 / 1000;
+    assert_eq!(sched.len(), 2, "{sched:?}");
+    assert_eq!(
+        sched[0].0, "0000000000000002",
+        "in flight: its visibility deadline"
+    );
+    assert!(
+        (sched[0].1 - (now + 30_000)).abs() < 2_000,
+        "{sched:?} at {now}"
+    );
+    assert_eq!(sched[1].0, "0000000000000003", "delayed: its delay");
+    assert!((sched[1].1 - (now + 3_600_000)).abs() < 2_000, "{sched:?}");
+    let jobs: std::collections::HashMap<String, Vec<u8>> = redis::cmd("HGETALL")
+        .arg(keys("jobs"))
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(jobs["0000000000000002"], payload, "the payload as given");
+    let info = String::from_utf8(jobs["0000000000000002:i"].clone()).unwrap();
+    let enqueued: u64 = info["in_flight 1 ".len()..].parse().unwrap();
+    assert!(
+        (enqueued as i64 - now).abs() < 2_000,
+        "{info}: state, attempts, enqueued at"
+    );
+    assert_eq!(
+        String::from_utf8(jobs["0000000000000003:i"].clone())
+            .unwrap()
+            .split(' ')
+            .next(),
+        Some("ready")
+    );
+    // No record: nothing under queue: is listed, and the index does not grow with jobs.
+    assert_eq!(db.keys(b"queue:").unwrap().count(), 0);
+    let index: i64 = redis::cmd("ZCARD")
+        .arg(format!("{tag}#index"))
+        .query(&mut raw)
+        .unwrap();
+    one_round_trip("nack", &mut || assert!(q.nack(id, Duration::ZERO).unwrap()));
+    one_round_trip("dequeue again", &mut || {
+        assert_eq!(q.dequeue().unwrap().unwrap().attempts, 2)
+    });
+    one_round_trip("ack", &mut || assert!(q.ack(id).unwrap()));
+    one_round_trip("ack of an unknown id", &mut || {
+        assert!(!q.ack(999).unwrap())
+    });
+    // Max attempts 2: the third delivery of a job dead-letters it.
+    let d = q.enqueue(b"doomed", Duration::ZERO).unwrap();
+    for _ in 0..2 {
+        assert_eq!(q.dequeue().unwrap().unwrap().id, d);
+        assert!(q.nack(d, Duration::ZERO).unwrap());
+    }
+    one_round_trip("dequeue that dead-letters", &mut || {
+        assert_eq!(q.dequeue().unwrap(), None)
+    });
+    one_round_trip("dead letters", &mut || {
+        let dead = q.dead_letters().unwrap();
+        assert_eq!((dead.len(), dead[0].id, dead[0].attempts), (1, d, 2));
+    });
+    let dead: Vec<(String, i64)> = redis::cmd("ZRANGE")
+        .arg(keys("dead"))
+        .arg(0)
+        .arg(-1)
+        .arg("WITHSCORES")
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(dead, [(format!("{d:016}"), d as i64)]);
+    let after: i64 = redis::cmd("ZCARD")
+        .arg(format!("{tag}#index"))
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(after, index, "queue jobs add nothing to the index");
+
+    // Something else at a queue's key: WrongType, and nothing changed.
+    let _: () = redis::cmd("SET")
+        .arg(format!("{tag}#q:kqueue:foreign:jobs"))
+        .arg("not a hash")
+        .query(&mut raw)
+        .unwrap();
+    let foreign = db.queue("foreign", Duration::from_secs(30), 2).unwrap();
+    let err = foreign.enqueue(b"x", Duration::ZERO).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WrongType, "{err}");
+    let _: () = redis::cmd("SET")
+        .arg(format!("{tag}#q:kqueue:foreign2:meta"))
+        .arg("not a hash")
+        .query(&mut raw)
+        .unwrap();
+    let foreign2 = db.queue("foreign2", Duration::from_secs(30), 2).unwrap();
+    assert_eq!(foreign2.stats().unwrap_err().kind(), ErrorKind::WrongType);
+    assert_eq!(
+        foreign2.enqueue(b"x", Duration::ZERO).unwrap_err().kind(),
+        ErrorKind::WrongType
+    );
+    db.close().unwrap();
+}
+
+/// A queue record of the generic layout earlier builds wrote: `[7][0]` + `payload`.
+fn old_record(payload: &[u8]) -> Vec<u8> {
+    [&[7u8, 0][..], payload].concat()
+}
+
+#[test]
+fn a_queue_of_the_earlier_generic_layout_is_moved_over_whole_at_the_first_call() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let name = format!("qmigrate{}", std::process::id());
+    let tag = format!("{{grove:{name}}}");
+    let mut raw = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    // As an earlier build left it: job 1 ready, 2 in flight (attempts 1, lease far ahead), 3
+    // dead after 3 deliveries, 4 ready but delayed; the meta's next id 5.
+    let far = 4_000_000_000_000u64;
+    let be = |n: u64| n.to_be_bytes().to_vec();
+    let job = |state: u8, attempts: u32, enq: u64, vis: u64, payload: &[u8]| {
+        old_record(
+            &[
+                vec![state],
+                attempts.to_be_bytes().to_vec(),
+                be(enq),
+                be(vis),
+                payload.to_vec(),
+            ]
+            .concat(),
+        )
+    };
+    let t0 = 1_700_000_000_000u64;
+    let records: Vec<(String, Vec<u8>)> = vec![
+        (
+            "meta".into(),
+            old_record(&[be(5), be(2), be(1), be(1)].concat()),
+        ),
+        (format!("j:{:016x}", 1), job(0, 0, t0, t0, b"one")),
+        (format!("j:{:016x}", 2), job(1, 1, t0, far, b"two")),
+        (format!("j:{:016x}", 3), job(2, 3, t0, t0, b"three")),
+        (format!("j:{:016x}", 4), job(0, 0, t0, far, b"four")),
+        (format!("s:{t0:016x}{:016x}", 1), old_record(b"")),
+        (format!("s:{far:016x}{:016x}", 2), old_record(b"")),
+        (format!("s:{far:016x}{:016x}", 4), old_record(b"")),
+        (format!("d:{:016x}", 3), old_record(b"")),
+    ];
+    for (queue, (suffix, value)) in ["old", "old2", "old3"]
+        .iter()
+        .flat_map(|q| records.iter().map(move |r| (q, r)))
+    {
+        let pk = format!("kqueue:{queue}:{suffix}");
+        let _: () = redis::cmd("SET")
+            .arg(format!("{tag}:{pk}"))
+            .arg(value)
+            .query(&mut raw)
+            .unwrap();
+        let _: () = redis::cmd("ZADD")
+            .arg(format!("{tag}#index"))
+            .arg(0)
+            .arg(&pk)
+            .query(&mut raw)
+            .unwrap();
+    }
+    let db = Store::open(format!("{url}?store={name}")).unwrap();
+    let q = db.queue("old", Duration::from_secs(30), 3).unwrap();
+    let s = q.stats().unwrap();
+    assert_eq!((s.ready, s.in_flight, s.dead), (2, 1, 1), "counts moved");
+    let left: i64 = redis::cmd("ZLEXCOUNT")
+        .arg(format!("{tag}#index"))
+        .arg("[kqueue:old:")
+        .arg("[kqueue:old:\u{7f}")
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(left, 0, "no old record left in the index");
+    let old_meta: i64 = redis::cmd("EXISTS")
+        .arg(format!("{tag}:kqueue:old:meta"))
+        .arg(format!("{tag}:kqueue:old:j:{:016x}", 1))
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(old_meta, 0);
+    let j = q.dequeue().unwrap().unwrap();
+    assert_eq!(
+        (j.id, j.payload.as_slice(), j.attempts),
+        (1, &b"one"[..], 1)
+    );
+    assert_eq!(j.enqueued_at_ms, t0);
+    assert_eq!(q.dequeue().unwrap(), None, "2 in flight, 4 delayed");
+    assert!(q.ack(2).unwrap(), "the in-flight job is still in flight");
+    let dead = q.dead_letters().unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].id, dead[0].payload.as_slice(), dead[0].attempts),
+        (3, &b"three"[..], 3)
+    );
+    assert_eq!(q.enqueue(b"five", Duration::ZERO).unwrap(), 5, "ids go on");
+    let s = q.stats().unwrap();
+    assert_eq!((s.ready, s.in_flight, s.dead), (2, 1, 1));
+    // Whatever the first call is, it moves the queue first: an enqueue (which takes the next
+    // id), an ack.
+    let q2 = db.queue("old2", Duration::from_secs(30), 3).unwrap();
+    assert_eq!(q2.enqueue(b"five", Duration::ZERO).unwrap(), 5);
+    let s = q2.stats().unwrap();
+    assert_eq!((s.ready, s.in_flight, s.dead), (3, 1, 1));
+    let q3 = db.queue("old3", Duration::from_secs(30), 3).unwrap();
+    assert!(q3.ack(2).unwrap());
+    assert_eq!(q3.dequeue().unwrap().unwrap().payload, b"one");
+    let left: i64 = redis::cmd("ZLEXCOUNT")
+        .arg(format!("{tag}#index"))
+        .arg("[kqueue:")
+        .arg("[kqueue:\u{7f}")
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(left, 0);
+    db.close().unwrap();
+}

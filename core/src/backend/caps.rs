@@ -7,6 +7,7 @@
 
 use crate::error::Result;
 use crate::leaderboard::Ranked;
+use crate::queue::QueueStats;
 use crate::ratelimit::Decision;
 use crate::value::Kind;
 
@@ -77,46 +78,112 @@ pub(crate) trait NativeLock {
     ) -> Result<LockStep>;
 }
 
-/// A job a native dequeue delivered.
+/// A job as a native queue keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Delivered {
     /// The job's id.
     pub id: u64,
-    /// Its payload.
+    /// Its payload, in stored form below the codec (plain above it).
     pub payload: Vec<u8>,
     /// Deliveries so far, this one included.
     pub attempts: u32,
     /// When it was enqueued (ms since the epoch).
     pub enqueued_at: u64,
+    /// What the codec did to the payload (`""`: nothing; see `codec::Codec::seal_opaque`).
+    pub form: String,
 }
 
-/// What a native queue operation did; `None` from a capability means "take the generic path"
-/// (a record or number the engine's script does not handle; nothing was changed).
-pub(crate) type QueueStep<T> = Option<T>;
+/// What a native queue operation found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum QueueStep<T> {
+    /// It ran.
+    Done(T),
+    /// The queue still holds the generic layout of earlier builds; nothing changed. Move it
+    /// with [`NativeQueue::queue_import`] and ask again.
+    Legacy,
+}
 
-/// Queues whose enqueue, dequeue and ack are each one atomic step in the engine, over Grove's
-/// own records and keys (see `queue.rs`), so the generic operations (nack, stats, dead letters)
-/// read and change what the native ones write. `prefix` is the queue's physical key prefix
-/// (`k…queue:<name>:`).
+/// What a native enqueue did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Enqueued {
+    /// Added with this id.
+    Id(u64),
+    /// The id the caller expected is not the next one, which is this; nothing changed.
+    NextIs(u64),
+}
+
+/// What a native dequeue found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Dequeued {
+    /// This job, now in flight.
+    Job(Delivered),
+    /// Nothing is due.
+    Empty,
+    /// The next due job is sealed with the key of this id (hex), which the caller cannot open;
+    /// that job was left as it was.
+    Sealed(String),
+}
+
+/// A job of the generic layout, moved by [`NativeQueue::queue_import`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Imported {
+    /// The job as it was delivered last (or enqueued), its payload plain above the codec.
+    pub job: Delivered,
+    /// `"ready"`, `"in_flight"` or `"dead"`.
+    pub state: &'static str,
+    /// When it may next be delivered (ms since the epoch); unused for a dead job.
+    pub visible_at: u64,
+}
+
+/// Queues kept in the engine's own types, every operation one atomic step there; nothing of a
+/// queue is a Grove record, so the generic queue code never runs on such an engine (it would
+/// read another layout). `queue` is the queue's physical prefix (`k…queue:<name>:`). Above the
+/// codec payloads are plain (and `form`, `expect` and `openable` are ignored: the codec
+/// wrapper sets them); below it they are in stored form.
 pub(crate) trait NativeQueue {
-    /// Adds a job visible at `at`: its id.
+    /// Adds a job visible `delay_ms` after `now` (the store's clock, used when it is not the
+    /// engine's own). With `expect`, only if that is the id it gets.
     fn queue_enqueue(
         &self,
-        prefix: &[u8],
+        queue: &[u8],
         payload: &[u8],
+        form: &str,
+        expect: Option<u64>,
         now: u64,
-        at: u64,
-    ) -> Result<QueueStep<u64>>;
-    /// Delivers the oldest due job (dead-lettering those past `max_attempts` on the way).
+        delay_ms: u64,
+    ) -> Result<QueueStep<Enqueued>>;
+    /// Delivers the oldest due job (ties by id), dead-lettering those delivered `max_attempts`
+    /// times on the way; `openable` are the key ids whose sealed payloads the caller opens.
     fn queue_dequeue(
         &self,
-        prefix: &[u8],
+        queue: &[u8],
         now: u64,
         visibility_ms: u64,
         max_attempts: u32,
-    ) -> Result<QueueStep<Option<Delivered>>>;
-    /// Acks in-flight job `id`: true when it was in flight.
-    fn queue_ack(&self, prefix: &[u8], id: u64) -> Result<QueueStep<bool>>;
+        openable: &[String],
+    ) -> Result<QueueStep<Dequeued>>;
+    /// Acks in-flight job `id` (`nack` `None`), or gives it back due `delay_ms` after `now`
+    /// (`Some((now, delay_ms))`): true when it was in flight.
+    fn queue_settle(
+        &self,
+        queue: &[u8],
+        id: u64,
+        nack: Option<(u64, u64)>,
+    ) -> Result<QueueStep<bool>>;
+    /// Counts by state.
+    fn queue_stats(&self, queue: &[u8]) -> Result<QueueStep<QueueStats>>;
+    /// The dead letters, lowest id first.
+    fn queue_dead_letters(&self, queue: &[u8]) -> Result<QueueStep<Vec<Delivered>>>;
+    /// Moves the generic layout's `jobs` and counts (`last_id` the highest id given) into the
+    /// engine's types and deletes its records, in one step: false when another process did so
+    /// first (nothing changed).
+    fn queue_import(
+        &self,
+        queue: &[u8],
+        last_id: u64,
+        stats: QueueStats,
+        jobs: Vec<Imported>,
+    ) -> Result<bool>;
 }
 
 /// Rate limiters whose `allow` and `peek` are each one atomic step in the engine, on the record

@@ -11,19 +11,29 @@
 //!   of the (possibly compressed) payload, with the physical key, the kind and the two flag bits
 //!   as associated data: a value copied onto another key, or relabelled, does not open.
 //!
+//! A native queue's job payload lives outside any envelope (in the engine's own types): it is
+//! sealed and opened whole with [`Codec::seal_opaque`] / [`Codec::open_opaque`], bound to its
+//! queue and job id, its form kept beside it by the engine.
+//!
 //! Reading never depends on the options: a compressed value reads back with compression off,
 //! and a sealed one opens with any key of the store's keyring (the current key or an old one).
 //! What stays plaintext: every key name, metadata (node id, clocks), the envelope header, and
 //! the kinds whose payload is only numbers that engines compute on natively (counters, rate
 //! limiter state, leaderboard scores).
 
-use super::caps::{NativeCounter, NativeLeaderboard, NativeLock, NativeQueue, NativeRateLimit};
+use super::caps::{
+    Delivered, Dequeued, Enqueued, Imported, NativeCounter, NativeLeaderboard, NativeLock,
+    NativeQueue, NativeRateLimit, QueueStep,
+};
 use super::{Backend, Page, Txn, Write};
 use crate::error::{Error, ErrorKind, Result};
+use crate::queue::QueueStats;
+use crate::sync::Mutex;
 use crate::value::{Kind, FLAG_COMPRESSED, FLAG_EXPIRES, FLAG_SEALED};
 use aes_gcm::aead::{Aead, AeadInPlace, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -165,10 +175,7 @@ impl Codec {
         if let Some(key) = self.keys.first() {
             // One buffer, sealed in place: header, key id, nonce, ciphertext, tag.
             flags |= FLAG_SEALED;
-            let mut nonce = [0u8; NONCE_LEN];
-            nonce[..NONCE_LEN - 8].copy_from_slice(&self.nonce_prefix);
-            let n = self.nonce_counter.fetch_add(1, Ordering::Relaxed);
-            nonce[NONCE_LEN - 8..].copy_from_slice(&n.to_be_bytes());
+            let nonce = self.next_nonce();
             let mut out =
                 Vec::with_capacity(header + KEY_ID_LEN + NONCE_LEN + body.len() + TAG_LEN);
             out.extend_from_slice(&value[..header]);
@@ -306,6 +313,166 @@ impl Codec {
         Ok(Cow::Owned(out))
     }
 
+    /// An opaque payload (a queue job's, kept outside Grove's envelopes) in stored form, and
+    /// its form: `""` unchanged, `"z"` compressed (`[original length: u32 BE][zstd frame]`),
+    /// `"s<key id hex>"` sealed (`[nonce][ciphertext][tag]`, the key id in the form), `"zs<key
+    /// id hex>"` compressed then sealed. Sealed with `aad` (what the payload belongs to) and
+    /// the form's two flags as associated data.
+    pub(crate) fn seal_opaque(&self, aad: &[u8], payload: &[u8]) -> Result<(Vec<u8>, String)> {
+        let mut flags = 0;
+        let mut body: Cow<'_, [u8]> = Cow::Borrowed(payload);
+        if let Some(min) = self.compress_min {
+            if payload.len() >= min {
+                let frame = compress(payload)?;
+                if frame.len() + 4 < payload.len() {
+                    let mut c = Vec::with_capacity(4 + frame.len());
+                    c.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+                    c.extend_from_slice(&frame);
+                    body = Cow::Owned(c);
+                    flags |= FLAG_COMPRESSED;
+                }
+            }
+        }
+        let Some(key) = self.keys.first() else {
+            let form = if flags == 0 { "" } else { "z" };
+            return Ok((body.into_owned(), form.to_string()));
+        };
+        flags |= FLAG_SEALED;
+        let nonce = self.next_nonce();
+        let mut out = Vec::with_capacity(NONCE_LEN + body.len() + TAG_LEN);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&body);
+        let tag = with_opaque_aad(aad, flags, |a| {
+            key.cipher.encrypt_in_place_detached(
+                Nonce::from_slice(&nonce),
+                a,
+                &mut out[NONCE_LEN..],
+            )
+        })
+        .map_err(|_| Error::new(ErrorKind::Internal, "sealing a payload failed"))?;
+        out.extend_from_slice(&tag);
+        let z = if flags & FLAG_COMPRESSED != 0 {
+            "z"
+        } else {
+            ""
+        };
+        Ok((out, format!("{z}s{}", hex(&key.id))))
+    }
+
+    /// The plain payload of `stored`, of form `form`, sealed with `aad` (see
+    /// [`Codec::seal_opaque`]); `what` names it in errors.
+    pub(crate) fn open_opaque(
+        &self,
+        aad: &[u8],
+        stored: Vec<u8>,
+        form: &str,
+        what: &dyn Fn() -> String,
+    ) -> Result<Vec<u8>> {
+        let (compressed, sealed) = match form.split_once('s') {
+            None if form.is_empty() => return Ok(stored),
+            None if form == "z" => (true, None),
+            Some((z, id)) if z.is_empty() || z == "z" => (z == "z", Some(id)),
+            _ => {
+                return Err(Error::corrupt(format!(
+                    "{} has an unknown form {form:?}",
+                    what()
+                )))
+            }
+        };
+        let mut body = stored;
+        if let Some(id) = sealed {
+            let Some(key) = self.keys.iter().find(|k| hex(&k.id) == id) else {
+                return Err(self.missing_key(&what(), id));
+            };
+            if body.len() < NONCE_LEN + TAG_LEN {
+                return Err(Error::corrupt(format!("sealed {} is too short", what())));
+            }
+            let flags = FLAG_SEALED | if compressed { FLAG_COMPRESSED } else { 0 };
+            let mut ct = body.split_off(NONCE_LEN);
+            let tag = ct.split_off(ct.len() - TAG_LEN);
+            with_opaque_aad(aad, flags, |a| {
+                key.cipher.decrypt_in_place_detached(
+                    Nonce::from_slice(&body),
+                    a,
+                    &mut ct,
+                    tag.as_slice().into(),
+                )
+            })
+            .map_err(|_| {
+                Error::new(
+                    ErrorKind::Encryption,
+                    format!(
+                        "{} does not open with its key: it was changed, or moved from another \
+                         job or queue",
+                        what()
+                    ),
+                )
+            })?;
+            body = ct;
+        }
+        if !compressed {
+            return Ok(body);
+        }
+        if body.len() < 4 {
+            return Err(Error::corrupt(format!(
+                "compressed {} is too short",
+                what()
+            )));
+        }
+        let len = u32::from_be_bytes(body[..4].try_into().expect("4 bytes")) as usize;
+        if len > MAX_INFLATED {
+            return Err(Error::corrupt(format!(
+                "compressed {} claims {len} bytes",
+                what()
+            )));
+        }
+        let plain = decompress(&body[4..], len).map_err(|e| {
+            Error::corrupt(format!("compressed {} does not decompress: {e}", what()))
+        })?;
+        if plain.len() != len {
+            return Err(Error::corrupt(format!(
+                "compressed {} inflates to {} bytes, not {len}",
+                what(),
+                plain.len()
+            )));
+        }
+        Ok(plain)
+    }
+
+    /// The ids (hex, as forms write them) of the keys this codec opens with.
+    pub(crate) fn key_ids(&self) -> Vec<String> {
+        self.keys.iter().map(|k| hex(&k.id)).collect()
+    }
+
+    /// Whether new payloads are sealed.
+    pub(crate) fn seals(&self) -> bool {
+        !self.keys.is_empty()
+    }
+
+    /// The `Encryption` error for `what`, sealed with key `id` (hex) this codec lacks.
+    pub(crate) fn missing_key(&self, what: &str, id: &str) -> Error {
+        Error::new(
+            ErrorKind::Encryption,
+            if self.keys.is_empty() {
+                format!("{what} is encrypted and this store was opened without an encryption key")
+            } else {
+                format!(
+                    "{what} is encrypted with a key this store was not given (key id {id}); \
+                     pass it as the encryption key or an old one"
+                )
+            },
+        )
+    }
+
+    /// A fresh nonce: the random prefix and the next count.
+    fn next_nonce(&self) -> [u8; NONCE_LEN] {
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce[..NONCE_LEN - 8].copy_from_slice(&self.nonce_prefix);
+        let n = self.nonce_counter.fetch_add(1, Ordering::Relaxed);
+        nonce[NONCE_LEN - 8..].copy_from_slice(&n.to_be_bytes());
+        nonce
+    }
+
     /// The stored form of `value`, reusing it when nothing changes.
     fn encode_owned(&self, pk: &[u8], value: Vec<u8>) -> Result<Vec<u8>> {
         Ok(match self.encode(pk, &value)? {
@@ -418,16 +585,183 @@ fn with_aad<T>(pk: &[u8], kind: Kind, flags: u8, f: impl FnOnce(&[u8]) -> T) -> 
     f(a)
 }
 
+/// Runs `f` with what a sealed opaque payload is bound to: `aad` (for a job, its queue's
+/// physical prefix and its id) and whether it is compressed. Its own head, so no envelope's
+/// associated data is ever an opaque payload's.
+fn with_opaque_aad<T>(aad: &[u8], flags: u8, f: impl FnOnce(&[u8]) -> T) -> T {
+    let mut a = Vec::with_capacity(16 + aad.len());
+    a.extend_from_slice(b"grove-opaque1");
+    a.push(flags & (FLAG_COMPRESSED | FLAG_SEALED));
+    a.extend_from_slice(aad);
+    f(&a)
+}
+
 /// An engine seen through a [`Codec`].
 pub(crate) struct CodecBackend {
     inner: Arc<dyn Backend>,
     codec: Codec,
+    /// Per native queue (physical prefix), the id its next job should get as far as this
+    /// process knows: a sealed payload is bound to its job's id, which the engine assigns, so
+    /// the enqueue seals for this guess and the engine refuses it when another was taken (see
+    /// [`NativeQueue::queue_enqueue`]).
+    next_ids: Mutex<HashMap<Vec<u8>, u64>>,
 }
+
+/// Queues whose next id [`CodecBackend::next_ids`] remembers before it starts over.
+const NEXT_IDS_MAX: usize = 10_000;
 
 impl CodecBackend {
     /// `inner` with values transformed by `codec`.
     pub(crate) fn new(inner: Arc<dyn Backend>, codec: Codec) -> CodecBackend {
-        CodecBackend { inner, codec }
+        CodecBackend {
+            inner,
+            codec,
+            next_ids: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The inner engine's native queues (present whenever [`Backend::native_queue`] answered).
+    fn inner_queue(&self) -> Result<&dyn NativeQueue> {
+        self.inner
+            .native_queue()
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "the engine has no native queues"))
+    }
+
+    /// Opens a job's payload as stored (`job.payload` in form `job.form`) in `queue`.
+    fn open_job(&self, queue: &[u8], mut job: Delivered) -> Result<Delivered> {
+        let what = || {
+            format!(
+                "the payload of job {} in queue '{}'",
+                job.id,
+                queue_name(queue)
+            )
+        };
+        job.payload = self.codec.open_opaque(
+            &job_aad(queue, job.id),
+            std::mem::take(&mut job.payload),
+            &job.form,
+            &what,
+        )?;
+        job.form.clear();
+        Ok(job)
+    }
+}
+
+/// What a job's sealed payload is bound to: its queue (physical prefix) and its id.
+fn job_aad(queue: &[u8], id: u64) -> Vec<u8> {
+    [queue, &id.to_be_bytes()].concat()
+}
+
+/// A queue's name as messages show it (its physical prefix without the data marker).
+fn queue_name(queue: &[u8]) -> String {
+    String::from_utf8_lossy(queue.get(1..).unwrap_or_default()).into_owned()
+}
+
+impl NativeQueue for CodecBackend {
+    fn queue_enqueue(
+        &self,
+        queue: &[u8],
+        payload: &[u8],
+        _form: &str,
+        _expect: Option<u64>,
+        now: u64,
+        delay_ms: u64,
+    ) -> Result<QueueStep<Enqueued>> {
+        let inner = self.inner_queue()?;
+        if !self.codec.seals() {
+            let (stored, form) = self.codec.seal_opaque(&[], payload)?;
+            return inner.queue_enqueue(queue, &stored, &form, None, now, delay_ms);
+        }
+        // Sealed for the id it is expected to get; when another process took that one, the
+        // engine says which is next and it is sealed again (once per id taken meanwhile).
+        let mut guess = self.next_ids.lock().get(queue).copied().unwrap_or(1);
+        loop {
+            let (stored, form) = self.codec.seal_opaque(&job_aad(queue, guess), payload)?;
+            match inner.queue_enqueue(queue, &stored, &form, Some(guess), now, delay_ms)? {
+                QueueStep::Done(Enqueued::Id(id)) => {
+                    let mut ids = self.next_ids.lock();
+                    if ids.len() >= NEXT_IDS_MAX && !ids.contains_key(queue) {
+                        ids.clear();
+                    }
+                    ids.insert(queue.to_vec(), id + 1);
+                    return Ok(QueueStep::Done(Enqueued::Id(id)));
+                }
+                QueueStep::Done(Enqueued::NextIs(next)) => guess = next,
+                QueueStep::Legacy => return Ok(QueueStep::Legacy),
+            }
+        }
+    }
+
+    fn queue_dequeue(
+        &self,
+        queue: &[u8],
+        now: u64,
+        visibility_ms: u64,
+        max_attempts: u32,
+        _openable: &[String],
+    ) -> Result<QueueStep<Dequeued>> {
+        let step = self.inner_queue()?.queue_dequeue(
+            queue,
+            now,
+            visibility_ms,
+            max_attempts,
+            &self.codec.key_ids(),
+        )?;
+        Ok(match step {
+            QueueStep::Done(Dequeued::Job(job)) => {
+                QueueStep::Done(Dequeued::Job(self.open_job(queue, job)?))
+            }
+            QueueStep::Done(Dequeued::Sealed(id)) => {
+                let what = format!("a due job's payload in queue '{}'", queue_name(queue));
+                return Err(self.codec.missing_key(&what, &id));
+            }
+            other => other,
+        })
+    }
+
+    fn queue_settle(
+        &self,
+        queue: &[u8],
+        id: u64,
+        nack: Option<(u64, u64)>,
+    ) -> Result<QueueStep<bool>> {
+        self.inner_queue()?.queue_settle(queue, id, nack)
+    }
+
+    fn queue_stats(&self, queue: &[u8]) -> Result<QueueStep<QueueStats>> {
+        self.inner_queue()?.queue_stats(queue)
+    }
+
+    fn queue_dead_letters(&self, queue: &[u8]) -> Result<QueueStep<Vec<Delivered>>> {
+        Ok(match self.inner_queue()?.queue_dead_letters(queue)? {
+            QueueStep::Done(jobs) => QueueStep::Done(
+                jobs.into_iter()
+                    .map(|j| self.open_job(queue, j))
+                    .collect::<Result<_>>()?,
+            ),
+            QueueStep::Legacy => QueueStep::Legacy,
+        })
+    }
+
+    fn queue_import(
+        &self,
+        queue: &[u8],
+        last_id: u64,
+        stats: QueueStats,
+        jobs: Vec<Imported>,
+    ) -> Result<bool> {
+        let jobs = jobs
+            .into_iter()
+            .map(|mut j| {
+                let aad = job_aad(queue, j.job.id);
+                let (stored, form) = self.codec.seal_opaque(&aad, &j.job.payload)?;
+                j.job.payload = stored;
+                j.job.form = form;
+                Ok(j)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.inner_queue()?
+            .queue_import(queue, last_id, stats, jobs)
     }
 }
 
@@ -569,9 +903,9 @@ impl Backend for CodecBackend {
     fn native_counter(&self) -> Option<&dyn NativeCounter> {
         self.inner.native_counter()
     }
-    // Native locks and queues write their records themselves, untransformed: with a codec that
-    // writes, they take the generic path (whose records this backend transforms). Their scripts
-    // hand records with the codec's flags to the generic path too, whoever wrote them.
+    // Native locks write their records themselves, untransformed: with a codec that writes,
+    // they take the generic path (whose records this backend transforms). Their scripts hand
+    // records with the codec's flags to the generic path too, whoever wrote them.
     fn native_lock(&self) -> Option<&dyn NativeLock> {
         if self.codec.writes() {
             None
@@ -579,12 +913,10 @@ impl Backend for CodecBackend {
             self.inner.native_lock()
         }
     }
+    // Native queues have no generic path to fall back to (their layout is the engine's own):
+    // this backend seals and opens their payloads itself (see its `NativeQueue`).
     fn native_queue(&self) -> Option<&dyn NativeQueue> {
-        if self.codec.writes() {
-            None
-        } else {
-            self.inner.native_queue()
-        }
+        self.inner.native_queue().map(|_| self as &dyn NativeQueue)
     }
     fn native_leaderboard(&self) -> Option<&dyn NativeLeaderboard> {
         self.inner.native_leaderboard()
@@ -717,6 +1049,46 @@ mod tests {
             off.decode(b"kq", &forged).unwrap_err().kind(),
             ErrorKind::Corrupt
         );
+    }
+
+    #[test]
+    fn opaque_payloads_round_trip_and_open_only_where_they_were_sealed() {
+        let what = || "job 1".to_string();
+        let big = b"{\"to\":\"a@b.c\"}".repeat(200);
+        let sealer = Codec::new(Some(64), Some(&K1), &[]).unwrap();
+        let zipper = Codec::new(Some(64), None, &[]).unwrap();
+        let plain = Codec::new(None, None, &[]).unwrap();
+        let id = hex(&SealKey::new(&K1).unwrap().id);
+        for payload in [&b""[..], b"\x00\xff", &big] {
+            let (stored, form) = sealer.seal_opaque(b"q1", payload).unwrap();
+            let z = if payload.len() >= 64 { "z" } else { "" };
+            assert_eq!(form, format!("{z}s{id}"));
+            assert!(!stored
+                .windows(4)
+                .any(|w| payload.len() > 8 && w == &payload[..4]));
+            let open = |c: &Codec, aad: &[u8]| c.open_opaque(aad, stored.clone(), &form, &what);
+            assert_eq!(open(&sealer, b"q1").unwrap(), payload);
+            // Bound to where it was sealed, and to a key this codec has.
+            for (c, aad) in [(&sealer, &b"q2"[..]), (&plain, b"q1"), (&zipper, b"q1")] {
+                let err = open(c, aad).unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::Encryption, "{err}");
+                assert!(err.message().contains("job 1"), "{err}");
+            }
+            // Compression alone needs no key; nothing at all leaves the bytes as they are.
+            let (zs, zform) = zipper.seal_opaque(b"q1", payload).unwrap();
+            assert_eq!(zform, z);
+            assert_eq!(
+                plain.open_opaque(b"q9", zs, &zform, &what).unwrap(),
+                payload
+            );
+            assert_eq!(
+                plain.seal_opaque(b"q1", payload).unwrap(),
+                (payload.to_vec(), String::new())
+            );
+        }
+        assert_eq!(sealer.key_ids(), [id]);
+        let err = plain.open_opaque(b"q", vec![1], "x", &what).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
     }
 
     #[test]

@@ -204,7 +204,7 @@ fn is_nested_refusal(e: &redis::RedisError) -> bool {
 /// half-way through a migration): it changed nothing, so it may run again once the move is done.
 /// A writing script never meets this: it declares every key it touches (so the server checks
 /// them before it starts), or reaches the others with `pcall` before its first write and answers
-/// TRYAGAIN (a leaderboard's clear), or is not used on a cluster (the queue scripts).
+/// TRYAGAIN (a leaderboard's clear, a queue's move from the earlier layout).
 fn is_moved_key_read(e: &redis::RedisError, effect: Effect) -> bool {
     effect == Effect::Read && e.to_string().contains("non local key")
 }
@@ -263,11 +263,6 @@ impl Pool {
             idle: Mutex::new(Vec::new()),
             suspect: AtomicBool::new(false),
         })
-    }
-
-    /// True on a Redis Cluster.
-    pub(crate) fn is_cluster(&self) -> bool {
-        self.cluster.is_some()
     }
 
     /// The server's address as messages name it.

@@ -7,7 +7,9 @@
 //! scans on a server whose own SCAN is unordered. A leaderboard is also the sorted set
 //! `{grove}#lb:` + its physical member prefix (member → score, the true score), which its
 //! operations rank from; each member keeps its Grove record (a key like any other) too, so the
-//! key/value API sees members as on every engine.
+//! key/value API sees members as on every engine. A queue lives in Redis's types only, under
+//! `{grove}#q:` + its physical prefix (see [`Names::queue`] and the queue scripts): no record,
+//! so its jobs are not listed by `keys()`.
 //!
 //! Values are Grove's envelope (`[kind][flags][expiry][payload]`) with two native touches, so
 //! `redis-cli` and Redis itself understand them: an entry with an expiry also gets that
@@ -29,6 +31,8 @@ pub(crate) struct Names {
     pub index: Vec<u8>,
     /// Prepended to a leaderboard's physical member prefix to name its sorted set.
     boards: Vec<u8>,
+    /// Prepended to a queue's physical prefix to name its hashes and sorted sets.
+    queues: Vec<u8>,
 }
 
 impl Names {
@@ -43,6 +47,7 @@ impl Names {
             prefix: format!("{tag}:").into_bytes(),
             index: format!("{tag}#index").into_bytes(),
             boards: format!("{tag}#lb:").into_bytes(),
+            queues: format!("{tag}#q:").into_bytes(),
         }
     }
 
@@ -52,6 +57,23 @@ impl Names {
     /// and the members' records together.
     pub(crate) fn board(&self, board: &[u8]) -> Vec<u8> {
         [&self.boards[..], board].concat()
+    }
+
+    /// The Redis keys of the queue whose physical prefix is `queue` (`kqueue:tasks:`), in the
+    /// order every queue script takes them: its meta hash, jobs hash, schedule and dead-letter
+    /// sorted sets (`{grove}#q:kqueue:tasks:meta`, `…:jobs`, `…:sched`, `…:dead`), and the meta
+    /// record of the generic layout earlier builds wrote there (`{grove}:kqueue:tasks:meta`).
+    /// Outside `{grove}:`, so no physical key can name them; the prefix ends with ':' and no part
+    /// has one, so two queues' keys never meet.
+    pub(crate) fn queue(&self, queue: &[u8]) -> [Vec<u8>; 5] {
+        let part = |p: &str| [&self.queues[..], queue, p.as_bytes()].concat();
+        [
+            part("meta"),
+            part("jobs"),
+            part("sched"),
+            part("dead"),
+            self.key(&[queue, b"meta"].concat()),
+        ]
     }
 
     /// The Redis key of a physical key.

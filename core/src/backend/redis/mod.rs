@@ -17,12 +17,13 @@ pub(crate) use clock::ServerClock;
 pub(crate) use conn::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REPLY_TIMEOUT};
 
 use super::caps::{
-    BoardOp, BoardWrite, CounterAdd, Delivered, LockStep, NativeCounter, NativeLeaderboard,
-    NativeLock, NativeQueue, NativeRateLimit, QueueStep,
+    BoardOp, BoardWrite, CounterAdd, Delivered, Dequeued, Enqueued, Imported, LockStep,
+    NativeCounter, NativeLeaderboard, NativeLock, NativeQueue, NativeRateLimit, QueueStep,
 };
 use super::{Backend, Page, Txn};
 use crate::error::{Error, ErrorKind, Result};
 use crate::leaderboard::Ranked;
+use crate::queue::QueueStats;
 use crate::ratelimit::{Decision, MAX_LOG_ENTRIES};
 use crate::sync::Mutex;
 use crate::target::{Server, TlsFiles};
@@ -470,11 +471,9 @@ impl Backend for RedisBackend {
     }
 
     fn native_queue(&self) -> Option<&dyn NativeQueue> {
-        // The queue scripts reach keys they cannot declare up front (a job's record, found by
-        // its id inside the script). On a cluster, a slot half-way through a migration fails
-        // such a script at the first key already moved, after it may have written others; the
-        // generic queue (WATCH/MULTI transactions, refused whole) stays exact there.
-        (!self.pool.is_cluster()).then_some(self as &dyn NativeQueue)
+        // Every queue script declares every key it touches (the import of an earlier layout
+        // reaches its records with `pcall` first), so queues are native on a cluster too.
+        Some(self)
     }
 
     fn native_leaderboard(&self) -> Option<&dyn NativeLeaderboard> {
@@ -612,74 +611,182 @@ fn next_as<T: redis::FromRedisValue>(it: &mut std::vec::IntoIter<redis::Value>) 
     redis::from_redis_value(v).map_err(bad_reply)
 }
 
-/// A big-endian u64 sent by a script as 8 bytes.
-fn next_u64(it: &mut std::vec::IntoIter<redis::Value>) -> Result<u64> {
-    let b: Vec<u8> = next_as(it)?;
-    let b: [u8; 8] = b.try_into().map_err(|_| bad_reply("a number of 8 bytes"))?;
-    Ok(u64::from_be_bytes(b))
+/// Ids, counts and times a queue script takes: Lua's numbers are doubles, exact below 2^53.
+const QUEUE_MAX: u64 = (1 << 53) - 1;
+
+impl RedisBackend {
+    /// Runs a queue script on `queue`'s keys (see [`Names::queue`]), the time given as the
+    /// script's first argument when the store has a clock of its own.
+    fn queue_script(
+        &self,
+        script: &redis::Script,
+        queue: &[u8],
+        effect: Effect,
+        args: impl FnOnce(&mut redis::ScriptInvocation<'_>),
+    ) -> Result<(i64, std::vec::IntoIter<redis::Value>)> {
+        let mut inv = script.prepare_invoke();
+        for k in self.names.queue(queue) {
+            inv.key(k);
+        }
+        args(&mut inv);
+        tagged(self.pool.run(effect, |c| inv.invoke(c))?)
+    }
+}
+
+/// The next jobs of a queue script's reply: id, payload, attempts, enqueued at, form.
+fn next_job(it: &mut std::vec::IntoIter<redis::Value>) -> Result<Delivered> {
+    Ok(Delivered {
+        id: next_as(it)?,
+        payload: next_as(it)?,
+        attempts: next_as(it)?,
+        enqueued_at: next_as(it)?,
+        form: next_as(it)?,
+    })
 }
 
 impl NativeQueue for RedisBackend {
     fn queue_enqueue(
         &self,
-        prefix: &[u8],
+        queue: &[u8],
         payload: &[u8],
+        form: &str,
+        expect: Option<u64>,
         now: u64,
         delay_ms: u64,
-    ) -> Result<QueueStep<u64>> {
-        let mut inv = scripts().queue_enqueue.prepare_invoke();
-        inv.key(&self.names.index)
-            .arg(&self.names.prefix)
-            .arg(prefix)
-            .arg(self.time_arg(now))
-            .arg(delay_ms)
-            .arg(payload);
-        let (tag, mut it) = tagged(self.pool.run(Effect::Write, |c| inv.invoke(c))?)?;
+    ) -> Result<QueueStep<Enqueued>> {
+        let (tag, mut it) =
+            self.queue_script(&scripts().queue_enqueue, queue, Effect::Write, |inv| {
+                inv.arg(self.time_arg(now))
+                    .arg(delay_ms.min(QUEUE_MAX))
+                    .arg(payload)
+                    .arg(form)
+                    .arg(expect.map_or(String::new(), |e| e.to_string()));
+            })?;
         Ok(match tag {
-            1 => Some(next_u64(&mut it)?),
-            _ => None,
+            1 => QueueStep::Done(Enqueued::Id(next_as(&mut it)?)),
+            -4 => QueueStep::Done(Enqueued::NextIs(next_as(&mut it)?)),
+            _ => QueueStep::Legacy,
         })
     }
 
     fn queue_dequeue(
         &self,
-        prefix: &[u8],
+        queue: &[u8],
         now: u64,
         visibility_ms: u64,
         max_attempts: u32,
-    ) -> Result<QueueStep<Option<Delivered>>> {
-        let mut inv = scripts().queue_dequeue.prepare_invoke();
-        inv.key(&self.names.index)
-            .arg(&self.names.prefix)
-            .arg(prefix)
-            .arg(self.time_arg(now))
-            .arg(visibility_ms)
-            .arg(max_attempts);
-        let (tag, mut it) = tagged(self.pool.run(Effect::Write, |c| inv.invoke(c))?)?;
+        openable: &[String],
+    ) -> Result<QueueStep<Dequeued>> {
+        let ids = format!(",{},", openable.join(","));
+        let (tag, mut it) =
+            self.queue_script(&scripts().queue_dequeue, queue, Effect::Write, |inv| {
+                inv.arg(self.time_arg(now))
+                    .arg(visibility_ms.min(QUEUE_MAX))
+                    .arg(max_attempts)
+                    .arg(ids);
+            })?;
         Ok(match tag {
-            1 => Some(Some(Delivered {
-                id: next_u64(&mut it)?,
-                payload: next_as(&mut it)?,
-                attempts: next_as(&mut it)?,
-                enqueued_at: next_u64(&mut it)?,
-            })),
-            0 => Some(None),
-            _ => None,
+            1 => QueueStep::Done(Dequeued::Job(next_job(&mut it)?)),
+            0 => QueueStep::Done(Dequeued::Empty),
+            -5 => QueueStep::Done(Dequeued::Sealed(next_as(&mut it)?)),
+            _ => QueueStep::Legacy,
         })
     }
 
-    fn queue_ack(&self, prefix: &[u8], id: u64) -> Result<QueueStep<bool>> {
-        let mut inv = scripts().queue_ack.prepare_invoke();
+    fn queue_settle(
+        &self,
+        queue: &[u8],
+        id: u64,
+        nack: Option<(u64, u64)>,
+    ) -> Result<QueueStep<bool>> {
+        if id == 0 || id >= QUEUE_MAX {
+            // No id is 0 or reaches 2^53 (the enqueue script refuses to give one).
+            return Ok(QueueStep::Done(false));
+        }
+        let (tag, _) = self.queue_script(&scripts().queue_settle, queue, Effect::Write, |inv| {
+            inv.arg(id);
+            match nack {
+                None => inv.arg("a"),
+                Some((now, delay)) => inv
+                    .arg("n")
+                    .arg(self.time_arg(now))
+                    .arg(delay.min(QUEUE_MAX)),
+            };
+        })?;
+        Ok(match tag {
+            1 => QueueStep::Done(true),
+            0 => QueueStep::Done(false),
+            _ => QueueStep::Legacy,
+        })
+    }
+
+    fn queue_stats(&self, queue: &[u8]) -> Result<QueueStep<QueueStats>> {
+        let (tag, mut it) =
+            self.queue_script(&scripts().queue_stats, queue, Effect::Read, |_| {})?;
+        if tag != 1 {
+            return Ok(QueueStep::Legacy);
+        }
+        let mut count = || -> Result<u64> { Ok(next_as::<i64>(&mut it)?.max(0) as u64) };
+        Ok(QueueStep::Done(QueueStats {
+            ready: count()?,
+            in_flight: count()?,
+            dead: count()?,
+        }))
+    }
+
+    fn queue_dead_letters(&self, queue: &[u8]) -> Result<QueueStep<Vec<Delivered>>> {
+        let (tag, mut it) =
+            self.queue_script(&scripts().queue_dead, queue, Effect::Read, |_| {})?;
+        if tag != 1 {
+            return Ok(QueueStep::Legacy);
+        }
+        let mut out = Vec::with_capacity(it.len() / 5);
+        while it.len() > 0 {
+            out.push(next_job(&mut it)?);
+        }
+        Ok(QueueStep::Done(out))
+    }
+
+    fn queue_import(
+        &self,
+        queue: &[u8],
+        last_id: u64,
+        stats: QueueStats,
+        jobs: Vec<Imported>,
+    ) -> Result<bool> {
+        let too_big = |n: u64| n >= QUEUE_MAX;
+        if too_big(last_id)
+            || jobs
+                .iter()
+                .any(|j| too_big(j.job.enqueued_at) || too_big(j.visible_at))
+        {
+            return Err(Error::corrupt(
+                "a queue of the earlier layout holds an id or time from 2^53, which the native \
+                 layout cannot keep exactly",
+            ));
+        }
+        // Only the ready count is kept: the others are the sizes of the schedule (less the
+        // ready jobs) and the dead-letter set, which the jobs fill.
+        let mut inv = scripts().queue_import.prepare_invoke();
+        for k in self.names.queue(queue) {
+            inv.key(k);
+        }
         inv.key(&self.names.index)
             .arg(&self.names.prefix)
-            .arg(prefix)
-            .arg(format!("{id:016x}"));
-        let (tag, _) = tagged(self.pool.run(Effect::Write, |c| inv.invoke(c))?)?;
-        Ok(match tag {
-            1 => Some(true),
-            0 => Some(false),
-            _ => None,
-        })
+            .arg(queue)
+            .arg(last_id)
+            .arg(stats.ready);
+        for j in &jobs {
+            inv.arg(j.job.id)
+                .arg(j.state)
+                .arg(j.job.attempts)
+                .arg(j.job.enqueued_at)
+                .arg(j.visible_at)
+                .arg(&j.job.payload)
+                .arg(&j.job.form);
+        }
+        let moved: i64 = self.pool.run(Effect::Write, |c| inv.invoke(c))?;
+        Ok(moved == 1)
     }
 }
 

@@ -120,135 +120,190 @@ end
 return {1, n}
 ";
 
-/// Grove's queue records in Lua (see `queue.rs`): the meta `[7][0]` + next id, ready,
-/// in-flight, dead (u64 BE each); a job `[7][0]` + state (0 ready, 1 in flight, 2 dead),
-/// attempts (u32 BE), enqueued at, visible at (u64 BE), payload; keys `P..Q..'meta'`,
-/// `'j:'..hex id`, `'s:'..hex time..hex id`, `'d:'..hex id`. P is the store's Redis prefix, Q the
-/// queue's physical prefix. A reply {-2} sends the caller to the generic path, changing nothing.
+/// A queue in Redis's own types (see `layout.rs`). KEYS, for every queue script: 1 the meta
+/// hash (`last_id`, the highest id given, and `ready`, the count of ready jobs: every ready or
+/// in-flight job is in the schedule once, so the in-flight count is its size minus that, and
+/// the dead count is the dead-letter set's size), 2 the jobs hash (field
+/// `<id>` the payload in its stored form, `<id>:i` the text `<state> <attempts> <enqueued_at>`
+/// and, when the codec transformed the payload, ` <form>`), 3 the schedule zset (id → the
+/// time it may next be delivered: its delay for a ready job, its visibility deadline for one in
+/// flight), 4 the dead-letter zset (id → id), 5 the meta record of the generic layout earlier
+/// builds wrote (`queue:<name>:meta`): while it exists a script that finds nothing of its own
+/// to work on (no id given yet, nothing due, no such job, no counts, no dead letters) answers
+/// {-3} having changed nothing, so the caller migrates first. (Checked only then, to spare the
+/// hot path a command: a queue in both layouts at once needs an earlier build still writing.) Ids are 16-digit zero-padded decimals (so ties in
+/// the schedule go by id, FIFO) below 2^53, where Lua's doubles are exact; a state is `ready`,
+/// `in_flight` or `dead`.
 const QUEUE_LIB: &str = r"
-local function hex(n) return string.format('%016x', n) end
-local function meta_of(v)
-  if not v then return {1, 0, 0, 0} end
-  if #v ~= 34 or string.byte(v, 1) ~= 7 or string.byte(v, 2) ~= 0 then return nil end
-  local m = {rd(v, 3), rd(v, 11), rd(v, 19), rd(v, 27)}
-  for _, x in ipairs(m) do if x >= LIM - 1 then return nil end end
-  return m
-end
-local function meta_bytes(m)
-  return '\7\0' .. wr(m[1]) .. wr(m[2]) .. wr(m[3]) .. wr(m[4])
-end
-local function job_of(v)
-  if #v < 23 or string.byte(v, 1) ~= 7 or string.byte(v, 2) ~= 0 or string.byte(v, 3) > 2 then
-    return nil
-  end
-  local a = 0
-  for k = 4, 7 do a = a * 256 + string.byte(v, k) end
-  local j = {string.byte(v, 3), a, rd(v, 8), rd(v, 16), string.sub(v, 24)}
-  if j[3] >= LIM or j[4] >= LIM then return nil end
-  return j
-end
-local function u32(n)
-  return string.char(math.floor(n / 16777216) % 256, math.floor(n / 65536) % 256,
-    math.floor(n / 256) % 256, n % 256)
-end
-local function job_bytes(j)
-  return '\7\0' .. string.char(j[1]) .. u32(j[2]) .. wr(j[3]) .. wr(j[4]) .. j[5]
-end
-local function put(idx, P, member, value)
-  redis.call('SET', P .. member, value)
-  redis.call('ZADD', idx, 0, member)
-end
-local function del(idx, P, member)
-  redis.call('DEL', P .. member)
-  redis.call('ZREM', idx, member)
+local function legacy() return redis.call('EXISTS', KEYS[5]) == 1 end
+local function fid(n) return string.format('%016.0f', n) end
+-- A job's info: state, attempts, enqueued at, and the form (with its leading space, or '').
+local function info_of(v)
+  local st, a, e, f = string.match(v, '^(%l[%l_]*) (%d+) (%d+)(.*)$')
+  if not st then return nil end
+  return st, tonumber(a), e, f
 end
 ";
 
-/// Enqueue. KEYS[1] index; ARGV: P, Q, now ('' for the server's), delay ms, payload.
-/// {1, id as 8 bytes} or {-2}.
+/// Enqueue. ARGV: now ('' for the server's), delay ms, payload, form ('' plain), expected id
+/// ('' any). {1, id}; {-4, the next id} when an expected id is not the next one; {-3} legacy.
 const QUEUE_ENQUEUE: &str = r"
-local P, Q = ARGV[1], ARGV[2]
-local now = now_of(ARGV[3])
-local at = now + tonumber(ARGV[4])
-if at >= LIM then return {-2} end
-local m = meta_of(redis.call('GET', P .. Q .. 'meta'))
-if not m then return {-2} end
-local id = m[1]
-m[1] = id + 1
-m[2] = m[2] + 1
-put(KEYS[1], P, Q .. 'meta', meta_bytes(m))
-put(KEYS[1], P, Q .. 'j:' .. hex(id), job_bytes({0, 0, now, at, ARGV[5]}))
-put(KEYS[1], P, Q .. 's:' .. hex(at) .. hex(id), '\7\0')
-return {1, wr(id)}
+local id
+if ARGV[5] ~= '' then
+  id = tonumber(redis.call('HGET', KEYS[1], 'last_id') or '0') + 1
+  if id == 1 and legacy() then return {-3} end
+  if id ~= tonumber(ARGV[5]) then return {-4, id} end
+  redis.call('HSET', KEYS[1], 'last_id', id)
+else
+  id = redis.call('HINCRBY', KEYS[1], 'last_id', 1)
+  -- The first id: the field was absent, so deleting it undoes the increment.
+  if id == 1 and legacy() then
+    redis.call('HDEL', KEYS[1], 'last_id')
+    return {-3}
+  end
+end
+local now = now_of(ARGV[1])
+local at = math.min(now + tonumber(ARGV[2]), LIM)
+if id >= LIM then return redis.error_reply('ERR queue ids ran out (2^53)') end
+redis.call('HINCRBY', KEYS[1], 'ready', 1)
+local m = fid(id)
+local form = ''
+if ARGV[4] ~= '' then form = ' ' .. ARGV[4] end
+redis.call('HSET', KEYS[2], m, ARGV[3], m .. ':i', 'ready 0 ' .. now .. form)
+redis.call('ZADD', KEYS[3], at, m)
+return {1, id}
 ";
 
-/// Dequeue. KEYS[1] index; ARGV: P, Q, now ('' for the server's), visibility ms, max attempts.
-/// {1, id 8 bytes, payload, attempts, enqueued at 8 bytes}; {0} nothing due; {-2}.
+/// Dequeue: delivers the oldest due job, dead-lettering on the way those delivered max
+/// attempts times. ARGV: now ('' for the server's), visibility ms, max attempts, the key ids
+/// the caller can open (',id,id,'). {1, id, payload, attempts, enqueued at, form}; {0} nothing
+/// due; {-5, key id} the next due job is sealed with a key the caller lacks (nothing changed
+/// for it); {-3} legacy.
 const QUEUE_DEQUEUE: &str = r"
-local P, Q = ARGV[1], ARGV[2]
-local now, vis, maxa = now_of(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-if now + vis >= LIM then return {-2} end
-local m = meta_of(redis.call('GET', P .. Q .. 'meta'))
-if not m then return {-2} end
-local changed = false
-local S = Q .. 's:'
-local lo, hi = '[' .. S, '[' .. S .. hex(now) .. 'ffffffffffffffff'
+local now = now_of(ARGV[1])
+local deadline = math.min(now + tonumber(ARGV[2]), LIM)
+local maxa = tonumber(ARGV[3])
 while true do
-  local batch = redis.call('ZRANGEBYLEX', KEYS[1], lo, hi, 'LIMIT', 0, 32)
-  if #batch == 0 then break end
-  for _, member in ipairs(batch) do
-    if #member ~= #S + 32 then return {-2} end
-    local idh = string.sub(member, #S + 17)
-    if redis.call('EXISTS', P .. member) == 0 then
-      redis.call('ZREM', KEYS[1], member)
+  local m = redis.call('ZRANGE', KEYS[3], '-inf', now, 'BYSCORE', 'LIMIT', 0, 1)[1]
+  if not m then
+    if legacy() then return {-3} end
+    return {0}
+  end
+  local v = redis.call('HMGET', KEYS[2], m, m .. ':i')
+  local st, a, e, f
+  if v[2] then st, a, e, f = info_of(v[2]) end
+  if not st or (st ~= 'ready' and st ~= 'in_flight') then
+    -- A schedule entry without a deliverable job cannot be delivered; drop it.
+    redis.call('ZREM', KEYS[3], m)
+  else
+    local kid = string.match(f, 's(%x+)$')
+    if kid and not string.find(ARGV[4], ',' .. kid .. ',', 1, true) then return {-5, kid} end
+    if st == 'ready' then redis.call('HINCRBY', KEYS[1], 'ready', -1) end
+    if a >= maxa then
+      redis.call('ZREM', KEYS[3], m)
+      redis.call('ZADD', KEYS[4], tonumber(m), m)
+      redis.call('HSET', KEYS[2], m .. ':i', 'dead ' .. a .. ' ' .. e .. f)
     else
-      local raw = redis.call('GET', P .. Q .. 'j:' .. idh)
-      if not raw then
-        del(KEYS[1], P, member)
-      else
-        local j = job_of(raw)
-        if not j then return {-2} end
-        del(KEYS[1], P, member)
-        local from = j[1] + 2
-        m[from] = math.max(m[from] - 1, 0)
-        changed = true
-        if j[2] >= maxa then
-          j[1] = 2
-          m[4] = m[4] + 1
-          put(KEYS[1], P, Q .. 'd:' .. idh, '\7\0')
-          put(KEYS[1], P, Q .. 'j:' .. idh, job_bytes(j))
-        else
-          j[1], j[2], j[4] = 1, j[2] + 1, now + vis
-          m[3] = m[3] + 1
-          put(KEYS[1], P, Q .. 's:' .. hex(j[4]) .. idh, '\7\0')
-          put(KEYS[1], P, Q .. 'j:' .. idh, job_bytes(j))
-          put(KEYS[1], P, Q .. 'meta', meta_bytes(m))
-          return {1, wr(tonumber(idh, 16)), j[5], j[2], wr(j[3])}
-        end
-      end
+      a = a + 1
+      redis.call('ZADD', KEYS[3], deadline, m)
+      redis.call('HSET', KEYS[2], m .. ':i', 'in_flight ' .. a .. ' ' .. e .. f)
+      return {1, tonumber(m), v[1] or '', a, tonumber(e), string.sub(f, 2)}
     end
   end
-  lo = '(' .. batch[#batch]
 end
-if changed then put(KEYS[1], P, Q .. 'meta', meta_bytes(m)) end
-return {0}
 ";
 
-/// Ack. KEYS[1] index; ARGV: P, Q, id hex. {1} acked; {0} not in flight; {-2}.
-const QUEUE_ACK: &str = r"
-local P, Q, idh = ARGV[1], ARGV[2], ARGV[3]
-local raw = redis.call('GET', P .. Q .. 'j:' .. idh)
-if not raw then return {0} end
-local j = job_of(raw)
-if not j then return {-2} end
-if j[1] ~= 1 then return {0} end
-local m = meta_of(redis.call('GET', P .. Q .. 'meta'))
-if not m then return {-2} end
-del(KEYS[1], P, Q .. 's:' .. hex(j[4]) .. idh)
-m[3] = math.max(m[3] - 1, 0)
-del(KEYS[1], P, Q .. 'j:' .. idh)
-put(KEYS[1], P, Q .. 'meta', meta_bytes(m))
+/// Ack ('a') or nack ('n', due again ARGV[4] ms from now) of in-flight job ARGV[1]. ARGV[2]
+/// the mode, ARGV[3] now ('' for the server's). {1} settled; {0} not in flight; {-3} legacy.
+const QUEUE_SETTLE: &str = r"
+local m = fid(tonumber(ARGV[1]))
+local raw = redis.call('HGET', KEYS[2], m .. ':i')
+if not raw then
+  if legacy() then return {-3} end
+  return {0}
+end
+local st, a, e, f = info_of(raw)
+if st ~= 'in_flight' then return {0} end
+if ARGV[2] == 'a' then
+  redis.call('ZREM', KEYS[3], m)
+  redis.call('HDEL', KEYS[2], m, m .. ':i')
+else
+  local at = math.min(now_of(ARGV[3]) + tonumber(ARGV[4]), LIM)
+  redis.call('ZADD', KEYS[3], at, m)
+  redis.call('HSET', KEYS[2], m .. ':i', 'ready ' .. a .. ' ' .. e .. f)
+  redis.call('HINCRBY', KEYS[1], 'ready', 1)
+end
 return {1}
+";
+
+/// Counts. {1, ready, in flight, dead}; {-3} legacy.
+const QUEUE_STATS: &str = r"
+local ready = redis.call('HGET', KEYS[1], 'ready')
+if not ready and legacy() then return {-3} end
+ready = tonumber(ready or '0')
+local scheduled = redis.call('ZCARD', KEYS[3])
+return {1, ready, math.max(scheduled - ready, 0), redis.call('ZCARD', KEYS[4])}
+";
+
+/// The dead letters, oldest (lowest id) first: {1, id, payload, attempts, enqueued at, form,
+/// ...}; {-3} legacy.
+const QUEUE_DEAD: &str = r"
+local dead = redis.call('ZRANGE', KEYS[4], 0, -1)
+if #dead == 0 and legacy() then return {-3} end
+local out = {1}
+for _, m in ipairs(dead) do
+  local v = redis.call('HMGET', KEYS[2], m, m .. ':i')
+  local st, a, e, f
+  if v[2] then st, a, e, f = info_of(v[2]) end
+  if st then
+    out[#out + 1] = tonumber(m)
+    out[#out + 1] = v[1] or ''
+    out[#out + 1] = a
+    out[#out + 1] = tonumber(e)
+    out[#out + 1] = string.sub(f, 2)
+  end
+end
+return out
+";
+
+/// Moves a queue of the generic layout (earlier builds) into this one, whole or not at all.
+/// KEYS 1-5 as above, 6 the store's index. ARGV: the store's prefix, the queue's physical
+/// prefix, last id, ready, then per job id, state, attempts, enqueued at,
+/// visible at, payload, form. 1 when moved; 0 when the old meta is gone (another process
+/// moved it). The old records are every index member under the queue's prefix; they cannot be
+/// declared, so (on a cluster, with a slot half-way through a migration) each is reached with
+/// `pcall` before anything is written, and TRYAGAIN answered if one is on another master.
+const QUEUE_IMPORT: &str = r"
+if redis.call('EXISTS', KEYS[5]) == 0 then return 0 end
+local P, Q = ARGV[1], ARGV[2]
+local olds = redis.call('ZRANGEBYLEX', KEYS[6], '[' .. Q, '[' .. Q .. '\255')
+for _, o in ipairs(olds) do
+  local r = redis.pcall('EXISTS', P .. o)
+  if type(r) == 'table' and r.err then
+    return redis.error_reply('TRYAGAIN a queue record is on another master (slot migrating)')
+  end
+end
+local last = tonumber(redis.call('HGET', KEYS[1], 'last_id') or '0')
+redis.call('HSET', KEYS[1], 'last_id', math.max(last, tonumber(ARGV[3])))
+redis.call('HINCRBY', KEYS[1], 'ready', ARGV[4])
+for i = 5, #ARGV, 7 do
+  local id = tonumber(ARGV[i])
+  local m, st = fid(id), ARGV[i + 1]
+  local form = ''
+  if ARGV[i + 6] ~= '' then form = ' ' .. ARGV[i + 6] end
+  redis.call('HSET', KEYS[2], m, ARGV[i + 5], m .. ':i',
+    st .. ' ' .. ARGV[i + 2] .. ' ' .. ARGV[i + 3] .. form)
+  if st == 'dead' then
+    redis.call('ZADD', KEYS[4], id, m)
+  else
+    redis.call('ZADD', KEYS[3], ARGV[i + 4], m)
+  end
+end
+for _, o in ipairs(olds) do
+  redis.call('DEL', P .. o)
+  redis.call('ZREM', KEYS[6], o)
+end
+return 1
 ";
 
 /// Helpers every record script shares (locks, queues, rate limiters): reading and writing
@@ -648,12 +703,18 @@ pub(crate) struct Scripts {
     pub lock_acquire: redis::Script,
     /// A lock's native release or extend by its owner.
     pub lock_change: redis::Script,
-    /// A queue's native enqueue.
+    /// A queue's enqueue.
     pub queue_enqueue: redis::Script,
-    /// A queue's native dequeue (dead-lettering on the way).
+    /// A queue's dequeue (dead-lettering on the way).
     pub queue_dequeue: redis::Script,
-    /// A queue's native ack.
-    pub queue_ack: redis::Script,
+    /// A queue's ack or nack.
+    pub queue_settle: redis::Script,
+    /// A queue's counts.
+    pub queue_stats: redis::Script,
+    /// A queue's dead letters.
+    pub queue_dead: redis::Script,
+    /// Moves a queue of earlier builds' generic layout into Redis's types.
+    pub queue_import: redis::Script,
     /// A rate limiter's allow or peek on the server's time.
     pub rate_limit: redis::Script,
     /// A leaderboard's set or add, record and sorted set together.
@@ -683,7 +744,10 @@ pub(crate) fn scripts() -> &'static Scripts {
         lock_change: redis::Script::new(&[LIB, LOCK_CHANGE].concat()),
         queue_enqueue: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_ENQUEUE].concat()),
         queue_dequeue: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_DEQUEUE].concat()),
-        queue_ack: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_ACK].concat()),
+        queue_settle: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_SETTLE].concat()),
+        queue_stats: redis::Script::new(&[QUEUE_LIB, QUEUE_STATS].concat()),
+        queue_dead: redis::Script::new(&[QUEUE_LIB, QUEUE_DEAD].concat()),
+        queue_import: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_IMPORT].concat()),
         rate_limit: redis::Script::new(&[LIB, RATE_LIMIT].concat()),
         board_write: redis::Script::new(&[BOARD_LIB, BOARD_WRITE].concat()),
         board_rank: redis::Script::new(&[BOARD_LIB, BOARD_RANK].concat()),
