@@ -112,6 +112,11 @@ impl Store {
             let key = format!("lock:{name}").into_bytes();
             let pk = self.data_key(&key)?;
             let now = self.now_ms();
+            if let Some(n) = self.backend()?.native_lock() {
+                if let Some(info) = n.lock_info(&pk, now)? {
+                    return Ok(info);
+                }
+            }
             Ok(match self.read_live(&pk)? {
                 None => LockInfo {
                     held: false,

@@ -53,8 +53,10 @@ pub(crate) enum LockStep {
     Generic,
 }
 
-/// Locks whose every operation is one atomic step in the engine. The record is Grove's own
-/// (see `lock.rs`), so the generic path and the native one read each other's writes.
+/// Locks whose every operation is one atomic step in the engine, in the engine's own layout
+/// (Redis: the owner's token with the lease as the key's expiry, and a fencing counter). The
+/// engine reads Grove's lock record too (written by the generic path, or by an earlier build),
+/// and shows its own layout to the key/value API as a lock record.
 pub(crate) trait NativeLock {
     /// Takes the lock at `pk` for `ttl_ms` from `now_ms` with `token` if it is free, expired, or
     /// still held by `previous`; the new fencing token is the stored one plus 1.
@@ -75,6 +77,8 @@ pub(crate) trait NativeLock {
         token: &[u8],
         extend_ms: Option<u64>,
     ) -> Result<LockStep>;
+    /// The lock at `pk` as any observer sees it at `now_ms`; `None`: the generic path decides.
+    fn lock_info(&self, pk: &[u8], now_ms: u64) -> Result<Option<crate::lock::LockInfo>>;
 }
 
 /// A job a native dequeue delivered.

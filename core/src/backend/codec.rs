@@ -15,7 +15,7 @@
 //! and a sealed one opens with any key of the store's keyring (the current key or an old one).
 //! What stays plaintext: every key name, metadata (node id, clocks), the envelope header, and
 //! the kinds whose payload is only numbers that engines compute on natively (counters, rate
-//! limiter state, leaderboard scores).
+//! limiter state, leaderboard scores) and locks (a random owner token, a lease and a fence).
 
 use super::caps::{NativeCounter, NativeLeaderboard, NativeLock, NativeQueue, NativeRateLimit};
 use super::{Backend, Page, Txn, Write};
@@ -377,10 +377,13 @@ fn is_data(pk: &[u8]) -> bool {
     pk.first() == Some(&crate::store::DATA_MARKER)
 }
 
-/// Kinds whose payload is transformed: all but those engines compute on natively (and whose
-/// payload is only numbers).
+/// Kinds whose payload is transformed: all but those engines compute on natively, whose
+/// payload is only numbers, or numbers and a random lock token (a handle, not user data).
 fn transformed(kind: Kind) -> bool {
-    !matches!(kind, Kind::Counter | Kind::RateLimit | Kind::Leaderboard)
+    !matches!(
+        kind,
+        Kind::Counter | Kind::RateLimit | Kind::Leaderboard | Kind::Lock
+    )
 }
 
 /// The kind, flags and header length of an envelope, or `None` for bytes that are not one
@@ -569,16 +572,15 @@ impl Backend for CodecBackend {
     fn native_counter(&self) -> Option<&dyn NativeCounter> {
         self.inner.native_counter()
     }
-    // Native locks and queues write their records themselves, untransformed: with a codec that
-    // writes, they take the generic path (whose records this backend transforms). Their scripts
-    // hand records with the codec's flags to the generic path too, whoever wrote them.
+    // A lock is only a random token, a lease and a fence, stored untransformed (see
+    // `transformed`), so its native form needs no codec; the scripts hand a sealed record
+    // written by an earlier build to the generic path, which opens it here.
     fn native_lock(&self) -> Option<&dyn NativeLock> {
-        if self.codec.writes() {
-            None
-        } else {
-            self.inner.native_lock()
-        }
+        self.inner.native_lock()
     }
+    // Native queues write their records themselves, untransformed: with a codec that writes,
+    // they take the generic path (whose records this backend transforms). Their scripts hand
+    // records with the codec's flags to the generic path too, whoever wrote them.
     fn native_queue(&self) -> Option<&dyn NativeQueue> {
         if self.codec.writes() {
             None

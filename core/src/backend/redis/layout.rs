@@ -13,8 +13,10 @@
 //! `redis-cli` and Redis itself understand them: an entry with an expiry also gets that
 //! deadline as the key's own expiry (`PXAT`, so `PTTL` shows it and Redis reclaims it), and a
 //! counter is stored as its decimal integer string (`GET` shows it; `INCRBY` works on it), its
-//! expiry kept only as the key's. An envelope's first byte is a kind tag (1-11), never `-` or a
-//! digit, so the two forms cannot be confused. Metadata values are stored as they are.
+//! expiry kept only as the key's. A lock is its owner's token as text with the lease as the
+//! key's `PX`, its fencing counter beside it (see [`super::lock`]). An envelope's first byte is
+//! a kind tag (1-11), never `-`, a digit or a letter, so the forms cannot be confused. Metadata
+//! values are stored as they are.
 
 use crate::error::{Error, Result};
 use crate::value::{encode, Entry, Kind};
@@ -29,6 +31,8 @@ pub(crate) struct Names {
     pub index: Vec<u8>,
     /// Prepended to a leaderboard's physical member prefix to name its sorted set.
     boards: Vec<u8>,
+    /// Prepended to a lock's physical key to name its fencing counter.
+    fences: Vec<u8>,
 }
 
 impl Names {
@@ -43,6 +47,7 @@ impl Names {
             prefix: format!("{tag}:").into_bytes(),
             index: format!("{tag}#index").into_bytes(),
             boards: format!("{tag}#lb:").into_bytes(),
+            fences: format!("{tag}#fence:").into_bytes(),
         }
     }
 
@@ -52,6 +57,13 @@ impl Names {
     /// and the members' records together.
     pub(crate) fn board(&self, board: &[u8]) -> Vec<u8> {
         [&self.boards[..], board].concat()
+    }
+
+    /// The fencing counter of the lock at physical key `pk` (`{grove}#fence:klock:deploy`):
+    /// outside `{grove}:`, so no physical key can name it, with the store's hash tag, and never
+    /// expiring, so fencing tokens keep growing across expiries.
+    pub(crate) fn fence(&self, pk: &[u8]) -> Vec<u8> {
+        [&self.fences[..], pk].concat()
     }
 
     /// The Redis key of a physical key.
@@ -95,6 +107,9 @@ pub(crate) fn to_stored(pk: &[u8], v: &[u8], native_expiry: bool) -> Result<Stor
         });
     }
     let e = Entry::decode_stored(v)?;
+    if let Some(s) = super::lock::to_text(&e) {
+        return Ok(s);
+    }
     let pxat = e
         .expires_at
         .filter(|&t| native_expiry && t > 0 && t < MAX_PXAT);
@@ -118,7 +133,13 @@ pub(crate) fn to_stored(pk: &[u8], v: &[u8], native_expiry: bool) -> Result<Stor
 /// The envelope of physical key `pk` from what Redis holds: `raw` and its `PEXPIRETIME`
 /// (negative when it has none).
 pub(crate) fn from_stored(pk: &[u8], raw: Vec<u8>, pexpiretime: i64) -> Result<Vec<u8>> {
-    if !is_data(pk) || !is_decimal(&raw) {
+    if !is_data(pk) {
+        return Ok(raw);
+    }
+    if let Some(env) = super::lock::from_text(&raw, pexpiretime) {
+        return Ok(env);
+    }
+    if !is_decimal(&raw) {
         return Ok(raw);
     }
     let text = std::str::from_utf8(&raw).map_err(|_| Error::corrupt("counter is not text"))?;

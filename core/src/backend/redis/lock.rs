@@ -1,0 +1,359 @@
+//! Locks native to Redis: the lock's key holds its owner's token as text with the lease as the
+//! key's own expiry, and a fencing counter beside it never expires.
+//!
+//! Layout, for lock `deploy` in the default store (`redis-cli` reads all of it):
+//!
+//! - `{grove}:klock:deploy`: the owner's token, 32 letters `a`-`p` (one per 4 bits of the 128-bit
+//!   token, so the text never reads as a number or as Grove's envelope), with the lease as `PX`
+//!   (`GET` shows the token, `PTTL` the lease; Redis reclaims the key when the lease runs out).
+//!   A released lock is the empty string, without expiry, until the key is deleted. On a store
+//!   with an injected clock (tests) Redis must not expire anything, so the lease follows the
+//!   token as `@<ms since the epoch>`.
+//! - `{grove}#fence:klock:deploy`: the fencing counter, an integer (`INCR`) that never expires, so
+//!   fencing tokens keep growing across expiries and releases.
+//!
+//! Both keys carry the store's hash tag, so every script declares them all in `KEYS` and runs on
+//! a cluster too. The key/value API reads the lock's key as a lock record (kind `lock`), so
+//! `kind_of`, `keys` and `WrongType` behave as on every engine. A lock record written by an
+//! earlier build (Grove's envelope at the key) is honoured: a live one stays held until its
+//! lease ends, and the first write after it moves its fencing token to the counter.
+//!
+//! Lock tokens are random handles, not user data: they are stored as they are even when the
+//! store encrypts at rest (see `codec.rs`).
+
+use super::conn::Effect;
+use super::scripts::LIB;
+use super::{next_as, tagged, RedisBackend};
+use crate::backend::caps::{LockStep, NativeLock};
+use crate::error::Result;
+use crate::lock::LockInfo;
+use crate::value::{encode, Entry, Kind};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The longest lease given to Redis (2^46 ms, about 2,200 years): a longer one is cut to it.
+const MAX_LEASE_MS: u64 = 1 << 46;
+
+/// A lock record's fence standing for "the fence lives in the counter; the lease is the key's
+/// own `PX`" when the layout hands the key/value API a native lock (generic lock records start
+/// at 1, so none is 0).
+const FENCE_NATIVE_PX: u64 = 0;
+
+/// As [`FENCE_NATIVE_PX`], for a lease written as `@<ms>` after the token (injected clock). No
+/// generic record reaches it: fences past 2^64 - 1 are an `Overflow` error.
+const FENCE_NATIVE_AT: u64 = u64::MAX;
+
+/// A token as the letters stored at the lock's key.
+fn letters(token: &[u8]) -> String {
+    token
+        .iter()
+        .flat_map(|b| [b'a' + (b >> 4), b'a' + (b & 15)])
+        .map(char::from)
+        .collect()
+}
+
+/// The token of stored letters, if `text` is letters `a`-`p` in pairs.
+fn unletters(text: &[u8]) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 || !text.iter().all(|c| (b'a'..=b'p').contains(c)) {
+        return None;
+    }
+    Some(
+        text.chunks(2)
+            .map(|p| (p[0] - b'a') << 4 | (p[1] - b'a'))
+            .collect(),
+    )
+}
+
+/// The lock record the key/value API sees for a native lock value (`raw` with its
+/// `PEXPIRETIME`), or `None` when `raw` is not one.
+pub(super) fn from_text(raw: &[u8], pexpiretime: i64) -> Option<Vec<u8>> {
+    let (token, fence, lease) = if raw.is_empty() {
+        (Vec::new(), FENCE_NATIVE_PX, 0)
+    } else {
+        match raw.iter().position(|&c| c == b'@') {
+            Some(at) => {
+                let lease = std::str::from_utf8(&raw[at + 1..]).ok()?.parse().ok()?;
+                (unletters(&raw[..at])?, FENCE_NATIVE_AT, lease)
+            }
+            None => (
+                unletters(raw)?,
+                FENCE_NATIVE_PX,
+                u64::try_from(pexpiretime).unwrap_or(0),
+            ),
+        }
+    };
+    if token.is_empty() != raw.is_empty() || token.len() > 255 {
+        return None;
+    }
+    let mut p = Vec::with_capacity(17 + token.len());
+    p.extend_from_slice(&fence.to_be_bytes());
+    p.extend_from_slice(&lease.to_be_bytes());
+    p.push(token.len() as u8);
+    p.extend_from_slice(&token);
+    Some(encode(Kind::Lock, None, &p))
+}
+
+/// The native text (and key deadline) of a lock record [`from_text`] made, so a generic
+/// compare-and-swap on the lock's key (a key/value `delete`) finds the bytes it read; `None`
+/// for every other value.
+pub(super) fn to_text(e: &Entry<'_>) -> Option<super::layout::Stored> {
+    if e.kind != Kind::Lock || e.expires_at.is_some() {
+        return None;
+    }
+    let p = e.payload;
+    if p.len() < 17 || p.len() != 17 + p[16] as usize {
+        return None;
+    }
+    let fence = u64::from_be_bytes(p[0..8].try_into().ok()?);
+    let lease = u64::from_be_bytes(p[8..16].try_into().ok()?);
+    let token = &p[17..];
+    let mut raw = letters(token).into_bytes();
+    let pxat = match fence {
+        FENCE_NATIVE_PX => (lease > 0 && !token.is_empty()).then_some(lease),
+        FENCE_NATIVE_AT => {
+            raw.extend_from_slice(format!("@{lease}").as_bytes());
+            None
+        }
+        _ => return None,
+    };
+    Some(super::layout::Stored { raw, pxat })
+}
+
+/// What the lock scripts share. KEYS[1] is the lock's key; ARGV[2] the time ('' for the
+/// server's). A lock's state is {owner, lease (nil: the key's own PX, live while the key is),
+/// fence of a record written by an earlier build (0 for none), whether it is such a record}.
+const LOCK_LIB: &str = r"
+local clock
+local function now()
+  if not clock then clock = now_of(ARGV[2]) end
+  return clock
+end
+local function state(v)
+  if not v or v == '' then return {'', 0, 0, false} end
+  local b = string.byte(v, 1)
+  if b >= 97 and b <= 112 then
+    local tok, at = v, nil
+    local i = string.find(v, '@', 1, true)
+    if i then tok, at = string.sub(v, 1, i - 1), tonumber(string.sub(v, i + 1)) end
+    -- Anything else starting with a letter is not Grove's: the generic path reports it.
+    if #tok % 2 ~= 0 or not string.match(tok, '^[a-p]+$') or (i and not at) then
+      return nil, {-2}
+    end
+    return {tok, at, 0, false}
+  end
+  local r, reply = record(v)
+  if not r then return nil, reply end
+  return {r[3], r[2], r[1], true}
+end
+local function live(s)
+  if s[1] == '' then return false end
+  if s[2] == nil then return true end
+  return now() < s[2]
+end
+-- Whether s is held by the token given as letters (text) or as bytes (raw).
+local function owned_by(s, text, raw)
+  if s[4] then return raw ~= '' and s[1] == raw end
+  return text ~= '' and s[1] == text
+end
+-- Holds the lock for ms with the token's letters.
+local function hold(text, ms)
+  if ARGV[2] == '' then
+    redis.call('SET', KEYS[1], text, 'PX', ms)
+  else
+    redis.call('SET', KEYS[1], text .. '@' .. string.format('%d', now() + ms))
+  end
+end
+-- The fencing counter at key f, at least the fence of an earlier build's record.
+local function fence_at(f, s)
+  local n = tonumber(redis.call('GET', f) or '0')
+  if s[3] > n then
+    n = s[3]
+    redis.call('SET', f, string.format('%d', n))
+  end
+  return n
+end
+";
+
+/// Try-acquire. KEYS: the lock, the index, the fence. ARGV: member, time, ttl ms, token
+/// letters, previous token letters ('' none), previous token bytes. {1, fence}; {0} held by
+/// another; {-2} the generic path decides (another kind, a record it does not read).
+const LOCK_ACQUIRE: &str = r"
+local ttl = tonumber(ARGV[3])
+if ARGV[2] ~= '' and now() + ttl >= LIM then return {-2} end
+local v = redis.call('GET', KEYS[1])
+local s, reply = state(v)
+if not s then return reply end
+if live(s) and not owned_by(s, ARGV[5], ARGV[6]) then return {0} end
+local f
+if s[4] then
+  f = fence_at(KEYS[3], s) + 1
+  redis.call('SET', KEYS[3], string.format('%d', f))
+else
+  f = redis.call('INCR', KEYS[3])
+end
+hold(ARGV[4], ttl)
+if not v then redis.call('ZADD', KEYS[2], 0, ARGV[1]) end
+return {1, f}
+";
+
+/// Release ('r') or extend ('e' by ARGV[6] ms) by the owner. KEYS: the lock, the fence. ARGV:
+/// member, time, token letters, token bytes, mode, ms. {1} changed; {0} not ours; {-2}.
+const LOCK_CHANGE: &str = r"
+local v = redis.call('GET', KEYS[1])
+if not v then return {0} end
+local s, reply = state(v)
+if not s then return reply end
+if not (live(s) and owned_by(s, ARGV[3], ARGV[4])) then return {0} end
+if s[4] then fence_at(KEYS[2], s) end
+if ARGV[5] == 'r' then
+  redis.call('SET', KEYS[1], '')
+elseif s[4] or ARGV[2] ~= '' then
+  local ms = tonumber(ARGV[6])
+  if ARGV[2] ~= '' and now() + ms >= LIM then return {-2} end
+  hold(ARGV[3], ms)
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[6])
+end
+return {1}
+";
+
+/// The state as any observer sees it. KEYS: the lock, the fence. ARGV: member, time.
+/// {1, held (0/1), fence, ms left}; {-2}.
+const LOCK_INFO: &str = r"
+local s, reply = state(redis.call('GET', KEYS[1]))
+if not s then return reply end
+local f = tonumber(redis.call('GET', KEYS[2]) or '0')
+if s[3] > f then f = s[3] end
+if not live(s) then return {1, 0, f, 0} end
+local left
+if s[2] == nil then left = redis.call('PTTL', KEYS[1]) else left = s[2] - now() end
+return {1, 1, f, left}
+";
+
+/// The lock scripts, hashed once per process.
+struct LockScripts {
+    acquire: redis::Script,
+    change: redis::Script,
+    info: redis::Script,
+}
+
+fn scripts() -> &'static LockScripts {
+    static S: OnceLock<LockScripts> = OnceLock::new();
+    S.get_or_init(|| LockScripts {
+        acquire: redis::Script::new(&[LIB, LOCK_LIB, LOCK_ACQUIRE].concat()),
+        change: redis::Script::new(&[LIB, LOCK_LIB, LOCK_CHANGE].concat()),
+        info: redis::Script::new(&[LIB, LOCK_LIB, LOCK_INFO].concat()),
+    })
+}
+
+impl NativeLock for RedisBackend {
+    fn lock_acquire(
+        &self,
+        pk: &[u8],
+        now_ms: u64,
+        ttl_ms: u64,
+        token: &[u8],
+        previous: Option<&[u8]>,
+    ) -> Result<LockStep> {
+        let mut inv = scripts().acquire.prepare_invoke();
+        inv.key(self.names.key(pk))
+            .key(&self.names.index)
+            .key(self.names.fence(pk))
+            .arg(pk)
+            .arg(self.time_arg(now_ms))
+            .arg(ttl_ms.min(MAX_LEASE_MS))
+            .arg(letters(token))
+            .arg(previous.map(letters).unwrap_or_default())
+            .arg(previous.unwrap_or_default());
+        let (tag, mut it) = tagged(self.pool.run(Effect::Write, |c| inv.invoke(c))?)?;
+        Ok(match tag {
+            1 => LockStep::Done(next_as(&mut it)?),
+            0 => LockStep::Refused,
+            _ => LockStep::Generic,
+        })
+    }
+
+    fn lock_change(
+        &self,
+        pk: &[u8],
+        now_ms: u64,
+        token: &[u8],
+        extend_ms: Option<u64>,
+    ) -> Result<LockStep> {
+        let mut inv = scripts().change.prepare_invoke();
+        inv.key(self.names.key(pk))
+            .key(self.names.fence(pk))
+            .arg(pk)
+            .arg(self.time_arg(now_ms))
+            .arg(letters(token))
+            .arg(token)
+            .arg(if extend_ms.is_some() { "e" } else { "r" })
+            .arg(extend_ms.unwrap_or(0).min(MAX_LEASE_MS));
+        let (tag, _) = tagged(self.pool.run(Effect::Write, |c| inv.invoke(c))?)?;
+        Ok(match tag {
+            1 => LockStep::Done(0),
+            0 => LockStep::Refused,
+            _ => LockStep::Generic,
+        })
+    }
+
+    fn lock_info(&self, pk: &[u8], now_ms: u64) -> Result<Option<LockInfo>> {
+        let mut inv = scripts().info.prepare_invoke();
+        inv.key(self.names.key(pk))
+            .key(self.names.fence(pk))
+            .arg(pk)
+            .arg(self.time_arg(now_ms));
+        let (tag, mut it) = tagged(self.pool.run(Effect::Read, |c| inv.invoke(c))?)?;
+        if tag != 1 {
+            return Ok(None);
+        }
+        let held: i64 = next_as(&mut it)?;
+        let fencing_token: u64 = next_as(&mut it)?;
+        let left: i64 = next_as(&mut it)?;
+        let held = held == 1;
+        Ok(Some(LockInfo {
+            held,
+            fencing_token,
+            expires_in: held.then(|| Duration::from_millis(left.max(0) as u64)),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_as_letters_and_records_as_text() {
+        let token: Vec<u8> = (0..16u8).map(|i| i.wrapping_mul(37)).collect();
+        let text = letters(&token);
+        assert_eq!(text.len(), 32);
+        assert!(text.bytes().all(|c| (b'a'..=b'p').contains(&c)));
+        assert_eq!(unletters(text.as_bytes()).unwrap(), token);
+        // Held on the server's clock: the lease is the key's own deadline.
+        let env = from_text(text.as_bytes(), 1_700_000_000_000).unwrap();
+        let s = to_text(&Entry::decode(&env).unwrap()).unwrap();
+        assert_eq!(
+            (s.raw, s.pxat),
+            (text.clone().into_bytes(), Some(1_700_000_000_000))
+        );
+        // Held on an injected clock: the lease follows the token.
+        let at = format!("{text}@1234");
+        let env = from_text(at.as_bytes(), -1).unwrap();
+        let s = to_text(&Entry::decode(&env).unwrap()).unwrap();
+        assert_eq!((s.raw, s.pxat), (at.into_bytes(), None));
+        // Released.
+        let env = from_text(b"", -1).unwrap();
+        let s = to_text(&Entry::decode(&env).unwrap()).unwrap();
+        assert_eq!((s.raw, s.pxat), (Vec::new(), None));
+        // Not a lock's text: numbers, envelopes, odd lengths, other letters.
+        for raw in [&b"12"[..], b"\x03\x00", b"abc", b"zz", b"ab@x"] {
+            assert_eq!(from_text(raw, -1), None, "{raw:?}");
+        }
+        // A record the generic path wrote stays Grove's envelope.
+        let mut p = 1u64.to_be_bytes().to_vec();
+        p.extend_from_slice(&5u64.to_be_bytes());
+        p.push(0);
+        assert!(to_text(&Entry::decode(&encode(Kind::Lock, None, &p)).unwrap()).is_none());
+    }
+}
