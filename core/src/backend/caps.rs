@@ -81,6 +81,52 @@ pub(crate) trait NativeLock {
     fn lock_info(&self, pk: &[u8], now_ms: u64) -> Result<Option<crate::lock::LockInfo>>;
 }
 
+/// A change to one entry that an engine makes natively, in one atomic step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryEdit<'a> {
+    /// Replace the entry with this envelope (in stored form: after the codec).
+    Replace(&'a [u8]),
+    /// Make it expire at this time (ms since the epoch).
+    Expire(u64),
+    /// Remove its expiry.
+    Persist,
+    /// Delete it.
+    Delete,
+}
+
+/// What a native [`EntryEdit`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryStep {
+    /// The entry was live and of a kind allowed: edited (`changed` is false only for a
+    /// `Persist` of an entry without expiry).
+    Done {
+        /// Whether anything was written.
+        changed: bool,
+    },
+    /// No live entry (an expired one was reclaimed on the way).
+    Absent,
+    /// The live entry is of this kind, which the caller did not allow: nothing changed.
+    WrongKind(Kind),
+    /// The engine does not edit this value (an engine's own form of a counter or a lock,
+    /// something Grove did not write): nothing changed; the generic path decides.
+    Generic,
+}
+
+/// Edits of one entry's envelope (its expiry, or all of it) as one atomic step in the engine,
+/// instead of a read and a compare-and-swap (sessions, a key/value `expire` or `persist`).
+pub(crate) trait NativeEntry {
+    /// Applies `edit` to the live entry at `pk` if its kind is `want` (any when `None`) and not
+    /// one of `refuse`; `now` is the store's clock, used when it is not the engine's own.
+    fn entry_edit(
+        &self,
+        pk: &[u8],
+        now: u64,
+        want: Option<Kind>,
+        refuse: &[Kind],
+        edit: EntryEdit<'_>,
+    ) -> Result<EntryStep>;
+}
+
 /// A job a native dequeue delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Delivered {

@@ -17,7 +17,10 @@
 //! the kinds whose payload is only numbers that engines compute on natively (counters, rate
 //! limiter state, leaderboard scores) and locks (a random owner token, a lease and a fence).
 
-use super::caps::{NativeCounter, NativeLeaderboard, NativeLock, NativeQueue, NativeRateLimit};
+use super::caps::{
+    EntryEdit, EntryStep, NativeCounter, NativeEntry, NativeLeaderboard, NativeLock, NativeQueue,
+    NativeRateLimit,
+};
 use super::{Backend, Page, Txn, Write};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::{Kind, FLAG_COMPRESSED, FLAG_EXPIRES, FLAG_SEALED};
@@ -588,6 +591,9 @@ impl Backend for CodecBackend {
             self.inner.native_queue()
         }
     }
+    fn native_entry(&self) -> Option<&dyn NativeEntry> {
+        self.inner.native_entry().map(|_| self as &dyn NativeEntry)
+    }
     fn native_leaderboard(&self) -> Option<&dyn NativeLeaderboard> {
         self.inner.native_leaderboard()
     }
@@ -596,6 +602,30 @@ impl Backend for CodecBackend {
     }
     fn unwrapped(&self) -> Option<Arc<dyn Backend>> {
         Some(self.inner.clone())
+    }
+}
+
+// A replacement is transformed like any write; an expiry lives in the plaintext header, outside
+// what a seal binds (see `with_aad`), so the engine may patch it in place.
+impl NativeEntry for CodecBackend {
+    fn entry_edit(
+        &self,
+        pk: &[u8],
+        now: u64,
+        want: Option<Kind>,
+        refuse: &[Kind],
+        edit: EntryEdit<'_>,
+    ) -> Result<EntryStep> {
+        let Some(inner) = self.inner.native_entry() else {
+            return Ok(EntryStep::Generic);
+        };
+        match edit {
+            EntryEdit::Replace(v) => {
+                let stored = self.codec.encode(pk, v)?;
+                inner.entry_edit(pk, now, want, refuse, EntryEdit::Replace(&stored))
+            }
+            _ => inner.entry_edit(pk, now, want, refuse, edit),
+        }
     }
 }
 

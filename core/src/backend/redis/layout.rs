@@ -78,6 +78,11 @@ impl Names {
 /// Largest deadline given to Redis as `PXAT` (later ones stay in the envelope only).
 const MAX_PXAT: u64 = 1 << 52;
 
+/// The key's own deadline for an entry expiring at `t`, when Redis should keep it.
+pub(crate) fn deadline(t: u64, native_expiry: bool) -> Option<u64> {
+    (native_expiry && t > 0 && t < MAX_PXAT).then_some(t)
+}
+
 /// A value as written to Redis: the bytes and the key's own deadline (ms since the epoch).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Stored {
@@ -110,9 +115,7 @@ pub(crate) fn to_stored(pk: &[u8], v: &[u8], native_expiry: bool) -> Result<Stor
     if let Some(s) = super::lock::to_text(&e) {
         return Ok(s);
     }
-    let pxat = e
-        .expires_at
-        .filter(|&t| native_expiry && t > 0 && t < MAX_PXAT);
+    let pxat = e.expires_at.and_then(|t| deadline(t, native_expiry));
     if e.kind == Kind::Counter && e.expires_at == pxat {
         let n = i64::from_le_bytes(
             e.payload

@@ -9,6 +9,7 @@
 
 mod clock;
 mod conn;
+mod entry;
 mod layout;
 mod lock;
 mod scripts;
@@ -447,6 +448,10 @@ impl Backend for RedisBackend {
     }
 
     fn native_lock(&self) -> Option<&dyn NativeLock> {
+        Some(self)
+    }
+
+    fn native_entry(&self) -> Option<&dyn super::caps::NativeEntry> {
         Some(self)
     }
 
