@@ -397,9 +397,12 @@ fn sessions_and_expiries_are_the_keys_own_deadlines() {
     db.close().unwrap();
 }
 
+/// A named operation whose round trips are counted.
+type Op<'a> = (&'a str, Box<dyn Fn() + 'a>);
+
 /// Client commands (not those a script runs) the server saw naming store `tag` between the
 /// markers `ECHO <tag>:mark:<op>` sent in order; MONITOR lists each command once.
-fn round_trips(url: &str, tag: &str, ops: &[(&str, Box<dyn Fn() + '_>)]) -> Vec<(String, usize)> {
+fn round_trips(url: &str, tag: &str, ops: &[Op<'_>]) -> Vec<(String, usize)> {
     use std::sync::mpsc;
     let client = redis::Client::open(url).unwrap();
     let mut mon = client.get_connection().unwrap();
@@ -469,7 +472,7 @@ fn every_lock_session_and_expiry_operation_is_one_round_trip() {
     let a = db.lock("l", Duration::from_secs(30)).unwrap();
     let b = other.lock("l", Duration::from_secs(30)).unwrap();
     let id = std::cell::RefCell::new(String::new());
-    let ops: Vec<(&str, Box<dyn Fn() + '_>)> = vec![
+    let ops: Vec<Op<'_>> = vec![
         (
             "lock.try_acquire",
             Box::new(|| assert!(a.try_acquire().unwrap())),

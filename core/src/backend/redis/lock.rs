@@ -54,7 +54,7 @@ fn letters(token: &[u8]) -> String {
 
 /// The token of stored letters, if `text` is letters `a`-`p` in pairs.
 fn unletters(text: &[u8]) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.iter().all(|c| (b'a'..=b'p').contains(c)) {
+    if !text.len().is_multiple_of(2) || !text.iter().all(|c| (b'a'..=b'p').contains(c)) {
         return None;
     }
     Some(
