@@ -22,7 +22,6 @@
 //! store encrypts at rest (see `codec.rs`).
 
 use super::conn::Effect;
-use super::scripts::LIB;
 use super::{next_as, tagged, RedisBackend};
 use crate::backend::caps::{LockStep, NativeLock};
 use crate::error::Result;
@@ -119,79 +118,81 @@ pub(super) fn to_text(e: &Entry<'_>) -> Option<super::layout::Stored> {
     Some(super::layout::Stored { raw, pxat })
 }
 
-/// What the lock scripts share. KEYS[1] is the lock's key; ARGV[2] the time ('' for the
-/// server's). A lock's state is {owner, lease (nil: the key's own PX, live while the key is),
-/// fence of a record written by an earlier build (0 for none), whether it is such a record}.
+/// What the lock scripts share, kept small: a script's prelude runs on every call. KEYS[1] is
+/// the lock's key; ARGV[2] the time ('' for the server's). `state(v)` is the owner (letters, or
+/// the bytes of an earlier build's record), the lease (nil: the key's own PX, live while the
+/// key is), that record's fence (0 for none) and whether it is one; or nil and a reply for a
+/// value the generic path must decide on. Numbers stay below 2^53 (LIM), where Lua's doubles are
+/// exact.
 const LOCK_LIB: &str = r"
+local LIM = 9007199254740991
+local T = ARGV[2]
 local clock
 local function now()
-  if not clock then clock = now_of(ARGV[2]) end
+  if not clock then
+    if T ~= '' then
+      clock = tonumber(T)
+    else
+      local t = redis.call('TIME')
+      clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    end
+  end
   return clock
 end
 local function state(v)
-  if not v or v == '' then return {'', 0, 0, false} end
+  if not v or v == '' then return '', 0, 0, false end
   local b = string.byte(v, 1)
   if b >= 97 and b <= 112 then
     local tok, at = v, nil
     local i = string.find(v, '@', 1, true)
     if i then tok, at = string.sub(v, 1, i - 1), tonumber(string.sub(v, i + 1)) end
-    -- Anything else starting with a letter is not Grove's: the generic path reports it.
+    -- Anything else starting with a letter is not Grove's.
     if #tok % 2 ~= 0 or not string.match(tok, '^[a-p]+$') or (i and not at) then
       return nil, {-2}
     end
-    return {tok, at, 0, false}
+    return tok, at, 0, false
   end
-  local r, reply = record(v)
-  if not r then return nil, reply end
-  return {r[3], r[2], r[1], true}
-end
-local function live(s)
-  if s[1] == '' then return false end
-  if s[2] == nil then return true end
-  return now() < s[2]
-end
--- Whether s is held by the token given as letters (text) or as bytes (raw).
-local function owned_by(s, text, raw)
-  if s[4] then return raw ~= '' and s[1] == raw end
-  return text ~= '' and s[1] == text
-end
--- Holds the lock for ms with the token's letters.
-local function hold(text, ms)
-  if ARGV[2] == '' then
-    redis.call('SET', KEYS[1], text, 'PX', ms)
-  else
-    redis.call('SET', KEYS[1], text .. '@' .. string.format('%d', now() + ms))
+  -- An earlier build's record: [3][0] fence, lease (u64 BE), owner length, owner.
+  if b ~= 3 or #v < 19 or string.byte(v, 2) ~= 0 or #v ~= 19 + string.byte(v, 19) then
+    return nil, {-2}
   end
-end
--- The fencing counter at key f, at least the fence of an earlier build's record.
-local function fence_at(f, s)
-  local n = tonumber(redis.call('GET', f) or '0')
-  if s[3] > n then
-    n = s[3]
-    redis.call('SET', f, string.format('%d', n))
+  local function rd(i)
+    local n = 0
+    for k = i, i + 7 do n = n * 256 + string.byte(v, k) end
+    return n
   end
-  return n
+  local fence, lease = rd(3), rd(11)
+  if fence >= LIM - 1 or lease >= LIM then return nil, {-2} end
+  return string.sub(v, 20), lease, fence, true
 end
 ";
 
 /// Try-acquire. KEYS: the lock, the index, the fence. ARGV: member, time, ttl ms, token
 /// letters, previous token letters ('' none), previous token bytes. {1, fence}; {0} held by
-/// another; {-2} the generic path decides (another kind, a record it does not read).
+/// another; {-2} the generic path decides (another kind, a value it does not read).
 const LOCK_ACQUIRE: &str = r"
 local ttl = tonumber(ARGV[3])
-if ARGV[2] ~= '' and now() + ttl >= LIM then return {-2} end
+if T ~= '' and now() + ttl >= LIM then return {-2} end
 local v = redis.call('GET', KEYS[1])
-local s, reply = state(v)
-if not s then return reply end
-if live(s) and not owned_by(s, ARGV[5], ARGV[6]) then return {0} end
+local owner, lease, fence, old = state(v)
+if not owner then return lease end
+if owner ~= '' and (lease == nil or now() < lease) then
+  local prev = ARGV[5]
+  if old then prev = ARGV[6] end
+  if prev == '' or owner ~= prev then return {0} end
+end
 local f
-if s[4] then
-  f = fence_at(KEYS[3], s) + 1
+if old then
+  f = math.max(tonumber(redis.call('GET', KEYS[3]) or '0'), fence) + 1
   redis.call('SET', KEYS[3], string.format('%d', f))
 else
   f = redis.call('INCR', KEYS[3])
 end
-hold(ARGV[4], ttl)
+if T == '' then
+  redis.call('SET', KEYS[1], ARGV[4], 'PX', ttl)
+else
+  redis.call('SET', KEYS[1], ARGV[4] .. '@' .. string.format('%d', now() + ttl))
+end
 if not v then redis.call('ZADD', KEYS[2], 0, ARGV[1]) end
 return {1, f}
 ";
@@ -201,18 +202,27 @@ return {1, f}
 const LOCK_CHANGE: &str = r"
 local v = redis.call('GET', KEYS[1])
 if not v then return {0} end
-local s, reply = state(v)
-if not s then return reply end
-if not (live(s) and owned_by(s, ARGV[3], ARGV[4])) then return {0} end
-if s[4] then fence_at(KEYS[2], s) end
+local owner, lease, fence, old = state(v)
+if not owner then return lease end
+if owner == '' or (lease ~= nil and now() >= lease) then return {0} end
+if old then
+  if owner ~= ARGV[4] then return {0} end
+elseif owner ~= ARGV[3] then
+  return {0}
+end
+local ms = tonumber(ARGV[6])
+if ARGV[5] == 'e' and T ~= '' and now() + ms >= LIM then return {-2} end
+if old and fence > tonumber(redis.call('GET', KEYS[2]) or '0') then
+  redis.call('SET', KEYS[2], string.format('%d', fence))
+end
 if ARGV[5] == 'r' then
   redis.call('SET', KEYS[1], '')
-elseif s[4] or ARGV[2] ~= '' then
-  local ms = tonumber(ARGV[6])
-  if ARGV[2] ~= '' and now() + ms >= LIM then return {-2} end
-  hold(ARGV[3], ms)
+elseif T ~= '' then
+  redis.call('SET', KEYS[1], ARGV[3] .. '@' .. string.format('%d', now() + ms))
+elseif old then
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ms)
 else
-  redis.call('PEXPIRE', KEYS[1], ARGV[6])
+  redis.call('PEXPIRE', KEYS[1], ms)
 end
 return {1}
 ";
@@ -220,14 +230,12 @@ return {1}
 /// The state as any observer sees it. KEYS: the lock, the fence. ARGV: member, time.
 /// {1, held (0/1), fence, ms left}; {-2}.
 const LOCK_INFO: &str = r"
-local s, reply = state(redis.call('GET', KEYS[1]))
-if not s then return reply end
-local f = tonumber(redis.call('GET', KEYS[2]) or '0')
-if s[3] > f then f = s[3] end
-if not live(s) then return {1, 0, f, 0} end
-local left
-if s[2] == nil then left = redis.call('PTTL', KEYS[1]) else left = s[2] - now() end
-return {1, 1, f, left}
+local owner, lease, fence = state(redis.call('GET', KEYS[1]))
+if not owner then return lease end
+local f = math.max(tonumber(redis.call('GET', KEYS[2]) or '0'), fence)
+if owner == '' or (lease ~= nil and now() >= lease) then return {1, 0, f, 0} end
+if lease == nil then return {1, 1, f, redis.call('PTTL', KEYS[1])} end
+return {1, 1, f, lease - now()}
 ";
 
 /// The lock scripts, hashed once per process.
@@ -240,9 +248,9 @@ struct LockScripts {
 fn scripts() -> &'static LockScripts {
     static S: OnceLock<LockScripts> = OnceLock::new();
     S.get_or_init(|| LockScripts {
-        acquire: redis::Script::new(&[LIB, LOCK_LIB, LOCK_ACQUIRE].concat()),
-        change: redis::Script::new(&[LIB, LOCK_LIB, LOCK_CHANGE].concat()),
-        info: redis::Script::new(&[LIB, LOCK_LIB, LOCK_INFO].concat()),
+        acquire: redis::Script::new(&[LOCK_LIB, LOCK_ACQUIRE].concat()),
+        change: redis::Script::new(&[LOCK_LIB, LOCK_CHANGE].concat()),
+        info: redis::Script::new(&[LOCK_LIB, LOCK_INFO].concat()),
     })
 }
 

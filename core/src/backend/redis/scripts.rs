@@ -251,10 +251,9 @@ put(KEYS[1], P, Q .. 'meta', meta_bytes(m))
 return {1}
 ";
 
-/// Helpers every record script shares (locks, queues, rate limiters): reading and writing
+/// Helpers every record script shares (queues, rate limiters, entry edits): reading and writing
 /// big-endian u64s in Lua, whose numbers are doubles, so exact below 2^53 (`LIM`), which the
-/// scripts check (anything larger takes Grove's generic path); the time to use; and the
-/// decoding of a lock record written by an earlier build (see `lock.rs`).
+/// scripts check (anything larger takes Grove's generic path); and the time to use.
 pub(super) const LIB: &str = r"
 local LIM = 9007199254740991
 -- The time given by the client (a store on an injected clock, as tests run), or '' for the
@@ -276,16 +275,6 @@ local function wr(n)
     n = math.floor(n / 256)
   end
   return table.concat(t)
-end
--- The record at KEYS[1]: {fence, lease, owner}, or a reply to return at once.
-local function record(v)
-  if string.byte(v, 1) ~= 3 then return nil, {-2} end
-  if #v < 19 or string.byte(v, 2) ~= 0 or #v ~= 19 + string.byte(v, 19) then
-    return nil, {-2}
-  end
-  local fence, lease = rd(v, 3), rd(v, 11)
-  if fence >= LIM - 1 or lease >= LIM then return nil, {-2} end
-  return {fence, lease, string.sub(v, 20)}, nil
 end
 ";
 
