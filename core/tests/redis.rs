@@ -225,6 +225,29 @@ fn redis_clients_see_a_lock_as_its_token_with_the_lease_as_pttl() {
     assert!(!b.held().unwrap() && !b.release().unwrap());
     assert!(a.try_acquire().unwrap());
     assert_eq!(a.fencing_token(), 3);
+    // The holder takes it again: a fresh token and fence, as on every engine.
+    let before = get(&mut raw, &key).unwrap();
+    assert!(a.try_acquire().unwrap() && !b.try_acquire().unwrap());
+    assert_eq!(a.fencing_token(), 4);
+    assert_ne!(get(&mut raw, &key).unwrap(), before);
+    // A key/value expiry on the lock's key: Grove's record with an expiry, which the lock
+    // scripts still read (held until the lease ends; the fence goes on from the counter).
+    assert!(db.expire(b"lock:deploy", Duration::from_secs(60)).unwrap());
+    assert!(db.ttl(b"lock:deploy").unwrap().is_some());
+    assert!(a.held().unwrap() && !b.try_acquire().unwrap());
+    assert!(db.lock_info("deploy").unwrap().held);
+    assert_eq!(db.lock_info("deploy").unwrap().fencing_token, 4);
+    assert!(a.extend(Duration::from_secs(30)).unwrap());
+    assert!(a.release().unwrap());
+    assert!(b.try_acquire().unwrap());
+    assert_eq!(b.fencing_token(), 5);
+    assert!(db
+        .expire(b"lock:deploy", Duration::from_millis(30))
+        .unwrap());
+    std::thread::sleep(Duration::from_millis(60));
+    assert!(!db.lock_info("deploy").unwrap().held);
+    assert!(a.try_acquire().unwrap());
+    assert_eq!(a.fencing_token(), 6);
     // Another client's hand-written lock value is not Grove's: the generic path reports it.
     let _: () = redis::cmd("SET")
         .arg(format!("{tag}:klock:foreign"))
@@ -237,6 +260,46 @@ fn redis_clients_see_a_lock_as_its_token_with_the_lease_as_pttl() {
         .try_acquire()
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
+    db.close().unwrap();
+}
+
+#[test]
+fn on_an_injected_clock_the_lease_follows_the_token() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+    let name = format!("lockclock{}", std::process::id());
+    let db = Store::open_with(
+        format!("{url}?store={name}"),
+        Options::new().clock(clock.clone()),
+    )
+    .unwrap();
+    let mut raw = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let key = format!("{{grove:{name}}}:klock:l");
+    let a = db.lock("l", Duration::from_secs(10)).unwrap();
+    let b = db.lock("l", Duration::from_secs(10)).unwrap();
+    assert!(a.try_acquire().unwrap());
+    let shown: String = redis::cmd("GET").arg(&key).query(&mut raw).unwrap();
+    assert!(shown.ends_with("@1700000010000"), "{shown}");
+    let pttl: i64 = redis::cmd("PTTL").arg(&key).query(&mut raw).unwrap();
+    assert_eq!(pttl, -1, "Redis must not expire on another clock");
+    // A key/value expiry on it (kept in Grove's record here): still the same lock.
+    assert!(db.expire(b"lock:l", Duration::from_secs(60)).unwrap());
+    assert!(a.held().unwrap() && !b.try_acquire().unwrap());
+    clock.advance(Duration::from_secs(10));
+    assert!(!a.held().unwrap());
+    assert!(b.try_acquire().unwrap());
+    assert_eq!(b.fencing_token(), 2);
+    assert_eq!(
+        db.lock_info("l").unwrap().expires_in,
+        Some(Duration::from_secs(10))
+    );
+    assert!(b.release().unwrap() && !a.release().unwrap());
+    assert_eq!(db.kind_of(b"lock:l").unwrap(), Some(Kind::Lock));
     db.close().unwrap();
 }
 

@@ -152,18 +152,30 @@ local function state(v)
     end
     return tok, at, 0, false
   end
-  -- An earlier build's record: [3][0] fence, lease (u64 BE), owner length, owner.
-  if b ~= 3 or #v < 19 or string.byte(v, 2) ~= 0 or #v ~= 19 + string.byte(v, 19) then
-    return nil, {-2}
-  end
+  -- Grove's record: [3][flags][expiry if flags is 1] fence, lease (u64 BE), owner length,
+  -- owner. Written by an earlier build, or by a key/value expire of this layout's lock (whose
+  -- fence, 0 or 2^64 - 1, says the counter has it).
+  local flags = string.byte(v, 2)
+  if b ~= 3 or (flags ~= 0 and flags ~= 1) then return nil, {-2} end
+  local o = 8 * flags
+  if #v < 19 + o or #v ~= 19 + o + string.byte(v, 19 + o) then return nil, {-2} end
   local function rd(i)
     local n = 0
     for k = i, i + 7 do n = n * 256 + string.byte(v, k) end
     return n
   end
-  local fence, lease = rd(3), rd(11)
-  if fence >= LIM - 1 or lease >= LIM then return nil, {-2} end
-  return string.sub(v, 20), lease, fence, true
+  if flags == 1 then
+    local exp = rd(3)
+    if exp >= LIM then return nil, {-2} end
+    if now() >= exp then return '', 0, 0, true end
+  end
+  local fence, lease = rd(3 + o), rd(11 + o)
+  if fence >= 18446744073709551615 then
+    fence = 0
+  elseif fence >= LIM - 1 or lease >= LIM then
+    return nil, {-2}
+  end
+  return string.sub(v, 20 + o), lease, fence, true
 end
 ";
 
