@@ -14,9 +14,10 @@
 //! deadline as the key's own expiry (`PXAT`, so `PTTL` shows it and Redis reclaims it), and a
 //! counter is stored as its decimal integer string (`GET` shows it; `INCRBY` works on it), its
 //! expiry kept only as the key's. A lock is its owner's token as text with the lease as the
-//! key's `PX`, its fencing counter beside it (see [`super::lock`]). An envelope's first byte is
-//! a kind tag (1-11), never `-`, a digit or a letter, so the forms cannot be confused. Metadata
-//! values are stored as they are.
+//! key's `PX` (the empty string once released), its fencing counter beside it (see
+//! [`super::lock`]). An envelope's first byte is a kind tag (1-11), never `-`, a digit or a
+//! letter, and an envelope is never empty, so the forms cannot be confused. Metadata values are
+//! stored as they are.
 
 use crate::error::{Error, Result};
 use crate::value::{encode, Entry, Kind};
