@@ -450,6 +450,17 @@ fn sessions_and_expiries_are_the_keys_own_deadlines() {
     let left = pttl(&mut raw, &format!("{tag}:kcounter:c"));
     assert!(left > 5_000 && left <= 10_005, "PTTL {left}");
     assert_eq!(db.counter("c").unwrap().get().unwrap(), 3);
+    assert_eq!(db.counter("c").unwrap().increment(1).unwrap(), 4);
+    let left = pttl(&mut raw, &format!("{tag}:kcounter:c"));
+    assert!(
+        left > 5_000 && left <= 10_005,
+        "an increment keeps it: PTTL {left}"
+    );
+    assert!(other.persist(b"counter:c").unwrap());
+    assert!(!other.persist(b"counter:c").unwrap());
+    assert_eq!(db.ttl(b"counter:c").unwrap(), None);
+    assert!(other.expire(b"counter:c", Duration::ZERO).unwrap());
+    assert!(!db.exists(b"counter:c").unwrap());
     // Leaderboard members stay the leaderboard's to remove.
     db.leaderboard("b").unwrap().add("ann", 1.0).unwrap();
     let err = other
@@ -590,8 +601,17 @@ fn every_lock_session_and_expiry_operation_is_one_round_trip() {
             "kv.persist",
             Box::new(|| assert!(other.persist(b"k").unwrap())),
         ),
+        (
+            "kv.expire (counter)",
+            Box::new(|| assert!(other.expire(b"counter:c", Duration::from_secs(60)).unwrap())),
+        ),
+        (
+            "kv.persist (counter)",
+            Box::new(|| assert!(other.persist(b"counter:c").unwrap())),
+        ),
     ];
     db.set(b"k", b"v", None).unwrap();
+    db.counter("c").unwrap().increment(1).unwrap();
     // Once to load the scripts (a first EVALSHA may meet NOSCRIPT), then counted.
     for (_, op) in &ops {
         op();

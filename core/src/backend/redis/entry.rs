@@ -21,14 +21,32 @@ const MAX_TIME: u64 = (1 << 53) - 2;
 /// KEYS: the entry, the index. ARGV: member, time ('' for the server's), the kind wanted ('' for
 /// any), kinds refused (their tag bytes), mode ('r' replace, 'x' expire, 'n' persist, 'd'
 /// delete), the new raw value or expiry, the key's deadline ('-1' none). {1, kind, changed};
-/// {0} absent; {-1, kind} a kind not allowed; {-2} not an envelope this script edits (a counter
-/// or a lock, whose stored forms are their own, or something Grove did not write). On the
+/// {0} absent; {-1, kind} a kind not allowed; {-2} not a value this script edits (a lock, a
+/// counter kept in Grove's envelope, something Grove did not write). A counter's decimal text
+/// gets its expiry as the key's own (`PEXPIREAT`, `PERSIST`) on the server's clock. On the
 /// server's clock a live key is a live entry (Redis expires it at its deadline); on an injected
 /// one the envelope says, and an expired entry is reclaimed as the generic path does.
 const ENTRY_EDIT: &str = r"
 local v = redis.call('GET', KEYS[1])
 if not v then return {0} end
+local mode = ARGV[5]
 local kind, flags = string.byte(v, 1), string.byte(v, 2)
+if kind == 45 or (kind and kind >= 48 and kind <= 57) then
+  -- A counter's decimal text: its expiry is the key's own, on the server's clock only.
+  if ARGV[2] ~= '' or mode == 'r' or (mode == 'x' and ARGV[7] == '-1') then return {-2} end
+  if (ARGV[3] ~= '' and ARGV[3] ~= '\2') or string.find(ARGV[4], '\2', 1, true) then
+    return {-1, 2}
+  end
+  if mode == 'd' then
+    redis.call('DEL', KEYS[1])
+    redis.call('ZREM', KEYS[2], ARGV[1])
+  elseif mode == 'x' then
+    redis.call('PEXPIREAT', KEYS[1], ARGV[7])
+  else
+    return {1, 2, redis.call('PERSIST', KEYS[1])}
+  end
+  return {1, 2, 1}
+end
 if not flags or kind < 1 or kind > 11 or kind == 2 or kind == 3 or flags > 7 then return {-2} end
 local has = flags % 2 == 1
 if has and #v < 10 then return {-2} end
@@ -52,7 +70,6 @@ local function put(raw, at)
     redis.call('SET', KEYS[1], raw)
   end
 end
-local mode = ARGV[5]
 local body = 3
 if has then body = 11 end
 if mode == 'd' then
