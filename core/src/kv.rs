@@ -1,5 +1,6 @@
 //! Key/value operations with TTL, on any [`Store`] or namespace view.
 
+use crate::backend::caps::{EntryEdit, EntryStep};
 use crate::backend::Write;
 use crate::error::{Error, ErrorKind, Result};
 use crate::leaderboard::{kv_may_remove, kv_may_write};
@@ -13,6 +14,33 @@ use std::time::Duration;
 const PAGE: usize = 256;
 
 impl Store {
+    /// Makes `edit` to the live entry at `pk` in one step when the engine can (see
+    /// `caps::NativeEntry`); `None`: take the generic path (nothing was changed).
+    pub(crate) fn edit_native(
+        &self,
+        pk: &[u8],
+        want: Option<Kind>,
+        refuse: &[Kind],
+        edit: EntryEdit<'_>,
+    ) -> Result<Option<EntryStep>> {
+        let now = self.now_ms();
+        let step = {
+            let backend = self.backend()?;
+            match backend.native_entry() {
+                Some(n) => n.entry_edit(pk, now, want, refuse, edit)?,
+                None => return Ok(None),
+            }
+        };
+        match step {
+            EntryStep::Generic => Ok(None),
+            EntryStep::Done { changed: true } => {
+                self.wrote()?;
+                Ok(Some(step))
+            }
+            _ => Ok(Some(step)),
+        }
+    }
+
     pub(crate) fn expiry_for(&self, ttl: Option<Duration>) -> Result<Option<u64>> {
         match ttl {
             None => Ok(None),
@@ -96,6 +124,17 @@ impl Store {
             let pk = self.data_key(key)?;
             let expires_at = self.now_ms().saturating_add(ttl_ms(ttl));
             let zero = ttl.is_zero();
+            let edit = if zero {
+                EntryEdit::Delete
+            } else {
+                EntryEdit::Expire(expires_at)
+            };
+            match self.edit_native(&pk, None, &[Kind::Leaderboard, Kind::Queue], edit)? {
+                Some(EntryStep::Done { .. }) => return Ok(true),
+                Some(EntryStep::Absent) => return Ok(false),
+                Some(EntryStep::WrongKind(k)) => kv_may_remove(k, key)?,
+                Some(EntryStep::Generic) | None => {}
+            }
             self.update_entry(&pk, |cur| {
                 let Some(e) = cur else {
                     return Ok((Write::Keep, false));
@@ -114,6 +153,11 @@ impl Store {
     pub fn persist(&self, key: &[u8]) -> Result<bool> {
         self.measured(crate::metrics::Op::KvPersist, || {
             let pk = self.data_key(key)?;
+            match self.edit_native(&pk, None, &[], EntryEdit::Persist)? {
+                Some(EntryStep::Done { changed }) => return Ok(changed),
+                Some(EntryStep::Absent) => return Ok(false),
+                Some(EntryStep::WrongKind(_) | EntryStep::Generic) | None => {}
+            }
             self.update_entry(&pk, |cur| match cur {
                 Some(e) if e.expires_at.is_some() => {
                     Ok((Write::Put(encode(e.kind, None, e.payload)), true))

@@ -2,7 +2,9 @@
 //! fencing tokens that only ever grow (persisted, so they survive restarts and expiry).
 //!
 //! The record is never given an envelope expiry: a free or expired lock keeps its last fencing
-//! token, which is what makes "strictly greater than any before it" hold forever.
+//! token, which is what makes "strictly greater than any before it" hold forever. An engine with
+//! native locks may keep its own layout instead (Redis: the token with the lease as the key's
+//! expiry, the fencing token in a counter that never expires; see `backend::redis::lock`).
 
 use crate::backend::caps::{LockStep, NativeLock};
 use crate::backend::Write;
@@ -112,6 +114,11 @@ impl Store {
             let key = format!("lock:{name}").into_bytes();
             let pk = self.data_key(&key)?;
             let now = self.now_ms();
+            if let Some(n) = self.backend()?.native_lock() {
+                if let Some(info) = n.lock_info(&pk, now)? {
+                    return Ok(info);
+                }
+            }
             Ok(match self.read_live(&pk)? {
                 None => LockInfo {
                     held: false,

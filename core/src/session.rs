@@ -10,10 +10,11 @@
 //! recreated. An id that is not one Grove could have issued simply is not found (ids come from
 //! clients, so a malformed cookie is not an error).
 
+use crate::backend::caps::{EntryEdit, EntryStep};
 use crate::backend::Write;
 use crate::error::{Error, Result};
 use crate::store::{check_value, ttl_ms, Store};
-use crate::value::{encode, Entry, Kind};
+use crate::value::{encode, wrong_type, Entry, Kind};
 use std::time::Duration;
 
 /// Length of a session id: a random letter, then 42 random base64url characters (257 bits).
@@ -148,6 +149,14 @@ impl Sessions {
             return Ok(false);
         };
         let expires_at = self.expiry();
+        let value = data.map(|d| encode(Kind::Session, Some(expires_at), d));
+        let edit = match &value {
+            Some(v) => EntryEdit::Replace(v),
+            None => EntryEdit::Expire(expires_at),
+        };
+        if let Some(done) = self.native(&k, &pk, edit)? {
+            return Ok(done);
+        }
         self.store.update_entry(&pk, |cur| match cur {
             None => Ok((Write::Keep, false)),
             Some(e) => {
@@ -159,6 +168,17 @@ impl Sessions {
                 ))
             }
         })
+    }
+
+    /// `edit` on the live session at `pk` in one step when the engine can: whether it was live
+    /// (`None`: take the generic path).
+    fn native(&self, k: &[u8], pk: &[u8], edit: EntryEdit<'_>) -> Result<Option<bool>> {
+        match self.store.edit_native(pk, Some(Kind::Session), &[], edit)? {
+            Some(EntryStep::Done { .. }) => Ok(Some(true)),
+            Some(EntryStep::Absent) => Ok(Some(false)),
+            Some(EntryStep::WrongKind(have)) => Err(wrong_type(k, have, Kind::Session)),
+            Some(EntryStep::Generic) | None => Ok(None),
+        }
     }
 
     /// Replaces a live session's data and restarts its TTL; false if it is missing or expired.
@@ -181,6 +201,9 @@ impl Sessions {
             let Some((k, pk)) = self.pk(id)? else {
                 return Ok(false);
             };
+            if let Some(done) = self.native(&k, &pk, EntryEdit::Delete)? {
+                return Ok(done);
+            }
             self.store.update_entry(&pk, |cur| match cur {
                 None => Ok((Write::Keep, false)),
                 Some(e) => {

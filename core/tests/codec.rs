@@ -2,7 +2,8 @@
 //! both; a store reads back the same after reopening with compression off; sealed values need
 //! their key (the `Encryption` kind otherwise, never garbage), survive a key rotation, and never
 //! show their secrets in the data files or to a plain Redis client; a store without the key,
-//! in another process, cannot misread a sealed lock or job through the native scripts.
+//! in another process, cannot misread a sealed job through the native scripts (nor a lock, which
+//! stays plaintext, as a free one).
 
 use grove_core::{ErrorKind, Options, Store};
 use std::time::Duration;
@@ -196,15 +197,16 @@ fn a_store_reads_back_with_compression_off_and_needs_its_key() {
                 Some(ErrorKind::Encryption),
                 "{engine}: {got:?}"
             );
-            assert_eq!(
-                db.lock("l", Duration::from_secs(1))
+            // A lock is a random token, a lease and a fence, stored plaintext: read without the
+            // key it is still held by the sealed opener, never taken as free.
+            assert!(
+                !db.lock("l", Duration::from_secs(1))
                     .unwrap()
                     .try_acquire()
-                    .unwrap_err()
-                    .kind(),
-                ErrorKind::Encryption,
+                    .unwrap(),
                 "{engine}"
             );
+            assert!(db.lock_info("l").unwrap().held, "{engine}");
             assert_eq!(
                 db.crdt_register("reg").unwrap().get().unwrap_err().kind(),
                 ErrorKind::Encryption
@@ -369,10 +371,10 @@ fn the_secret_never_appears_in_the_data_files_or_in_redis() {
 
 #[test]
 fn another_process_without_the_key_cannot_misread_native_records() {
-    // On Redis a plain opener runs the native lock and queue scripts: the lock script must hand
-    // sealed records to the generic path, which refuses them, instead of treating them as free
-    // locks, and the dequeue script must leave a job sealed with a key the opener lacks as it
-    // is, instead of delivering it or treating the queue as empty.
+    // On Redis a plain opener runs the native lock and queue scripts: a lock (stored plaintext,
+    // its token is a random handle) reads as held, never as free, and the dequeue script leaves
+    // a job sealed with a key the opener lacks as it is (Encryption), instead of delivering it
+    // or treating the queue as empty.
     for (engine, db, _dir) in common::shared_engines_with(sealed()) {
         let lock = db.lock("held", Duration::from_secs(60)).unwrap();
         assert!(lock.try_acquire().unwrap());
@@ -382,12 +384,10 @@ fn another_process_without_the_key_cannot_misread_native_records() {
         // The plain engine reads the system clock, the first one Redis's (estimated to the ms):
         // let the job be due by both.
         std::thread::sleep(Duration::from_millis(20));
-        let err = plain
-            .lock("held", Duration::from_secs(60))
-            .unwrap()
-            .try_acquire()
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Encryption, "{engine}: {err}");
+        let other = plain.lock("held", Duration::from_secs(60)).unwrap();
+        assert!(!other.try_acquire().unwrap(), "{engine}: a held lock taken");
+        assert!(!other.release().unwrap(), "{engine}");
+        assert!(plain.lock_info("held").unwrap().held, "{engine}");
         let got = plain
             .queue("q", Duration::from_secs(60), 3)
             .unwrap()

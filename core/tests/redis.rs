@@ -2,7 +2,7 @@
 //! AUTH, and failures naming the server. Runs when `GROVE_TEST_REDIS` names a server (and, for
 //! AUTH, `GROVE_TEST_REDIS_AUTH` one that requires a password); scripts/test.sh starts both.
 
-use grove_core::{ErrorKind, ManualClock, Options, Store};
+use grove_core::{ErrorKind, Kind, ManualClock, Options, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -137,6 +137,491 @@ fn a_lock_taken_natively_reads_the_same_through_every_path() {
         assert!(b.release().unwrap());
     }
     assert_eq!(db.get(b"lock:l").unwrap_err().kind(), ErrorKind::WrongType);
+    db.close().unwrap();
+}
+
+/// A store of its own (`{grove:NAME}`) for one test, its key prefix, and a plain client.
+fn own_store(url: &str, what: &str) -> (Store, String, redis::Connection) {
+    let name = format!("{what}{}", std::process::id());
+    let db = Store::open(format!("{url}?store={name}")).unwrap();
+    let raw = redis::Client::open(url).unwrap().get_connection().unwrap();
+    (db, format!("{{grove:{name}}}"), raw)
+}
+
+/// The server's clock in ms (`TIME`).
+fn server_ms(raw: &mut redis::Connection) -> u64 {
+    let (s, us): (u64, u64) = redis::cmd("TIME").query(raw).unwrap();
+    s * 1000 + us / 1000
+}
+
+/// A lock record as builds before the native layout wrote it (Grove's envelope).
+fn old_lock_record(fence: u64, lease_until_ms: u64, owner: &[u8]) -> Vec<u8> {
+    let mut v = vec![3, 0];
+    v.extend_from_slice(&fence.to_be_bytes());
+    v.extend_from_slice(&lease_until_ms.to_be_bytes());
+    v.push(owner.len() as u8);
+    v.extend_from_slice(owner);
+    v
+}
+
+#[test]
+fn redis_clients_see_a_lock_as_its_token_with_the_lease_as_pttl() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let (db, tag, mut raw) = own_store(&url, "locklayout");
+    let key = format!("{tag}:klock:deploy");
+    let fence_key = format!("{tag}#fence:klock:deploy");
+    let get = |raw: &mut redis::Connection, k: &str| -> Option<String> {
+        redis::cmd("GET").arg(k).query(raw).unwrap()
+    };
+    let pttl = |raw: &mut redis::Connection, k: &str| -> i64 {
+        redis::cmd("PTTL").arg(k).query(raw).unwrap()
+    };
+    let a = db.lock("deploy", Duration::from_secs(30)).unwrap();
+    let b = db.lock("deploy", Duration::from_secs(30)).unwrap();
+    assert!(a.try_acquire().unwrap());
+    let token = get(&mut raw, &key).unwrap();
+    assert_eq!(token.len(), 32, "{token}");
+    assert!(token.bytes().all(|c| (b'a'..=b'p').contains(&c)), "{token}");
+    let left = pttl(&mut raw, &key);
+    assert!(left > 25_000 && left <= 30_000, "PTTL {left}");
+    assert_eq!(get(&mut raw, &fence_key).as_deref(), Some("1"));
+    assert_eq!(pttl(&mut raw, &fence_key), -1, "the fence never expires");
+    assert_eq!(a.fencing_token(), 1);
+    // The key/value API sees a lock, as on every engine.
+    assert_eq!(db.kind_of(b"lock:deploy").unwrap(), Some(Kind::Lock));
+    assert_eq!(
+        db.get(b"lock:deploy").unwrap_err().kind(),
+        ErrorKind::WrongType
+    );
+    assert!(db
+        .keys(b"lock:")
+        .unwrap()
+        .any(|k| k.unwrap() == b"lock:deploy"));
+    assert!(a.held().unwrap() && !b.held().unwrap());
+    assert!(a.extend(Duration::from_secs(60)).unwrap());
+    let left = pttl(&mut raw, &key);
+    assert!(left > 55_000 && left <= 60_000, "PTTL {left}");
+    assert_eq!(
+        get(&mut raw, &key).unwrap(),
+        token,
+        "extend keeps the token"
+    );
+    // Released: the empty string without expiry, still a lock to the key/value API.
+    assert!(a.release().unwrap());
+    assert_eq!(get(&mut raw, &key).as_deref(), Some(""));
+    assert_eq!(pttl(&mut raw, &key), -1);
+    assert_eq!(db.kind_of(b"lock:deploy").unwrap(), Some(Kind::Lock));
+    let info = db.lock_info("deploy").unwrap();
+    assert_eq!((info.held, info.fencing_token), (false, 1));
+    assert!(b.try_acquire().unwrap());
+    assert_ne!(get(&mut raw, &key).unwrap(), token, "a fresh token");
+    assert_eq!(b.fencing_token(), 2);
+    assert_eq!(get(&mut raw, &fence_key).as_deref(), Some("2"));
+    // A key/value delete frees the lock; the fence stays and keeps growing.
+    assert!(db.delete(b"lock:deploy").unwrap());
+    assert_eq!(get(&mut raw, &key), None);
+    assert!(!b.held().unwrap() && !b.release().unwrap());
+    assert!(a.try_acquire().unwrap());
+    assert_eq!(a.fencing_token(), 3);
+    // The holder takes it again: a fresh token and fence, as on every engine.
+    let before = get(&mut raw, &key).unwrap();
+    assert!(a.try_acquire().unwrap() && !b.try_acquire().unwrap());
+    assert_eq!(a.fencing_token(), 4);
+    assert_ne!(get(&mut raw, &key).unwrap(), before);
+    // A key/value expiry on the lock's key: Grove's record with an expiry, which the lock
+    // scripts still read (held until the lease ends; the fence goes on from the counter).
+    assert!(db.expire(b"lock:deploy", Duration::from_secs(60)).unwrap());
+    assert!(db.ttl(b"lock:deploy").unwrap().is_some());
+    assert!(a.held().unwrap() && !b.try_acquire().unwrap());
+    assert!(db.lock_info("deploy").unwrap().held);
+    assert_eq!(db.lock_info("deploy").unwrap().fencing_token, 4);
+    assert!(a.extend(Duration::from_secs(30)).unwrap());
+    assert!(a.release().unwrap());
+    assert!(b.try_acquire().unwrap());
+    assert_eq!(b.fencing_token(), 5);
+    assert!(db
+        .expire(b"lock:deploy", Duration::from_millis(30))
+        .unwrap());
+    std::thread::sleep(Duration::from_millis(60));
+    assert!(!db.lock_info("deploy").unwrap().held);
+    assert!(a.try_acquire().unwrap());
+    assert_eq!(a.fencing_token(), 6);
+    // Another client's hand-written lock value is not Grove's: the generic path reports it.
+    let _: () = redis::cmd("SET")
+        .arg(format!("{tag}:klock:foreign"))
+        .arg("hello")
+        .query(&mut raw)
+        .unwrap();
+    let err = db
+        .lock("foreign", Duration::from_secs(1))
+        .unwrap()
+        .try_acquire()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
+    db.close().unwrap();
+}
+
+#[test]
+fn on_an_injected_clock_the_lease_follows_the_token() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+    let name = format!("lockclock{}", std::process::id());
+    let db = Store::open_with(
+        format!("{url}?store={name}"),
+        Options::new().clock(clock.clone()),
+    )
+    .unwrap();
+    let mut raw = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let key = format!("{{grove:{name}}}:klock:l");
+    let a = db.lock("l", Duration::from_secs(10)).unwrap();
+    let b = db.lock("l", Duration::from_secs(10)).unwrap();
+    assert!(a.try_acquire().unwrap());
+    let shown: String = redis::cmd("GET").arg(&key).query(&mut raw).unwrap();
+    assert!(shown.ends_with("@1700000010000"), "{shown}");
+    let pttl: i64 = redis::cmd("PTTL").arg(&key).query(&mut raw).unwrap();
+    assert_eq!(pttl, -1, "Redis must not expire on another clock");
+    // A key/value expiry on it (kept in Grove's record here): still the same lock.
+    assert!(db.expire(b"lock:l", Duration::from_secs(60)).unwrap());
+    assert!(a.held().unwrap() && !b.try_acquire().unwrap());
+    clock.advance(Duration::from_secs(10));
+    assert!(!a.held().unwrap());
+    assert!(b.try_acquire().unwrap());
+    assert_eq!(b.fencing_token(), 2);
+    assert_eq!(
+        db.lock_info("l").unwrap().expires_in,
+        Some(Duration::from_secs(10))
+    );
+    assert!(b.release().unwrap() && !a.release().unwrap());
+    assert_eq!(db.kind_of(b"lock:l").unwrap(), Some(Kind::Lock));
+    db.close().unwrap();
+}
+
+#[test]
+fn fencing_tokens_keep_growing_across_a_lease_redis_expired() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let (db, tag, mut raw) = own_store(&url, "lockexpiry");
+    let key = format!("{tag}:klock:short");
+    let a = db.lock("short", Duration::from_millis(50)).unwrap();
+    let b = db.lock("short", Duration::from_millis(50)).unwrap();
+    let mut last = 0;
+    for round in 0..3 {
+        assert!(a.try_acquire().unwrap(), "round {round}");
+        assert!(a.fencing_token() > last, "round {round}");
+        assert!(!b.try_acquire().unwrap(), "round {round}");
+        std::thread::sleep(Duration::from_millis(120));
+        let exists: i64 = redis::cmd("EXISTS").arg(&key).query(&mut raw).unwrap();
+        assert_eq!(exists, 0, "Redis reclaimed the lapsed lease");
+        let info = db.lock_info("short").unwrap();
+        assert!(!info.held && info.expires_in.is_none(), "{info:?}");
+        assert_eq!(
+            info.fencing_token,
+            a.fencing_token(),
+            "the fence outlives the key"
+        );
+        assert!(!a.held().unwrap() && !a.release().unwrap());
+        assert!(!a.extend(Duration::from_secs(1)).unwrap());
+        assert!(b.try_acquire().unwrap(), "round {round}");
+        assert_eq!(b.fencing_token(), a.fencing_token() + 1, "round {round}");
+        assert!(b.release().unwrap());
+        last = b.fencing_token();
+    }
+    db.close().unwrap();
+}
+
+#[test]
+fn a_lock_record_of_an_earlier_build_is_honoured() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let (db, tag, mut raw) = own_store(&url, "lockold");
+    let key = format!("{tag}:klock:legacy");
+    let put = |raw: &mut redis::Connection, v: Vec<u8>| {
+        let _: () = redis::cmd("SET").arg(&key).arg(v).query(raw).unwrap();
+        let _: () = redis::cmd("ZADD")
+            .arg(format!("{tag}#index"))
+            .arg(0)
+            .arg("klock:legacy")
+            .query(raw)
+            .unwrap();
+    };
+    // Held by an owner of the earlier build for another minute: it stays held.
+    let now = server_ms(&mut raw);
+    put(&mut raw, old_lock_record(5, now + 60_000, &[7; 16]));
+    let l = db.lock("legacy", Duration::from_secs(10)).unwrap();
+    assert!(
+        !l.try_acquire().unwrap(),
+        "a live lease of the earlier build"
+    );
+    assert!(!l.held().unwrap() && !l.release().unwrap());
+    let info = db.lock_info("legacy").unwrap();
+    assert!(info.held, "{info:?}");
+    assert_eq!(info.fencing_token, 5);
+    assert!(
+        info.expires_in.unwrap() > Duration::from_secs(55),
+        "{info:?}"
+    );
+    assert_eq!(db.kind_of(b"lock:legacy").unwrap(), Some(Kind::Lock));
+    // Its lease over: taken, with a fence above the record's, in the new layout.
+    put(&mut raw, old_lock_record(7, now - 1, &[7; 16]));
+    assert!(!db.lock_info("legacy").unwrap().held);
+    assert!(l.try_acquire().unwrap());
+    assert_eq!(l.fencing_token(), 8);
+    let shown: String = redis::cmd("GET").arg(&key).query(&mut raw).unwrap();
+    assert_eq!(shown.len(), 32, "{shown}");
+    let fence: String = redis::cmd("GET")
+        .arg(format!("{tag}#fence:klock:legacy"))
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(fence, "8");
+    assert!(l.release().unwrap());
+    // A released record of the earlier build (no owner) is free; its fence still counts.
+    put(&mut raw, old_lock_record(20, 0, &[]));
+    assert_eq!(db.lock_info("legacy").unwrap().fencing_token, 20);
+    assert!(l.try_acquire().unwrap());
+    assert_eq!(l.fencing_token(), 21);
+    db.close().unwrap();
+}
+
+#[test]
+fn sessions_and_expiries_are_the_keys_own_deadlines() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let (db, tag, mut raw) = own_store(&url, "sessexp");
+    let pttl = |raw: &mut redis::Connection, k: &str| -> i64 {
+        redis::cmd("PTTL").arg(k).query(raw).unwrap()
+    };
+    let s = db.sessions(Duration::from_secs(60), "sess").unwrap();
+    let id = s.create(b"cart").unwrap();
+    let key = format!("{tag}:ksess:{id}");
+    let left = pttl(&mut raw, &key);
+    assert!(left > 55_000 && left <= 60_005, "PTTL {left}");
+    // Another process (nothing seen by it) updates and touches in one step each.
+    let other = db.second_engine_with_for_tests(Options::new()).unwrap();
+    let s2 = other.sessions(Duration::from_secs(120), "sess").unwrap();
+    assert!(s2.update(&id, b"cart2").unwrap());
+    let left = pttl(&mut raw, &key);
+    assert!(left > 115_000 && left <= 120_005, "PTTL {left}");
+    assert_eq!(s.get(&id).unwrap().as_deref(), Some(&b"cart2"[..]));
+    let s3 = other.sessions(Duration::from_secs(30), "sess").unwrap();
+    assert!(s3.touch(&id).unwrap());
+    let left = pttl(&mut raw, &key);
+    assert!(left > 25_000 && left <= 30_005, "PTTL {left}");
+    assert_eq!(s.get(&id).unwrap().as_deref(), Some(&b"cart2"[..]));
+    // A session key holding something else: WrongType, nothing changed.
+    db.set(format!("sess:{}", "B".repeat(43)).as_bytes(), b"x", None)
+        .unwrap();
+    let err = s2.update(&"B".repeat(43), b"y").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WrongType, "{err}");
+    assert!(s2.delete(&id).unwrap());
+    assert!(!s.exists(&id).unwrap() && !s2.touch(&id).unwrap());
+    // Key/value expire and persist: the envelope and the key's own deadline together.
+    db.set(b"k", b"v", None).unwrap();
+    let kk = format!("{tag}:kk");
+    assert_eq!(pttl(&mut raw, &kk), -1);
+    assert!(other.expire(b"k", Duration::from_secs(10)).unwrap());
+    let left = pttl(&mut raw, &kk);
+    assert!(left > 5_000 && left <= 10_005, "PTTL {left}");
+    let t = db.ttl(b"k").unwrap().unwrap();
+    assert!(
+        t > Duration::from_secs(5) && t <= Duration::from_secs(11),
+        "{t:?}"
+    );
+    assert!(other.persist(b"k").unwrap());
+    assert!(!other.persist(b"k").unwrap(), "no expiry left");
+    assert_eq!(pttl(&mut raw, &kk), -1);
+    assert_eq!(db.ttl(b"k").unwrap(), None);
+    assert_eq!(db.get(b"k").unwrap().as_deref(), Some(&b"v"[..]));
+    assert!(other.expire(b"k", Duration::ZERO).unwrap());
+    assert!(!db.exists(b"k").unwrap());
+    assert!(!other.expire(b"k", Duration::from_secs(1)).unwrap());
+    // Counters keep theirs as the key's only: the generic path, the same answers.
+    db.counter("c").unwrap().increment(3).unwrap();
+    assert!(other.expire(b"counter:c", Duration::from_secs(10)).unwrap());
+    let left = pttl(&mut raw, &format!("{tag}:kcounter:c"));
+    assert!(left > 5_000 && left <= 10_005, "PTTL {left}");
+    assert_eq!(db.counter("c").unwrap().get().unwrap(), 3);
+    assert_eq!(db.counter("c").unwrap().increment(1).unwrap(), 4);
+    let left = pttl(&mut raw, &format!("{tag}:kcounter:c"));
+    assert!(
+        left > 5_000 && left <= 10_005,
+        "an increment keeps it: PTTL {left}"
+    );
+    assert!(other.persist(b"counter:c").unwrap());
+    assert!(!other.persist(b"counter:c").unwrap());
+    assert_eq!(db.ttl(b"counter:c").unwrap(), None);
+    assert!(other.expire(b"counter:c", Duration::ZERO).unwrap());
+    assert!(!db.exists(b"counter:c").unwrap());
+    // Leaderboard members stay the leaderboard's to remove.
+    db.leaderboard("b").unwrap().add("ann", 1.0).unwrap();
+    let err = other
+        .expire(b"lb:b:ann", Duration::from_secs(1))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WrongType, "{err}");
+    other.close().unwrap();
+    db.close().unwrap();
+}
+
+/// A named operation whose round trips are counted.
+type Op<'a> = (&'a str, Box<dyn Fn() + 'a>);
+
+/// Client commands (not those a script runs) the server saw naming store `tag` between the
+/// markers `ECHO <tag>:mark:<op>` sent in order; MONITOR lists each command once.
+fn round_trips(url: &str, tag: &str, ops: &[Op<'_>]) -> Vec<(String, usize)> {
+    use std::sync::mpsc;
+    let client = redis::Client::open(url).unwrap();
+    let mut mon = client.get_connection().unwrap();
+    mon.send_packed_command(&redis::cmd("MONITOR").get_packed_command())
+        .unwrap();
+    let _ = mon.recv_response().unwrap();
+    let end = format!("{tag}:mark:end");
+    let (tx, rx) = mpsc::channel();
+    let end2 = end.clone();
+    let tag2 = tag.to_string();
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        loop {
+            let line: String = match mon.recv_response().unwrap() {
+                redis::Value::SimpleString(s) => s,
+                other => format!("{other:?}"),
+            };
+            if line.contains(&tag2) && !line.contains(" lua]") {
+                let done = line.contains(&end2);
+                lines.push(line);
+                if done {
+                    break;
+                }
+            }
+        }
+        tx.send(lines).unwrap();
+    });
+    let mut marker = client.get_connection().unwrap();
+    let mark = |m: &mut redis::Connection, what: &str| {
+        let _: String = redis::cmd("ECHO")
+            .arg(format!("{tag}:mark:{what}"))
+            .query(m)
+            .unwrap();
+    };
+    // MONITOR starts listing at once, but let the reader be waiting.
+    std::thread::sleep(Duration::from_millis(50));
+    for (name, op) in ops {
+        mark(&mut marker, name);
+        op();
+    }
+    mark(&mut marker, "end");
+    let lines = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    reader.join().unwrap();
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for line in lines {
+        if let Some(i) = line.find(&format!("{tag}:mark:")) {
+            let name = line[i + tag.len() + 6..].trim_end_matches('"').to_string();
+            out.push((name, 0));
+        } else if let Some(last) = out.last_mut() {
+            last.1 += 1;
+        }
+    }
+    out.retain(|(n, _)| n != "end");
+    out
+}
+
+#[test]
+fn every_lock_session_and_expiry_operation_is_one_round_trip() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let (db, tag, _raw) = own_store(&url, "trips");
+    // Another process's view: it has seen nothing, so no guess saves a read.
+    let other = db.second_engine_with_for_tests(Options::new()).unwrap();
+    let sess = db.sessions(Duration::from_secs(60), "s").unwrap();
+    let sess2 = other.sessions(Duration::from_secs(60), "s").unwrap();
+    let a = db.lock("l", Duration::from_secs(30)).unwrap();
+    let b = other.lock("l", Duration::from_secs(30)).unwrap();
+    let id = std::cell::RefCell::new(String::new());
+    let ops: Vec<Op<'_>> = vec![
+        (
+            "lock.try_acquire",
+            Box::new(|| assert!(a.try_acquire().unwrap())),
+        ),
+        (
+            "lock.try_acquire refused",
+            Box::new(|| assert!(!b.try_acquire().unwrap())),
+        ),
+        ("lock.held", Box::new(|| assert!(a.held().unwrap()))),
+        (
+            "lock.extend",
+            Box::new(|| assert!(a.extend(Duration::from_secs(60)).unwrap())),
+        ),
+        (
+            "lock_info",
+            Box::new(|| assert!(db.lock_info("l").unwrap().held)),
+        ),
+        ("lock.release", Box::new(|| assert!(a.release().unwrap()))),
+        (
+            "session.create",
+            Box::new(|| *id.borrow_mut() = sess.create(b"d").unwrap()),
+        ),
+        (
+            "session.get",
+            Box::new(|| assert!(sess2.get(&id.borrow()).unwrap().is_some())),
+        ),
+        (
+            "session.update",
+            Box::new(|| assert!(sess2.update(&id.borrow(), b"e").unwrap())),
+        ),
+        (
+            "session.touch",
+            Box::new(|| assert!(sess2.touch(&id.borrow()).unwrap())),
+        ),
+        (
+            "session.exists",
+            Box::new(|| assert!(sess2.exists(&id.borrow()).unwrap())),
+        ),
+        (
+            "session.delete",
+            Box::new(|| assert!(sess2.delete(&id.borrow()).unwrap())),
+        ),
+        (
+            "kv.expire",
+            Box::new(|| assert!(other.expire(b"k", Duration::from_secs(60)).unwrap())),
+        ),
+        (
+            "kv.ttl",
+            Box::new(|| assert!(other.ttl(b"k").unwrap().is_some())),
+        ),
+        (
+            "kv.persist",
+            Box::new(|| assert!(other.persist(b"k").unwrap())),
+        ),
+        (
+            "kv.expire (counter)",
+            Box::new(|| assert!(other.expire(b"counter:c", Duration::from_secs(60)).unwrap())),
+        ),
+        (
+            "kv.persist (counter)",
+            Box::new(|| assert!(other.persist(b"counter:c").unwrap())),
+        ),
+    ];
+    db.set(b"k", b"v", None).unwrap();
+    db.counter("c").unwrap().increment(1).unwrap();
+    // Once to load the scripts (a first EVALSHA may meet NOSCRIPT), then counted.
+    for (_, op) in &ops {
+        op();
+    }
+    let counted = round_trips(&url, &tag, &ops);
+    assert_eq!(counted.len(), ops.len(), "{counted:?}");
+    for (name, n) in &counted {
+        assert_eq!(*n, 1, "{name}: {n} round trips ({counted:?})");
+    }
+    other.close().unwrap();
     db.close().unwrap();
 }
 

@@ -54,8 +54,10 @@ pub(crate) enum LockStep {
     Generic,
 }
 
-/// Locks whose every operation is one atomic step in the engine. The record is Grove's own
-/// (see `lock.rs`), so the generic path and the native one read each other's writes.
+/// Locks whose every operation is one atomic step in the engine, in the engine's own layout
+/// (Redis: the owner's token with the lease as the key's expiry, and a fencing counter). The
+/// engine reads Grove's lock record too (written by the generic path, or by an earlier build),
+/// and shows its own layout to the key/value API as a lock record.
 pub(crate) trait NativeLock {
     /// Takes the lock at `pk` for `ttl_ms` from `now_ms` with `token` if it is free, expired, or
     /// still held by `previous`; the new fencing token is the stored one plus 1.
@@ -76,6 +78,54 @@ pub(crate) trait NativeLock {
         token: &[u8],
         extend_ms: Option<u64>,
     ) -> Result<LockStep>;
+    /// The lock at `pk` as any observer sees it at `now_ms`; `None`: the generic path decides.
+    fn lock_info(&self, pk: &[u8], now_ms: u64) -> Result<Option<crate::lock::LockInfo>>;
+}
+
+/// A change to one entry that an engine makes natively, in one atomic step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryEdit<'a> {
+    /// Replace the entry with this envelope (in stored form: after the codec).
+    Replace(&'a [u8]),
+    /// Make it expire at this time (ms since the epoch).
+    Expire(u64),
+    /// Remove its expiry.
+    Persist,
+    /// Delete it.
+    Delete,
+}
+
+/// What a native [`EntryEdit`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryStep {
+    /// The entry was live and of a kind allowed: edited (`changed` is false only for a
+    /// `Persist` of an entry without expiry).
+    Done {
+        /// Whether anything was written.
+        changed: bool,
+    },
+    /// No live entry (an expired one was reclaimed on the way).
+    Absent,
+    /// The live entry is of this kind, which the caller did not allow: nothing changed.
+    WrongKind(Kind),
+    /// The engine does not edit this value (an engine's own form of a counter or a lock,
+    /// something Grove did not write): nothing changed; the generic path decides.
+    Generic,
+}
+
+/// Edits of one entry's envelope (its expiry, or all of it) as one atomic step in the engine,
+/// instead of a read and a compare-and-swap (sessions, a key/value `expire` or `persist`).
+pub(crate) trait NativeEntry {
+    /// Applies `edit` to the live entry at `pk` if its kind is `want` (any when `None`) and not
+    /// one of `refuse`; `now` is the store's clock, used when it is not the engine's own.
+    fn entry_edit(
+        &self,
+        pk: &[u8],
+        now: u64,
+        want: Option<Kind>,
+        refuse: &[Kind],
+        edit: EntryEdit<'_>,
+    ) -> Result<EntryStep>;
 }
 
 /// A job as a native queue keeps it.

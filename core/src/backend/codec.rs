@@ -19,11 +19,11 @@
 //! and a sealed one opens with any key of the store's keyring (the current key or an old one).
 //! What stays plaintext: every key name, metadata (node id, clocks), the envelope header, and
 //! the kinds whose payload is only numbers that engines compute on natively (counters, rate
-//! limiter state, leaderboard scores).
+//! limiter state, leaderboard scores) and locks (a random owner token, a lease and a fence).
 
 use super::caps::{
-    Delivered, Dequeued, Enqueued, Imported, NativeCounter, NativeLeaderboard, NativeLock,
-    NativeQueue, NativeRateLimit, QueueStep,
+    Delivered, Dequeued, Enqueued, EntryEdit, EntryStep, Imported, NativeCounter, NativeEntry,
+    NativeLeaderboard, NativeLock, NativeQueue, NativeRateLimit, QueueStep,
 };
 use super::{Backend, Page, Txn, Write};
 use crate::error::{Error, ErrorKind, Result};
@@ -544,10 +544,13 @@ fn is_data(pk: &[u8]) -> bool {
     pk.first() == Some(&crate::store::DATA_MARKER)
 }
 
-/// Kinds whose payload is transformed: all but those engines compute on natively (and whose
-/// payload is only numbers).
+/// Kinds whose payload is transformed: all but those engines compute on natively, whose
+/// payload is only numbers, or numbers and a random lock token (a handle, not user data).
 fn transformed(kind: Kind) -> bool {
-    !matches!(kind, Kind::Counter | Kind::RateLimit | Kind::Leaderboard)
+    !matches!(
+        kind,
+        Kind::Counter | Kind::RateLimit | Kind::Leaderboard | Kind::Lock
+    )
 }
 
 /// The kind, flags and header length of an envelope, or `None` for bytes that are not one
@@ -903,20 +906,19 @@ impl Backend for CodecBackend {
     fn native_counter(&self) -> Option<&dyn NativeCounter> {
         self.inner.native_counter()
     }
-    // Native locks write their records themselves, untransformed: with a codec that writes,
-    // they take the generic path (whose records this backend transforms). Their scripts hand
-    // records with the codec's flags to the generic path too, whoever wrote them.
+    // A lock is only a random token, a lease and a fence, stored untransformed (see
+    // `transformed`), so its native form needs no codec; the scripts hand a sealed record
+    // written by an earlier build to the generic path, which opens it here.
     fn native_lock(&self) -> Option<&dyn NativeLock> {
-        if self.codec.writes() {
-            None
-        } else {
-            self.inner.native_lock()
-        }
+        self.inner.native_lock()
     }
     // Native queues have no generic path to fall back to (their layout is the engine's own):
     // this backend seals and opens their payloads itself (see its `NativeQueue`).
     fn native_queue(&self) -> Option<&dyn NativeQueue> {
         self.inner.native_queue().map(|_| self as &dyn NativeQueue)
+    }
+    fn native_entry(&self) -> Option<&dyn NativeEntry> {
+        self.inner.native_entry().map(|_| self as &dyn NativeEntry)
     }
     fn native_leaderboard(&self) -> Option<&dyn NativeLeaderboard> {
         self.inner.native_leaderboard()
@@ -926,6 +928,30 @@ impl Backend for CodecBackend {
     }
     fn unwrapped(&self) -> Option<Arc<dyn Backend>> {
         Some(self.inner.clone())
+    }
+}
+
+// A replacement is transformed like any write; an expiry lives in the plaintext header, outside
+// what a seal binds (see `with_aad`), so the engine may patch it in place.
+impl NativeEntry for CodecBackend {
+    fn entry_edit(
+        &self,
+        pk: &[u8],
+        now: u64,
+        want: Option<Kind>,
+        refuse: &[Kind],
+        edit: EntryEdit<'_>,
+    ) -> Result<EntryStep> {
+        let Some(inner) = self.inner.native_entry() else {
+            return Ok(EntryStep::Generic);
+        };
+        match edit {
+            EntryEdit::Replace(v) => {
+                let stored = self.codec.encode(pk, v)?;
+                inner.entry_edit(pk, now, want, refuse, EntryEdit::Replace(&stored))
+            }
+            _ => inner.entry_edit(pk, now, want, refuse, edit),
+        }
     }
 }
 

@@ -115,6 +115,10 @@ pub(crate) trait Backend: Send + Sync {
     fn native_lock(&self) -> Option<&dyn caps::NativeLock> {
         None
     }
+    /// Native edits of one entry (sessions, expiries), when this engine has them (see [`caps`]).
+    fn native_entry(&self) -> Option<&dyn caps::NativeEntry> {
+        None
+    }
     /// Native queues, when this engine has them (see [`caps`]).
     fn native_queue(&self) -> Option<&dyn caps::NativeQueue> {
         None

@@ -15,8 +15,11 @@
 //! `redis-cli` and Redis itself understand them: an entry with an expiry also gets that
 //! deadline as the key's own expiry (`PXAT`, so `PTTL` shows it and Redis reclaims it), and a
 //! counter is stored as its decimal integer string (`GET` shows it; `INCRBY` works on it), its
-//! expiry kept only as the key's. An envelope's first byte is a kind tag (1-11), never `-` or a
-//! digit, so the two forms cannot be confused. Metadata values are stored as they are.
+//! expiry kept only as the key's. A lock is its owner's token as text with the lease as the
+//! key's `PX` (the empty string once released), its fencing counter beside it (see
+//! [`super::lock`]). An envelope's first byte is a kind tag (1-11), never `-`, a digit or a
+//! letter, and an envelope is never empty, so the forms cannot be confused. Metadata values are
+//! stored as they are.
 
 use crate::error::{Error, Result};
 use crate::value::{encode, Entry, Kind};
@@ -33,6 +36,8 @@ pub(crate) struct Names {
     boards: Vec<u8>,
     /// Prepended to a queue's physical prefix to name its hashes and sorted sets.
     queues: Vec<u8>,
+    /// Prepended to a lock's physical key to name its fencing counter.
+    fences: Vec<u8>,
 }
 
 impl Names {
@@ -48,6 +53,7 @@ impl Names {
             index: format!("{tag}#index").into_bytes(),
             boards: format!("{tag}#lb:").into_bytes(),
             queues: format!("{tag}#q:").into_bytes(),
+            fences: format!("{tag}#fence:").into_bytes(),
         }
     }
 
@@ -76,6 +82,13 @@ impl Names {
         ]
     }
 
+    /// The fencing counter of the lock at physical key `pk` (`{grove}#fence:klock:deploy`):
+    /// outside `{grove}:`, so no physical key can name it, with the store's hash tag, and never
+    /// expiring, so fencing tokens keep growing across expiries.
+    pub(crate) fn fence(&self, pk: &[u8]) -> Vec<u8> {
+        [&self.fences[..], pk].concat()
+    }
+
     /// The Redis key of a physical key.
     pub(crate) fn key(&self, pk: &[u8]) -> Vec<u8> {
         let mut k = Vec::with_capacity(self.prefix.len() + pk.len());
@@ -87,6 +100,11 @@ impl Names {
 
 /// Largest deadline given to Redis as `PXAT` (later ones stay in the envelope only).
 const MAX_PXAT: u64 = 1 << 52;
+
+/// The key's own deadline for an entry expiring at `t`, when Redis should keep it.
+pub(crate) fn deadline(t: u64, native_expiry: bool) -> Option<u64> {
+    (native_expiry && t > 0 && t < MAX_PXAT).then_some(t)
+}
 
 /// A value as written to Redis: the bytes and the key's own deadline (ms since the epoch).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,9 +135,10 @@ pub(crate) fn to_stored(pk: &[u8], v: &[u8], native_expiry: bool) -> Result<Stor
         });
     }
     let e = Entry::decode_stored(v)?;
-    let pxat = e
-        .expires_at
-        .filter(|&t| native_expiry && t > 0 && t < MAX_PXAT);
+    if let Some(s) = super::lock::to_text(&e) {
+        return Ok(s);
+    }
+    let pxat = e.expires_at.and_then(|t| deadline(t, native_expiry));
     if e.kind == Kind::Counter && e.expires_at == pxat {
         let n = i64::from_le_bytes(
             e.payload
@@ -140,7 +159,13 @@ pub(crate) fn to_stored(pk: &[u8], v: &[u8], native_expiry: bool) -> Result<Stor
 /// The envelope of physical key `pk` from what Redis holds: `raw` and its `PEXPIRETIME`
 /// (negative when it has none).
 pub(crate) fn from_stored(pk: &[u8], raw: Vec<u8>, pexpiretime: i64) -> Result<Vec<u8>> {
-    if !is_data(pk) || !is_decimal(&raw) {
+    if !is_data(pk) {
+        return Ok(raw);
+    }
+    if let Some(env) = super::lock::from_text(&raw, pexpiretime) {
+        return Ok(env);
+    }
+    if !is_decimal(&raw) {
         return Ok(raw);
     }
     let text = std::str::from_utf8(&raw).map_err(|_| Error::corrupt("counter is not text"))?;

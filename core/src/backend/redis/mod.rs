@@ -9,7 +9,9 @@
 
 mod clock;
 mod conn;
+mod entry;
 mod layout;
+mod lock;
 mod quiet;
 mod scripts;
 
@@ -17,8 +19,8 @@ pub(crate) use clock::ServerClock;
 pub(crate) use conn::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REPLY_TIMEOUT};
 
 use super::caps::{
-    BoardOp, BoardWrite, CounterAdd, Delivered, Dequeued, Enqueued, Imported, LockStep,
-    NativeCounter, NativeLeaderboard, NativeLock, NativeQueue, NativeRateLimit, QueueStep,
+    BoardOp, BoardWrite, CounterAdd, Delivered, Dequeued, Enqueued, Imported, NativeCounter,
+    NativeLeaderboard, NativeLock, NativeQueue, NativeRateLimit, QueueStep,
 };
 use super::{Backend, Page, Txn};
 use crate::error::{Error, ErrorKind, Result};
@@ -470,6 +472,10 @@ impl Backend for RedisBackend {
         Some(self)
     }
 
+    fn native_entry(&self) -> Option<&dyn super::caps::NativeEntry> {
+        Some(self)
+    }
+
     fn native_queue(&self) -> Option<&dyn NativeQueue> {
         // Every queue script declares every key it touches (the import of an earlier layout
         // reaches its records with `pcall` first), so queues are native on a cluster too.
@@ -535,63 +541,6 @@ impl NativeCounter for RedisBackend {
             0 => CounterAdd::Refused,
             _ => CounterAdd::Generic,
         })
-    }
-}
-
-/// A lock script's reply as a [`LockStep`].
-fn lock_step(reply: Vec<redis::Value>) -> Result<LockStep> {
-    let (tag, mut it) = tagged(reply)?;
-    Ok(match tag {
-        1 => match it.next() {
-            Some(v) => {
-                let b: Vec<u8> = redis::from_redis_value(v).map_err(bad_reply)?;
-                let b: [u8; 8] = b.try_into().map_err(|_| bad_reply("a fence of 8 bytes"))?;
-                LockStep::Done(u64::from_be_bytes(b))
-            }
-            None => LockStep::Done(0),
-        },
-        0 => LockStep::Refused,
-        _ => LockStep::Generic,
-    })
-}
-
-impl NativeLock for RedisBackend {
-    fn lock_acquire(
-        &self,
-        pk: &[u8],
-        now_ms: u64,
-        ttl_ms: u64,
-        token: &[u8],
-        previous: Option<&[u8]>,
-    ) -> Result<LockStep> {
-        let rk = self.names.key(pk);
-        let mut inv = scripts().lock_acquire.prepare_invoke();
-        inv.key(&rk)
-            .key(&self.names.index)
-            .arg(pk)
-            .arg(now_ms)
-            .arg(ttl_ms)
-            .arg(token)
-            .arg(previous.unwrap_or_default());
-        lock_step(self.pool.run(Effect::Write, |c| inv.invoke(c))?)
-    }
-
-    fn lock_change(
-        &self,
-        pk: &[u8],
-        now_ms: u64,
-        token: &[u8],
-        extend_ms: Option<u64>,
-    ) -> Result<LockStep> {
-        let rk = self.names.key(pk);
-        let mut inv = scripts().lock_change.prepare_invoke();
-        inv.key(&rk)
-            .arg(pk)
-            .arg(now_ms)
-            .arg(token)
-            .arg(if extend_ms.is_some() { "e" } else { "r" })
-            .arg(extend_ms.unwrap_or(0));
-        lock_step(self.pool.run(Effect::Write, |c| inv.invoke(c))?)
     }
 }
 

@@ -306,11 +306,10 @@ end
 return 1
 ";
 
-/// Helpers every record script shares (locks, queues, rate limiters): reading and writing
+/// Helpers every record script shares (queues, rate limiters, entry edits): reading and writing
 /// big-endian u64s in Lua, whose numbers are doubles, so exact below 2^53 (`LIM`), which the
-/// scripts check (anything larger takes Grove's generic path); the time to use; and a lock
-/// record's decoding.
-const LIB: &str = r"
+/// scripts check (anything larger takes Grove's generic path); and the time to use.
+pub(super) const LIB: &str = r"
 local LIM = 9007199254740991
 -- The time given by the client (a store on an injected clock, as tests run), or '' for the
 -- server's own TIME, read here so it is the time at which the script runs.
@@ -332,57 +331,6 @@ local function wr(n)
   end
   return table.concat(t)
 end
--- The record at KEYS[1]: {fence, lease, owner}, or a reply to return at once.
-local function record(v)
-  if string.byte(v, 1) ~= 3 then return nil, {-2} end
-  if #v < 19 or string.byte(v, 2) ~= 0 or #v ~= 19 + string.byte(v, 19) then
-    return nil, {-2}
-  end
-  local fence, lease = rd(v, 3), rd(v, 11)
-  if fence >= LIM - 1 or lease >= LIM then return nil, {-2} end
-  return {fence, lease, string.sub(v, 20)}, nil
-end
-";
-
-/// A lock's try-acquire. ARGV: member, now, ttl, token, previous token ('' for none).
-/// {1, fence as 8 bytes} acquired; {0} held by another; {-2} generic path (another kind, or a
-/// record the script does not handle).
-const LOCK_ACQUIRE: &str = r"
-local now, ttl = tonumber(ARGV[2]), tonumber(ARGV[3])
-if now + ttl >= LIM then return {-2} end
-local v = redis.call('GET', KEYS[1])
-local fence = 0
-if v then
-  local r, reply = record(v)
-  if not r then return reply end
-  local free = #r[3] == 0 or now >= r[2]
-  local ours = ARGV[5] ~= '' and r[3] == ARGV[5] and now < r[2]
-  if not free and not ours then return {0} end
-  fence = r[1]
-end
-fence = fence + 1
-redis.call('SET', KEYS[1], '\3\0' .. wr(fence) .. wr(now + ttl) .. string.char(#ARGV[4]) .. ARGV[4])
-redis.call('ZADD', KEYS[2], 0, ARGV[1])
-return {1, wr(fence)}
-";
-
-/// A lock's release ('r') or extend ('e' by ARGV[5] ms) by its owner. ARGV: member, now, token,
-/// mode, ms. {1} changed; {0} not ours; {-2} as for acquire.
-const LOCK_CHANGE: &str = r"
-local now = tonumber(ARGV[2])
-local v = redis.call('GET', KEYS[1])
-if not v then return {0} end
-local r, reply = record(v)
-if not r then return reply end
-if not (#r[3] > 0 and r[3] == ARGV[3] and now < r[2]) then return {0} end
-if ARGV[4] == 'r' then
-  redis.call('SET', KEYS[1], '\3\0' .. wr(r[1]) .. wr(0) .. '\0')
-else
-  local until_ms = now + tonumber(ARGV[5])
-  if until_ms >= LIM then return {-2} end
-  redis.call('SET', KEYS[1], '\3\0' .. wr(r[1]) .. wr(until_ms) .. string.char(#r[3]) .. r[3])
-end
-return {1}
 ";
 
 /// A rate limiter's allow ('a') or peek ('p'), over the record `ratelimit.rs` writes: the
@@ -699,11 +647,7 @@ pub(crate) struct Scripts {
     pub counter_add: redis::Script,
     /// A counter's bounded add (`try_decrement`, `try_increment`).
     pub counter_within: redis::Script,
-    /// A lock's native try-acquire.
-    pub lock_acquire: redis::Script,
-    /// A lock's native release or extend by its owner.
-    pub lock_change: redis::Script,
-    /// A queue's enqueue.
+    /// A queue's native enqueue.
     pub queue_enqueue: redis::Script,
     /// A queue's dequeue (dead-lettering on the way).
     pub queue_dequeue: redis::Script,
@@ -740,8 +684,6 @@ pub(crate) fn scripts() -> &'static Scripts {
         cas: redis::Script::new(CAS),
         counter_add: redis::Script::new(COUNTER_ADD),
         counter_within: redis::Script::new(COUNTER_WITHIN),
-        lock_acquire: redis::Script::new(&[LIB, LOCK_ACQUIRE].concat()),
-        lock_change: redis::Script::new(&[LIB, LOCK_CHANGE].concat()),
         queue_enqueue: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_ENQUEUE].concat()),
         queue_dequeue: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_DEQUEUE].concat()),
         queue_settle: redis::Script::new(&[LIB, QUEUE_LIB, QUEUE_SETTLE].concat()),
