@@ -259,51 +259,30 @@ impl Queue {
         };
         let meta = Meta::decode(&raw, &key)?;
         let start = self.pk("j:")?;
-        let end = prefix_end(&start);
-        let end = match &end {
-            Bound::Excluded(e) => Bound::Excluded(e.as_slice()),
-            _ => Bound::Unbounded,
-        };
         let mut jobs = Vec::new();
-        let mut from = start.clone();
-        let mut first = true;
-        loop {
-            let lower = if first {
-                Bound::Included(from.as_slice())
-            } else {
-                Bound::Excluded(from.as_slice())
-            };
-            let page = backend.scan(lower, end, false, 256)?;
-            for (k, v) in &page {
-                let id = std::str::from_utf8(&k[start.len()..])
-                    .ok()
-                    .and_then(|h| u64::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| Error::corrupt("malformed queue job key"))?;
-                let rec = JobRec::decode(v, &k[1..])?;
-                jobs.push(Imported {
-                    state: match rec.state {
-                        READY => "ready",
-                        IN_FLIGHT => "in_flight",
-                        _ => "dead",
-                    },
-                    visible_at: rec.visible_at,
-                    job: Delivered {
-                        id,
-                        payload: rec.payload,
-                        attempts: rec.attempts,
-                        enqueued_at: rec.enqueued_at,
-                        form: String::new(),
-                    },
-                });
-            }
-            match page.last() {
-                Some((k, _)) if page.len() == 256 => {
-                    from = k.clone();
-                    first = false;
-                }
-                _ => break,
-            }
-        }
+        scan_prefix(backend, &start, |k, v| {
+            let id = std::str::from_utf8(&k[start.len()..])
+                .ok()
+                .and_then(|h| u64::from_str_radix(h, 16).ok())
+                .ok_or_else(|| Error::corrupt("malformed queue job key"))?;
+            let rec = JobRec::decode(v, &k[1..])?;
+            jobs.push(Imported {
+                state: match rec.state {
+                    READY => "ready",
+                    IN_FLIGHT => "in_flight",
+                    _ => "dead",
+                },
+                visible_at: rec.visible_at,
+                job: Delivered {
+                    id,
+                    payload: rec.payload,
+                    attempts: rec.attempts,
+                    enqueued_at: rec.enqueued_at,
+                    form: String::new(),
+                },
+            });
+            Ok(())
+        })?;
         n.queue_import(
             &self.pk_prefix,
             meta.next_id.saturating_sub(1),
@@ -633,42 +612,56 @@ impl Queue {
                     return Ok(jobs.into_iter().map(job_of).collect());
                 }
                 let start = self.pk("d:")?;
-                let end = prefix_end(&start);
-                let end = match &end {
-                    Bound::Excluded(e) => Bound::Excluded(e.as_slice()),
-                    _ => Bound::Unbounded,
-                };
                 let mut out = Vec::new();
-                let mut from = start.clone();
-                let mut first = true;
-                loop {
-                    let lower = if first {
-                        Bound::Included(from.as_slice())
-                    } else {
-                        Bound::Excluded(from.as_slice())
-                    };
-                    let page = self.store.backend()?.scan(lower, end, false, 256)?;
-                    for (k, _) in &page {
-                        let hex = std::str::from_utf8(&k[start.len()..])
-                            .map_err(|_| Error::corrupt("malformed dead-letter key"))?;
-                        let id = u64::from_str_radix(hex, 16)
-                            .map_err(|_| Error::corrupt("malformed dead-letter key"))?;
-                        let suffix = Self::job_suffix(id);
-                        if let Some(raw) = self.store.read_live(&self.pk(&suffix)?)? {
-                            out.push(JobRec::decode(&raw, &self.key(&suffix))?.job(id));
-                        }
+                scan_prefix(&*self.store.backend()?, &start, |k, _| {
+                    let hex = std::str::from_utf8(&k[start.len()..])
+                        .map_err(|_| Error::corrupt("malformed dead-letter key"))?;
+                    let id = u64::from_str_radix(hex, 16)
+                        .map_err(|_| Error::corrupt("malformed dead-letter key"))?;
+                    let suffix = Self::job_suffix(id);
+                    if let Some(raw) = self.store.read_live(&self.pk(&suffix)?)? {
+                        out.push(JobRec::decode(&raw, &self.key(&suffix))?.job(id));
                     }
-                    match page.last() {
-                        Some((k, _)) if page.len() == 256 => {
-                            from = k.clone();
-                            first = false;
-                        }
-                        _ => break,
-                    }
-                }
+                    Ok(())
+                })?;
                 Ok(out)
             })
     }
+}
+
+/// Calls `f` on every entry whose physical key starts with `start`, in key order, a page of 256
+/// at a time (so a long queue is never read whole into memory at once).
+fn scan_prefix(
+    backend: &dyn Backend,
+    start: &[u8],
+    mut f: impl FnMut(&[u8], &[u8]) -> Result<()>,
+) -> Result<()> {
+    let end = prefix_end(start);
+    let end = match &end {
+        Bound::Excluded(e) => Bound::Excluded(e.as_slice()),
+        _ => Bound::Unbounded,
+    };
+    let mut from = start.to_vec();
+    let mut first = true;
+    loop {
+        let lower = if first {
+            Bound::Included(from.as_slice())
+        } else {
+            Bound::Excluded(from.as_slice())
+        };
+        let page = backend.scan(lower, end, false, 256)?;
+        for (k, v) in &page {
+            f(k, v)?;
+        }
+        match page.last() {
+            Some((k, _)) if page.len() == 256 => {
+                from = k.clone();
+                first = false;
+            }
+            _ => break,
+        }
+    }
+    Ok(())
 }
 
 /// A job as the engine delivered it (its payload already opened by the codec).

@@ -278,32 +278,7 @@ impl Codec {
             body = Cow::Owned(buf);
         }
         if flags & FLAG_COMPRESSED != 0 {
-            if body.len() < 4 {
-                return Err(Error::corrupt(format!(
-                    "compressed value at '{}' is too short",
-                    name()
-                )));
-            }
-            let len = u32::from_be_bytes(body[..4].try_into().expect("4 bytes")) as usize;
-            if len > MAX_INFLATED {
-                return Err(Error::corrupt(format!(
-                    "compressed value at '{}' claims {len} bytes",
-                    name()
-                )));
-            }
-            let plain = decompress(&body[4..], len).map_err(|e| {
-                Error::corrupt(format!(
-                    "compressed value at '{}' does not decompress: {e}",
-                    name()
-                ))
-            })?;
-            if plain.len() != len {
-                return Err(Error::corrupt(format!(
-                    "compressed value at '{}' inflates to {} bytes, not {len}",
-                    name(),
-                    plain.len()
-                )));
-            }
+            let plain = inflate(&body, &format!("value at '{}'", name()))?;
             body = Cow::Owned(plain);
         }
         let mut out = Vec::with_capacity(header + body.len());
@@ -413,30 +388,7 @@ impl Codec {
         if !compressed {
             return Ok(body);
         }
-        if body.len() < 4 {
-            return Err(Error::corrupt(format!(
-                "compressed {} is too short",
-                what()
-            )));
-        }
-        let len = u32::from_be_bytes(body[..4].try_into().expect("4 bytes")) as usize;
-        if len > MAX_INFLATED {
-            return Err(Error::corrupt(format!(
-                "compressed {} claims {len} bytes",
-                what()
-            )));
-        }
-        let plain = decompress(&body[4..], len).map_err(|e| {
-            Error::corrupt(format!("compressed {} does not decompress: {e}", what()))
-        })?;
-        if plain.len() != len {
-            return Err(Error::corrupt(format!(
-                "compressed {} inflates to {} bytes, not {len}",
-                what(),
-                plain.len()
-            )));
-        }
-        Ok(plain)
+        inflate(&body, &what())
     }
 
     /// The ids (hex, as forms write them) of the keys this codec opens with.
@@ -525,6 +477,29 @@ fn compress(payload: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// The payload of zstd frame `frame`, at most `capacity` bytes, with this thread's context.
+/// The payload a compressed `body` (`[len u32][zstd frame]`) holds; `what` names it in errors.
+/// The claimed length is checked before anything is allocated, and against what came out.
+fn inflate(body: &[u8], what: &str) -> Result<Vec<u8>> {
+    if body.len() < 4 {
+        return Err(Error::corrupt(format!("compressed {what} is too short")));
+    }
+    let len = u32::from_be_bytes(body[..4].try_into().expect("4 bytes")) as usize;
+    if len > MAX_INFLATED {
+        return Err(Error::corrupt(format!(
+            "compressed {what} claims {len} bytes"
+        )));
+    }
+    let plain = decompress(&body[4..], len)
+        .map_err(|e| Error::corrupt(format!("compressed {what} does not decompress: {e}")))?;
+    if plain.len() != len {
+        return Err(Error::corrupt(format!(
+            "compressed {what} inflates to {} bytes, not {len}",
+            plain.len()
+        )));
+    }
+    Ok(plain)
+}
+
 fn decompress(frame: &[u8], capacity: usize) -> std::io::Result<Vec<u8>> {
     DECOMPRESSOR.with(|d| {
         let mut d = d.borrow_mut();
