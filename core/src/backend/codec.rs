@@ -141,6 +141,25 @@ impl Codec {
         self.compress_min.is_some() || !self.keys.is_empty()
     }
 
+    /// `payload` as a compressed body (`[original length: u32 BE][zstd frame]`) when this codec
+    /// compresses payloads of its size and the frame comes out smaller; `None` otherwise.
+    fn deflate(&self, payload: &[u8]) -> Result<Option<Vec<u8>>> {
+        let Some(min) = self.compress_min else {
+            return Ok(None);
+        };
+        if payload.len() < min {
+            return Ok(None);
+        }
+        let frame = compress(payload)?;
+        if frame.len() + 4 >= payload.len() {
+            return Ok(None);
+        }
+        let mut c = Vec::with_capacity(4 + frame.len());
+        c.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+        c.extend_from_slice(&frame);
+        Ok(Some(c))
+    }
+
     /// A description of the settings without secrets (key ids only).
     pub(crate) fn fingerprint(&self) -> &str {
         &self.fingerprint
@@ -160,17 +179,9 @@ impl Codec {
         let payload = &value[header..];
         let mut flags = flags;
         let mut body: Cow<'_, [u8]> = Cow::Borrowed(payload);
-        if let Some(min) = self.compress_min {
-            if payload.len() >= min {
-                let frame = compress(payload)?;
-                if frame.len() + 4 < payload.len() {
-                    let mut c = Vec::with_capacity(4 + frame.len());
-                    c.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-                    c.extend_from_slice(&frame);
-                    body = Cow::Owned(c);
-                    flags |= FLAG_COMPRESSED;
-                }
-            }
+        if let Some(c) = self.deflate(payload)? {
+            body = Cow::Owned(c);
+            flags |= FLAG_COMPRESSED;
         }
         if let Some(key) = self.keys.first() {
             // One buffer, sealed in place: header, key id, nonce, ciphertext, tag.
@@ -296,17 +307,9 @@ impl Codec {
     pub(crate) fn seal_opaque(&self, aad: &[u8], payload: &[u8]) -> Result<(Vec<u8>, String)> {
         let mut flags = 0;
         let mut body: Cow<'_, [u8]> = Cow::Borrowed(payload);
-        if let Some(min) = self.compress_min {
-            if payload.len() >= min {
-                let frame = compress(payload)?;
-                if frame.len() + 4 < payload.len() {
-                    let mut c = Vec::with_capacity(4 + frame.len());
-                    c.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-                    c.extend_from_slice(&frame);
-                    body = Cow::Owned(c);
-                    flags |= FLAG_COMPRESSED;
-                }
-            }
+        if let Some(c) = self.deflate(payload)? {
+            body = Cow::Owned(c);
+            flags |= FLAG_COMPRESSED;
         }
         let Some(key) = self.keys.first() else {
             let form = if flags == 0 { "" } else { "z" };
