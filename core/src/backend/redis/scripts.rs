@@ -349,12 +349,42 @@ if now + window >= LIM or limit >= LIM or cost > limit then return {-2} end
 -- A key of another Redis type: the generic path reports it.
 local ok, v = pcall(redis.call, 'GET', KEYS[1])
 if not ok then return {-2} end
-local ts, cs = {}, {}
+local byte, char, floor = string.byte, string.char, math.floor
+-- The log is read in one pass keeping only what an allow needs (no table of entries: building
+-- one cost more than the rest of the script): the live entries' count n and sum used; the
+-- first live entry (time, cost, where its bytes end); the last two (pt, pc, ps its start;
+-- ppt the time of the one before); and the closest pair (the first such: best apart, entries
+-- bi and bi + 1, times bt0 and bt1, costs bc0 and bc1, bs0 where the first starts, be1 where
+-- the second ends, bpt the time of the entry before them). Positions index b, the log's bytes
+-- after the envelope; an allow copies the entries it leaves alone as they are.
+local b, nb, i, p = nil, 0, 1, 3
+local n, used = 0, 0
+local ft, fc, fe
+local pt, pc, ps, ppt
+local best, bi, bt0, bt1, bc0, bc1, bs0, be1, bpt
 local expired = false
+-- At most 8 bytes (56 bits) per varint, and below LIM: a double holds that exactly (a sum past
+-- 2^53 may round, but never back below it, so the checks still see it).
+local function varint()
+  local x, mul = 0, 1
+  for _ = 1, 8 do
+    if i > nb then return nil end
+    local c = b[i]
+    i = i + 1
+    if c < 128 then
+      x = x + c * mul
+      if x >= LIM then return nil end
+      return x
+    end
+    x = x + (c - 128) * mul
+    mul = mul * 128
+  end
+  return nil
+end
+local body
 if v then
-  if string.byte(v, 1) ~= 4 then return {-2} end
-  local p = 3
-  local flags = string.byte(v, 2)
+  if byte(v, 1) ~= 4 then return {-2} end
+  local flags = byte(v, 2)
   if flags == 1 then
     if #v < 10 then return {-2} end
     -- As the generic read: an entry whose envelope expiry has passed counts as absent.
@@ -364,46 +394,88 @@ if v then
     return {-2}
   end
   if not expired then
-    -- At most 8 bytes (56 bits) per varint, and below LIM: a double holds that exactly (a sum
-    -- past 2^53 may round, but never back below it, so the check still sees it).
-    local function varint()
-      local n, mul = 0, 1
-      for _ = 1, 8 do
-        local b = string.byte(v, p)
-        if not b then return nil end
-        p = p + 1
-        n = n + (b % 128) * mul
-        if b < 128 then
-          if n >= LIM then return nil end
-          return n
-        end
-        mul = mul * 128
+    -- The bytes as numbers, a few thousand per call rather than one call per byte.
+    local len = #v
+    nb = len - p + 1
+    if nb > 0 and nb <= 4000 then
+      b = {byte(v, p, len)}
+    else
+      b = {}
+      for s = p, len, 4000 do
+        local chunk = {byte(v, s, math.min(s + 3999, len))}
+        for k = 1, #chunk do b[s - p + k] = chunk[k] end
       end
-      return nil
     end
-    local n = varint()
-    if not n or n > maxn then return {-2} end
-    local t = 0
-    for _ = 1, n do
-      local dt = varint()
-      if not dt then return {-2} end
+    -- 255 after the end: never a whole varint, so the one-byte fast path below needs no
+    -- bounds check, and varint() stops there.
+    b[nb + 1] = 255
+    local count = varint()
+    if not count or count > maxn then return {-2} end
+    body = i
+    -- Times never decrease along the log, so the live entries are its tail: the first loop
+    -- skips those that left the window (the raw time, before the newest-entry rule), the
+    -- second reads the rest with no test of the window. A sum past LIM only grows, so one
+    -- check after the loops sees it.
+    local t, k, s, dt, c = 0, 0, 0, 0, 0
+    while k < count do
+      k = k + 1
+      s = i
+      dt = b[i]
+      if dt < 128 then
+        i = i + 1
+      else
+        dt = varint()
+        if not dt then return {-2} end
+      end
       t = t + dt
-      local c = varint()
-      if not c or t >= LIM then return {-2} end
-      -- Entries that left the window (the raw time, before the newest-entry rule) are dropped.
+      c = b[i]
+      if c < 128 then
+        i = i + 1
+      else
+        c = varint()
+        if not c then return {-2} end
+      end
       if t + window > now then
-        ts[#ts + 1], cs[#cs + 1] = t, c
+        n, used, ft, fc, fe, pt, pc, ps = 1, c, t, c, i, t, c, s
+        break
       end
     end
-    if p ~= #v + 1 then return {-2} end
+    best = LIM
+    while k < count do
+      k = k + 1
+      s = i
+      dt = b[i]
+      if dt < 128 then
+        i = i + 1
+      else
+        dt = varint()
+        if not dt then return {-2} end
+      end
+      c = b[i]
+      if c < 128 then
+        i = i + 1
+      else
+        c = varint()
+        if not c then return {-2} end
+      end
+      t = t + dt
+      used = used + c
+      n = n + 1
+      if dt < best then
+        best, bi, bt0, bt1, bc0, bc1, bs0, be1, bpt = dt, n - 1, pt, t, pc, c, ps, i, ppt
+      end
+      ppt, pt, pc, ps = pt, t, c, s
+    end
+    if t >= LIM then return {-2} end
+    if i ~= nb + 1 then return {-2} end
   end
 end
-local used = 0
-for i = 1, #cs do used = used + cs[i] end
-local newest = ts[#ts]
+local newest = pt
 -- Every sum below (usage plus cost, an entry's time plus the window) stays exact.
 if used + cost >= LIM or (newest and newest + window >= LIM) then return {-2} end
 -- Never before the newest entry (a concurrent writer or a clock step back): only over-counts.
+-- Which entries are live was decided at the time read (read0).
+local read0 = now
 if not peek and newest and newest > now then now = newest end
 local function out(t)
   local r = t - now + window
@@ -421,11 +493,17 @@ elseif newest then
 end
 local retry = 0
 if not allowed then
-  local freed = used
-  for i = 1, #ts do
-    freed = freed - cs[i]
-    retry = out(ts[i])
-    if freed + cost <= limit then break end
+  -- Walk the live entries oldest first (a second read of the log) until enough has left.
+  local freed, t = used, 0
+  i = body
+  while i <= nb do
+    t = t + varint()
+    local c = varint()
+    if t + window > read0 then
+      freed = freed - c
+      retry = out(t)
+      if freed + cost <= limit then break end
+    end
   end
 end
 local remaining = limit - used_after
@@ -437,46 +515,58 @@ if peek and allowed then
   if newest then reset = out(newest) end
 end
 if not peek and allowed and cost > 0 then
-  if newest == now then
-    cs[#cs] = cs[#cs] + cost
-  else
-    ts[#ts + 1], cs[#cs + 1] = now, cost
-  end
-  if #ts > maxn then
-    -- The two closest entries (the first such pair) merge into the later one.
-    local best, bi = nil, 1
-    for i = 1, #ts - 1 do
-      local d = ts[i + 1] - ts[i]
-      if not best or d < best then best, bi = d, i end
-    end
-    local c = cs[bi]
-    table.remove(ts, bi)
-    table.remove(cs, bi)
-    cs[bi] = cs[bi] + c
-  end
-  local function put(buf, x)
+  local function enc(x)
+    if x < 128 then return char(x) end
+    local t = {}
     while x >= 128 do
-      buf[#buf + 1] = string.char(x % 128 + 128)
-      x = math.floor(x / 128)
+      t[#t + 1] = char(x % 128 + 128)
+      x = floor(x / 128)
     end
-    buf[#buf + 1] = string.char(x)
+    t[#t + 1] = char(x)
+    return table.concat(t)
   end
-  local parts, prev = {}, 0
-  put(parts, #ts)
-  for i = 1, #ts do
-    put(parts, ts[i] - prev)
-    put(parts, cs[i])
-    prev = ts[i]
+  -- The log's bytes from b index a to z, as read.
+  local function copy(a, z)
+    if z < a then return '' end
+    return string.sub(v, p + a - 1, p + z - 1)
+  end
+  -- Written anew: the first entry (its time is absolute, and those before it may have left),
+  -- a merged entry and the last (its cost grew, or it is new); each entry between keeps its
+  -- time relative to the same predecessor, so its bytes stay as they are.
+  local log
+  if newest == now or (n + 1 > maxn and now - pt < best) then
+    -- The last entry's cost grows; or one entry would be too many and the closest pair is the
+    -- last entry and the new one, so the last merges into the new (the later of the two).
+    if n == 1 then
+      log = enc(1) .. enc(now) .. enc(pc + cost)
+    else
+      log = enc(n) .. enc(ft) .. enc(fc) .. copy(fe, ps - 1) .. enc(now - ppt) .. enc(pc + cost)
+    end
+  elseif n + 1 <= maxn then
+    -- A new entry at now.
+    if n == 0 then
+      log = enc(1) .. enc(now) .. enc(cost)
+    else
+      log = enc(n + 1) .. enc(ft) .. enc(fc) .. copy(fe, nb) .. enc(now - pt) .. enc(cost)
+    end
+  elseif bi == 1 then
+    -- One entry too many: the first two live entries are the closest and merge.
+    log = enc(n) .. enc(bt1) .. enc(bc0 + bc1) .. copy(be1, nb) .. enc(now - pt) .. enc(cost)
+  else
+    -- One entry too many: entries bi and bi + 1 are the closest and merge.
+    log = enc(n) .. enc(ft) .. enc(fc) .. copy(fe, bs0 - 1) .. enc(bt1 - bpt)
+      .. enc(bc0 + bc1) .. copy(be1, nb) .. enc(now - pt) .. enc(cost)
   end
   local exp = now + window
-  local raw = '\4\1' .. wr(exp) .. table.concat(parts)
+  local raw = '\4\1' .. wr(exp) .. log
   -- The deadline is the key's own too, as `layout::to_stored` makes it, on the server's clock.
   if ARGV[2] == '' and exp > 0 and exp < 4503599627370496 then
     redis.call('SET', KEYS[1], raw, 'PXAT', exp)
   else
     redis.call('SET', KEYS[1], raw)
   end
-  redis.call('ZADD', KEYS[2], 0, ARGV[1])
+  -- A record that was there is listed in the index already.
+  if not v or expired then redis.call('ZADD', KEYS[2], 0, ARGV[1]) end
 elseif expired then
   -- As the generic path: the expired entry just read is reclaimed.
   redis.call('DEL', KEYS[1])
