@@ -149,13 +149,17 @@ impl Sessions {
             return Ok(false);
         };
         let expires_at = self.expiry();
-        let value = data.map(|d| encode(Kind::Session, Some(expires_at), d));
-        let edit = match &value {
-            Some(v) => EntryEdit::Replace(v),
-            None => EntryEdit::Expire(expires_at),
-        };
-        if let Some(done) = self.native(&k, &pk, edit)? {
-            return Ok(done);
+        // The new record is made up front only for an engine that edits entries natively; the
+        // generic path makes it once, inside its update (a session can be a large value).
+        if self.store.backend()?.native_entry().is_some() {
+            let value = data.map(|d| encode(Kind::Session, Some(expires_at), d));
+            let edit = match &value {
+                Some(v) => EntryEdit::Replace(v),
+                None => EntryEdit::Expire(expires_at),
+            };
+            if let Some(done) = self.native(&k, &pk, edit)? {
+                return Ok(done);
+            }
         }
         self.store.update_entry(&pk, |cur| match cur {
             None => Ok((Write::Keep, false)),
