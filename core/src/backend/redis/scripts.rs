@@ -319,17 +319,14 @@ local function now_of(arg)
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local function rd(s, i)
-  local n = 0
-  for k = i, i + 7 do n = n * 256 + string.byte(s, k) end
-  return n
+  local a, b, c, d, e, f, g, h = string.byte(s, i, i + 7)
+  return ((((((a * 256 + b) * 256 + c) * 256 + d) * 256 + e) * 256 + f) * 256 + g) * 256 + h
 end
 local function wr(n)
-  local t = {}
-  for k = 8, 1, -1 do
-    t[k] = string.char(n % 256)
-    n = math.floor(n / 256)
-  end
-  return table.concat(t)
+  local x, y = n % 4294967296, math.floor(n / 4294967296)
+  return string.char(math.floor(y / 16777216) % 256, math.floor(y / 65536) % 256,
+    math.floor(y / 256) % 256, y % 256, math.floor(x / 16777216) % 256,
+    math.floor(x / 65536) % 256, math.floor(x / 256) % 256, x % 256)
 end
 ";
 
