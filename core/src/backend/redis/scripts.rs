@@ -438,6 +438,41 @@ if v then
       end
     end
     best = LIM
+    local rem = count - k
+    if rem > 0 and nb - i + 1 == 2 * rem then
+      -- The usual record: past the first entry (whose time is absolute) every delta and cost is
+      -- below 128, one byte each, so entry m after the first live one starts at i + 2(m - 2).
+      -- This loop is the same reading with the least work per entry, given up for the general
+      -- one below at the first byte of 128 or more; what it does not keep (where the pair is,
+      -- the last two entries) follows from the positions.
+      local q0, bq, bt, t0, used0 = i, nil, nil, t, used
+      for q = q0, nb, 2 do
+        dt, c = b[q], b[q + 1]
+        if dt > 127 or c > 127 then
+          q0 = nil
+          break
+        end
+        t = t + dt
+        used = used + c
+        if dt < best then best, bq, bt = dt, q, t end
+      end
+      if not q0 then
+        t, used, best, bq = t0, used0, LIM, nil
+      end
+      if bq then
+        bi, bt1, bt0, bc1, be1 = n + (bq - q0) / 2, bt, bt - best, b[bq + 1], bq + 2
+        if bq == q0 then
+          bc0, bs0, bpt = pc, ps, ppt
+        else
+          bc0, bs0, bpt = b[bq - 1], bq - 2, bt0 - b[bq - 2]
+        end
+      end
+      if q0 then
+        n = n + rem
+        ppt, pt, pc, ps = t - b[nb - 1], t, b[nb], nb - 1
+        i, k = nb + 1, count
+      end
+    end
     while k < count do
       k = k + 1
       s = i
