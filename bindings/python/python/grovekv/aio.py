@@ -29,8 +29,9 @@ import itertools
 import os
 import threading
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from types import TracebackType
 from typing import Any, Generic, TypeVar, Union
 
@@ -52,6 +53,7 @@ from grovekv._errors import (
     WrongTypeError,
 )
 from grovekv._native import MAX_KEY_LEN, MAX_VALUE_LEN, __version__
+from grovekv._pool import BatchPool
 from grovekv._types import Decision, Job, LockInfo, OpMetrics, QueueStats, Ranked, SyncReport
 
 __all__ = [
@@ -132,7 +134,7 @@ def _aio_repr(native: object) -> str:
 class _Runner:
     """The thread pool one opened store and everything made from it run their calls in."""
 
-    __slots__ = ("_executor", "_owned", "_shut")
+    __slots__ = ("__weakref__", "_executor", "_pool", "_shut")
 
     def __init__(self, executor: Executor | None, max_workers: int | None) -> None:
         if executor is not None and max_workers is not None:
@@ -142,10 +144,13 @@ class _Runner:
                 raise TypeError(f"max_workers must be int, not {type(max_workers).__name__}")
             if max_workers < 1:
                 raise InvalidArgumentError(f"max_workers must be at least 1, got {max_workers}")
-        self._owned = executor is None
-        self._executor: Executor = executor or ThreadPoolExecutor(
-            max_workers=max_workers or default_max_workers(), thread_name_prefix="grovekv-aio"
-        )
+        # A user's executor is used as given; without one, the store's own batching pool.
+        self._executor = executor
+        self._pool: BatchPool | None = None
+        if executor is None:
+            self._pool = BatchPool(max_workers or default_max_workers(), "grovekv-aio")
+            # A store dropped without close() lets its pool's threads end all the same.
+            weakref.finalize(self, self._pool.shutdown)
         self._shut = False
 
     def _submit(self, fn: Callable[[], _T]) -> asyncio.Future[_T]:
@@ -153,6 +158,9 @@ class _Runner:
         here (a call on a closed store raises ClosedError at once)."""
         loop = asyncio.get_running_loop()
         try:
+            if self._pool is not None:
+                return self._pool.submit(loop, fn)
+            assert self._executor is not None
             return loop.run_in_executor(self._executor, fn)
         except RuntimeError:
             if not self._shut:
@@ -188,6 +196,10 @@ class _Runner:
     def fire(self, fn: Callable[[], object]) -> None:
         """Runs ``fn`` on the pool without waiting for it; its errors are dropped (it is
         clean-up: on a closed store there is nothing left to clean)."""
+        if self._pool is not None:
+            self._pool.fire(fn)
+            return
+        assert self._executor is not None
         try:
             self._executor.submit(fn)
         except RuntimeError:
@@ -196,8 +208,8 @@ class _Runner:
     def shutdown(self) -> None:
         """Lets the pool's threads end once idle (only a pool this runner made)."""
         self._shut = True
-        if self._owned:
-            self._executor.shutdown(wait=False)
+        if self._pool is not None:
+            self._pool.shutdown()
 
 
 class Opening:
