@@ -9,11 +9,16 @@
 
 Every method that touches the store is a coroutine: the synchronous call of the native module
 runs in a worker thread of the store's thread pool (it releases the GIL), so the event loop keeps
-running meanwhile. Waiting is done without holding a worker: ``Lock.acquire`` retries on the event
-loop (``asyncio.sleep`` between tries) and ``Queue.dequeue(timeout=...)`` waits in a thread of its
-own, so any number of waiters never starve the pool. Making a handle (``db.counter(name)``,
-``db.lock(...)``, ``db.namespace(...)``, ...) does no I/O and is a plain call, and so are
-reading its fixed attributes (``name``, ``key``, ``node_id``, ...).
+running meanwhile. The store's own pool batches: the loop queues each call and wakes a worker only
+if one sleeps; a worker takes its share of the queued calls (at most 16), runs them one after the
+other and completes their futures on their own event loops with one loop wake-up per batch, so a
+slow call holds up at most the few calls taken with it. An ``executor=`` of yours gets each call
+through ``loop.run_in_executor`` instead. Waiting is done without holding a worker:
+``Lock.acquire`` retries on the event loop (``asyncio.sleep`` between tries) and
+``Queue.dequeue(timeout=...)`` waits in a thread of its own, so any number of waiters never starve
+the pool. Making a handle (``db.counter(name)``, ``db.lock(...)``, ``db.namespace(...)``, ...)
+does no I/O and is a plain call, and so are reading its fixed attributes (``name``, ``key``,
+``node_id``, ...).
 
 Cancelling a call does not undo a write that already reached the store (as with any client of a
 server); a cancelled ``Lock.acquire`` whose last try got the lock releases it, and a cancelled
@@ -264,8 +269,9 @@ def open(
     those of :func:`grovekv.open` (``./data`` or ``sled:./data``, ``lmdb:./data``, ``memory:``,
     ``redis://host:port[/db]``); a server not reached within ``connect_timeout`` fails the open
     with :class:`grovekv.IoError`, and the event loop runs meanwhile. The store's calls run on a
-    thread pool of ``max_workers`` threads (default :func:`default_max_workers`) that
-    :meth:`Store.close` shuts down, or on ``executor`` if given (which is left running).
+    thread pool of its own, of ``max_workers`` threads (default :func:`default_max_workers`,
+    started as needed) that :meth:`Store.close` ends, or on ``executor`` if given (which is left
+    running).
     Use ``db = await grovekv.aio.open(...)`` or ``async with grovekv.aio.open(...) as db:``.
     """
     runner = _Runner(executor, max_workers)
