@@ -13,6 +13,8 @@ import asyncio
 import gc
 import os
 import re
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -374,3 +376,30 @@ def test_a_users_executor_still_gets_every_call() -> None:
         assert Counting.submitted >= 201  # every increment, and the close
     finally:
         executor.shutdown()
+
+
+def test_calls_already_given_run_before_the_interpreter_exits(tmp_path: Path) -> None:
+    """As with a concurrent.futures pool, exit waits for a call fired without waiting (how a
+    cancelled acquire releases its lock), though its pool's threads are daemons."""
+    path = str(tmp_path / "db")
+    script = f"""
+import asyncio, time
+import grovekv.aio as aio
+
+async def main() -> None:
+    db = await aio.open({path!r})
+    native = db._native
+
+    def late_write() -> None:
+        time.sleep(0.5)
+        native.counter("c").increment()
+        native.flush()
+
+    db._runner.fire(late_write)
+
+asyncio.run(main())
+"""
+    done = subprocess.run([sys.executable, "-c", script], timeout=60, capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()
+    with grovekv.open(path) as db:
+        assert db.counter("c").get() == 1

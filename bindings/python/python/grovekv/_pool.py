@@ -15,8 +15,11 @@ outcomes join it).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import collections
+import itertools
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any, Optional
 
@@ -43,7 +46,8 @@ class BatchPool:
         self._calls: collections.deque[_Call] = collections.deque()
         # Workers waiting on ``_wake`` that no one has notified yet.
         self._idle = 0
-        self._started = 0
+        self._threads: set[threading.Thread] = set()
+        self._numbers = itertools.count(1)
         # Outcomes per loop whose hand-back is scheduled on that loop and has not run yet.
         self._outboxes: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
         self._shut = False
@@ -78,12 +82,30 @@ class BatchPool:
                 self._idle -= 1
                 self._wake.notify()
                 return True
-            if self._started >= self._max_workers:
+            if len(self._threads) >= self._max_workers:
                 return True  # every worker is busy and looks at the deque when done
-            self._started += 1
-            name = f"{self._thread_name}-{self._started}"
-        threading.Thread(target=self._work, name=name, daemon=True).start()
+            name = f"{self._thread_name}-{next(self._numbers)}"
+            # A daemon, so that an idle pool never holds up the interpreter's exit; the calls
+            # already given still run then (_finish_at_exit).
+            thread = threading.Thread(target=self._work, name=name, daemon=True)
+            self._threads.add(thread)
+            _live.add(self)
+        try:
+            thread.start()
+        except BaseException:
+            with self._lock:
+                self._threads.discard(thread)
+                if call in self._calls:
+                    self._calls.remove(call)
+            raise
         return True
+
+    def join(self) -> None:
+        """Waits until every worker has ended (call :meth:`shutdown` first)."""
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join()
 
     def _work(self) -> None:
         """A worker: takes a share of the waiting calls, runs them, hands back their outcomes."""
@@ -92,7 +114,7 @@ class BatchPool:
             with lock:
                 while not calls:
                     if self._shut:
-                        self._started -= 1
+                        self._threads.discard(threading.current_thread())
                         return
                     self._idle += 1
                     wake.wait()
@@ -150,3 +172,19 @@ class BatchPool:
                 future.set_result(value)
             else:
                 future.set_exception(value)
+
+
+# Pools that started workers: the interpreter's exit lets them run the calls already given (a
+# lock released, a job given back for a caller that went away) before it ends, as it does for a
+# concurrent.futures pool.
+_live: weakref.WeakSet[BatchPool] = weakref.WeakSet()
+
+
+def _finish_at_exit() -> None:
+    """Shuts down every pool and waits for its workers (an atexit hook)."""
+    for pool in list(_live):
+        pool.shutdown()
+        pool.join()
+
+
+atexit.register(_finish_at_exit)
