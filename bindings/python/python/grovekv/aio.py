@@ -9,11 +9,16 @@
 
 Every method that touches the store is a coroutine: the synchronous call of the native module
 runs in a worker thread of the store's thread pool (it releases the GIL), so the event loop keeps
-running meanwhile. Waiting is done without holding a worker: ``Lock.acquire`` retries on the event
-loop (``asyncio.sleep`` between tries) and ``Queue.dequeue(timeout=...)`` waits in a thread of its
-own, so any number of waiters never starve the pool. Making a handle (``db.counter(name)``,
-``db.lock(...)``, ``db.namespace(...)``, ...) does no I/O and is a plain call, and so are
-reading its fixed attributes (``name``, ``key``, ``node_id``, ...).
+running meanwhile. The store's own pool batches: the loop queues each call and wakes a worker only
+if one sleeps; a worker takes its share of the queued calls (at most 16), runs them one after the
+other and completes their futures on their own event loops with one loop wake-up per batch, so a
+slow call holds up at most the few calls taken with it. An ``executor=`` of yours gets each call
+through ``loop.run_in_executor`` instead. Waiting is done without holding a worker:
+``Lock.acquire`` retries on the event loop (``asyncio.sleep`` between tries) and
+``Queue.dequeue(timeout=...)`` waits in a thread of its own, so any number of waiters never starve
+the pool. Making a handle (``db.counter(name)``, ``db.lock(...)``, ``db.namespace(...)``, ...)
+does no I/O and is a plain call, and so are reading its fixed attributes (``name``, ``key``,
+``node_id``, ...).
 
 Cancelling a call does not undo a write that already reached the store (as with any client of a
 server); a cancelled ``Lock.acquire`` whose last try got the lock releases it, and a cancelled
@@ -29,8 +34,9 @@ import itertools
 import os
 import threading
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from types import TracebackType
 from typing import Any, Generic, TypeVar, Union
 
@@ -52,6 +58,7 @@ from grovekv._errors import (
     WrongTypeError,
 )
 from grovekv._native import MAX_KEY_LEN, MAX_VALUE_LEN, __version__
+from grovekv._pool import BatchPool
 from grovekv._types import Decision, Job, LockInfo, OpMetrics, QueueStats, Ranked, SyncReport
 
 __all__ = [
@@ -132,7 +139,7 @@ def _aio_repr(native: object) -> str:
 class _Runner:
     """The thread pool one opened store and everything made from it run their calls in."""
 
-    __slots__ = ("_executor", "_owned", "_shut")
+    __slots__ = ("__weakref__", "_executor", "_pool", "_shut")
 
     def __init__(self, executor: Executor | None, max_workers: int | None) -> None:
         if executor is not None and max_workers is not None:
@@ -142,10 +149,13 @@ class _Runner:
                 raise TypeError(f"max_workers must be int, not {type(max_workers).__name__}")
             if max_workers < 1:
                 raise InvalidArgumentError(f"max_workers must be at least 1, got {max_workers}")
-        self._owned = executor is None
-        self._executor: Executor = executor or ThreadPoolExecutor(
-            max_workers=max_workers or default_max_workers(), thread_name_prefix="grovekv-aio"
-        )
+        # A user's executor is used as given; without one, the store's own batching pool.
+        self._executor = executor
+        self._pool: BatchPool | None = None
+        if executor is None:
+            self._pool = BatchPool(max_workers or default_max_workers(), "grovekv-aio")
+            # A store dropped without close() lets its pool's threads end all the same.
+            weakref.finalize(self, self._pool.shutdown)
         self._shut = False
 
     def _submit(self, fn: Callable[[], _T]) -> asyncio.Future[_T]:
@@ -153,6 +163,9 @@ class _Runner:
         here (a call on a closed store raises ClosedError at once)."""
         loop = asyncio.get_running_loop()
         try:
+            if self._pool is not None:
+                return self._pool.submit(loop, fn)
+            assert self._executor is not None
             return loop.run_in_executor(self._executor, fn)
         except RuntimeError:
             if not self._shut:
@@ -188,6 +201,10 @@ class _Runner:
     def fire(self, fn: Callable[[], object]) -> None:
         """Runs ``fn`` on the pool without waiting for it; its errors are dropped (it is
         clean-up: on a closed store there is nothing left to clean)."""
+        if self._pool is not None:
+            self._pool.fire(fn)
+            return
+        assert self._executor is not None
         try:
             self._executor.submit(fn)
         except RuntimeError:
@@ -196,8 +213,8 @@ class _Runner:
     def shutdown(self) -> None:
         """Lets the pool's threads end once idle (only a pool this runner made)."""
         self._shut = True
-        if self._owned:
-            self._executor.shutdown(wait=False)
+        if self._pool is not None:
+            self._pool.shutdown()
 
 
 class Opening:
@@ -252,8 +269,9 @@ def open(
     those of :func:`grovekv.open` (``./data`` or ``sled:./data``, ``lmdb:./data``, ``memory:``,
     ``redis://host:port[/db]``); a server not reached within ``connect_timeout`` fails the open
     with :class:`grovekv.IoError`, and the event loop runs meanwhile. The store's calls run on a
-    thread pool of ``max_workers`` threads (default :func:`default_max_workers`) that
-    :meth:`Store.close` shuts down, or on ``executor`` if given (which is left running).
+    thread pool of its own, of ``max_workers`` threads (default :func:`default_max_workers`,
+    started as needed) that :meth:`Store.close` ends, or on ``executor`` if given (which is left
+    running).
     Use ``db = await grovekv.aio.open(...)`` or ``async with grovekv.aio.open(...) as db:``.
     """
     runner = _Runner(executor, max_workers)
