@@ -71,9 +71,11 @@ impl Drop for Server {
     }
 }
 
-/// The time a call on a stopped server may take: the 1 s reply and connect timeouts the test
-/// sets, plus slack for a loaded machine, and far below the hang it replaces.
-const BOUND: Duration = Duration::from_secs(8);
+/// The time a call on a stopped server may take: one reply timeout (1 s in these tests) or one
+/// caller's deadline (1 s), plus slack for a loaded machine; not one wait per reply the call
+/// expects (a pipeline's replies after a late one are not waited for, and a new connection sends
+/// no handshake to wait on), and far below the hang it replaces.
+const ONE_WAIT: Duration = Duration::from_millis(1_900);
 
 #[test]
 fn a_stopped_server_fails_calls_within_the_reply_timeout_and_the_handle_recovers() {
@@ -101,7 +103,7 @@ fn a_stopped_server_fails_calls_within_the_reply_timeout_and_the_handle_recovers
     assert_eq!(e.kind(), ErrorKind::Io, "{e}");
     assert!(e.to_string().contains("no reply"), "{e}");
     assert!(e.to_string().contains("outcome is unknown"), "{e}");
-    assert!(took < BOUND, "the write waited {took:?}");
+    assert!(took < ONE_WAIT, "the write waited {took:?}");
     println!("stopped server: a write failed after {took:?}: {e}");
 
     // The failed write dropped its connection, so the read opens a new one: the kernel accepts
@@ -113,7 +115,7 @@ fn a_stopped_server_fails_calls_within_the_reply_timeout_and_the_handle_recovers
     let m = e.to_string();
     assert!(m.contains("no reply") || m.contains("not reached"), "{e}");
     assert!(
-        took < BOUND,
+        took < ONE_WAIT,
         "the read waited {took:?} (a timed-out read is not retried)"
     );
 
@@ -121,10 +123,21 @@ fn a_stopped_server_fails_calls_within_the_reply_timeout_and_the_handle_recovers
     let e = crdt.increment(1).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io, "{e}");
     assert!(
-        t.elapsed() < BOUND,
+        t.elapsed() < ONE_WAIT,
         "the transaction waited {:?}",
         t.elapsed()
     );
+    // A KV write is a MULTI block of four replies, a batch of two keys of six.
+    let t = Instant::now();
+    let e = store.set(b"k2", b"v", None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+    assert!(t.elapsed() < ONE_WAIT, "the set waited {:?}", t.elapsed());
+    let t = Instant::now();
+    let e = store
+        .set_many(&[(&b"k3"[..], &b"v"[..]), (&b"k4"[..], &b"v"[..])], None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+    assert!(t.elapsed() < ONE_WAIT, "the batch waited {:?}", t.elapsed());
 
     server.signal("-CONT");
     // The stopped server still held the write that timed out: it applies it when it runs again,
@@ -155,21 +168,24 @@ fn a_callers_deadline_cuts_a_call_to_a_stopped_server_short() {
     assert_eq!(counter.get().unwrap(), 1);
 
     server.signal("-STOP");
-    // The default reply timeout is 20 s; a 300 ms deadline ends each call well before it.
+    // The default reply timeout is 20 s; a 1 s deadline ends each call well before it, after
+    // one wait (a new connection used to wait twice: the crate's handshake read its two replies
+    // with the whole time left each).
     type Call<'a> = Box<dyn Fn() -> grove_core::Result<()> + 'a>;
     let calls: Vec<(&str, Call)> = vec![
         ("a script", Box::new(|| counter.increment(1).map(|_| ()))),
         ("a transaction", Box::new(|| crdt.increment(1).map(|_| ()))),
         ("a read", Box::new(|| store.get(b"k").map(|_| ()))),
+        ("a KV write", Box::new(|| store.set(b"k", b"v", None))),
     ];
     for (what, call) in calls {
         let t = Instant::now();
-        let e = with_call_deadline(t + Duration::from_millis(300), &call).unwrap_err();
+        let e = with_call_deadline(t + Duration::from_secs(1), &call).unwrap_err();
         let took = t.elapsed();
         assert_eq!(e.kind(), ErrorKind::Io, "{what}: {e}");
         assert!(e.to_string().contains("deadline"), "{what}: {e}");
-        assert!(took < Duration::from_secs(3), "{what} waited {took:?}");
-        println!("stopped server, 300 ms deadline: {what} failed after {took:?}");
+        assert!(took < ONE_WAIT, "{what} waited {took:?}");
+        println!("stopped server, 1 s deadline: {what} failed after {took:?}");
     }
     server.signal("-CONT");
     assert!(counter.increment(1).unwrap() >= 2);
@@ -180,6 +196,30 @@ fn a_callers_deadline_cuts_a_call_to_a_stopped_server_short() {
         with_call_deadline(Instant::now(), || c.increment(1)).unwrap(),
         1
     );
+}
+
+/// A new connection to a server that accepts it but never answers (stopped: the kernel still
+/// completes the TCP handshake) fails within the connect timeout, after one wait: not after
+/// the reply timeout (the first command's), and not after one connect timeout per handshake
+/// reply.
+#[test]
+fn a_new_connection_to_a_stopped_server_fails_within_the_connect_timeout() {
+    if common::redis_url().is_none() {
+        return;
+    }
+    let server = Server::start();
+    server.signal("-STOP");
+    let options = || Options::new().connect_timeout(Duration::from_secs(1));
+    let t = Instant::now();
+    let e = Store::open_with(&server.url, options()).unwrap_err();
+    let took = t.elapsed();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+    assert!(e.to_string().contains("connect timeout"), "{e}");
+    assert!(took < ONE_WAIT, "the open waited {took:?}");
+    println!("stopped server: a new connection failed after {took:?}: {e}");
+    server.signal("-CONT");
+    let db = Store::open_with(&server.url, options()).unwrap();
+    assert_eq!(db.counter("c").unwrap().increment(1).unwrap(), 1);
 }
 
 #[test]

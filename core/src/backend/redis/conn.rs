@@ -116,9 +116,14 @@ fn connection_info(url: &str) -> Result<ConnectionInfo> {
         // probes alike (Linux lets it override the probe count).
         .set_keepalive(keepalive)
         .set_user_timeout(DEAD_PEER_AFTER);
-    Ok(redis::IntoConnectionInfo::into_connection_info(url)
-        .map_err(|e| Error::invalid(format!("store target is not a valid Redis URL: {e}")))?
-        .set_tcp_settings(tcp))
+    let info = redis::IntoConnectionInfo::into_connection_info(url)
+        .map_err(|e| Error::invalid(format!("store target is not a valid Redis URL: {e}")))?;
+    // No `CLIENT SETINFO` pair in the handshake: the crate reads each of its replies with the
+    // whole time left, so a server that stops answering held a new connection for twice the
+    // connect timeout or a caller's deadline; and a server before 7.2 only answers it with
+    // errors. `open_connection` sends one PING instead.
+    let redis = info.redis_settings().clone().set_skip_set_lib_name();
+    Ok(info.set_redis_settings(redis).set_tcp_settings(tcp))
 }
 
 /// `info` with the certificates `tls` names read into it (a `rediss://` address only).
@@ -598,7 +603,18 @@ fn open_connection(
     timeout: Duration,
     reply_timeout: Duration,
 ) -> redis::RedisResult<redis::Connection> {
-    let conn = node.client.get_connection_with_timeout(timeout)?;
+    let started = Instant::now();
+    let mut conn = node.client.get_connection_with_timeout(timeout)?;
+    // Without a password or a database to select the crate's handshake sends nothing, and a
+    // TLS handshake only happens on the first exchange: one PING, in what is left of `timeout`,
+    // makes the server answer (and finishes TLS) within the connect timeout rather than the
+    // first call's reply timeout. One reply, so one wait (see `connection_info`).
+    let left = timeout
+        .saturating_sub(started.elapsed())
+        .max(Duration::from_millis(1));
+    conn.set_read_timeout(Some(left))?;
+    conn.set_write_timeout(Some(left))?;
+    redis::cmd("PING").query::<()>(&mut conn)?;
     conn.set_read_timeout(Some(reply_timeout))?;
     conn.set_write_timeout(Some(reply_timeout))?;
     Ok(conn)
@@ -702,6 +718,6 @@ fn ask_seed(
 }
 
 /// True when the connection itself failed (refused, reset, closed, timed out).
-fn is_connection_error(e: &redis::RedisError) -> bool {
+pub(crate) fn is_connection_error(e: &redis::RedisError) -> bool {
     e.is_io_error() || e.is_timeout() || e.is_connection_dropped() || e.is_connection_refusal()
 }

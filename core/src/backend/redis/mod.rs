@@ -7,6 +7,7 @@
 //! commits with `MULTI`/`EXEC`, starting over when another client changed a key it read. Time is
 //! the server's ([`clock::ServerClock`]).
 
+mod bounded;
 mod clock;
 mod conn;
 mod entry;
@@ -30,6 +31,7 @@ use crate::ratelimit::{Decision, MAX_LOG_ENTRIES};
 use crate::sync::Mutex;
 use crate::target::{Server, TlsFiles};
 use crate::value::Kind;
+use bounded::Bounded;
 use conn::{Effect, Pool};
 use layout::{from_stored, to_stored, Names, Stored};
 use scripts::scripts;
@@ -257,7 +259,8 @@ impl Backend for RedisBackend {
         let mut pipe = redis::pipe();
         pipe.atomic();
         self.queue_write(&mut pipe, key, Some(&s));
-        self.pool.run(Effect::Write, |c| pipe.query::<()>(c))
+        self.pool
+            .run(Effect::Write, |c| pipe.query::<()>(&mut Bounded(c)))
     }
 
     fn remove(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
@@ -332,7 +335,8 @@ impl Backend for RedisBackend {
                 .transpose()?;
             self.queue_write(&mut pipe, k, s.as_ref());
         }
-        self.pool.run(Effect::Write, |c| pipe.query::<()>(c))
+        self.pool
+            .run(Effect::Write, |c| pipe.query::<()>(&mut Bounded(c)))
     }
 
     fn transaction(&self, f: &mut dyn FnMut(&mut dyn Txn) -> Result<()>) -> Result<()> {
@@ -361,6 +365,11 @@ impl Backend for RedisBackend {
                 // written, so start over where the slot lives now.
                 refusals += 1;
                 if !self.pool.retry_transaction(&r, refusals)? {
+                    // A lost connection or a reply past the deadline is named as any call's is
+                    // (nothing was written: the writes wait for EXEC).
+                    if conn::is_connection_error(&r) {
+                        break Err(self.pool.error(r, Effect::Read));
+                    }
                     break Err(e);
                 }
                 let _ = redis::cmd("UNWATCH").query::<()>(&mut conn.conn);
@@ -389,7 +398,7 @@ impl Backend for RedisBackend {
                 self.queue_write(&mut pipe, k, s.as_ref());
             }
             // EXEC answers nil when a watched key changed: run `f` again on fresh reads.
-            let done: redis::RedisResult<Option<()>> = pipe.query(&mut conn.conn);
+            let done: redis::RedisResult<Option<()>> = pipe.query(&mut Bounded(&mut conn.conn));
             match done {
                 Ok(Some(())) => break Ok(()),
                 Ok(None) => continue,
@@ -979,9 +988,11 @@ impl Txn for RedisTxn<'_> {
         let mut pipe = redis::pipe();
         pipe.cmd("WATCH").arg(&rk).ignore();
         pipe.cmd("EVALSHA").arg(get.get_hash()).arg(1).arg(&rk);
-        let mut reply: redis::RedisResult<(GetReply,)> = pipe.query(self.conn);
+        let mut reply: redis::RedisResult<(GetReply,)> = pipe.query(&mut Bounded(self.conn));
         if matches!(&reply, Err(e) if e.code() == Some("NOSCRIPT")) {
-            reply = get.load(self.conn).and_then(|_| pipe.query(self.conn));
+            reply = get
+                .load(self.conn)
+                .and_then(|_| pipe.query(&mut Bounded(self.conn)));
         }
         let reply = match reply {
             Ok((r,)) => r,
