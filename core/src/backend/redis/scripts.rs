@@ -409,10 +409,10 @@ if v then
     local count = varint()
     if not count or count > maxn then return {-2} end
     body = i
-    -- Times never decrease along the log, so the live entries are its tail: the first loop
-    -- skips those that left the window (the raw time, before the newest-entry rule), the
-    -- second reads the rest with no test of the window. A sum past LIM only grows, so one
-    -- check after the loops sees it.
+    -- Times never decrease along the log, so the live entries are its tail: those before the
+    -- first live one (by the raw time, before the newest-entry rule) are skipped, and from it
+    -- on there is no test of the window. A sum past LIM only grows, so one check after the
+    -- loop sees it.
     local t, k, s, dt, c = 0, 0, 0, 0, 0
     while k < count do
       k = k + 1
@@ -424,7 +424,6 @@ if v then
         dt = varint()
         if not dt then return {-2} end
       end
-      t = t + dt
       c = b[i]
       if c < 128 then
         i = i + 1
@@ -432,71 +431,53 @@ if v then
         c = varint()
         if not c then return {-2} end
       end
-      if t + window > now then
-        n, used, ft, fc, fe, pt, pc, ps = 1, c, t, c, i, t, c, s
-        break
-      end
-    end
-    best = LIM
-    local rem = count - k
-    if rem > 0 and nb - i + 1 == 2 * rem then
-      -- The usual record: past the first entry (whose time is absolute) every delta and cost is
-      -- below 128, one byte each, so entry m after the first live one starts at i + 2(m - 2).
-      -- This loop is the same reading with the least work per entry, given up for the general
-      -- one below at the first byte of 128 or more; what it does not keep (where the pair is,
-      -- the last two entries) follows from the positions.
-      local q0, bq, bt, t0, used0 = i, nil, nil, t, used
-      for q = q0, nb, 2 do
-        dt, c = b[q], b[q + 1]
-        if dt > 127 or c > 127 then
-          q0 = nil
-          break
-        end
-        t = t + dt
+      t = t + dt
+      if n > 0 then
         used = used + c
-        if dt < best then best, bq, bt = dt, q, t end
-      end
-      if not q0 then
-        t, used, best, bq = t0, used0, LIM, nil
-      end
-      if bq then
-        bi, bt1, bt0, bc1, be1 = n + (bq - q0) / 2, bt, bt - best, b[bq + 1], bq + 2
-        if bq == q0 then
-          bc0, bs0, bpt = pc, ps, ppt
-        else
-          bc0, bs0, bpt = b[bq - 1], bq - 2, bt0 - b[bq - 2]
+        n = n + 1
+        if dt < best then
+          best, bi, bt0, bt1, bc0, bc1, bs0, be1, bpt = dt, n - 1, pt, t, pc, c, ps, i, ppt
+        end
+        ppt, pt, pc, ps = pt, t, c, s
+      elseif t + window > now then
+        n, used, ft, fc, fe, pt, pc, ps = 1, c, t, c, i, t, c, s
+        best = LIM
+        local rem = count - k
+        if rem > 0 and nb - i + 1 == 2 * rem then
+          -- The usual record: past the first entry (whose time is absolute) every delta and
+          -- cost is below 128, one byte each, so entry m after the first live one starts at
+          -- i + 2(m - 2). This loop is the same reading with the least work per entry, given
+          -- up at the first byte of 128 or more (the loop around it then reads on); what it
+          -- does not keep (where the pair is, the last two entries) follows from the positions.
+          local q0, bq, bt, t0, used0 = i, nil, nil, t, used
+          for q = q0, nb, 2 do
+            dt, c = b[q], b[q + 1]
+            if dt > 127 or c > 127 then
+              q0 = nil
+              break
+            end
+            t = t + dt
+            used = used + c
+            if dt < best then best, bq, bt = dt, q, t end
+          end
+          if not q0 then
+            t, used, best, bq = t0, used0, LIM, nil
+          end
+          if bq then
+            bi, bt1, bt0, bc1, be1 = n + (bq - q0) / 2, bt, bt - best, b[bq + 1], bq + 2
+            if bq == q0 then
+              bc0, bs0, bpt = pc, ps, ppt
+            else
+              bc0, bs0, bpt = b[bq - 1], bq - 2, bt0 - b[bq - 2]
+            end
+          end
+          if q0 then
+            n = n + rem
+            ppt, pt, pc, ps = t - b[nb - 1], t, b[nb], nb - 1
+            i, k = nb + 1, count
+          end
         end
       end
-      if q0 then
-        n = n + rem
-        ppt, pt, pc, ps = t - b[nb - 1], t, b[nb], nb - 1
-        i, k = nb + 1, count
-      end
-    end
-    while k < count do
-      k = k + 1
-      s = i
-      dt = b[i]
-      if dt < 128 then
-        i = i + 1
-      else
-        dt = varint()
-        if not dt then return {-2} end
-      end
-      c = b[i]
-      if c < 128 then
-        i = i + 1
-      else
-        c = varint()
-        if not c then return {-2} end
-      end
-      t = t + dt
-      used = used + c
-      n = n + 1
-      if dt < best then
-        best, bi, bt0, bt1, bc0, bc1, bs0, be1, bpt = dt, n - 1, pt, t, pc, c, ps, i, ppt
-      end
-      ppt, pt, pc, ps = pt, t, c, s
     end
     if t >= LIM then return {-2} end
     if i ~= nb + 1 then return {-2} end
