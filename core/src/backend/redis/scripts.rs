@@ -403,9 +403,6 @@ if v then
         for k = 1, #chunk do b[s - p + k] = chunk[k] end
       end
     end
-    -- 255 after the end: never a whole varint, so the one-byte fast path below needs no
-    -- bounds check, and varint() stops there.
-    b[nb + 1] = 255
     local count = varint()
     if not count or count > maxn then return {-2} end
     body = i
@@ -417,20 +414,9 @@ if v then
     while k < count do
       k = k + 1
       s = i
-      dt = b[i]
-      if dt < 128 then
-        i = i + 1
-      else
-        dt = varint()
-        if not dt then return {-2} end
-      end
-      c = b[i]
-      if c < 128 then
-        i = i + 1
-      else
-        c = varint()
-        if not c then return {-2} end
-      end
+      dt = varint()
+      c = dt and varint()
+      if not c then return {-2} end
       t = t + dt
       if n > 0 then
         used = used + c
